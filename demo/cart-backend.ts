@@ -1,0 +1,109 @@
+/**
+ * The demo's stateful SOAP service, built with the `soap` package from wsdl/Cart.wsdl: a shopping cart
+ * whose contents live in this instance's memory only. A message that reaches the wrong instance finds
+ * an empty cart, which is exactly what sticky sessions prevent.
+ *
+ * It recognises a session in every way moor routes on: the JSESSIONID cookie, the syn:ClientID header,
+ * the axis2:ServiceGroupId header, or an acme:Ctx/acme:Sid header. A request with none of them opens a
+ * new session: the answer carries Set-Cookie and a wsa:ReplyTo with the ServiceGroupId reference
+ * parameter, as an Axis2 soapsession service does.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as soap from 'soap';
+
+const WSDL = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'wsdl', 'Cart.wsdl'), 'utf8');
+
+export interface CartBackend {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  /** Requests this instance served. */
+  readonly served: number;
+  close(): Promise<void>;
+}
+
+type SessionRequest = IncomingMessage & { cartSession?: string; rawBody?: string };
+
+/** Starts one instance on `port` (0 for any free port) at /services/Cart. */
+export async function startCartBackend(options: { name: string; port?: number; host?: string; soap12?: boolean }): Promise<CartBackend> {
+  const carts = new Map<string, string[]>();
+  let served = 0;
+  const server: Server = createServer();
+  const respond = (req: SessionRequest): { instance: string; session: string; count: number; items: string } => {
+    served++;
+    const session = req.cartSession ?? 'none';
+    const items = carts.get(session) ?? [];
+    return { instance: options.name, session, count: items.length, items: items.join(',') };
+  };
+  const service = {
+    CartService: {
+      CartPort: {
+        AddItem(args: { item?: string }, _cb: unknown, _h: unknown, req: SessionRequest) {
+          const session = req.cartSession ?? 'none';
+          carts.set(session, [...(carts.get(session) ?? []), String(args.item ?? '')]);
+          return respond(req);
+        },
+        GetCart(_args: unknown, _cb: unknown, _h: unknown, req: SessionRequest) {
+          return respond(req);
+        },
+      },
+    },
+  };
+  const soapServer = soap.listen(server, { path: '/services/Cart', services: service, xml: WSDL, forceSoap12Headers: options.soap12 ?? false } as unknown as soap.IServerOptions);
+  // runs before each operation: find or open the session, and say so in the response headers
+  soapServer.addSoapHeader((_method: string, _args: unknown, headers: Record<string, unknown>, req: SessionRequest, res: ServerResponse) => {
+    const existing = sessionOf(req, headers);
+    if (existing) {
+      req.cartSession = existing;
+      return '';
+    }
+    const id = randomUUID();
+    req.cartSession = id;
+    res.setHeader('set-cookie', `JSESSIONID=${id}; Path=/; HttpOnly`);
+    return (
+      `<wsa:ReplyTo xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address>` +
+      `<wsa:ReferenceParameters><axis2:ServiceGroupId xmlns:axis2="http://ws.apache.org/namespaces/axis2">${id}</axis2:ServiceGroupId></wsa:ReferenceParameters></wsa:ReplyTo>`
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name: options.name,
+    port,
+    url: `http://127.0.0.1:${port}/services/Cart`,
+    get served() {
+      return served;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The session a request names, in any of the ways the demo accepts. */
+function sessionOf(req: IncomingMessage, headers: Record<string, unknown>): string | undefined {
+  const cookie = /(?:^|;\s*)JSESSIONID=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  if (cookie) return cookie;
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const local = k.includes(':') ? k.slice(k.indexOf(':') + 1) : k;
+    if (local === 'ClientID' || local === 'ServiceGroupId') return textValue(v);
+    if (local === 'Ctx' && v && typeof v === 'object') {
+      const sid = Object.entries(v as Record<string, unknown>).find(([n]) => n.endsWith('Sid'))?.[1];
+      if (sid !== undefined) return textValue(sid);
+    }
+  }
+  return undefined;
+}
+
+function textValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() || undefined;
+  if (v && typeof v === 'object' && '$value' in v) return String((v as { $value: unknown }).$value).trim() || undefined;
+  return undefined;
+}

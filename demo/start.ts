@@ -1,0 +1,45 @@
+/**
+ * `npm start`: three instances of the stateful Cart service on ports 9001-9003, and `moor start
+ * --config mediators` in front of them on port 8280. Prints the gateway URL and curl lines that show a
+ * session staying on one instance. Ctrl-C stops everything.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCartBackend } from './cart-backend.ts';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const port = Number(process.env.MOOR_DEMO_PORT ?? 8280);
+
+const backends = [];
+for (const [i, p] of [9001, 9002, 9003].entries()) backends.push(await startCartBackend({ name: `cart${i + 1}`, port: p }));
+console.log(`demo backends: ${backends.map((b) => `${b.name} ${b.url}`).join(', ')}`);
+
+const gateway = spawn(process.execPath, [path.join(root, 'bin', 'moor.js'), 'start', '--config', path.join(root, 'mediators'), '--port', String(port)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+gateway.stdout.setEncoding('utf8');
+gateway.stdout.on('data', (text: string) => {
+  process.stdout.write(text);
+  if (text.includes('moor listening on')) printExamples(`http://127.0.0.1:${port}`);
+});
+gateway.on('exit', (code) => {
+  console.log(`gateway exited (${code ?? 'signal'})`);
+  void Promise.all(backends.map((b) => b.close())).then(() => process.exit(code ?? 0));
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => gateway.kill('SIGTERM'));
+
+function printExamples(url: string): void {
+  const env = (item: string): string =>
+    `'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:c="urn:moor:demo:cart"><soapenv:Body><c:AddItem><c:item>${item}</c:item></c:AddItem></soapenv:Body></soapenv:Envelope>'`;
+  console.log(`
+Try it — a cookie session (JSESSIONID) stays on one instance; run the same line a few times:
+  curl -s -c /tmp/moor-cookies -b /tmp/moor-cookies -H 'Content-Type: text/xml' -H 'SOAPAction: "urn:moor:demo:cart/AddItem"' \\
+       -d ${env('apple')} ${url}/services/CartService
+A new session (no cookie jar) may land on another instance:
+  curl -s -H 'Content-Type: text/xml' -H 'SOAPAction: "urn:moor:demo:cart/AddItem"' -d ${env('pear')} ${url}/services/CartService
+A client-created session (syn:ClientID header):
+  curl -s -H 'Content-Type: text/xml' -d '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:syn="http://ws.apache.org/ns/synapse" xmlns:c="urn:moor:demo:cart"><soapenv:Header><syn:ClientID>alice</syn:ClientID></soapenv:Header><soapenv:Body><c:AddItem><c:item>fig</c:item></c:AddItem></soapenv:Body></soapenv:Envelope>' ${url}/services/CartByClient
+Health: curl -s ${url}/_moor/health     WSDL: curl -s '${url}/services/CartService?wsdl'
+`);
+}

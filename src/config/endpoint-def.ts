@@ -1,0 +1,182 @@
+/**
+ * Endpoints as configured. The runtime objects (with their health state) are built from these by
+ * src/endpoints/.
+ *
+ * <endpoint [name="N"] [key="K"] [draining="true"]>
+ *   <session …/>?                                  (with loadbalance or failover)
+ *   ( <address uri="http://…" [format="soap11|soap12"]>
+ *       <enableAddressing/>?
+ *       <timeout><duration>ms</duration><responseAction>fault|discard</responseAction></timeout>?
+ *       <suspendOnFailure><initialDuration>ms</initialDuration>…</suspendOnFailure>?
+ *       <suspendDurationOnFailure>seconds</suspendDurationOnFailure>?
+ *       <markForSuspension>…</markForSuspension>?
+ *     </address>
+ *   | <loadbalance [algorithm="roundRobin|weightedRoundRobin|org.apache.synapse…RoundRobin"] [failover="true|false"]>
+ *       (<endpoint …/> | <member hostName="h" httpPort="p"/>)+
+ *     </loadbalance>
+ *   | <failover> <endpoint …/>+ </failover> )
+ * </endpoint>
+ */
+import { type SourceLoc } from '../errors.ts';
+import { type ConfigNode } from './node.ts';
+import { parseSession, type SessionDef } from './session-def.ts';
+
+export interface AddressDef {
+  readonly kind: 'address';
+  readonly loc: SourceLoc;
+  readonly name: string | undefined;
+  readonly uri: string;
+  readonly format: 'soap11' | 'soap12' | undefined;
+  readonly addressing: boolean;
+  readonly timeoutMs: number | undefined;
+  readonly suspendMs: number | undefined;
+  readonly draining: boolean;
+  /** Synapse <member>: forward to the same path as the request, on this host. */
+  readonly keepRequestPath?: boolean;
+  /** Relative weight for weightedRoundRobin. */
+  readonly weight: number;
+}
+
+export type Algorithm = 'roundRobin' | 'weightedRoundRobin';
+
+export interface GroupDef {
+  readonly kind: 'loadbalance' | 'failover';
+  readonly loc: SourceLoc;
+  readonly name: string | undefined;
+  readonly algorithm: Algorithm;
+  /** loadbalance: try the next member when one cannot be connected to (Synapse's failover="true"). */
+  readonly failover: boolean;
+  readonly members: readonly EndpointDef[];
+  readonly session: SessionDef | undefined;
+  readonly draining: boolean;
+}
+
+export interface EndpointRef {
+  readonly kind: 'ref';
+  readonly loc: SourceLoc;
+  readonly key: string;
+}
+
+export type EndpointDef = AddressDef | GroupDef | EndpointRef;
+
+const ALGORITHMS: Record<string, Algorithm> = {
+  roundRobin: 'roundRobin',
+  weightedRoundRobin: 'weightedRoundRobin',
+  'org.apache.synapse.endpoints.algorithms.RoundRobin': 'roundRobin',
+  'org.apache.synapse.endpoints.algorithms.WeightedRoundRobin': 'weightedRoundRobin',
+};
+
+/** Parses an `<endpoint>` element (named, inline, or a `key` reference). */
+export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
+  node.allowAttributes('name', 'key', 'draining', 'weight', 'template', 'uri');
+  const key = node.attr('key');
+  if (key !== undefined) return { kind: 'ref', loc: node.loc, key };
+  if (node.attr('template') !== undefined) {
+    node.report('MOOR_ERR_UNSUPPORTED', 'endpoint templates (template=) are not supported');
+    return undefined;
+  }
+  const name = node.attr('name');
+  const draining = node.attr('draining') === 'true';
+  const weight = node.integer(node.attr('weight'), 'weight') ?? 1;
+  const kinds = node.children().filter((c) => c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
+  const body = kinds[0];
+  if (!body || kinds.length > 1) {
+    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <loadbalance>, <failover> (or key="…")');
+    return undefined;
+  }
+  const sessionNode = node.child('session');
+  const session = sessionNode ? parseSession(sessionNode) : undefined;
+  switch (body.name) {
+    case 'address':
+      if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
+      return parseAddress(body, name, draining, weight);
+    case 'loadbalance':
+    case 'failover':
+      return parseGroup(body, name, session, draining);
+    case 'wsdl':
+    case 'default':
+    case 'http':
+    case 'recipientlist':
+      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>`);
+      return undefined;
+    default:
+      body.unknownElement(['address', 'loadbalance', 'failover'], '<endpoint>');
+      return undefined;
+  }
+}
+
+function parseAddress(node: ConfigNode, name: string | undefined, draining: boolean, weight: number): AddressDef | undefined {
+  node.allowAttributes('uri', 'format', 'optimize', 'encoding', 'statistics', 'trace');
+  node.allowChildren('enableAddressing', 'timeout', 'suspendOnFailure', 'suspendDurationOnFailure', 'markForSuspension', 'retryConfig', 'enableSec', 'enableRM');
+  for (const c of node.children()) {
+    if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
+  }
+  const uri = node.required('uri');
+  if (uri === undefined) return undefined;
+  try {
+    const u = new URL(uri);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    node.report('MOOR_ERR_BAD_VALUE', `the address uri "${uri}" is not an http(s) URL`);
+    return undefined;
+  }
+  const format = node.oneOf(node.attr('format'), ['soap11', 'soap12', 'pox', 'rest', 'get', 'leave'] as const, 'format');
+  const timeout = node.child('timeout');
+  const duration = timeout?.child('duration');
+  const suspend = node.child('suspendOnFailure')?.child('initialDuration');
+  const suspendSeconds = node.child('suspendDurationOnFailure');
+  const suspendMs = (suspend && suspend.integer(suspend.text, '<initialDuration>')) ?? (suspendSeconds && mul(suspendSeconds.integer(suspendSeconds.text, '<suspendDurationOnFailure>'), 1000));
+  return {
+    kind: 'address',
+    loc: node.loc,
+    name,
+    uri,
+    format: format === 'soap11' || format === 'soap12' ? format : undefined,
+    addressing: node.child('enableAddressing') !== undefined,
+    timeoutMs: duration ? duration.integer(duration.text, '<duration>') : undefined,
+    suspendMs: suspendMs ?? undefined,
+    draining,
+    weight,
+  };
+}
+
+function mul(n: number | undefined, by: number): number | undefined {
+  return n === undefined ? undefined : n * by;
+}
+
+function parseGroup(node: ConfigNode, name: string | undefined, session: SessionDef | undefined, draining: boolean): GroupDef | undefined {
+  const kind = node.name as 'loadbalance' | 'failover';
+  node.allowAttributes('algorithm', 'failover', 'policy', 'dynamic');
+  node.allowChildren('endpoint', 'member');
+  const rawAlg = node.attr('algorithm');
+  const algorithm = rawAlg === undefined ? 'roundRobin' : ALGORITHMS[rawAlg];
+  if (algorithm === undefined) {
+    node.report('MOOR_ERR_BAD_VALUE', `unknown load-balance algorithm "${rawAlg}"; use roundRobin or weightedRoundRobin`);
+  }
+  const members: EndpointDef[] = [];
+  for (const c of node.children()) {
+    if (c.name === 'endpoint') {
+      const m = parseEndpoint(c);
+      if (m) members.push(m);
+    } else if (c.name === 'member') {
+      c.allowAttributes('hostName', 'httpPort', 'httpsPort');
+      const host = c.required('hostName');
+      const port = c.integer(c.required('httpPort'), 'httpPort');
+      if (host !== undefined && port !== undefined) {
+        // Synapse's <member> forwards to the same path on the member host
+        members.push({ kind: 'address', loc: c.loc, name: `${host}:${port}`, uri: `http://${host}:${port}`, keepRequestPath: true, format: undefined, addressing: false, timeoutMs: undefined, suspendMs: undefined, draining: false, weight: 1 });
+      }
+    }
+  }
+  if (members.length === 0) node.report('MOOR_ERR_BAD_VALUE', `<${kind}> needs at least one member endpoint`);
+  return {
+    kind,
+    loc: node.loc,
+    name,
+    algorithm: algorithm ?? 'roundRobin',
+    failover: kind === 'failover' || node.attr('failover') !== 'false',
+    members,
+    session,
+    draining,
+  };
+}

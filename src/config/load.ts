@@ -1,0 +1,155 @@
+/**
+ * Reads every *.xml file under a configuration folder into one Config: load → validate → freeze. Each
+ * file holds one artifact (<proxy>, <sequence>, <endpoint>) or a <definitions> root with several. All
+ * problems are collected and reported together, each with file:line:col.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, type SourceLoc } from '../errors.ts';
+import { NS } from '../xml/names.ts';
+import { parseXml, XmlSyntaxError } from '../xml/parse.ts';
+import { LineIndex } from '../xml/positions.ts';
+import { type NamedEndpoint, parseEndpointArtifact, parseProxy, parseSequenceArtifact, type ProxyDef, type SequenceDef } from './artifacts.ts';
+import { ConfigNode, Diagnostics } from './node.ts';
+
+/** A whole configuration, as read from a folder. */
+export interface Config {
+  readonly dir: string;
+  readonly files: readonly string[];
+  readonly proxies: ReadonlyMap<string, ProxyDef>;
+  readonly sequences: ReadonlyMap<string, SequenceDef>;
+  readonly endpoints: ReadonlyMap<string, NamedEndpoint>;
+  /** Collects further problems (mediators report here while compiling). */
+  readonly diag: Diagnostics;
+}
+
+const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint'];
+/** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
+const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
+  localEntry: 'local entries (<localEntry>)',
+  registry: 'the Synapse registry (<registry>)',
+  task: 'scheduled tasks (<task>)',
+  api: 'REST APIs (<api>)',
+  inboundEndpoint: 'inbound endpoints',
+  template: 'templates (<template>)',
+  messageStore: 'message stores',
+  messageProcessor: 'message processors',
+  priorityExecutor: 'priority executors',
+  eventSource: 'event sources',
+  import: 'connector imports (<import>)',
+  executor: 'executors',
+};
+/** Roots of files that live beside configuration but are not configuration (test suites). */
+const IGNORED_ROOTS = ['unit-test', 'test-suite'];
+
+/** Displays `file` relative to the working directory when it lies below it. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Reads a configuration folder (or a single XML file). Problems are in `config.diag`. */
+export async function readConfig(location: string): Promise<Config> {
+  const diag = new Diagnostics();
+  const proxies = new Map<string, ProxyDef>();
+  const sequences = new Map<string, SequenceDef>();
+  const endpoints = new Map<string, NamedEndpoint>();
+  const abs = path.resolve(location);
+  const files = await listXml(abs, diag);
+  for (const file of files) {
+    const root = await readRoot(file, diag);
+    if (!root) continue;
+    const top = root.name === 'definitions' ? root.children() : [root];
+    if (root.name === 'definitions') root.allowAttributes('xmlns');
+    for (const node of top) {
+      if (!node.isSynapse && root.name === 'definitions') continue;
+      addArtifact(node, file, { proxies, sequences, endpoints }, diag);
+    }
+  }
+  return { dir: abs, files, proxies, sequences, endpoints, diag };
+}
+
+function addArtifact(
+  node: ConfigNode,
+  file: string,
+  maps: { proxies: Map<string, ProxyDef>; sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint> },
+  diag: Diagnostics,
+): void {
+  const put = <T extends { name: string; loc: SourceLoc }>(map: Map<string, T>, what: string, v: T | undefined): void => {
+    if (!v) return;
+    const first = map.get(v.name);
+    if (first) {
+      diag.report('MOOR_ERR_DUPLICATE_NAME', v.loc, `${what} "${v.name}" is already defined at ${first.loc.file}:${first.loc.line}:${first.loc.col}`);
+      return;
+    }
+    map.set(v.name, v);
+  };
+  switch (node.name) {
+    case 'proxy':
+      put(maps.proxies, 'proxy', parseProxy(node, (uri) => resolveFileUri(uri, file)));
+      return;
+    case 'sequence':
+      put(maps.sequences, 'sequence', parseSequenceArtifact(node));
+      return;
+    case 'endpoint':
+      put(maps.endpoints, 'endpoint', parseEndpointArtifact(node));
+      return;
+    case 'definitions':
+      node.report('MOOR_ERR_UNKNOWN_ELEMENT', '<definitions> cannot be nested');
+      return;
+    default: {
+      const unsupported = UNSUPPORTED_ARTIFACTS[node.name];
+      if (unsupported) node.report('MOOR_ERR_UNSUPPORTED', `${unsupported} are not supported by moor`);
+      else node.unknownElement(ARTIFACTS.concat(Object.keys(UNSUPPORTED_ARTIFACTS)), 'a configuration file');
+    }
+  }
+}
+
+/** `file:relative/path` resolved against the config file's folder; bare paths likewise. */
+function resolveFileUri(uri: string, configFile: string): string {
+  const p = uri.startsWith('file:') ? uri.slice(5) : uri;
+  return path.isAbsolute(p) ? p : path.resolve(path.dirname(configFile), p);
+}
+
+async function listXml(location: string, diag: Diagnostics): Promise<string[]> {
+  const here: SourceLoc = { file: displayPath(location), line: 1, col: 1 };
+  try {
+    const s = await stat(location);
+    if (s.isFile()) return [location];
+    const entries = await readdir(location, { recursive: true, withFileTypes: true });
+    const files = entries
+      .filter((e) => e.isFile() && e.name.endsWith('.xml'))
+      .map((e) => path.join(e.parentPath, e.name))
+      .sort();
+    if (files.length === 0) diag.report('MOOR_ERR_CONFIG_DIR', here, 'the configuration folder holds no *.xml file');
+    return files;
+  } catch (e) {
+    diag.report('MOOR_ERR_CONFIG_DIR', here, `cannot read the configuration: ${(e as Error).message}`);
+    return [];
+  }
+}
+
+async function readRoot(file: string, diag: Diagnostics): Promise<ConfigNode | undefined> {
+  const shown = displayPath(file);
+  const text = await readFile(file, 'utf8');
+  const lines = new LineIndex(text);
+  try {
+    const el = parseXml(text, { positions: true });
+    if (IGNORED_ROOTS.includes(el.name.local)) return undefined;
+    const scope = new Map(el.namespaces);
+    const node = new ConfigNode(el, shown, lines, diag, scope);
+    if (el.name.uri !== NS.synapse && el.name.uri !== '') {
+      node.report('MOOR_ERR_UNKNOWN_ELEMENT', `<${el.name.local}> is in namespace "${el.name.uri}"; use ${NS.synapse}`);
+      return undefined;
+    }
+    return node;
+  } catch (e) {
+    if (e instanceof XmlSyntaxError) {
+      const at = e.offset !== undefined ? lines.at(e.offset) : { line: e.line ?? 1, col: e.col ?? 1 };
+      diag.errors.push(new ConfigError('MOOR_ERR_CONFIG_XML', { file: shown, ...at }, e.message));
+      return undefined;
+    }
+    throw e;
+  }
+}
+

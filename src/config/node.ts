@@ -1,0 +1,120 @@
+/**
+ * A configuration element with its source location, and the checks every element parser needs:
+ * allowed attributes (with a "did you mean"), required attributes, numbers.
+ */
+import { ConfigError, type ErrorCode, type SourceLoc } from '../errors.ts';
+import { attributeValue, childElements, textOf, type XmlElement } from '../xml/element.ts';
+import { NS } from '../xml/names.ts';
+import { type LineIndex } from '../xml/positions.ts';
+import { suggest } from './suggest.ts';
+
+/** Collects problems so that one load reports all of them, not only the first. */
+export class Diagnostics {
+  readonly errors: ConfigError[] = [];
+  report(code: ErrorCode, loc: SourceLoc, message: string): void {
+    this.errors.push(new ConfigError(code, loc, message));
+  }
+}
+
+export class ConfigNode {
+  constructor(
+    readonly el: XmlElement,
+    readonly file: string,
+    private readonly lines: LineIndex,
+    readonly diag: Diagnostics,
+    /** Namespace bindings in scope at this element (for QName-valued attributes and XPath). */
+    readonly scope: ReadonlyMap<string, string>,
+  ) {}
+
+  /** The element's local name. */
+  get name(): string {
+    return this.el.name.local;
+  }
+
+  /** Where the element starts. */
+  get loc(): SourceLoc {
+    const { line, col } = this.lines.at(this.el.offset ?? 0);
+    return { file: this.file, line, col };
+  }
+
+  /** Child elements, each with its own scope. */
+  children(): ConfigNode[] {
+    return childElements(this.el).map((c) => {
+      const scope = c.namespaces.size ? new Map([...this.scope, ...c.namespaces]) : this.scope;
+      return new ConfigNode(c, this.file, this.lines, this.diag, scope);
+    });
+  }
+
+  /** The first child named `local` (in the Synapse namespace or none). */
+  child(local: string): ConfigNode | undefined {
+    return this.children().find((c) => c.name === local);
+  }
+
+  /** Text content, trimmed. */
+  get text(): string {
+    return textOf(this.el).trim();
+  }
+
+  /** An unqualified attribute's value. */
+  attr(name: string): string | undefined {
+    return attributeValue(this.el, name);
+  }
+
+  /** An attribute that must be there; reports and returns undefined when it is not. */
+  required(name: string): string | undefined {
+    const v = this.attr(name);
+    if (v === undefined) this.report('MOOR_ERR_MISSING_ATTRIBUTE', `<${this.name}> needs the attribute ${name}`);
+    return v;
+  }
+
+  /** A non-negative integer attribute or child text; reports a bad value. */
+  integer(value: string | undefined, what: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (!/^\s*\d+\s*$/.test(value)) {
+      this.report('MOOR_ERR_BAD_VALUE', `${what} must be a whole number, not "${value}"`);
+      return undefined;
+    }
+    return Number(value);
+  }
+
+  /** One of `allowed`; reports anything else. */
+  oneOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T | undefined {
+    if (value === undefined) return undefined;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    const hint = suggest(value, allowed);
+    this.report('MOOR_ERR_BAD_VALUE', `${what} must be one of ${allowed.join(', ')}, not "${value}"${hint}`);
+    return undefined;
+  }
+
+  /** Reports attributes not in `allowed` (namespace declarations and foreign-namespace attributes pass). */
+  allowAttributes(...allowed: string[]): void {
+    for (const a of this.el.attributes) {
+      if (a.name.uri !== '') continue;
+      if (!allowed.includes(a.name.local)) {
+        this.report('MOOR_ERR_UNKNOWN_ATTRIBUTE', `<${this.name}> has no attribute ${a.name.local}${suggest(a.name.local, allowed)}`);
+      }
+    }
+  }
+
+  /** Reports child elements not in `allowed`. */
+  allowChildren(...allowed: string[]): void {
+    for (const c of this.children()) {
+      if (!allowed.includes(c.name)) c.unknownElement(allowed, `<${this.name}>`);
+    }
+  }
+
+  /** Reports this element as unknown where it stands. */
+  unknownElement(known: readonly string[], where: string): void {
+    this.report('MOOR_ERR_UNKNOWN_ELEMENT', `<${this.name}> is not allowed in ${where}${suggest(this.name, known)}`);
+  }
+
+  /** True when the element is in the Synapse namespace or in none (both are accepted). */
+  get isSynapse(): boolean {
+    return this.el.name.uri === NS.synapse || this.el.name.uri === '';
+  }
+
+  /** Reports a problem at this element. */
+  report(code: ErrorCode, message: string): void {
+    this.diag.report(code, this.loc, message);
+  }
+}

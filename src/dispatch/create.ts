@@ -1,0 +1,52 @@
+/** Builds the dispatcher a `<session>` element asks for, loading user modules for type="class". */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../errors.ts';
+import { type SessionDef } from '../config/session-def.ts';
+import { type SessionDispatcher } from './dispatcher.ts';
+import { httpCookie } from './http-cookie.ts';
+import { clientId, soapHeader } from './soap-header.ts';
+import { SERVICE_GROUP_ID, soapServiceGroup } from './soap-service-group.ts';
+import { xpathDispatcher } from './xpath.ts';
+
+/**
+ * The dispatcher of `def`. `baseDir` resolves a relative class path. Throws ConfigError when a user
+ * module cannot be loaded or does not implement the interface.
+ */
+export async function createDispatcher(def: SessionDef, baseDir: string): Promise<SessionDispatcher> {
+  switch (def.type) {
+    case 'http':
+      return httpCookie(def.cookie);
+    case 'soap':
+      return soapServiceGroup(def.name ?? SERVICE_GROUP_ID);
+    case 'simpleClientSession':
+      return clientId();
+    case 'header':
+      return soapHeader(def.name ?? { uri: '', local: '' });
+    case 'xpath':
+      return xpathDispatcher(def.expression ?? '', def.namespaces);
+    case 'class':
+      return loadClassDispatcher(def, baseDir);
+  }
+}
+
+async function loadClassDispatcher(def: SessionDef, baseDir: string): Promise<SessionDispatcher> {
+  const file = path.resolve(baseDir, def.classPath ?? '');
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError('MOOR_ERR_CLASS_LOAD', def.loc, `cannot load session dispatcher ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  const exported = mod.default ?? mod.dispatcher;
+  const candidate = typeof exported === 'function' ? (exported as (d: SessionDef) => unknown)(def) : exported;
+  const d = candidate as Partial<SessionDispatcher> | undefined;
+  if (!d || typeof d.keyOfRequest !== 'function' || (d.initiator !== 'client' && d.initiator !== 'server')) {
+    throw new ConfigError(
+      'MOOR_ERR_CLASS_LOAD',
+      def.loc,
+      `${file} must export (as default) a SessionDispatcher, or a function returning one: { initiator: 'client' | 'server', keyOfRequest(msg), keyOfResponse?(msg) }`,
+    );
+  }
+  return { description: `class ${path.basename(file)}`, ...d } as SessionDispatcher;
+}

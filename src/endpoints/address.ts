@@ -1,0 +1,74 @@
+/**
+ * An address endpoint: one backend URL. A connection failure suspends it for a while (Synapse's
+ * suspendOnFailure) so that balancing skips it; a success makes it active again.
+ */
+import { type AddressDef } from '../config/endpoint-def.ts';
+import { type MessageContext } from '../message/context.ts';
+import { MessageBody } from '../message/message-body.ts';
+import { type Endpoint, type SendOptions } from './endpoint.ts';
+import { EndpointError, type Outbound } from './outbound.ts';
+import { type EndpointEnv } from './env.ts';
+import { forwardedHeaders } from './headers.ts';
+
+export class AddressEndpoint implements Endpoint {
+  readonly id: string;
+  draining: boolean;
+  private suspendedUntil = 0;
+
+  constructor(
+    readonly def: AddressDef,
+    private readonly outbound: Outbound,
+    private readonly env: EndpointEnv,
+  ) {
+    this.id = def.name ? `${def.name}@${def.uri}` : def.uri;
+    this.draining = def.draining;
+  }
+
+  available(now: number): boolean {
+    return !this.draining && now >= this.suspendedUntil;
+  }
+
+  /** 'suspended' while a recent failure keeps it out of rotation. */
+  get state(): 'active' | 'suspended' | 'draining' {
+    if (this.draining) return 'draining';
+    return Date.now() < this.suspendedUntil ? 'suspended' : 'active';
+  }
+
+  *leaves(): Iterable<Endpoint> {
+    yield this;
+  }
+
+  async send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
+    const now = Date.now();
+    if (!options.force && now < this.suspendedUntil) {
+      throw new EndpointError('unreachable', this.id, `suspended after a failure, for ${Math.ceil((this.suspendedUntil - now) / 1000)} s more`);
+    }
+    request.commitHead();
+    let url = this.def.uri;
+    if (this.def.keepRequestPath) {
+      const inUrl = request.axis2.get('TransportInURL');
+      if (typeof inUrl === 'string') url = new URL(inUrl, this.def.uri).href;
+    }
+    try {
+      const raw = await this.outbound.send(this.id, {
+        url,
+        headers: forwardedHeaders(request.transport),
+        body: request.body.open(),
+        length: request.body.length,
+        signal: request.signal,
+        timeoutMs: this.def.timeoutMs ?? this.env.defaultTimeoutMs,
+      });
+      this.suspendedUntil = 0;
+      request.axis2.set('ENDPOINT', this.id);
+      const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, false));
+      response.status = raw.status;
+      return response;
+    } catch (e) {
+      if (e instanceof EndpointError && e.failure === 'unreachable') {
+        this.suspendedUntil = Date.now() + (this.def.suspendMs ?? this.env.defaultSuspendMs);
+        request.log.warn(`endpoint ${this.id} suspended: ${e.message}`, { component: 'endpoint' });
+      }
+      throw e;
+    }
+  }
+}

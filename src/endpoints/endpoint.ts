@@ -1,0 +1,23 @@
+/** The runtime endpoint contract, shared by addresses and groups. */
+import { type MessageContext } from '../message/context.ts';
+
+/** State an operator can see and change. */
+export type EndpointState = 'active' | 'suspended' | 'draining';
+
+export interface Endpoint {
+  /** Stable identity across gateway nodes: `name@uri` for addresses, the name (or members) for groups. */
+  readonly id: string;
+  /** Sends `request`, returning the response message. Throws EndpointError or MoorError. */
+  send(request: MessageContext, options?: SendOptions): Promise<MessageContext>;
+  /** True when the endpoint may take new sessions and unbound traffic now. */
+  available(now: number): boolean;
+  /** Draining endpoints keep their sessions and take no new ones. */
+  draining: boolean;
+  /** Every address endpoint below (itself included). */
+  leaves(): Iterable<Endpoint>;
+}
+
+export interface SendOptions {
+  /** Send even when suspended (a bound session tries its own endpoint first). */
+  readonly force?: boolean;
+}

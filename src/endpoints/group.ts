@@ -1,0 +1,75 @@
+/**
+ * Load-balance and failover groups. Without a session, each message goes to the next member (or the
+ * primary) and, when a member cannot be connected to, to the one after it. With a <session>, the
+ * group routes through its {@link StickyRouter}.
+ */
+import { type GroupDef } from '../config/endpoint-def.ts';
+import { MoorError } from '../errors.ts';
+import { type MessageContext } from '../message/context.ts';
+import { Balancer } from './balancer.ts';
+import { type Endpoint, type SendOptions } from './endpoint.ts';
+import { EndpointError } from './outbound.ts';
+import { type StickyRouter } from './sticky.ts';
+
+export class GroupEndpoint implements Endpoint {
+  readonly id: string;
+  draining: boolean;
+  readonly balancer: Balancer;
+  sticky: StickyRouter | undefined;
+
+  constructor(
+    readonly def: GroupDef,
+    readonly members: readonly Endpoint[],
+    weights: readonly number[],
+  ) {
+    this.id = def.name ?? `${def.kind}(${members.map((m) => m.id).join(',')})`;
+    this.draining = def.draining;
+    this.balancer = new Balancer(def.algorithm, members, weights);
+  }
+
+  available(now: number): boolean {
+    return !this.draining && this.members.some((m) => m.available(now));
+  }
+
+  *leaves(): Iterable<Endpoint> {
+    for (const m of this.members) yield* m.leaves();
+  }
+
+  /** The member whose stable id is `id`. */
+  member(id: string): Endpoint | undefined {
+    return this.members.find((m) => m.id === id);
+  }
+
+  /** Members in the order to try for a message that may go anywhere. */
+  candidates(exclude?: ReadonlySet<Endpoint>): Endpoint[] {
+    const now = Date.now();
+    return this.def.kind === 'failover' ? this.balancer.ordered(now, exclude) : this.balancer.order(now, exclude);
+  }
+
+  async send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
+    if (this.sticky) return this.sticky.send(request);
+    return (await this.sendFree(request, options)).response;
+  }
+
+  /**
+   * Sends to the first candidate that can be connected to; returns the response and the member that
+   * served it. Only connection failures move on, and only while the body can still be replayed.
+   */
+  async sendFree(request: MessageContext, options: SendOptions = {}, exclude?: ReadonlySet<Endpoint>): Promise<{ response: MessageContext; member: Endpoint }> {
+    const tried: string[] = [];
+    for (const member of this.candidates(exclude)) {
+      try {
+        return { response: await member.send(request, { ...options, force: true }), member };
+      } catch (e) {
+        if (!canTryNext(e, request) || !this.def.failover) throw e;
+        tried.push(member.id);
+      }
+    }
+    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.id} could be reached${tried.length ? ` (tried ${tried.join(', ')})` : ''}`);
+  }
+}
+
+/** True when `e` is a failure that left the backend untouched and the body can be sent again. */
+export function canTryNext(e: unknown, request: MessageContext): boolean {
+  return e instanceof EndpointError && e.retryable && request.body.replayable && !request.signal.aborted;
+}

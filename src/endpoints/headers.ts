@@ -1,0 +1,26 @@
+/** Which HTTP headers cross the gateway: all but the hop-by-hop ones (RFC 9110 §7.6.1) and framing. */
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** The headers to pass on, from a header map with lower-case names. */
+export function forwardedHeaders(h: ReadonlyMap<string, string | string[]>): Record<string, string | string[]> {
+  const drop = new Set(HOP_BY_HOP);
+  // headers named in Connection are hop-by-hop too
+  const conn = h.get('connection');
+  for (const n of (Array.isArray(conn) ? conn.join(',') : (conn ?? '')).split(',')) if (n.trim()) drop.add(n.trim().toLowerCase());
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of h) if (!drop.has(k)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,124 @@
+/**
+ * Builds runtime endpoints from their definitions and keeps them: named endpoints once per
+ * configuration, inline ones once per definition, so health state and round-robin position persist
+ * across messages.
+ */
+import { type EndpointDef } from '../config/endpoint-def.ts';
+import { type Config } from '../config/load.ts';
+import { createDispatcher } from '../dispatch/create.ts';
+import { ConfigError, MoorError } from '../errors.ts';
+import { AddressEndpoint } from './address.ts';
+import { type Endpoint } from './endpoint.ts';
+import { type EndpointEnv } from './env.ts';
+import { GroupEndpoint } from './group.ts';
+import { Outbound } from './outbound.ts';
+import { StickyRouter } from './sticky.ts';
+
+export class EndpointRegistry {
+  private readonly built = new Map<EndpointDef, Endpoint>();
+  private readonly named = new Map<string, Endpoint>();
+  private readonly implicit = new Map<string, Endpoint>();
+  readonly outbound = new Outbound();
+
+  private constructor(
+    private readonly config: Config,
+    readonly env: EndpointEnv,
+  ) {}
+
+  /**
+   * Builds every endpoint of `config` (named ones and those inline in `inline`), loading user
+   * dispatcher modules. Throws ConfigError for a module that cannot be loaded.
+   */
+  static async create(config: Config, env: EndpointEnv, inline: readonly EndpointDef[]): Promise<EndpointRegistry> {
+    const r = new EndpointRegistry(config, env);
+    for (const [name, n] of config.endpoints) r.named.set(name, await r.build(n.def, [name]));
+    for (const def of inline) await r.build(def, []);
+    return r;
+  }
+
+  /** The endpoint named `key`. */
+  byName(key: string): Endpoint | undefined {
+    return this.named.get(key);
+  }
+
+  /** The endpoint built for `def` (which must have been passed to create). */
+  of(def: EndpointDef): Endpoint {
+    if (def.kind === 'ref') {
+      const e = this.named.get(def.key);
+      if (!e) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${def.key}"`);
+      return e;
+    }
+    const e = this.built.get(def);
+    if (!e) throw new MoorError('MOOR_ERR_MEDIATION', 'endpoint was not built at load time');
+    return e;
+  }
+
+  /** An address endpoint for a bare URL (a <send/> to the message's To address), kept per URL. */
+  forAddress(uri: string): Endpoint {
+    let e = this.implicit.get(uri);
+    if (!e) {
+      const loc = { file: '(To header)', line: 1, col: 1 };
+      e = new AddressEndpoint({ kind: 'address', loc, name: undefined, uri, format: undefined, addressing: false, timeoutMs: undefined, suspendMs: undefined, draining: false, weight: 1 }, this.outbound, this.env);
+      this.implicit.set(uri, e);
+    }
+    return e;
+  }
+
+  /** Every address endpoint, for health and admin. */
+  *addresses(): Iterable<AddressEndpoint> {
+    const seen = new Set<Endpoint>();
+    for (const e of [...this.named.values(), ...this.built.values()]) {
+      for (const leaf of e.leaves()) {
+        if (leaf instanceof AddressEndpoint && !seen.has(leaf)) {
+          seen.add(leaf);
+          yield leaf;
+        }
+      }
+    }
+  }
+
+  /** Every endpoint (groups and addresses), for the admin drain call. */
+  all(): Endpoint[] {
+    const out = new Set<Endpoint>([...this.named.values(), ...this.built.values()]);
+    for (const e of [...out]) for (const l of e.leaves()) out.add(l);
+    return [...out];
+  }
+
+  async close(): Promise<void> {
+    await this.outbound.close();
+  }
+
+  private async build(def: EndpointDef, path: readonly string[]): Promise<Endpoint> {
+    const done = this.built.get(def);
+    if (done) return done;
+    let e: Endpoint;
+    switch (def.kind) {
+      case 'ref': {
+        const target = this.config.endpoints.get(def.key);
+        if (!target) throw new ConfigError('MOOR_ERR_UNRESOLVED_KEY', def.loc, `no endpoint named "${def.key}"`);
+        if (path.includes(def.key)) throw new ConfigError('MOOR_ERR_UNRESOLVED_KEY', def.loc, `endpoint "${def.key}" refers to itself`);
+        e = this.named.get(def.key) ?? (await this.build(target.def, [...path, def.key]));
+        this.named.set(def.key, e);
+        break;
+      }
+      case 'address':
+        e = new AddressEndpoint(def, this.outbound, this.env);
+        break;
+      case 'loadbalance':
+      case 'failover': {
+        const members: Endpoint[] = [];
+        for (const m of def.members) members.push(await this.build(m, path));
+        const weights = def.members.map((m) => (m.kind === 'address' ? m.weight : 1));
+        const g = new GroupEndpoint(def, members, weights);
+        if (def.session) {
+          const dispatcher = await createDispatcher(def.session, this.env.baseDir);
+          g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store);
+        }
+        e = g;
+        break;
+      }
+    }
+    this.built.set(def, e);
+    return e;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Session affinity for a group: the session key of each message (from the group's dispatcher) is bound
+ * to one member in the session store, and every message of the session goes to that member.
+ *
+ * - A bound session goes to its member even if that member is marked suspended (it may be back).
+ * - When the bound member cannot be connected to, `onFailure` decides: `rebind` moves the session to a
+ *   healthy member (atomically, so concurrent gateway nodes converge on one) and keeps it there; `fault`
+ *   answers with a fault and keeps the binding.
+ * - A client-initiated session is bound on its first message (first writer wins across nodes); if that
+ *   member cannot be connected to, the next one is tried and the binding moved.
+ * - A server-initiated session is bound when a response creates it (Set-Cookie, ServiceGroupId).
+ * - Draining members keep their sessions and take no new ones.
+ */
+import { type SessionDef } from '../config/session-def.ts';
+import { type SessionDispatcher } from '../dispatch/dispatcher.ts';
+import { MoorError } from '../errors.ts';
+import { type MessageContext } from '../message/context.ts';
+import { type SessionStore } from '../session/store.ts';
+import { type Endpoint } from './endpoint.ts';
+import { canTryNext, type GroupEndpoint } from './group.ts';
+
+export class StickyRouter {
+  constructor(
+    private readonly group: GroupEndpoint,
+    private readonly dispatcher: SessionDispatcher,
+    private readonly policy: SessionDef,
+    private readonly store: SessionStore,
+  ) {}
+
+  /** The store key of a session: sessions are scoped to the group that holds the <session>. */
+  private storeKey(key: string): string {
+    return `${this.group.id}|${key}`;
+  }
+
+  async send(request: MessageContext): Promise<MessageContext> {
+    const key = await this.dispatcher.keyOfRequest(request);
+    if (key !== undefined) {
+      const binding = await this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
+      if (binding) {
+        const member = this.group.member(binding.endpoint);
+        if (member) return this.sendBound(request, key, member);
+        request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
+      }
+      if (this.dispatcher.initiator === 'client') return this.sendNewClientSession(request, key);
+    }
+    const { response, member } = await this.group.sendFree(request);
+    await this.learn(response, member, key);
+    return response;
+  }
+
+  private async sendBound(request: MessageContext, key: string, member: Endpoint): Promise<MessageContext> {
+    try {
+      const response = await member.send(request, { force: true });
+      note(request, response, { key, endpoint: member.id, outcome: 'bound' });
+      await this.learn(response, member, key);
+      return response;
+    } catch (e) {
+      if (!canTryNext(e, request)) throw e;
+      if (this.policy.onFailure === 'fault') {
+        throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.id}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
+      }
+      request.log.warn(`session ${key}: ${member.id} is down, rebinding`, { component: 'session' });
+      return this.rebind(request, key, member, new Set([member]));
+    }
+  }
+
+  /** Moves the session away from `from` to the next member that answers. */
+  private async rebind(request: MessageContext, key: string, from: Endpoint, failed: Set<Endpoint>): Promise<MessageContext> {
+    let current = from;
+    for (;;) {
+      const candidate = this.group.candidates(failed).find((m) => !m.draining);
+      if (!candidate) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `session ${key}: no endpoint of ${this.group.id} could be reached`);
+      // atomic: if another node already moved the session, follow it instead of overwriting it
+      const winner = await this.store.rebind(this.storeKey(key), current.id, candidate.id, this.policy.timeoutMs);
+      const target = this.group.member(winner.endpoint) ?? candidate;
+      try {
+        const response = await target.send(request, { force: true });
+        note(request, response, { key, endpoint: target.id, outcome: 'rebound' });
+        await this.learn(response, target, key);
+        return response;
+      } catch (e) {
+        if (!canTryNext(e, request)) throw e;
+        failed.add(target);
+        current = target;
+      }
+    }
+  }
+
+  private async sendNewClientSession(request: MessageContext, key: string): Promise<MessageContext> {
+    const choice = this.group.candidates().find((m) => !m.draining);
+    if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.id} takes new sessions`);
+    const binding = await this.store.claim(this.storeKey(key), choice.id, this.policy.timeoutMs);
+    const target = this.group.member(binding.endpoint) ?? choice;
+    try {
+      const response = await target.send(request, { force: true });
+      note(request, response, { key, endpoint: target.id, outcome: binding.endpoint === choice.id ? 'new' : 'bound' });
+      return response;
+    } catch (e) {
+      // the first message of a session always tries the next endpoint when it cannot connect
+      if (!canTryNext(e, request)) throw e;
+      return this.rebind(request, key, target, new Set([target]));
+    }
+  }
+
+  /** Server-initiated sessions: bind the key that the response creates to the member that served it. */
+  private async learn(response: MessageContext, member: Endpoint, requestKey: string | undefined): Promise<void> {
+    if (!this.dispatcher.keyOfResponse) return;
+    let created: string | undefined;
+    try {
+      created = await this.dispatcher.keyOfResponse(response);
+    } catch (e) {
+      // a response that is not SOAP (an HTML error page) creates no session; it still reaches the client
+      response.log.debug(`no session key in the response: ${(e as Error).message}`, { component: 'session' });
+      return;
+    }
+    if (created === undefined || created === requestKey) return;
+    const b = await this.store.claim(this.storeKey(created), member.id, this.policy.timeoutMs);
+    response.session = { key: created, endpoint: b.endpoint, outcome: 'new' };
+  }
+}
+
+/** Records the session outcome on both messages (logs, the testing API). */
+function note(request: MessageContext, response: MessageContext, session: NonNullable<MessageContext['session']>): void {
+  request.session = session;
+  response.session = session;
+}

@@ -1,0 +1,147 @@
+/**
+ * Synapse expressions: XPath 1.0 over the message, with Synapse's variables and functions —
+ * `$body`, `$header`, `$trp:Name`, `$ctx:name`, `$axis2:name`, `get-property('name')`,
+ * `get-property('scope', 'name')` — and prefixes declared on the element that holds the expression.
+ *
+ * The whole envelope is parsed only when the expression can reach the body: an expression that reads
+ * only headers or properties works on the head alone, so the body keeps streaming.
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import { MoorError } from '../errors.ts';
+import { type MessageContext } from '../message/context.ts';
+import { NS } from '../xml/names.ts';
+import { serialize } from '../xml/serialize.ts';
+import { readProperty } from './properties.ts';
+import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
+
+const VAR_NS = { ctx: 'urn:moor:scope:default', trp: 'urn:moor:scope:transport', axis2: 'urn:moor:scope:axis2' } as const;
+const SCOPE_OF_NS: Record<string, 'default' | 'transport' | 'axis2'> = {
+  [VAR_NS.ctx]: 'default',
+  [VAR_NS.trp]: 'transport',
+  [VAR_NS.axis2]: 'axis2',
+};
+
+/** A compiled expression, ready to evaluate against messages. */
+export class Expression {
+  private readonly compiled: CompiledXPath;
+  private readonly namespaces: Record<string, string>;
+  /** True when the expression can reach the SOAP Body (and so needs the whole envelope). */
+  readonly needsBody: boolean;
+
+  constructor(readonly text: string, namespaces: ReadonlyMap<string, string>) {
+    const undeclared = undeclaredPrefixes(text, namespaces);
+    if (undeclared.length) throw new MoorError('MOOR_ERR_BAD_XPATH', `prefix ${undeclared.map((p) => `"${p}"`).join(', ')} in "${text}" is not declared`);
+    try {
+      this.compiled = parseXPath(text);
+    } catch (e) {
+      throw new MoorError('MOOR_ERR_BAD_XPATH', `"${text}" is not a valid XPath expression: ${(e as Error).message}`, { cause: e });
+    }
+    this.namespaces = { ...Object.fromEntries(namespaces), ...VAR_NS };
+    this.needsBody = reachesBody(text);
+  }
+
+  /** The string value of the expression for `msg`. */
+  async string(msg: MessageContext): Promise<string> {
+    return (await this.evaluate(msg)).stringValue();
+  }
+
+  /** The boolean value (XPath's boolean()). */
+  async boolean(msg: MessageContext): Promise<boolean> {
+    return (await this.evaluate(msg)).booleanValue();
+  }
+
+  /** The nodes selected (empty when the result is not a node-set). */
+  async nodes(msg: MessageContext): Promise<Node[]> {
+    const v = await this.evaluate(msg);
+    try {
+      return v.nodeset().toArray();
+    } catch {
+      return [];
+    }
+  }
+
+  private async evaluate(msg: MessageContext): Promise<XValue> {
+    const doc = this.needsBody ? await msg.envelopeDom() : await headDom(msg);
+    const envelope = doc.documentElement as unknown as Node;
+    const childByLocal = (local: string): Node | undefined => {
+      for (let c = envelope?.firstChild; c; c = c.nextSibling) if ((c as Element).localName === local) return c;
+      return undefined;
+    };
+    try {
+      return this.compiled.evaluate({
+        node: doc as unknown as Node,
+        namespaces: this.namespaces,
+        variables: (name, ns) => {
+          if (!ns) {
+            if (name === 'body') return bodyOf(childByLocal('Body'));
+            if (name === 'header') return childByLocal('Header') ?? [];
+            return undefined;
+          }
+          const scope = SCOPE_OF_NS[ns];
+          return scope ? String(readProperty(msg, scope, name) ?? '') : undefined;
+        },
+        functions: (name, ns) => {
+          if (ns || name !== 'get-property') return undefined;
+          return (_ctx: unknown, ...args: XValue[]) => {
+            const [a, b] = args.map((x) => x.stringValue());
+            const value = b === undefined ? readProperty(msg, 'default', a ?? '') : readProperty(msg, scopeName(a ?? ''), b);
+            return new XString(value === undefined ? '' : String(value));
+          };
+        },
+      });
+    } catch (e) {
+      throw new MoorError('MOOR_ERR_MEDIATION', `evaluating "${this.text}" failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
+/** `$body` is the first child element of the SOAP Body, as in Synapse. */
+function bodyOf(body: Node | undefined): Node | Node[] {
+  for (let c = body?.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) return c;
+  return [];
+}
+
+function scopeName(s: string): 'default' | 'transport' | 'axis2' {
+  if (s === 'transport' || s === 'axis2') return s;
+  return 'default';
+}
+
+/** A DOM of the envelope head only (Envelope + Header), built from the parsed head without the body. */
+async function headDom(msg: MessageContext): Promise<Document> {
+  const head = await msg.head();
+  const env = head.envelope;
+  const header = env.children.find((c) => c.type === 'element' && c.name.local === 'Header');
+  const scope = new Map<string, string>([['xml', NS.xml]]);
+  const decls = [...env.namespaces].map(([p, u]) => (p ? ` xmlns:${p}="${u}"` : ` xmlns="${u}"`)).join('');
+  const tag = env.prefix ? `${env.prefix}:Envelope` : 'Envelope';
+  const text = `<${tag}${decls}>${header ? serialize(header, new Map([...scope, ...env.namespaces])) : ''}</${tag}>`;
+  return new DOMParser().parseFromString(text, 'text/xml') as unknown as Document;
+}
+
+/** Parses a whole envelope into a DOM (shared helper for MessageContext). */
+export function parseDom(xml: string): Document {
+  return new DOMParser().parseFromString(xml, 'text/xml') as unknown as Document;
+}
+
+/** True when the expression may select inside the Body: `$body`, or any location path outside `$header`. */
+function reachesBody(text: string): boolean {
+  const stripped = text
+    .replace(/'[^']*'|"[^"]*"/g, "''")
+    .replace(/\$(ctx|trp|axis2):[\w.-]+/g, '')
+    .replace(/get-property\s*\([^)]*\)/g, '');
+  if (/\$body/.test(stripped)) return true;
+  // what remains after removing `$header/…` paths must hold no location path of its own
+  const withoutHeader = stripped.replace(/\$header(\/[^\s|=<>!,)\]]*)?/g, '');
+  return /[/@.]|[A-Za-z_][\w.-]*\s*::|(^|[\s(,=<>!|])[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?\s*($|[\s),=<>!|\]])/.test(withoutHeader.replace(/\b(and|or|div|mod)\b/g, ''));
+}
+
+/** Prefixes used in name tests that are neither declared nor Synapse's own. */
+function undeclaredPrefixes(text: string, namespaces: ReadonlyMap<string, string>): string[] {
+  const stripped = text.replace(/'[^']*'|"[^"]*"/g, "''").replace(/\$[\w.-]+(:[\w.-]+)?/g, '');
+  const out = new Set<string>();
+  for (const m of stripped.matchAll(/([A-Za-z_][\w.-]*):(?!:)[A-Za-z_*]/g)) {
+    const p = m[1]!;
+    if (!namespaces.has(p)) out.add(p);
+  }
+  return [...out];
+}

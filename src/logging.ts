@@ -1,0 +1,28 @@
+/** winston loggers: one root logger per process, and children that name the message they speak of. */
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+/** Creates the process logger. Lines go to stdout as `time level [component] message key=value…`. */
+export function createLogger(level = process.env.MOOR_LOG_LEVEL ?? 'info', transports?: winston.transport[]): Logger {
+  return winston.createLogger({
+    level,
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format.printf((info) => {
+        const { timestamp, level: lvl, message, component, ...rest } = info as Record<string, unknown>;
+        const extra = Object.entries(rest)
+          .filter(([k]) => typeof k === 'string' && k !== 'splat')
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        return `${String(timestamp)} ${String(lvl).toUpperCase()} [${String(component ?? 'moor')}] ${String(message)}${extra ? ' ' + extra : ''}`;
+      }),
+    ),
+    transports: transports ?? [new winston.transports.Console()],
+  });
+}
+
+/** A logger that writes nothing (tests, benchmarks). */
+export function silentLogger(): Logger {
+  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+}

@@ -1,0 +1,136 @@
+/**
+ * Turns the sequences of a Config into runnable mediator lists, checking what only the whole
+ * configuration can tell: unknown mediators, keys that name nothing, cycles of sequence references.
+ */
+import { type SequenceSource } from '../config/artifacts.ts';
+import { type EndpointDef } from '../config/endpoint-def.ts';
+import { type Config } from '../config/load.ts';
+import { type ConfigNode } from '../config/node.ts';
+import { suggest } from '../config/suggest.ts';
+import { type SourceLoc } from '../errors.ts';
+import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
+import { MEDIATORS, UNSUPPORTED_MEDIATORS } from './registry.ts';
+
+/** A proxy ready to run. */
+export interface ProxyRuntime {
+  readonly name: string;
+  readonly inSequence: Sequence | undefined;
+  readonly outSequence: Sequence | undefined;
+  readonly faultSequence: Sequence | undefined;
+  readonly endpoint: EndpointDef | undefined;
+  readonly wsdl: string | undefined;
+}
+
+/** A configuration ready to run. */
+export interface CompiledConfig {
+  readonly config: Config;
+  readonly proxies: ReadonlyMap<string, ProxyRuntime>;
+  readonly sequences: ReadonlyMap<string, Sequence>;
+  /** Inline endpoints, to be built when the gateway starts. */
+  readonly inlineEndpoints: readonly EndpointDef[];
+}
+
+/** Compiles `config`; problems are added to `config.diag`. */
+export function compile(config: Config): CompiledConfig {
+  const inlineEndpoints: EndpointDef[] = [];
+  const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
+  const endpointRefs: { key: string; node: ConfigNode }[] = [];
+  let current: string | undefined;
+  const ctx: ParseContext = {
+    baseDir: config.dir,
+    mediators: (node) => parseMediators(node, ctx),
+    endpoint: (def) => inlineEndpoints.push(def),
+    sequenceRef: (key, node) => refs.push({ key, node, from: current }),
+    endpointRef: (key, node) => endpointRefs.push({ key, node }),
+  };
+
+  const sequences = new Map<string, Sequence>();
+  for (const [name, def] of config.sequences) {
+    current = name;
+    sequences.set(name, { name, loc: def.loc, mediators: parseMediators(def.node, ctx), onError: def.onError });
+    if (def.onError !== undefined) refs.push({ key: def.onError, node: def.node, from: undefined });
+  }
+  current = undefined;
+
+  const proxies = new Map<string, ProxyRuntime>();
+  for (const [name, p] of config.proxies) {
+    const seq = (s: SequenceSource | undefined, which: string): Sequence | undefined => {
+      if (!s) return undefined;
+      if (s.kind === 'ref') {
+        refs.push({ key: s.key, node: config.sequences.get(s.key)?.node ?? dummyNode(config, s.loc), from: undefined });
+        return sequences.get(s.key);
+      }
+      s.node.allowAttributes('onError', 'description');
+      return { name: `${name}/${which}`, loc: s.node.loc, mediators: parseMediators(s.node, ctx), onError: s.node.attr('onError') };
+    };
+    if (p.endpoint) {
+      if (p.endpoint.kind === 'ref') {
+        if (!config.endpoints.has(p.endpoint.key)) {
+          config.diag.report('MOOR_ERR_UNRESOLVED_KEY', p.endpoint.loc, `no endpoint named "${p.endpoint.key}"${suggest(p.endpoint.key, [...config.endpoints.keys()])}`);
+        }
+      } else inlineEndpoints.push(p.endpoint);
+    }
+    proxies.set(name, {
+      name,
+      inSequence: seq(p.inSequence, 'inSequence'),
+      outSequence: seq(p.outSequence, 'outSequence'),
+      faultSequence: seq(p.faultSequence, 'faultSequence'),
+      endpoint: p.endpoint,
+      wsdl: p.wsdl?.file,
+    });
+  }
+
+  for (const r of refs) {
+    if (!config.sequences.has(r.key)) {
+      r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${r.key}"${suggest(r.key, [...config.sequences.keys()])}`);
+    }
+  }
+  for (const r of endpointRefs) {
+    if (!config.endpoints.has(r.key)) r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${r.key}"${suggest(r.key, [...config.endpoints.keys()])}`);
+  }
+  reportCycles(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]);
+  return { config, proxies, sequences, inlineEndpoints };
+}
+
+function parseMediators(node: ConfigNode, ctx: ParseContext): Mediator[] {
+  const out: Mediator[] = [];
+  for (const child of node.children()) {
+    if (child.name === 'description') continue;
+    const def = MEDIATORS.get(child.name);
+    if (!def) {
+      if (UNSUPPORTED_MEDIATORS.includes(child.name)) child.report('MOOR_ERR_UNSUPPORTED', `the <${child.name}> mediator is not supported by moor`);
+      else child.report('MOOR_ERR_UNKNOWN_MEDIATOR', `<${child.name}> is not a mediator${suggest(child.name, [...MEDIATORS.keys()])}`);
+      continue;
+    }
+    const m = def.parse(child, ctx);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+/** Sequences that reach themselves through <sequence key>: each cycle reported once. */
+function reportCycles(edges: { key: string; node: ConfigNode; from: string }[]): void {
+  const graph = new Map<string, { key: string; node: ConfigNode }[]>();
+  for (const e of edges) graph.set(e.from, [...(graph.get(e.from) ?? []), e]);
+  const reported = new Set<string>();
+  const visit = (start: string, at: string, path: string[]): void => {
+    for (const e of graph.get(at) ?? []) {
+      if (e.key === start) {
+        const cycle = [...path, e.key];
+        const id = [...cycle].sort().join(',');
+        if (!reported.has(id)) {
+          reported.add(id);
+          e.node.report('MOOR_ERR_SEQUENCE_CYCLE', `sequences call each other in a cycle: ${cycle.join(' → ')}`);
+        }
+      } else if (!path.includes(e.key)) visit(start, e.key, [...path, e.key]);
+    }
+  };
+  for (const s of graph.keys()) visit(s, s, [s]);
+}
+
+/** A node that reports at `loc` (references made by attributes of a proxy's <target>). */
+function dummyNode(config: Config, loc: SourceLoc): ConfigNode {
+  return {
+    report: (code: Parameters<ConfigNode['report']>[0], message: string) => config.diag.report(code, loc, message),
+  } as unknown as ConfigNode;
+}

@@ -1,0 +1,27 @@
+/**
+ * <drop/>
+ *
+ * Stops the message. A client still waiting for an answer gets HTTP 202 with no body.
+ */
+import { DEFAULT_LIMITS } from '../message/limits.ts';
+import { MessageBody } from '../message/message-body.ts';
+import { type MediatorDefinition } from './mediator.ts';
+
+export const drop: MediatorDefinition = {
+  name: 'drop',
+  parse(node) {
+    node.allowAttributes('description');
+    return {
+      kind: 'drop',
+      loc: node.loc,
+      async mediate(msg) {
+        if (!msg.replied) {
+          const empty = msg.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, false));
+          empty.status = 202;
+          await empty.respondToClient();
+        }
+        return 'stop';
+      },
+    };
+  },
+};

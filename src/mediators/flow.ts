@@ -1,0 +1,105 @@
+/**
+ * The life of one request through a configuration: which sequence runs first (the proxy's in sequence,
+ * or `main`), what runs on the response (the proxy's out sequence, or `main` again in the response
+ * direction, where its <out> runs), and where errors go (the proxy's fault sequence, else the sequence
+ * named `fault`). A client that got no answer by the end gets one anyway: a response the out path did
+ * not send is sent, and a request nothing answered gets HTTP 202.
+ */
+import { MoorError } from '../errors.ts';
+import { type EndpointRegistry } from '../endpoints/registry.ts';
+import { type MessageContext } from '../message/context.ts';
+import { type CompiledConfig, type ProxyRuntime } from './compile.ts';
+import { type MediationEnv, type Sequence } from './mediator.ts';
+import { runSequence, setErrorProperties } from './sequence-runner.ts';
+import { MessageBody } from '../message/message-body.ts';
+import { DEFAULT_LIMITS } from '../message/limits.ts';
+
+/** Runs `request` through `proxy` (or the main sequence when undefined). Throws what no handler caught. */
+export async function mediate(
+  compiled: CompiledConfig,
+  endpoints: EndpointRegistry,
+  proxy: ProxyRuntime | undefined,
+  request: MessageContext,
+  trace: (event: string) => void = () => {},
+): Promise<void> {
+  const main = compiled.sequences.get('main');
+  const inSequence = proxy ? proxy.inSequence : main;
+  if (!proxy && !main) throw new MoorError('MOOR_ERR_NO_MAIN', 'no proxy service matches this request and there is no main sequence');
+  const faultSequence = proxy?.faultSequence ?? compiled.sequences.get('fault');
+
+  const env: MediationEnv = {
+    endpoints,
+    sequence: (name) => compiled.sequences.get(name),
+    trace,
+    async onResponse(response) {
+      const out = proxy ? proxy.outSequence : main;
+      if (out) {
+        trace(proxy ? 'outSequence' : 'main:out');
+        await runGuarded(out, response, env, faultSequence, trace);
+      }
+      await response.respondToClient();
+    },
+  };
+
+  if (inSequence) {
+    trace(proxy ? 'inSequence' : 'main:in');
+    const outcome = await runGuarded(inSequence, request, env, faultSequence, trace);
+    if (outcome === 'continue' && proxy?.endpoint && !request.replied) {
+      // a proxy's target endpoint receives what its in sequence let through
+      await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
+    }
+  } else if (proxy?.endpoint) await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
+
+  if (!request.replied) {
+    const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, false));
+    empty.status = 202;
+    await empty.respondToClient();
+  }
+}
+
+async function sendGuarded(
+  proxy: ProxyRuntime,
+  endpoints: EndpointRegistry,
+  request: MessageContext,
+  env: MediationEnv,
+  faultSequence: Sequence | undefined,
+  trace: (e: string) => void,
+): Promise<void> {
+  const def = proxy.endpoint!;
+  const seq: Sequence = {
+    name: `${proxy.name}/target`,
+    loc: def.loc,
+    onError: undefined,
+    mediators: [
+      {
+        kind: 'send',
+        loc: def.loc,
+        async mediate(msg) {
+          await env.onResponse(await endpoints.of(def).send(msg));
+          return 'continue';
+        },
+      },
+    ],
+  };
+  await runGuarded(seq, request, env, faultSequence, trace);
+}
+
+/** Runs `seq`; an error it does not handle itself goes to the fault sequence, if there is one. */
+async function runGuarded(
+  seq: Sequence,
+  msg: MessageContext,
+  env: MediationEnv,
+  faultSequence: Sequence | undefined,
+  trace: (e: string) => void,
+): Promise<'continue' | 'stop'> {
+  try {
+    return await runSequence(seq, msg, env);
+  } catch (e) {
+    if (!faultSequence || msg.signal.aborted || msg.replied) throw e;
+    setErrorProperties(msg, e);
+    trace(`faultSequence:${faultSequence.name ?? ''}`);
+    await runSequence(faultSequence, msg, env);
+    if (!msg.replied) throw e;
+    return 'stop';
+  }
+}

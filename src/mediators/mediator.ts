@@ -1,0 +1,56 @@
+/** The mediator contract: parsed once when the configuration loads, run once per message. */
+import { type SourceLoc } from '../errors.ts';
+import { type EndpointDef } from '../config/endpoint-def.ts';
+import { type ConfigNode } from '../config/node.ts';
+import { type EndpointRegistry } from '../endpoints/registry.ts';
+import { type MessageContext } from '../message/context.ts';
+
+/** What a mediator tells the sequence: go on with the next mediator, or stop here. */
+export type Outcome = 'continue' | 'stop';
+
+export interface Mediator {
+  readonly kind: string;
+  readonly loc: SourceLoc;
+  mediate(msg: MessageContext, env: MediationEnv): Promise<Outcome>;
+}
+
+/** A list of mediators run in order. */
+export interface Sequence {
+  readonly name: string | undefined;
+  readonly loc: SourceLoc;
+  readonly mediators: readonly Mediator[];
+  /** Name of the sequence that handles errors raised in this one. */
+  readonly onError: string | undefined;
+}
+
+/** What mediators reach at run time, per message. */
+export interface MediationEnv {
+  readonly endpoints: EndpointRegistry;
+  /** A named sequence. */
+  sequence(name: string): Sequence | undefined;
+  /** Runs the response path (out sequence) for a response a send received. */
+  onResponse(response: MessageContext): Promise<void>;
+  /** Records that a branch ran (the testing API reports which ones did). */
+  trace(event: string): void;
+}
+
+/** What a mediator's parser can ask of the compiler. */
+export interface ParseContext {
+  /** Parses the children of `node` as a mediator list. */
+  mediators(node: ConfigNode): Mediator[];
+  /** Registers an inline endpoint so that it is built when the gateway starts. */
+  endpoint(def: EndpointDef): void;
+  /** Records a reference to a named sequence (checked for existence and cycles). */
+  sequenceRef(key: string, node: ConfigNode): void;
+  /** Records a reference to a named endpoint. */
+  endpointRef(key: string, node: ConfigNode): void;
+  /** Folder of the configuration, for user modules. */
+  readonly baseDir: string;
+}
+
+/** A mediator's grammar, implemented by each file of this folder. */
+export interface MediatorDefinition {
+  /** The element name. */
+  readonly name: string;
+  parse(node: ConfigNode, ctx: ParseContext): Mediator | undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * <send [receive="sequenceKey"]>
+ *   <endpoint …/>?         inline, or <endpoint key="name"/>
+ * </send>
+ *
+ * In the request path: sends the message to the endpoint (or, with none, to its WS-Addressing To
+ * address) and runs the response path on the answer: the `receive` sequence if named, else the proxy's
+ * out sequence or the main sequence's <out>. In the response path (or after <makefault
+ * response="true">): sends the message back to the client.
+ */
+import { parseEndpoint } from '../config/endpoint-def.ts';
+import { MoorError } from '../errors.ts';
+import { type MediatorDefinition } from './mediator.ts';
+import { runSequence } from './sequence-runner.ts';
+
+export const send: MediatorDefinition = {
+  name: 'send',
+  parse(node, ctx) {
+    node.allowAttributes('receive', 'buildmessage', 'description');
+    node.allowChildren('endpoint');
+    const epNode = node.child('endpoint');
+    const def = epNode ? parseEndpoint(epNode) : undefined;
+    if (def) {
+      if (def.kind === 'ref' && epNode) ctx.endpointRef(def.key, epNode);
+      else ctx.endpoint(def);
+    }
+    const receive = node.attr('receive');
+    if (receive !== undefined) ctx.sequenceRef(receive, node);
+    return {
+      kind: 'send',
+      loc: node.loc,
+      async mediate(msg, env) {
+        if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) {
+          await msg.respondToClient();
+          return 'continue';
+        }
+        let endpoint;
+        if (def) endpoint = env.endpoints.of(def);
+        else {
+          const to = (await msg.head()).addressing.to;
+          if (!to || !/^https?:\/\//.test(to)) {
+            throw new MoorError('MOOR_ERR_NO_ENDPOINT', '<send/> without an endpoint needs a WS-Addressing To header with an http(s) address');
+          }
+          endpoint = env.endpoints.forAddress(to);
+        }
+        const response = await endpoint.send(msg);
+        if (receive !== undefined) {
+          const seq = env.sequence(receive);
+          if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${receive}"`);
+          await runSequence(seq, response, env);
+          await response.respondToClient();
+        } else await env.onResponse(response);
+        return 'continue';
+      },
+    };
+  },
+};

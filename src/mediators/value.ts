@@ -1,0 +1,35 @@
+/** Values written as `value="literal"` or `expression="xpath"`, shared by the mediators that take them. */
+import { type ConfigNode } from '../config/node.ts';
+import { MoorError } from '../errors.ts';
+import { Expression } from '../expr/expression.ts';
+import { type MessageContext } from '../message/context.ts';
+
+/** Something that yields a string for a message. */
+export type ValueSource = (msg: MessageContext) => Promise<string>;
+
+/** Compiles an expression written at `node`, reporting MOOR_ERR_BAD_XPATH there when it does not compile. */
+export function compileExpression(node: ConfigNode, text: string): Expression | undefined {
+  try {
+    return new Expression(text, node.scope);
+  } catch (e) {
+    node.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_XPATH', (e as Error).message);
+    return undefined;
+  }
+}
+
+/** The value of `value=` or `expression=` on `node`; undefined (reported) when neither is there. */
+export function valueSource(node: ConfigNode, required = true): ValueSource | undefined {
+  const literal = node.attr('value');
+  const expression = node.attr('expression');
+  if (literal !== undefined && expression !== undefined) {
+    node.report('MOOR_ERR_BAD_VALUE', `<${node.name}> takes value or expression, not both`);
+    return undefined;
+  }
+  if (literal !== undefined) return async () => literal;
+  if (expression !== undefined) {
+    const expr = compileExpression(node, expression);
+    return expr && ((msg) => expr.string(msg));
+  }
+  if (required) node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<${node.name}> needs value or expression`);
+  return undefined;
+}

@@ -1,0 +1,151 @@
+/**
+ * The MessageContext: one message on its way through the gateway, request or response. It holds the
+ * transport headers, the envelope head (parsed), the body (as bytes, parsed only on demand), the
+ * properties by scope, and the abort signal that ends all work on it.
+ */
+import { randomUUID } from 'node:crypto';
+import { DOMParser } from '@xmldom/xmldom';
+import { MoorError } from '../errors.ts';
+import { type Logger } from '../logging.ts';
+import { type SoapVersion } from '../xml/soap.ts';
+import { EnvelopeHead } from './envelope-head.ts';
+import { type MessageBody } from './message-body.ts';
+
+/** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
+export type TransportHeaders = Map<string, string | string[]>;
+
+/** A header's value as one string (several values joined the HTTP way). */
+export function headerValue(h: TransportHeaders, name: string): string | undefined {
+  const v = h.get(name.toLowerCase());
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Where the reply to the client goes. Set by whoever received the request (server, test harness). */
+export type ReplyChannel = (response: MessageContext) => Promise<void>;
+
+/** What a finished send knows about the session of its message, for logs and the testing API. */
+export interface SessionNote {
+  readonly key: string;
+  readonly endpoint: string;
+  readonly outcome: 'bound' | 'new' | 'rebound' | 'unbound';
+}
+
+export class MessageContext {
+  /** A unique id, for logs. */
+  readonly id: string;
+  /** Default-scope properties (`$ctx:`), shared by the request and its response as in Synapse. */
+  readonly properties: Map<string, unknown>;
+  /** Axis2-scope properties (`$axis2:`). */
+  readonly axis2: Map<string, unknown>;
+  /** HTTP status of a response (200 for requests until a mediator says otherwise). */
+  status = 200;
+  /** The session this message was routed in, once a send has run. */
+  session: SessionNote | undefined;
+  /** Shared by a request and its responses: set once the client got its answer. */
+  readonly exchange: { replied: boolean };
+  private headCache: EnvelopeHead | undefined;
+  private dom: Document | undefined;
+
+  constructor(
+    readonly direction: 'request' | 'response',
+    /** Transport headers: for a request, what goes on to the backend; for a response, to the client. */
+    readonly transport: TransportHeaders,
+    readonly body: MessageBody,
+    readonly signal: AbortSignal,
+    readonly log: Logger,
+    readonly reply: ReplyChannel,
+    init: { id?: string; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean } } = {},
+  ) {
+    this.id = init.id ?? randomUUID();
+    this.exchange = init.exchange ?? { replied: false };
+    this.properties = init.properties ?? new Map();
+    this.axis2 = init.axis2 ?? new Map();
+    this.headCache = init.head;
+    this.fallbackVersion = init.version;
+  }
+
+  /** The version used for faults when the head could not be read. */
+  private readonly fallbackVersion: SoapVersion | undefined;
+
+  /** The envelope head, read and parsed on first use. Throws MoorError when the message is not SOAP. */
+  async head(): Promise<EnvelopeHead> {
+    if (!this.headCache) {
+      const h = await this.body.readHead();
+      this.headCache = EnvelopeHead.parse(h.bytes, h.boundary);
+    }
+    return this.headCache;
+  }
+
+  /** The head if it was already read (never reads). */
+  get parsedHead(): EnvelopeHead | undefined {
+    return this.headCache;
+  }
+
+  /** The SOAP version, as far as known without reading. */
+  get version(): SoapVersion {
+    return this.headCache?.version ?? this.fallbackVersion ?? '1.1';
+  }
+
+  /** True once the client has its answer. */
+  get replied(): boolean {
+    return this.exchange.replied;
+  }
+
+  /** Sends this message to the client, once; later calls do nothing. */
+  async respondToClient(): Promise<void> {
+    if (this.exchange.replied) return;
+    this.exchange.replied = true;
+    this.commitHead();
+    await this.reply(this);
+  }
+
+  /** A new message in `direction` that shares this one's id, properties, signal, log and reply channel. */
+  derive(direction: 'request' | 'response', transport: TransportHeaders, body: MessageBody): MessageContext {
+    const next = new MessageContext(direction, transport, body, this.signal, this.log, this.reply, {
+      id: this.id,
+      properties: this.properties,
+      axis2: this.axis2,
+      version: this.version,
+      exchange: this.exchange,
+    });
+    next.session = this.session;
+    return next;
+  }
+
+  /**
+   * The whole envelope as a DOM, for expressions that reach the body. Reads the rest of the message
+   * into memory (bounded by maxMessageBytes); the message is then forwarded from that copy.
+   */
+  async envelopeDom(): Promise<Document> {
+    if (!this.dom) {
+      this.commitHead();
+      const bytes = await this.body.readAll();
+      this.headCache = undefined;
+      let failure: string | undefined;
+      const doc = new DOMParser({
+        onError: (level, message) => {
+          if (level !== 'warning') failure ??= message;
+        },
+      }).parseFromString(bytes.toString('utf8').replace(/^\uFEFF/, ''), 'text/xml');
+      if (failure) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure}`);
+      this.dom = doc as unknown as Document;
+    }
+    return this.dom;
+  }
+
+  /** Replaces the whole envelope (a mediator rewrote the message). */
+  setEnvelope(xml: string): void {
+    this.body.replaceAll(Buffer.from(xml));
+    this.headCache = undefined;
+    this.dom = undefined;
+  }
+
+  /** Prepares the forwarded bytes: a changed head is written anew, otherwise the original bytes flow. */
+  commitHead(): void {
+    const head = this.headCache;
+    if (!head?.changed) return;
+    const original = this.body.bytesRead;
+    const rewrite = head.rewrite(original);
+    if (rewrite) this.body.replaceHead(rewrite.bytes, rewrite.end);
+  }
+}

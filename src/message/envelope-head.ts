@@ -1,0 +1,163 @@
+/**
+ * The parsed head of a SOAP envelope: the Envelope start tag with its namespace declarations and the
+ * Header blocks. The Body is represented only by its start tag; its content stays as bytes.
+ */
+import { MoorError } from '../errors.ts';
+import { childElements, childIn, element, textOf, type XmlElement } from '../xml/element.ts';
+import { type HeadBoundary } from '../xml/head-scanner.ts';
+import { NS, type QName, sameName, WSA_NAMESPACES } from '../xml/names.ts';
+import { parseXml } from '../xml/parse.ts';
+import { serialize } from '../xml/serialize.ts';
+import { envelopeNamespace, type SoapVersion, soapVersionOf } from '../xml/soap.ts';
+
+/** The WS-Addressing message addressing properties of a message, in either WS-A namespace. */
+export interface Addressing {
+  readonly to?: string;
+  readonly action?: string;
+  readonly messageId?: string;
+  readonly replyTo?: string;
+  readonly relatesTo?: string;
+}
+
+export class EnvelopeHead {
+  private dirty = false;
+
+  private constructor(
+    /** The Envelope element; its children are the Header (if any) and a stub of the Body. */
+    readonly envelope: XmlElement,
+    readonly version: SoapVersion,
+    private header: XmlElement | undefined,
+    private readonly boundary: HeadBoundary | 'whole',
+  ) {}
+
+  /**
+   * Parses the head out of `bytes` (a prefix of the message that reaches past the Body start tag), or
+   * the whole message when `boundary` is 'ended' (no Body start was seen before the root closed).
+   */
+  static parse(bytes: Buffer, boundary: HeadBoundary | 'ended'): EnvelopeHead {
+    let text: string;
+    if (boundary === 'ended') text = bytes.toString('utf8');
+    else {
+      text = bytes.toString('utf8', 0, boundary.bodyTagEnd);
+      if (!boundary.bodySelfClosing) text += `</${boundary.bodyTag}>`;
+      text += `</${boundary.envelopeTag}>`;
+    }
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const root = parseXml(text);
+    const version = checkEnvelope(root);
+    const children = childElements(root);
+    const envNs = envelopeNamespace(version);
+    const headers = children.filter((c) => c.name.local === 'Header');
+    const body = children[children.length - 1];
+    if (!body || body.name.local !== 'Body' || body.name.uri !== envNs) {
+      const found = body ? `<${body.prefix ? body.prefix + ':' : ''}${body.name.local}>` : 'nothing';
+      throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `expected the SOAP Body in the Envelope, found ${found}`);
+    }
+    if (headers.length > 1) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Envelope has more than one Header');
+    const header = headers[0];
+    if (header && header.name.uri !== envNs) {
+      throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Header element is not in the SOAP envelope namespace');
+    }
+    if (children.length - headers.length !== 1) {
+      throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'only a Header may come before the Body in the Envelope');
+    }
+    return new EnvelopeHead(root, version, header, boundary === 'ended' ? 'whole' : boundary);
+  }
+
+  /** The header blocks, in order. */
+  get blocks(): XmlElement[] {
+    return this.header ? childElements(this.header) : [];
+  }
+
+  /** The first header block named `name`. */
+  block(name: QName): XmlElement | undefined {
+    return this.blocks.find((b) => sameName(b.name, name));
+  }
+
+  /** The first header block whose local name is `local` in one of `uris`. */
+  blockIn(uris: readonly string[], local: string): XmlElement | undefined {
+    return this.blocks.find((b) => b.name.local === local && uris.includes(b.name.uri));
+  }
+
+  /** The WS-Addressing properties found in the header. */
+  get addressing(): Addressing {
+    const text = (local: string): string | undefined => {
+      const b = this.blockIn(WSA_NAMESPACES, local);
+      return b ? textOf(b).trim() : undefined;
+    };
+    const replyTo = this.blockIn(WSA_NAMESPACES, 'ReplyTo');
+    const replyAddress = replyTo && childIn(replyTo, WSA_NAMESPACES, 'Address');
+    const out: { -readonly [K in keyof Addressing]: Addressing[K] } = {};
+    const to = text('To');
+    if (to !== undefined) out.to = to;
+    const action = text('Action');
+    if (action !== undefined) out.action = action;
+    const messageId = text('MessageID');
+    if (messageId !== undefined) out.messageId = messageId;
+    if (replyAddress) out.replyTo = textOf(replyAddress).trim();
+    const relatesTo = text('RelatesTo');
+    if (relatesTo !== undefined) out.relatesTo = relatesTo;
+    return out;
+  }
+
+  /** Adds `block` to the header, replacing the blocks of the same name. */
+  setBlock(block: XmlElement): void {
+    const header = this.ensureHeader();
+    const at = header.children.findIndex((c) => c.type === 'element' && sameName(c.name, block.name));
+    header.children = header.children.filter((c) => !(c.type === 'element' && sameName(c.name, block.name)));
+    header.children.splice(at < 0 ? header.children.length : at, 0, block);
+    this.dirty = true;
+  }
+
+  /** Removes every header block named `name`; true when one was there. */
+  removeBlock(name: QName): boolean {
+    if (!this.header) return false;
+    const before = this.header.children.length;
+    this.header.children = this.header.children.filter((c) => !(c.type === 'element' && sameName(c.name, name)));
+    const removed = this.header.children.length !== before;
+    this.dirty ||= removed;
+    return removed;
+  }
+
+  /** True once a header block was added or removed. */
+  get changed(): boolean {
+    return this.dirty;
+  }
+
+  /**
+   * The bytes that replace [0, end) of the original message when the head changed: the original bytes
+   * up to the end of the Envelope start tag, the Header written anew, then the original bytes up to the
+   * Body. Undefined when nothing changed, so the original bytes flow untouched.
+   */
+  rewrite(original: Buffer): { bytes: Buffer; end: number } | undefined {
+    if (!this.dirty || !this.header || this.boundary === 'whole') return undefined;
+    const b = this.boundary;
+    const scope = new Map<string, string>([['xml', NS.xml], ...this.envelope.namespaces]);
+    const header = Buffer.from(serialize(this.header, scope));
+    const after = b.header ? original.subarray(b.header.end, b.bodyStart) : original.subarray(b.envelopeTagEnd, b.bodyStart);
+    return { bytes: Buffer.concat([original.subarray(0, b.envelopeTagEnd), header, after]), end: b.bodyStart };
+  }
+
+  private ensureHeader(): XmlElement {
+    if (!this.header) {
+      this.header = element({ uri: envelopeNamespace(this.version), local: 'Header' }, this.envelope.prefix);
+      this.envelope.children.unshift(this.header);
+    }
+    return this.header;
+  }
+}
+
+/** The SOAP version of a parsed Envelope, or the fault that a non-envelope deserves. */
+function checkEnvelope(root: XmlElement): SoapVersion {
+  if (root.name.local !== 'Envelope') {
+    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `the root element is <${root.name.local}>, not a SOAP Envelope`);
+  }
+  const version = soapVersionOf(root.name.uri);
+  if (!version) {
+    throw new MoorError(
+      'MOOR_ERR_VERSION_MISMATCH',
+      `the Envelope namespace "${root.name.uri}" is neither SOAP 1.1 (${NS.soap11}) nor SOAP 1.2 (${NS.soap12})`,
+    );
+  }
+  return version;
+}

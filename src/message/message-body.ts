@@ -1,0 +1,168 @@
+/**
+ * The bytes of one message (request or response), read only as far as needed. The head is read and
+ * kept; the rest stays in the source stream and is forwarded untouched, chunk by chunk, as it arrives.
+ * Up to `replayBytes` of what was forwarded is remembered, so that a send whose connection failed can be
+ * replayed to another endpoint; a larger body that already started flowing cannot be replayed.
+ */
+import { MoorError } from '../errors.ts';
+import { type HeadBoundary, HeadScanner, type ScanResult } from '../xml/head-scanner.ts';
+import { XmlSyntaxError } from '../xml/parse.ts';
+import { type MessageLimits } from './limits.ts';
+
+const EMPTY = Buffer.alloc(0);
+const DOCTYPE = Buffer.from('<!DOCTYPE');
+
+/** What reading the head found: the bytes so far and where the head ends. */
+export interface ReadHead {
+  readonly bytes: Buffer;
+  readonly boundary: HeadBoundary | 'ended';
+}
+
+export class MessageBody {
+  private prefix: Buffer = EMPTY;
+  private source: AsyncIterator<Buffer> | undefined;
+  private head: ReadHead | undefined;
+  private replacement: { bytes: Buffer; end: number } | undefined;
+  private recorded: Buffer[] = [];
+  private recordedBytes = 0;
+  private overflowed = false;
+  private received = 0;
+  private carry = EMPTY;
+
+  /**
+   * @param source the remaining bytes of the message
+   * @param declaredLength Content-Length as announced, when it was
+   * @param guarded refuse a DOCTYPE in the body too (requests from clients; responses are trusted)
+   */
+  constructor(
+    source: AsyncIterable<Buffer> | Buffer,
+    private readonly limits: MessageLimits,
+    readonly declaredLength?: number,
+    private readonly guarded = true,
+  ) {
+    if (Buffer.isBuffer(source)) {
+      this.prefix = source;
+      this.received = source.length;
+    } else this.source = source[Symbol.asyncIterator]();
+  }
+
+  /** Reads until the end of the SOAP head is known. Throws MoorError on hostile or broken input. */
+  async readHead(): Promise<ReadHead> {
+    if (this.head) return this.head;
+    const scanner = new HeadScanner(this.limits);
+    let result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
+    while (result === 'more') {
+      const chunk = await this.pull();
+      if (!chunk) {
+        if (this.prefix.length === 0) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the request has no content');
+        throw new XmlSyntaxError('the message ends before its SOAP Body starts');
+      }
+      this.prefix = this.prefix.length ? Buffer.concat([this.prefix, chunk]) : chunk;
+      result = scanner.scan(this.prefix);
+    }
+    this.head = { bytes: this.prefix, boundary: result };
+    // what was read past the head is body: it gets the same DOCTYPE guard as the rest of the stream
+    const tailFrom = result === 'ended' ? this.prefix.length : result.bodyTagEnd;
+    this.guard(this.prefix.subarray(tailFrom));
+    return this.head;
+  }
+
+  /** Replaces bytes [0, end) of the message with `bytes` when forwarding (a rewritten head). */
+  replaceHead(bytes: Buffer, end: number): void {
+    this.replacement = { bytes, end };
+  }
+
+  /** Reads the whole message into memory (bounded by maxMessageBytes) and returns it. */
+  async readAll(): Promise<Buffer> {
+    const parts = [this.prefix];
+    for (let c = await this.pull(); c; c = await this.pull()) {
+      this.guard(c);
+      parts.push(c);
+    }
+    this.prefix = parts.length === 1 ? this.prefix : Buffer.concat(parts);
+    if (this.replacement) {
+      this.prefix = Buffer.concat([this.replacement.bytes, this.prefix.subarray(this.replacement.end)]);
+      this.replacement = undefined;
+      this.head = undefined;
+    }
+    return this.prefix;
+  }
+
+  /** Replaces the whole message (a rewritten envelope). */
+  replaceAll(bytes: Buffer): void {
+    this.prefix = bytes;
+    this.source = undefined;
+    this.replacement = undefined;
+    this.head = undefined;
+  }
+
+  /** The bytes read from the source so far (the head and whatever arrived with it). */
+  get bytesRead(): Buffer {
+    return this.prefix;
+  }
+
+  /** True while the forwarded bytes can still be produced again from the start. */
+  get replayable(): boolean {
+    return !this.overflowed;
+  }
+
+  /** The exact length of what {@link open} yields, when it can be known before sending. */
+  get length(): number | undefined {
+    const base = this.source ? this.declaredLength : this.prefix.length;
+    if (base === undefined) return undefined;
+    return this.replacement ? base - this.replacement.end + this.replacement.bytes.length : base;
+  }
+
+  /** The forwarded bytes, from the start. Each send attempt opens it anew. */
+  async *open(): AsyncGenerator<Buffer> {
+    if (this.overflowed) throw new MoorError('MOOR_ERR_MEDIATION', 'the message body was already forwarded and cannot be sent again');
+    if (this.replacement) {
+      yield this.replacement.bytes;
+      const rest = this.prefix.subarray(this.replacement.end);
+      if (rest.length) yield rest;
+    } else if (this.prefix.length) yield this.prefix;
+    for (const r of this.recorded) yield r;
+    for (let c = await this.pull(); c; c = await this.pull()) {
+      this.guard(c);
+      this.record(c);
+      yield c;
+    }
+  }
+
+  private record(c: Buffer): void {
+    if (this.overflowed) return;
+    if (this.recordedBytes + c.length > this.limits.replayBytes) {
+      this.overflowed = true;
+      this.recorded = [];
+      return;
+    }
+    this.recorded.push(c);
+    this.recordedBytes += c.length;
+  }
+
+  private async pull(): Promise<Buffer | undefined> {
+    if (!this.source) return undefined;
+    const r = await this.source.next();
+    if (r.done) {
+      this.source = undefined;
+      return undefined;
+    }
+    const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    this.received += chunk.length;
+    if (this.received > this.limits.maxMessageBytes) {
+      throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`);
+    }
+    return chunk;
+  }
+
+  /** Refuses a DOCTYPE anywhere in the body, even split across two chunks. */
+  private guard(chunk: Buffer): void {
+    if (chunk.length === 0 || !this.guarded) return;
+    const window = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    if (window.indexOf(DOCTYPE) >= 0 || window.indexOf('<!doctype', 0, 'latin1') >= 0) {
+      throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
+    }
+    // copied so that the carry does not pin a whole chunk in memory
+    this.carry = Buffer.from(window.subarray(Math.max(0, window.length - (DOCTYPE.length - 1))));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Operator endpoints under /_moor/: health (with each address endpoint's state and the session store's
+ * health) and draining an endpoint at run time.
+ *
+ *   GET  /_moor/health                      → 200 {"status":"ok"|"degraded", …} (503 when no endpoint is up)
+ *   POST /_moor/endpoints/<name>/drain      → keeps its sessions, sends it no new ones
+ *   POST /_moor/endpoints/<name>/undrain    → takes new sessions again
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type SessionStore } from '../session/store.ts';
+import { type Runtime } from './runtime.ts';
+
+interface AdminTarget {
+  readonly current: Runtime;
+  readonly store: SessionStore;
+}
+
+/** Answers admin paths; false when `url` is not one. */
+export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerResponse, gw: AdminTarget): Promise<boolean> {
+  if (!url.pathname.startsWith('/_moor/')) return false;
+  req.resume();
+  if (url.pathname === '/_moor/health' && req.method === 'GET') {
+    const endpoints = [...gw.current.endpoints.addresses()].map((e) => ({ id: e.id, state: e.state }));
+    const up = endpoints.some((e) => e.state === 'active');
+    const status = gw.store.health === 'ok' ? 'ok' : 'degraded';
+    json(res, endpoints.length && !up ? 503 : 200, { status, store: gw.store.health, endpoints });
+    return true;
+  }
+  const m = /^\/_moor\/endpoints\/([^/]+)\/(drain|undrain)$/.exec(url.pathname);
+  if (m && req.method === 'POST') {
+    const name = decodeURIComponent(m[1]!);
+    const matches = gw.current.endpoints.all().filter((e) => e.id === name || e.id.startsWith(`${name}@`));
+    for (const e of matches) e.draining = m[2] === 'drain';
+    json(res, matches.length ? 200 : 404, matches.length ? { endpoints: matches.map((e) => e.id), draining: m[2] === 'drain' } : { error: `no endpoint named ${name}` });
+    return true;
+  }
+  json(res, 404, { error: 'unknown admin path' });
+  return true;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}

@@ -1,0 +1,217 @@
+/**
+ * The inbound HTTP listener: the only importer of node:http. It maps paths to proxy services
+ * (`/services/<Name>[/…]`, `?wsdl`), reads each request's SOAP head, runs the mediation, and turns
+ * every error into a SOAP fault. Reload swaps the runtime atomically; shutdown stops accepting and
+ * lets requests in flight finish.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { MoorError } from '../errors.ts';
+import { createLogger, type Logger } from '../logging.ts';
+import { MessageContext } from '../message/context.ts';
+import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
+import { MessageBody } from '../message/message-body.ts';
+import { mediate } from '../mediators/flow.ts';
+import { MemoryStore } from '../session/memory-store.ts';
+import { type SessionStore } from '../session/store.ts';
+import { soapVersionOfContentType, type SoapVersion } from '../xml/soap.ts';
+import { writeFault } from './faults.ts';
+import { writeMessage } from './reply.ts';
+import { loadRuntime, type Runtime } from './runtime.ts';
+import { handleAdmin } from './admin.ts';
+
+export interface GatewayOptions {
+  /** Configuration folder (or one XML file). */
+  readonly config: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly limits?: Partial<MessageLimits>;
+  /** Session bindings; an in-memory table when not given. */
+  readonly store?: SessionStore;
+  readonly logger?: Logger;
+  /** Backend timeout when an address has none (ms). */
+  readonly defaultTimeoutMs?: number;
+  /** How long a failed address is skipped (ms). */
+  readonly defaultSuspendMs?: number;
+}
+
+export class Gateway {
+  private runtime: Runtime;
+  private inFlight = 0;
+  private stopping = false;
+  private idle: (() => void) | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    runtime: Runtime,
+    readonly store: SessionStore,
+    readonly log: Logger,
+    private readonly options: GatewayOptions,
+    private readonly limits: MessageLimits,
+  ) {
+    this.runtime = runtime;
+  }
+
+  /** Loads the configuration and starts listening. Throws ConfigErrors for an invalid configuration. */
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const log = options.logger ?? createLogger();
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const store = options.store ?? new MemoryStore();
+    const runtime = await loadRuntime(options.config, {
+      limits,
+      store,
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
+      defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
+    });
+    const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 });
+    const gw = new Gateway(server, runtime, store, log, options, limits);
+    server.on('request', (req, res) => void gw.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8280, options.host ?? '127.0.0.1', () => resolve());
+    });
+    return gw;
+  }
+
+  /** The URL the gateway listens on. */
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}`;
+  }
+
+  /** The runtime serving new requests. */
+  get current(): Runtime {
+    return this.runtime;
+  }
+
+  /**
+   * Loads the configuration anew and, if valid, serves new requests with it; requests in flight finish
+   * on the old one and session bindings are kept. Throws ConfigErrors (the old runtime keeps serving).
+   */
+  async reload(): Promise<void> {
+    const next = await loadRuntime(this.options.config, {
+      limits: this.limits,
+      store: this.store,
+      defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
+      defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
+    });
+    const old = this.runtime;
+    // draining state set at run time survives a reload, as operators expect
+    const drained = new Set(old.endpoints.all().filter((e) => e.draining).map((e) => e.id));
+    for (const e of next.endpoints.all()) if (drained.has(e.id)) e.draining = true;
+    this.runtime = next;
+    setTimeout(() => void old.endpoints.close(), (this.options.defaultTimeoutMs ?? 60_000) + 1000).unref();
+  }
+
+  /** Stops accepting, waits for requests in flight, releases connections. */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.server.closeAllConnections();
+    await closed;
+    await this.runtime.endpoints.close();
+    await this.store.close();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.serve(req, res);
+    } catch (e) {
+      this.log.error(`unhandled error: ${(e as Error).stack ?? String(e)}`, { component: 'server' });
+      writeFault(res, '1.1', e);
+    } finally {
+      if (--this.inFlight === 0 && this.idle) this.idle();
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const contentType = req.headers['content-type'];
+    const announced = soapVersionOfContentType(contentType);
+    const version: SoapVersion = announced === '1.2' ? '1.2' : '1.1';
+    if (this.stopping) {
+      writeFault(res, version, new MoorError('MOOR_ERR_SHUTTING_DOWN', 'the gateway is shutting down'), { connection: 'close' });
+      return;
+    }
+    if (await handleAdmin(url, req, res, this)) return;
+    const runtime = this.runtime;
+    const proxyName = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
+    const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(decodeURIComponent(proxyName)) : undefined;
+    if (proxyName !== undefined && !proxy) {
+      drain(req);
+      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${decodeURIComponent(proxyName)}"`));
+      return;
+    }
+    if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) {
+      await this.serveWsdl(res, proxy.wsdl, version);
+      return;
+    }
+    if (req.method !== 'POST') {
+      drain(req);
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('SOAP requests are POSTed\n');
+      return;
+    }
+    if (announced === undefined) {
+      drain(req);
+      writeFault(res, version, new MoorError('MOOR_ERR_NOT_SOAP', `content type "${contentType ?? ''}" is not SOAP (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)`));
+      return;
+    }
+    const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
+    if (declared !== undefined && declared > this.limits.maxMessageBytes) {
+      writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`), { connection: 'close' });
+      req.destroy();
+      return;
+    }
+
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('client went away'));
+    });
+    const transport = new Map<string, string | string[]>();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) transport.set(k, v);
+    const msg = new MessageContext(
+      'request',
+      transport,
+      new MessageBody(req, this.limits, declared),
+      abort.signal,
+      this.log,
+      (response) => writeMessage(res, response),
+      { version },
+    );
+    msg.axis2.set('TransportInURL', req.url ?? '/');
+    try {
+      await msg.head();
+      await mediate(runtime.compiled, runtime.endpoints, proxy, msg);
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
+      this.log.log(level, `${req.method} ${url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg.id });
+      drain(req);
+      writeFault(res, msg.version, e);
+    }
+  }
+
+  private async serveWsdl(res: ServerResponse, file: string | undefined, version: SoapVersion): Promise<void> {
+    if (!file) {
+      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', 'this proxy publishes no WSDL'));
+      return;
+    }
+    try {
+      const wsdl = await readFile(file);
+      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': wsdl.length }).end(wsdl);
+    } catch (e) {
+      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `the WSDL cannot be read: ${(e as Error).message}`));
+    }
+  }
+}
+
+/** Discards what is left of a request we answered early, so the connection can be reused. */
+function drain(req: IncomingMessage): void {
+  if (!req.complete) req.resume();
+}

@@ -1,0 +1,39 @@
+/**
+ * A loaded configuration ready to serve: compiled sequences plus built endpoints. Load → validate →
+ * freeze: any problem makes the whole load fail with every problem listed, so a running gateway only
+ * ever swaps one valid runtime for another.
+ */
+import { readConfig } from '../config/load.ts';
+import { ConfigError, ConfigErrors } from '../errors.ts';
+import { type EndpointEnv } from '../endpoints/env.ts';
+import { EndpointRegistry } from '../endpoints/registry.ts';
+import { compile, type CompiledConfig } from '../mediators/compile.ts';
+
+export interface Runtime {
+  readonly compiled: CompiledConfig;
+  readonly endpoints: EndpointRegistry;
+}
+
+/** Reads, checks and compiles the configuration at `location`. Throws ConfigErrors listing every problem. */
+export async function checkConfig(location: string): Promise<CompiledConfig> {
+  const config = await readConfig(location);
+  const compiled = compile(config);
+  if (config.diag.errors.length) throw new ConfigErrors(sortErrors(config.diag.errors));
+  return compiled;
+}
+
+/** Loads a runtime: checks the configuration, then builds its endpoints (and user dispatcher modules). */
+export async function loadRuntime(location: string, env: Omit<EndpointEnv, 'baseDir'>): Promise<Runtime> {
+  const compiled = await checkConfig(location);
+  try {
+    const endpoints = await EndpointRegistry.create(compiled.config, { ...env, baseDir: compiled.config.dir }, compiled.inlineEndpoints);
+    return { compiled, endpoints };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigErrors([e]);
+    throw e;
+  }
+}
+
+function sortErrors(errors: readonly ConfigError[]): ConfigError[] {
+  return [...errors].sort((a, b) => a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col);
+}

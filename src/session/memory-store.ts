@@ -1,0 +1,71 @@
+/**
+ * The embedded binding table. Expired entries are dropped when read and swept periodically, so memory
+ * stays bounded by the live sessions.
+ */
+import { type Clock, systemClock } from './clock.ts';
+import { type Binding, type Expiry, type SessionStore } from './store.ts';
+
+export class MemoryStore implements SessionStore {
+  private readonly table = new Map<string, Binding>();
+  private readonly sweeper: NodeJS.Timeout | undefined;
+  readonly health = 'ok' as const;
+
+  constructor(private readonly clock: Clock = systemClock, sweepEveryMs = 30_000) {
+    if (sweepEveryMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
+      this.sweeper.unref();
+    }
+  }
+
+  async get(key: string, expiry: Expiry, ttlMs: number): Promise<Binding | undefined> {
+    const b = this.live(key);
+    if (!b || expiry === 'absolute') return b;
+    const refreshed = { ...b, expiresAt: this.clock.now() + ttlMs };
+    this.table.set(key, refreshed);
+    return refreshed;
+  }
+
+  async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
+    const held = this.live(key);
+    if (held) return held;
+    const b = { key, endpoint, expiresAt: this.clock.now() + ttlMs };
+    this.table.set(key, b);
+    return b;
+  }
+
+  async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding> {
+    const held = this.live(key);
+    if (held && held.endpoint !== from) return held;
+    const b = { key, endpoint: to, expiresAt: this.clock.now() + ttlMs };
+    this.table.set(key, b);
+    return b;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.table.delete(key);
+  }
+
+  /** Number of live bindings (metrics, tests). */
+  get size(): number {
+    this.sweep();
+    return this.table.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  private live(key: string): Binding | undefined {
+    const b = this.table.get(key);
+    if (b && b.expiresAt <= this.clock.now()) {
+      this.table.delete(key);
+      return undefined;
+    }
+    return b;
+  }
+
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [k, b] of this.table) if (b.expiresAt <= now) this.table.delete(k);
+  }
+}

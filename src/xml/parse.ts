@@ -1,0 +1,131 @@
+/**
+ * Namespace-aware parsing on top of fast-xml-parser, which does not resolve namespaces itself. The
+ * parser's ordered output is turned into XmlElement trees whose names are {uri, local} pairs.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { MoorError } from '../errors.ts';
+import { type XmlAttribute, type XmlElement, type XmlNode } from './element.ts';
+import { NS, splitPrefixed } from './names.ts';
+
+/** A well-formedness or namespace problem, with the character offset or line:col where it was found. */
+export class XmlSyntaxError extends MoorError {
+  readonly line: number | undefined;
+  readonly col: number | undefined;
+  readonly offset: number | undefined;
+  constructor(message: string, where: { line?: number; col?: number; offset?: number } = {}) {
+    super('MOOR_ERR_MALFORMED_XML', message);
+    this.line = where.line;
+    this.col = where.col;
+    this.offset = where.offset;
+  }
+}
+
+const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
+
+function makeParser(positions: boolean): XMLParser {
+  return new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    commentPropName: '#comment',
+    cdataPropName: '#cdata',
+    processEntities: true,
+    htmlEntities: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    captureMetaData: positions,
+  });
+}
+const plainParser = makeParser(false);
+const positionParser = makeParser(true);
+
+/** Options of {@link parseXml}. */
+export interface ParseOptions {
+  /** Record each element's character offset (config files); costs a little, so off for traffic. */
+  readonly positions?: boolean;
+  /** Namespace bindings in scope around the document (used when parsing a fragment). */
+  readonly inScope?: ReadonlyMap<string, string>;
+}
+
+/** Parses a whole document and returns its root element. Throws XmlSyntaxError. */
+export function parseXml(text: string, options: ParseOptions = {}): XmlElement {
+  if (hasDoctype(text)) throw new XmlSyntaxError('a document type declaration (<!DOCTYPE) is not allowed');
+  const verdict = XMLValidator.validate(text);
+  if (verdict !== true) {
+    throw new XmlSyntaxError(verdict.err.msg, { line: verdict.err.line, col: verdict.err.col });
+  }
+  const ordered = (options.positions ? positionParser : plainParser).parse(text) as OrderedNode[];
+  const scope = new Map<string, string>(options.inScope ?? []);
+  if (!scope.has('xml')) scope.set('xml', NS.xml);
+  const roots = convertChildren(ordered, scope).filter((n): n is XmlElement => n.type === 'element');
+  const root = roots[0];
+  if (!root) throw new XmlSyntaxError('the document has no root element');
+  return root;
+}
+
+/** True when `text` holds a document type declaration anywhere. */
+export function hasDoctype(text: string): boolean {
+  return /<!DOCTYPE/i.test(text);
+}
+
+type OrderedNode = Record<string, unknown> & { [META]?: { startIndex?: number } };
+
+function convertChildren(nodes: OrderedNode[], scope: Map<string, string>): XmlNode[] {
+  const out: XmlNode[] = [];
+  for (const node of nodes) {
+    const key = Object.keys(node).find((k) => k !== ':@');
+    if (key === undefined) continue;
+    const content = node[key] as OrderedNode[];
+    if (key === '#text') out.push({ type: 'text', value: String(content) });
+    else if (key === '#cdata') out.push({ type: 'cdata', value: innerText(content) });
+    else if (key === '#comment') out.push({ type: 'comment', value: innerText(content) });
+    else if (key.startsWith('?')) continue;
+    else out.push(convertElement(key, node, content, scope));
+  }
+  return out;
+}
+
+function innerText(content: OrderedNode[]): string {
+  return content.map((c) => String(c['#text'] ?? '')).join('');
+}
+
+function convertElement(raw: string, node: OrderedNode, content: OrderedNode[], outer: Map<string, string>): XmlElement {
+  const rawAttrs = (node[':@'] ?? {}) as Record<string, string>;
+  const offset = node[META]?.startIndex;
+  const declared = new Map<string, string>();
+  for (const [name, value] of Object.entries(rawAttrs)) {
+    if (name === 'xmlns') declared.set('', value);
+    else if (name.startsWith('xmlns:')) declared.set(name.slice(6), value);
+  }
+  const scope = declared.size ? new Map([...outer, ...declared]) : outer;
+  const { prefix, local } = splitPrefixed(raw);
+  const uri = scope.get(prefix) ?? '';
+  if (prefix && !scope.has(prefix)) throw new XmlSyntaxError(`prefix "${prefix}" of <${raw}> is not declared`, offsetOf(offset));
+  const attributes: XmlAttribute[] = [];
+  for (const [name, value] of Object.entries(rawAttrs)) {
+    if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+    const a = splitPrefixed(name);
+    if (a.prefix && !scope.has(a.prefix)) {
+      throw new XmlSyntaxError(`prefix "${a.prefix}" of attribute ${name} is not declared`, offsetOf(offset));
+    }
+    // unprefixed attributes are in no namespace, whatever the default namespace is
+    attributes.push({ name: { uri: a.prefix ? (scope.get(a.prefix) ?? '') : '', local: a.local }, raw: name, value });
+  }
+  const el: XmlElement = {
+    type: 'element',
+    name: { uri, local },
+    prefix,
+    attributes,
+    namespaces: declared,
+    children: convertChildren(content, scope),
+    ...(offset === undefined ? {} : { offset }),
+  };
+  return el;
+}
+
+function offsetOf(offset: number | undefined): { offset?: number } {
+  return offset === undefined ? {} : { offset };
+}
