@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCartBackend } from './cart-backend.ts';
+import { type CartBackend, startCartBackend } from './cart-backend.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.MOOR_DEMO_PORT ?? 8280);
 
-const backends = [];
+const backends: CartBackend[] = [];
 for (const [i, p] of [9001, 9002, 9003].entries()) backends.push(await startCartBackend({ name: `cart${i + 1}`, port: p }));
 console.log(`demo backends: ${backends.map((b) => `${b.name} ${b.url}`).join(', ')}`);
 
