@@ -58,11 +58,14 @@ export async function startCartBackend(options: { name: string; port?: number; h
   // runs before each operation: find or open the session, and say so in the response headers
   soapServer.addSoapHeader((_method: string, _args: unknown, headers: Record<string, unknown>, req: SessionRequest, res: ServerResponse) => {
     const existing = sessionOf(req, headers);
-    if (existing) {
-      req.cartSession = existing;
+    // server-created ids (cookie, ServiceGroupId) count only if this instance issued them, as in a
+    // servlet container: an unknown one opens a new session; client-created ids are taken as given
+    if (existing && (existing.createdBy === 'client' || carts.has(existing.id))) {
+      req.cartSession = existing.id;
       return '';
     }
     const id = randomUUID();
+    carts.set(id, []);
     req.cartSession = id;
     res.setHeader('set-cookie', `JSESSIONID=${id}; Path=/; HttpOnly`);
     return (
@@ -88,15 +91,18 @@ export async function startCartBackend(options: { name: string; port?: number; h
 }
 
 /** The session a request names, in any of the ways the demo accepts. */
-function sessionOf(req: IncomingMessage, headers: Record<string, unknown>): string | undefined {
+function sessionOf(req: IncomingMessage, headers: Record<string, unknown>): { id: string; createdBy: 'client' | 'server' } | undefined {
+  const server = (id: string | undefined) => (id ? { id, createdBy: 'server' as const } : undefined);
+  const client = (id: string | undefined) => (id ? { id, createdBy: 'client' as const } : undefined);
   const cookie = /(?:^|;\s*)JSESSIONID=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  if (cookie) return cookie;
+  if (cookie) return server(cookie);
   for (const [k, v] of Object.entries(headers ?? {})) {
     const local = k.includes(':') ? k.slice(k.indexOf(':') + 1) : k;
-    if (local === 'ClientID' || local === 'ServiceGroupId') return textValue(v);
+    if (local === 'ServiceGroupId') return server(textValue(v));
+    if (local === 'ClientID') return client(textValue(v));
     if (local === 'Ctx' && v && typeof v === 'object') {
       const sid = Object.entries(v as Record<string, unknown>).find(([n]) => n.endsWith('Sid'))?.[1];
-      if (sid !== undefined) return textValue(sid);
+      if (sid !== undefined) return client(textValue(sid));
     }
   }
   return undefined;
