@@ -1,0 +1,56 @@
+/** `moor start` as a process: the ready line, graceful SIGTERM, and clear refusals with non-zero exits. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import test from 'ava';
+import { configDir, definitions, post, soap11 } from '../helpers/gateway.ts';
+import { spawnMoor } from '../helpers/process.ts';
+
+test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async (t) => {
+  // a backend that answers after 800 ms, so the request is in flight when SIGTERM arrives
+  const slow = createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/xml' }).end(soap11('<done/>')), 800);
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+  t.teardown(() => slow.close());
+  const dir = await configDir({
+    'p.xml': definitions(`<proxy name="Slow"><target><endpoint><address uri="http://127.0.0.1:${(slow.address() as AddressInfo).port}/"/></endpoint></target></proxy>`),
+  });
+  const moor = spawnMoor(['start', '--config', dir, '--port', '0']);
+  t.teardown(() => moor.child.kill('SIGKILL'));
+  const url = await moor.listening;
+  t.regex(moor.stdout(), /^moor listening on http:\/\/127\.0\.0\.1:\d+\n/);
+  const inFlight = post(`${url}/services/Slow`, soap11('<go/>'));
+  await new Promise((r) => setTimeout(r, 200));
+  moor.child.kill('SIGTERM');
+  const r = await inFlight;
+  t.is(r.status, 200);
+  t.regex(r.text, /<done\/>/);
+  t.is(await moor.exited, 0);
+});
+
+test('a bad flag: a usage message on stderr and exit 2', async (t) => {
+  const moor = spawnMoor(['start', '--config', 'mediators', '--prot', '1']);
+  t.is(await moor.exited, 2);
+  t.regex(moor.stderr(), /--prot/);
+  t.regex(moor.stderr(), /usage:/);
+  const noConfig = spawnMoor(['start']);
+  t.is(await noConfig.exited, 2);
+  t.regex(noConfig.stderr(), /--config/);
+});
+
+test('an invalid configuration: file:line:col CODE lines on stderr and exit 1', async (t) => {
+  const dir = await configDir({
+    'bad.xml': definitions(`\n  <proxy name="P"><target><inSequence><lgo/></inSequence></target></proxy>`),
+  });
+  const moor = spawnMoor(['start', '--config', dir, '--port', '0']);
+  t.is(await moor.exited, 1);
+  t.regex(moor.stderr(), /bad\.xml:2:39 MOOR_ERR_UNKNOWN_MEDIATOR <lgo> is not a mediator \(did you mean "log"\?\)/);
+  t.notRegex(moor.stdout(), /listening/);
+});
+
+test('the shipped configuration is valid', async (t) => {
+  const moor = spawnMoor(['validate', '--config', 'mediators']);
+  t.is(await moor.exited, 0, moor.stderr());
+  t.regex(moor.stdout(), /valid/);
+});

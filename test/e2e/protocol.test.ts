@@ -1,0 +1,155 @@
+/**
+ * SOAP over HTTP as clients and backends see it through the gateway: original bytes forwarded, headers
+ * passed (hop-by-hop ones not), faults in the request's own version with the binding's HTTP status,
+ * hostile input refused before parsing, large messages streamed, and the gateway still up after all.
+ */
+import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import test from 'ava';
+import { request } from 'undici';
+import { type Gateway } from '../../src/server/gateway.ts';
+import { type EchoBackend, startEchoBackend } from '../helpers/echo-backend.ts';
+import { definitions, post, soap11, soap12, startGateway } from '../helpers/gateway.ts';
+
+const XML11 = { 'content-type': 'text/xml; charset=utf-8' };
+const XML12 = { 'content-type': 'application/soap+xml; charset=utf-8' };
+const CORPUS = '../shared/corpus';
+
+let gw: Gateway;
+let echo: EchoBackend;
+let url: string;
+
+test.before(async () => {
+  echo = await startEchoBackend({ responseHeaders: { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'], 'x-backend': 'echo' } });
+  gw = await startGateway(
+    { 'p.xml': definitions(`<proxy name="Echo"><target><endpoint name="echo"><address uri="${echo.url}"/></endpoint></target></proxy>`) },
+    { limits: { maxMessageBytes: 64 * 1024 * 1024 } },
+  );
+  url = `${gw.url}/services/Echo`;
+});
+test.after.always(async () => {
+  await gw.close();
+  await echo.close();
+});
+
+test.serial('the backend receives the original bytes, untouched, whatever their shape', async (t) => {
+  const odd =
+    '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<!-- a comment first -->\n' +
+    '<S:Envelope b="2" a="1" xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:default">' +
+    '<S:Header><h:Trace xmlns:h="urn:h"><![CDATA[<not-xml>]]></h:Trace></S:Header>\n  ' +
+    '<S:Body><op  x = "y"><v>é &amp; ü</v></op></S:Body></S:Envelope>';
+  const sent = Buffer.from(odd);
+  const r = await post(url, sent, XML11);
+  t.is(r.status, 200, r.text);
+  t.deepEqual(echo.received.at(-1)!.body, sent);
+});
+
+test.serial('request headers reach the backend, response headers reach the client, hop-by-hop ones do not', async (t) => {
+  const r = await rawPost(url, soap11('<a/>'), { ...XML11, soapaction: '"urn:op"', cookie: 'JSESSIONID=abc', 'x-client': 'mine', 'keep-alive': 'timeout=5', connection: 'keep-alive, x-hop', 'x-hop': 'nope' });
+  const got = echo.received.at(-1)!.headers;
+  t.is(got.soapaction, '"urn:op"');
+  t.is(got.cookie, 'JSESSIONID=abc');
+  t.is(got['x-client'], 'mine');
+  t.is(got['content-type'], 'text/xml; charset=utf-8');
+  t.is(got['keep-alive'], undefined);
+  t.is(got['x-hop'], undefined, 'headers named in Connection are hop-by-hop');
+  t.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+  t.is(r.headers['x-backend'], 'echo');
+});
+
+/** node:http, which (unlike undici) lets a client send hop-by-hop headers. */
+function rawPost(target: string, body: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(target, { method: 'POST', headers }, async (res) => {
+      let text = '';
+      for await (const c of res) text += String(c);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test.serial('faults follow the SOAP HTTP bindings, in the request own version', async (t) => {
+  const doctype = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>';
+  // SOAP 1.1: always 500, faultcode Client
+  const f11 = await post(url, doctype, XML11);
+  t.is(f11.status, 500);
+  t.regex(f11.text, /<faultcode>soapenv:Client<\/faultcode>/);
+  t.is(f11.headers['x-moor-error'], 'MOOR_ERR_DOCTYPE');
+  // SOAP 1.2: Sender faults are 400
+  const f12 = await post(url, doctype, XML12);
+  t.is(f12.status, 400);
+  t.regex(f12.text, /soapenv:Sender/);
+  t.is(String(f12.headers['content-type']).split(';')[0], 'application/soap+xml');
+  // malformed XML in the head (the body is forwarded unparsed: its well-formedness is the backend's to judge)
+  const bad = await post(url, soap12('<a/>', '<h:x xmlns:h="urn:h"></h:y>'), XML12);
+  t.is(bad.status, 400);
+  t.is(bad.headers['x-moor-error'], 'MOOR_ERR_MALFORMED_XML');
+  // wrong envelope namespace: VersionMismatch
+  const vm = await post(url, '<e:Envelope xmlns:e="http://example.com/not-soap"><e:Body/></e:Envelope>', XML11);
+  t.is(vm.status, 500);
+  t.regex(vm.text, /<faultcode>soapenv:VersionMismatch<\/faultcode>/);
+  // not SOAP at all: 415
+  const json = await post(url, '{"a":1}', { 'content-type': 'application/json' });
+  t.is(json.status, 415);
+  t.is(json.headers['x-moor-error'], 'MOOR_ERR_NOT_SOAP');
+  // an unknown proxy: 404 naming it
+  const missing = await post(`${gw.url}/services/Nowhere`, soap11('<a/>'), XML11);
+  t.is(missing.status, 404);
+  t.regex(missing.text, /Nowhere/);
+});
+
+test.serial('XML attack files are refused before parsing, and the gateway stays up', async (t) => {
+  const attacks = [
+    `${CORPUS}/defusedxml/xmltestdata/xmlbomb.xml`,
+    `${CORPUS}/defusedxml/xmltestdata/quadratic.xml`,
+    `${CORPUS}/defusedxml/xmltestdata/external.xml`,
+    `${CORPUS}/payloadsallthethings/XXE Injection/Files/Classic XXE.xml`,
+  ];
+  for (const file of attacks) {
+    const r = await post(url, await readFile(file), XML11);
+    t.is(r.status, 500, file);
+    t.is(r.headers['x-moor-error'], 'MOOR_ERR_DOCTYPE', file);
+  }
+  // a DOCTYPE hidden deep in the body, past the head, is refused too
+  const hidden = await post(url, soap11(`<a>${'x'.repeat(100_000)}</a><!DOCTYPE y>`), XML11);
+  t.is(hidden.headers['x-moor-error'], 'MOOR_ERR_DOCTYPE');
+  const ok = await post(url, soap11('<still-up/>'), XML11);
+  t.is(ok.status, 200);
+});
+
+test.serial('a message over the size limit gets 413', async (t) => {
+  const small = await startGateway(
+    { 'p.xml': definitions(`<proxy name="Echo"><target><endpoint><address uri="${echo.url}"/></endpoint></target></proxy>`) },
+    { limits: { maxMessageBytes: 10_000 } },
+  );
+  t.teardown(() => small.close());
+  const r = await post(`${small.url}/services/Echo`, soap11(`<a>${'x'.repeat(20_000)}</a>`), XML11);
+  t.is(r.status, 413);
+  t.is(r.headers['x-moor-error'], 'MOOR_ERR_MESSAGE_TOO_LARGE');
+  // streamed without Content-Length: refused once the limit is crossed
+  const streamed = await request(`${small.url}/services/Echo`, {
+    method: 'POST',
+    headers: XML11,
+    body: Readable.from([Buffer.from(soap11('<a>')), Buffer.alloc(30_000, 'x'), Buffer.from('</a>')].map((b) => b)),
+  });
+  t.is(streamed.statusCode, 413);
+  await streamed.body.text();
+});
+
+test.serial('a 50 MB envelope streams through to the backend', async (t) => {
+  const size = 50 * 1024 * 1024;
+  async function* big() {
+    yield Buffer.from(soap11('<big>').replace('</big></soapenv:Body></soapenv:Envelope>', ''));
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
+    yield Buffer.from('</big></soapenv:Body></soapenv:Envelope>');
+  }
+  const res = await request(url, { method: 'POST', headers: XML11, body: Readable.from(big()) });
+  const text = await res.body.text();
+  t.is(res.statusCode, 200, text);
+  t.true(echo.received.at(-1)!.bytes > size, 'every byte reached the backend');
+  t.regex(text, new RegExp(`<r:bytes>${echo.received.at(-1)!.bytes}</r:bytes>`));
+});
