@@ -12,6 +12,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // the gateway answers 100-continue to its client itself; undici refuses to send Expect
+  'expect',
 ]);
 
 /** The headers to pass on, from a header map with lower-case names. */

@@ -18,6 +18,7 @@ export class EndpointRegistry {
   private readonly built = new Map<EndpointDef, Endpoint>();
   private readonly named = new Map<string, Endpoint>();
   private readonly implicit = new Map<string, Endpoint>();
+  private readonly shared = new Map<string, Endpoint>();
   readonly outbound = new Outbound();
 
   private constructor(
@@ -101,9 +102,13 @@ export class EndpointRegistry {
         this.named.set(def.key, e);
         break;
       }
-      case 'address':
-        e = new AddressEndpoint(def, this.outbound, this.env);
+      case 'address': {
+        // one backend named the same way in several groups is one endpoint: its health is shared
+        const shareKey = JSON.stringify([def.name, def.uri, def.timeoutMs, def.suspendMs, def.addressing, def.keepRequestPath, def.draining]);
+        e = this.shared.get(shareKey) ?? new AddressEndpoint(def, this.outbound, this.env);
+        this.shared.set(shareKey, e);
         break;
+      }
       case 'loadbalance':
       case 'failover': {
         const members: Endpoint[] = [];
