@@ -6,7 +6,7 @@ import { type AddressDef } from '../config/endpoint-def.ts';
 import { type MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
-import { EndpointError, type Outbound } from './outbound.ts';
+import { EndpointError, type Outbound, type OutboundRequest, type RawResponse } from './outbound.ts';
 import { type EndpointEnv } from './env.ts';
 import { forwardedHeaders } from './headers.ts';
 
@@ -31,15 +31,25 @@ export class AddressEndpoint implements Endpoint {
   /** 'suspended' while a recent failure keeps it out of rotation. */
   get state(): 'active' | 'suspended' | 'draining' {
     if (this.draining) return 'draining';
-    return Date.now() < this.suspendedUntil ? 'suspended' : 'active';
+    return this.now() < this.suspendedUntil ? 'suspended' : 'active';
   }
 
   *leaves(): Iterable<Endpoint> {
     yield this;
   }
 
+  /** The injected clock's time (tests control suspension), else the wall clock. */
+  private now(): number {
+    return this.env.clock ? this.env.clock.now() : Date.now();
+  }
+
+  /** The HTTP edge, or the send the environment injects in its place (the testing API's mocks). */
+  private post(req: OutboundRequest): Promise<RawResponse> {
+    return this.env.send ? this.env.send(this.id, req, this) : this.outbound.send(this.id, req);
+  }
+
   async send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
-    const now = Date.now();
+    const now = this.now();
     if (!options.force && now < this.suspendedUntil) {
       throw new EndpointError('unreachable', this.id, `suspended after a failure, for ${Math.ceil((this.suspendedUntil - now) / 1000)} s more`);
     }
@@ -50,7 +60,7 @@ export class AddressEndpoint implements Endpoint {
       if (typeof inUrl === 'string') url = new URL(inUrl, this.def.uri).href;
     }
     try {
-      const raw = await this.outbound.send(this.id, {
+      const raw = await this.post({
         url,
         headers: forwardedHeaders(request.transport),
         body: request.body.open(),
@@ -65,7 +75,7 @@ export class AddressEndpoint implements Endpoint {
       return response;
     } catch (e) {
       if (e instanceof EndpointError && e.failure === 'unreachable') {
-        this.suspendedUntil = Date.now() + (this.def.suspendMs ?? this.env.defaultSuspendMs);
+        this.suspendedUntil = this.now() + (this.def.suspendMs ?? this.env.defaultSuspendMs);
         request.log.warn(`endpoint ${this.id} suspended: ${e.message}`, { component: 'endpoint' });
       }
       throw e;

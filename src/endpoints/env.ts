@@ -1,6 +1,15 @@
 /** What endpoints need from the gateway around them. */
 import { type MessageLimits } from '../message/limits.ts';
+import { type Clock } from '../session/clock.ts';
 import { type SessionStore } from '../session/store.ts';
+import { type AddressEndpoint } from './address.ts';
+import { type OutboundRequest, type RawResponse } from './outbound.ts';
+
+/**
+ * Sends one request of `endpoint` instead of the HTTP edge (the testing API's mocks): same contract as
+ * Outbound.send, plus the endpoint itself so that a mock can be chosen by its name.
+ */
+export type OutboundSend = (id: string, request: OutboundRequest, endpoint: AddressEndpoint) => Promise<RawResponse>;
 
 export interface EndpointEnv {
   readonly limits: MessageLimits;
@@ -12,4 +21,8 @@ export interface EndpointEnv {
   readonly store: SessionStore;
   /** Where user modules (class dispatchers) are resolved from. */
   readonly baseDir: string;
+  /** Time for suspension and balancing; the wall clock when not given (the testing API injects one). */
+  readonly clock?: Clock;
+  /** Replaces the HTTP edge for address endpoints (the testing API's in-process mocks). */
+  readonly send?: OutboundSend;
 }

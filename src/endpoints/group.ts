@@ -6,6 +6,7 @@
 import { type GroupDef } from '../config/endpoint-def.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
+import { type Clock, systemClock } from '../session/clock.ts';
 import { Balancer } from './balancer.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError } from './outbound.ts';
@@ -21,6 +22,8 @@ export class GroupEndpoint implements Endpoint {
     readonly def: GroupDef,
     readonly members: readonly Endpoint[],
     weights: readonly number[],
+    /** Must be the clock its addresses use, or suspension would be judged on two time lines. */
+    private readonly clock: Clock = systemClock,
   ) {
     this.id = def.name ?? `${def.kind}(${members.map((m) => m.id).join(',')})`;
     this.draining = def.draining;
@@ -42,7 +45,7 @@ export class GroupEndpoint implements Endpoint {
 
   /** Members in the order to try for a message that may go anywhere. */
   candidates(exclude?: ReadonlySet<Endpoint>): Endpoint[] {
-    const now = Date.now();
+    const now = this.clock.now();
     return this.def.kind === 'failover' ? this.balancer.ordered(now, exclude) : this.balancer.order(now, exclude);
   }
 

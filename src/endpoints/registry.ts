@@ -114,7 +114,7 @@ export class EndpointRegistry {
         const members: Endpoint[] = [];
         for (const m of def.members) members.push(await this.build(m, path));
         const weights = def.members.map((m) => (m.kind === 'address' ? m.weight : 1));
-        const g = new GroupEndpoint(def, members, weights);
+        const g = new GroupEndpoint(def, members, weights, this.env.clock);
         if (def.session) {
           const dispatcher = await createDispatcher(def.session, this.env.baseDir);
           g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store);
