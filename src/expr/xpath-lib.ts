@@ -28,4 +28,5 @@ export interface CompiledXPath {
 export const parseXPath = (xpathPackage as unknown as { parse(expr: string): CompiledXPath }).parse;
 
 /** Builds the value the package expects for a string result of a function. */
-export const XString = (xpathPackage as unknown as { XString: new (s: string) => unknown }).XString;
+// Node's ESM view of this CommonJS package exposes only some names; the rest are on its default export
+export const XString = ((xpathPackage as unknown as { default: { XString: new (s: string) => unknown } }).default ?? xpathPackage).XString;

@@ -1,18 +1,24 @@
 /**
- * <property name="N" [action="set|remove"] [scope="default|transport|axis2"]
+ * <property name="N" [action="set|remove"] [scope="default|transport|axis2|axis2-client|operation"]
  *           [type="STRING|BOOLEAN|INTEGER|LONG|DOUBLE|FLOAT|SHORT|OM"]
- *           (value="literal" | expression="xpath") [xmlns:p="…"]>
+ *           (value="literal" | expression="xpath") [pattern="regex" [group="n"]] [xmlns:p="…"]>
  *   inline XML (type="OM")?
  * </property>
  *
- * Sets or removes a property. Transport-scope properties are the HTTP headers that go on with the
- * message (to the backend for requests, to the client for responses).
+ * Sets or removes a property. Default-scope properties (`$ctx:N`, `get-property('N')`) live as long as
+ * the message exchange; axis2-scope ones are read with `$axis2:N`. Transport-scope properties are the
+ * HTTP headers that go on with the message (to the backend for requests, to the client for responses).
+ * `type` converts the value (a value that does not convert is a mediation error); OM keeps XML, from the
+ * inline child, from an expression that selects elements, or from a value that parses as XML. `pattern`
+ * keeps only the regex match (or its `group`) of the value. axis2 `HTTP_SC` also sets the HTTP status.
  */
 import { MoorError } from '../errors.ts';
 import { childElements } from '../xml/element.ts';
+import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
 import { type MediatorDefinition } from './mediator.ts';
-import { valueSource } from './value.ts';
+import { compileExpression, valueSource } from './value.ts';
+import { XmlValue } from './xml-value.ts';
 
 const TYPES = ['STRING', 'BOOLEAN', 'INTEGER', 'LONG', 'DOUBLE', 'FLOAT', 'SHORT', 'OM'] as const;
 
@@ -25,7 +31,20 @@ export const property: MediatorDefinition = {
     const scope = node.oneOf(node.attr('scope'), ['default', 'transport', 'axis2', 'axis2-client', 'operation'] as const, 'scope') ?? 'default';
     const type = node.oneOf(node.attr('type'), TYPES, 'type') ?? 'STRING';
     const inline = childElements(node.el)[0];
-    const source = action === 'set' && !inline ? valueSource(node) : undefined;
+    const inlineXml = inline ? serialize(inline, new Map([['xml', NS.xml]])) : undefined;
+    const exprText = node.attr('expression');
+    // an OM property from an expression keeps the selected elements, not their text
+    const wantsNodes = action === 'set' && !inline && type === 'OM' && exprText !== undefined && node.attr('value') === undefined;
+    const omExpression = wantsNodes ? compileExpression(node, exprText) : undefined;
+    const source = action === 'set' && !inline && !wantsNodes ? valueSource(node) : undefined;
+    const patternText = node.attr('pattern');
+    let pattern: RegExp | undefined;
+    try {
+      pattern = patternText !== undefined ? new RegExp(patternText) : undefined;
+    } catch (e) {
+      node.report('MOOR_ERR_BAD_VALUE', `pattern "${patternText}" is not a regular expression: ${(e as Error).message}`);
+    }
+    const group = node.integer(node.attr('group'), 'group') ?? 0;
     if (name === undefined) return undefined;
     return {
       kind: 'property',
@@ -37,8 +56,18 @@ export const property: MediatorDefinition = {
           map.delete(key);
           return 'continue';
         }
-        const raw = inline ? serialize(inline, node.scope) : source ? await source(msg) : '';
-        (map as Map<string, unknown>).set(key, scope === 'transport' ? raw : convert(raw, type, name));
+        let value: unknown;
+        if (inlineXml !== undefined) value = new XmlValue(inlineXml);
+        else if (omExpression) {
+          const nodes = await omExpression.nodes(msg);
+          value = nodes.length ? new XmlValue(nodes.map((n) => String(n)).join('')) : XmlValue.parse(await omExpression.string(msg), `property ${name}`);
+        } else {
+          let raw = source ? await source(msg) : '';
+          if (pattern) raw = pattern.exec(raw)?.[group] ?? '';
+          value = scope === 'transport' ? raw : convert(raw, type, name);
+        }
+        (map as Map<string, unknown>).set(key, value);
+        if (map === msg.axis2 && name === 'HTTP_SC') msg.status = Number(value) || msg.status;
         return 'continue';
       },
     };
@@ -48,14 +77,18 @@ export const property: MediatorDefinition = {
 function convert(raw: string, type: (typeof TYPES)[number], name: string): unknown {
   switch (type) {
     case 'STRING':
-    case 'OM':
       return raw;
+    case 'OM':
+      return XmlValue.parse(raw, `property ${name}`);
     case 'BOOLEAN':
       return raw.trim().toLowerCase() === 'true';
     default: {
       const n = Number(raw.trim());
       if (raw.trim() === '' || Number.isNaN(n)) throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a ${type}`);
-      return type === 'INTEGER' || type === 'LONG' || type === 'SHORT' ? Math.trunc(n) : n;
+      if ((type === 'INTEGER' || type === 'LONG' || type === 'SHORT') && !Number.isInteger(n)) {
+        throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a whole number (${type})`);
+      }
+      return n;
     }
   }
 }

@@ -1,0 +1,28 @@
+/**
+ * A property value that holds XML rather than text: what <property type="OM"> stores and what <enrich>
+ * stores when its source is a part of the message. <enrich> and <payloadFactory> put it back as XML;
+ * everywhere else (get-property, log) it reads as its serialised text.
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import { MoorError } from '../errors.ts';
+
+export class XmlValue {
+  /** @param xml one or more well-formed elements (or text), serialised */
+  constructor(readonly xml: string) {}
+
+  /** Checks that `xml` is well-formed XML (one or more elements) and wraps it. */
+  static parse(xml: string, what: string): XmlValue {
+    let failure: string | undefined;
+    new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') failure ??= message;
+      },
+    }).parseFromString(`<moor-fragment>${xml}</moor-fragment>`, 'text/xml');
+    if (failure || !xml.trim().startsWith('<')) throw new MoorError('MOOR_ERR_MEDIATION', `${what}: "${xml}" is not XML${failure ? ` (${failure})` : ''}`);
+    return new XmlValue(xml);
+  }
+
+  toString(): string {
+    return this.xml;
+  }
+}

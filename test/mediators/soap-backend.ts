@@ -1,0 +1,82 @@
+/**
+ * A tiny SOAP backend for mediator tests: a node:http server on a free loopback port that records every
+ * request it receives and answers with what the test's handler returns (by default, the request's own
+ * envelope echoed back).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the backend received it. */
+export interface Received {
+  readonly path: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** What the backend answers. */
+export interface Answer {
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly body: string;
+}
+
+export interface SoapBackend {
+  readonly url: string;
+  readonly received: Received[];
+  close(): Promise<void>;
+}
+
+/** Starts a backend; `handler` decides each answer (default: echo with the request's content type). */
+export async function startSoapBackend(handler: (r: Received) => Answer | Promise<Answer> = echo): Promise<SoapBackend> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r: Received = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      received.push(r);
+      void Promise.resolve(handler(r)).then((a) => {
+        const body = Buffer.from(a.body);
+        res.writeHead(a.status ?? 200, { 'content-type': String(r.headers['content-type'] ?? 'text/xml; charset=utf-8'), ...a.headers, 'content-length': String(body.length) });
+        res.end(body);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/services/Echo`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Answers with the request's envelope. */
+export function echo(r: Received): Answer {
+  return { body: r.body };
+}
+
+/** A URL where nothing listens (a dead backend). */
+export async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/services/Dead`;
+}
+
+/** A proxy named `name` whose target runs `inSeq`/`outSeq` (mediator XML) in front of `uri` (if given). */
+export function proxy(name: string, parts: { in?: string; out?: string; fault?: string; uri?: string }): string {
+  return (
+    `<proxy name="${name}"><target>` +
+    (parts.in !== undefined ? `<inSequence>${parts.in}</inSequence>` : '') +
+    (parts.out !== undefined ? `<outSequence>${parts.out}</outSequence>` : '') +
+    (parts.fault !== undefined ? `<faultSequence>${parts.fault}</faultSequence>` : '') +
+    (parts.uri !== undefined ? `<endpoint><address uri="${parts.uri}"/></endpoint>` : '') +
+    `</target></proxy>`
+  );
+}
