@@ -45,6 +45,17 @@ export class MemoryStore implements SessionStore {
     this.table.delete(key);
   }
 
+  /** Sets a binding as given, expiry included (a mirror of a binding held elsewhere). */
+  put(binding: Binding): void {
+    this.table.set(binding.key, binding);
+  }
+
+  /** Every live binding. */
+  entries(): Binding[] {
+    this.sweep();
+    return [...this.table.values()];
+  }
+
   /** Number of live bindings (metrics, tests). */
   get size(): number {
     this.sweep();

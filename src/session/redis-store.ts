@@ -1,0 +1,346 @@
+/**
+ * Session bindings in Redis, shared by every gateway node that points at the same Redis: any node may
+ * receive any message of a session and route it to the same endpoint.
+ *
+ * Each binding is one key, `<prefix><group>|<session key>`, whose value is the endpoint's stable id
+ * (`name@uri`) and whose Redis TTL is the session timeout. Every operation is one Lua script on that
+ * one key, so it is atomic on a single server and on Redis Cluster alike:
+ * - claim: `SET NX PX`, else the holder: the first node to bind a session wins everywhere;
+ * - get: sliding expiry refreshes the TTL (`PEXPIRE`) in the same script, absolute expiry does not;
+ * - rebind: compare-and-set, replacing the endpoint only if it is still `from` (or unbound), so nodes
+ *   that see the same failure at once converge on one new endpoint.
+ *
+ * Redis unreachable (refused, closed, or slower than `timeoutMs`): the store turns `degraded` and
+ * answers from its local table instead, which mirrors every binding this node has read or written
+ * through Redis; bindings made meanwhile are made there. Nothing waits on a dead connection: no
+ * offline queue, no retries per command, a timeout on each. When Redis answers again, the local table
+ * is written back under the same rules as live traffic (claims with NX, moves as compare-and-set), so
+ * a Redis that restarted empty gets its live bindings back and a binding that Redis holds is never
+ * overwritten by a claim; then the store is `ok` again. Each change of health is logged once.
+ * docs/sessions.md states the guarantees.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { type Logger } from '../logging.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { MemoryStore } from './memory-store.ts';
+import { type Binding, type Expiry, type SessionStore } from './store.ts';
+import { type RedisTarget } from './store-url.ts';
+
+/** The scripts, each on KEYS[1] only. Replies: the endpoint (and the remaining TTL in ms), or nil. */
+const SCRIPTS = {
+  moorGetSliding: `local v = redis.call('GET', KEYS[1])
+if v then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return v`,
+  moorGetAbsolute: `local v = redis.call('GET', KEYS[1])
+if not v then return nil end
+return {v, redis.call('PTTL', KEYS[1])}`,
+  moorClaim: `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {ARGV[1], tonumber(ARGV[2])} end
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`,
+  moorRebind: `local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then return {v, redis.call('PTTL', KEYS[1])} end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return {ARGV[2], tonumber(ARGV[3])}`,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
+type Client = Redis | Cluster;
+
+export interface RedisStoreOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** How often a degraded store checks whether Redis answers again, when the connection looks open (ms). */
+  readonly probeMs?: number;
+  /** How long `connect` waits for Redis before starting degraded (ms). */
+  readonly connectWaitMs?: number;
+}
+
+/** A command that took longer than the store's timeout. */
+class StoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+export class RedisStore implements SessionStore {
+  private state: 'ok' | 'degraded' = 'degraded';
+  /** The health last logged; undefined before the first report. */
+  private reported: 'ok' | 'degraded' | undefined;
+  /** Mirror of the bindings seen through Redis, and the table used while Redis is away. */
+  private readonly local: MemoryStore;
+  /** Sessions moved while degraded: key → the endpoint Redis last held for it (written back as compare-and-set). */
+  private readonly moved = new Map<string, string>();
+  /** Keys changed locally while a write-back is running (written back before turning ok). */
+  private readonly changedDuringRecovery = new Set<string>();
+  private recovering = false;
+  private closed = false;
+  private probe: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private readonly client: Client;
+  private readonly scripts: Record<ScriptName, ScriptCall>;
+  private onRecovered: (() => void) | undefined;
+
+  private constructor(
+    readonly target: RedisTarget,
+    private readonly options: RedisStoreOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.local = new MemoryStore(this.clock);
+    this.client = createClient(target);
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.client.defineCommand(name, { numberOfKeys: 1, lua });
+    const c = this.client as unknown as Record<ScriptName, ScriptCall>;
+    this.scripts = {
+      moorGetSliding: c.moorGetSliding.bind(this.client),
+      moorGetAbsolute: c.moorGetAbsolute.bind(this.client),
+      moorClaim: c.moorClaim.bind(this.client),
+      moorRebind: c.moorRebind.bind(this.client),
+    };
+    this.client.on('ready', () => void this.recover());
+    this.client.on('close', () => this.degrade(new Error('connection closed')));
+    // ioredis reports every failed reconnection attempt; the transition is logged once, in degrade()
+    this.client.on('error', (e: Error) => this.options.log.debug(`session store: ${target.display}: ${e.message}`, { component: 'session' }));
+  }
+
+  /**
+   * Connects to the Redis of `target` and resolves once it answers, or after `connectWaitMs` in
+   * degraded mode (the gateway starts either way; the store switches to Redis when it answers).
+   */
+  static async connect(target: RedisTarget, options: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(target, options);
+    const waitMs = options.connectWaitMs ?? 2000;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      store.onRecovered = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      void store.recover();
+    });
+    store.onRecovered = undefined;
+    if (store.state !== 'ok') store.report('degraded', `Redis at ${target.display} does not answer; routing with this node's local bindings until it does`);
+    return store;
+  }
+
+  get health(): 'ok' | 'degraded' {
+    return this.state;
+  }
+
+  async get(key: string, expiry: Expiry, ttlMs: number): Promise<Binding | undefined> {
+    if (this.state === 'ok') {
+      try {
+        const k = this.target.prefix + key;
+        let b: Binding | undefined;
+        if (expiry === 'sliding') {
+          const v = (await this.run('moorGetSliding', k, px(ttlMs))) as string | null;
+          b = v === null ? undefined : { key, endpoint: v, expiresAt: this.clock.now() + ttlMs };
+        } else {
+          const r = (await this.run('moorGetAbsolute', k)) as [string, number] | null;
+          b = r === null ? undefined : this.binding(key, r);
+        }
+        if (b) this.local.put(b);
+        else await this.local.delete(key);
+        return b;
+      } catch (e) {
+        this.degrade(e);
+      }
+    }
+    const b = await this.local.get(key, expiry, ttlMs);
+    if (b && expiry === 'sliding') this.changed(key);
+    return b;
+  }
+
+  async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
+    if (this.state === 'ok') {
+      try {
+        const b = this.binding(key, (await this.run('moorClaim', this.target.prefix + key, endpoint, px(ttlMs))) as [string, number]);
+        this.local.put(b);
+        return b;
+      } catch (e) {
+        this.degrade(e);
+      }
+    }
+    this.changed(key);
+    return this.local.claim(key, endpoint, ttlMs);
+  }
+
+  async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding> {
+    if (this.state === 'ok') {
+      try {
+        const b = this.binding(key, (await this.run('moorRebind', this.target.prefix + key, from, to, px(ttlMs))) as [string, number]);
+        this.local.put(b);
+        return b;
+      } catch (e) {
+        this.degrade(e);
+      }
+    }
+    const before = (await this.local.get(key, 'absolute', ttlMs))?.endpoint;
+    const b = await this.local.rebind(key, from, to, ttlMs);
+    // remember what Redis held before the first move, so the write-back moves it only from there
+    if (b.endpoint === to && before !== to && !this.moved.has(key)) this.moved.set(key, before ?? from);
+    this.changed(key);
+    return b;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.local.delete(key);
+    this.moved.delete(key);
+    if (this.state !== 'ok') return;
+    try {
+      await this.withTimeout(this.client.del(this.target.prefix + key));
+    } catch (e) {
+      this.degrade(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.probe);
+    await this.local.close();
+    try {
+      await this.withTimeout(this.client.quit());
+    } catch {
+      // an unreachable Redis cannot be told goodbye
+    }
+    this.client.disconnect();
+  }
+
+  /** Runs a script with the store's timeout. */
+  private run(name: ScriptName, key: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.withTimeout(this.scripts[name](key, ...args));
+  }
+
+  private withTimeout<T>(p: Promise<T>): Promise<T> {
+    const ms = this.target.timeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreTimeout(ms)), ms);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  /** A binding from a script's `{endpoint, pttl}` reply. */
+  private binding(key: string, [endpoint, pttl]: [string, number]): Binding {
+    // PTTL -1 (a key someone set without expiry) is taken as never expiring, as Redis would keep it
+    return { key, endpoint, expiresAt: pttl >= 0 ? this.clock.now() + pttl : Number.MAX_SAFE_INTEGER };
+  }
+
+  private changed(key: string): void {
+    if (this.recovering) this.changedDuringRecovery.add(key);
+  }
+
+  /** Redis failed us: use the local table from now on, and look for Redis's return. */
+  private degrade(e: unknown): void {
+    if (this.closed) return;
+    if (this.state === 'ok') {
+      this.state = 'degraded';
+      this.report('degraded', `Redis at ${this.target.display} is unreachable (${(e as Error).message}); routing with this node's local bindings until it returns`);
+    }
+    // a closed connection reconnects by itself ('ready' recovers); a silent one is probed
+    this.probe ??= setInterval(() => {
+      if (this.client.status === 'ready') void this.recover();
+    }, this.options.probeMs ?? 1000).unref();
+  }
+
+  /** Redis answers again: write the local table back, then route through Redis. */
+  private async recover(): Promise<void> {
+    if (this.recovering || this.state === 'ok' || this.closed) return;
+    this.recovering = true;
+    this.changedDuringRecovery.clear();
+    try {
+      await this.withTimeout(this.client.ping());
+      let written = 0;
+      let replaced = 0;
+      let batch = this.local.entries();
+      while (batch.length) {
+        for (let i = 0; i < batch.length; i += 200) {
+          const r = await Promise.all(batch.slice(i, i + 200).map((b) => this.writeBack(b)));
+          written += r.filter((x) => x !== 'expired').length;
+          replaced += r.filter((x) => x === 'replaced').length;
+        }
+        // requests kept binding locally while we wrote: write those too before switching over
+        const again = [...this.changedDuringRecovery];
+        this.changedDuringRecovery.clear();
+        batch = [];
+        for (const key of again) {
+          const b = await this.local.get(key, 'absolute', 1);
+          if (b) batch.push(b);
+        }
+      }
+      this.state = 'ok';
+      clearInterval(this.probe);
+      this.probe = undefined;
+      const restored = written ? `; ${written} local bindings written back${replaced ? `, ${replaced} of them replaced by the binding Redis held` : ''}` : '';
+      this.report('ok', `Redis at ${this.target.display} answers${restored}`);
+      this.onRecovered?.();
+    } catch (e) {
+      this.options.log.debug(`session store: ${this.target.display} not ready yet: ${(e as Error).message}`, { component: 'session' });
+      this.degrade(e);
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  /** Writes one local binding to Redis under the live rules; the local table then follows Redis. */
+  private async writeBack(b: Binding): Promise<'kept' | 'replaced' | 'expired'> {
+    const ttl = b.expiresAt - this.clock.now();
+    if (ttl <= 0) return 'expired';
+    const from = this.moved.get(b.key);
+    const k = this.target.prefix + b.key;
+    const reply = (from !== undefined ? await this.run('moorRebind', k, from, b.endpoint, px(ttl)) : await this.run('moorClaim', k, b.endpoint, px(ttl))) as [string, number];
+    this.moved.delete(b.key);
+    const winner = this.binding(b.key, reply);
+    this.local.put(winner);
+    return winner.endpoint === b.endpoint ? 'kept' : 'replaced';
+  }
+
+  /** Logs a health change once. */
+  private report(health: 'ok' | 'degraded', message: string): void {
+    if (this.reported === health) return;
+    this.reported = health;
+    this.options.log.log(health === 'ok' ? 'info' : 'warn', `session store ${health}: ${message}`, { component: 'session' });
+  }
+}
+
+/** A TTL that Redis accepts (PX needs at least 1 ms). */
+function px(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}
+
+/** The ioredis client for `target`: fail fast, never queue, reconnect in the background forever. */
+function createClient(target: RedisTarget): Client {
+  const auth = {
+    ...(target.username !== undefined ? { username: target.username } : {}),
+    ...(target.password !== undefined ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+  };
+  const failFast = {
+    // a command issued while disconnected fails at once instead of waiting for the connection
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: Math.max(1000, target.timeoutMs * 4),
+  };
+  const retryStrategy = (times: number): number => Math.min(100 * times, 1000);
+  if (target.kind === 'cluster') {
+    const options: ClusterOptions = {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...auth, ...failFast },
+    };
+    return new Cluster(target.hosts.map((h) => ({ host: h.host, port: h.port })), options);
+  }
+  const options: RedisOptions = { ...auth, ...failFast, db: target.db, retryStrategy };
+  if (target.kind === 'sentinel') {
+    return new Redis({ ...options, sentinels: target.hosts.map((h) => ({ host: h.host, port: h.port })), name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
+  }
+  return new Redis({ ...options, host: target.hosts[0]!.host, port: target.hosts[0]!.port });
+}
