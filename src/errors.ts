@@ -67,7 +67,9 @@ export class ConfigError extends MoorError {
     this.name = 'ConfigError';
   }
   override toString(): string {
-    return `${this.loc.file}:${this.loc.line}:${this.loc.col} ${this.code} ${this.message}`;
+    // one problem, one line: a message quoting a multi-line value (an attribute with a line break)
+    // must not break the `file:line:col CODE message` format that tools parse
+    return `${this.loc.file}:${this.loc.line}:${this.loc.col} ${this.code} ${this.message.replace(/\s*[\r\n]+\s*/g, ' ')}`;
   }
 }
 

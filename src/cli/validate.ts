@@ -1,18 +1,34 @@
-/** `moor validate --config <dir>`: every problem on its own line as file:line:col CODE message. */
-import { MoorError } from '../errors.ts';
+/**
+ * `moor validate --config <dir>`: loads the configuration exactly as `moor start` would (parse, check,
+ * compile, build endpoints and user modules) without listening. Valid: a one-line summary on stdout,
+ * exit 0. Invalid: every problem on stdout, one per line as `file:line:col CODE message`, a count on
+ * stderr, exit 1 — so the lines can be piped to an editor or grep while a person still sees the total.
+ */
+import { ConfigErrors, MoorError } from '../errors.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { loadRuntime } from '../server/runtime.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { parse } from './args.ts';
 
+/** Runs `moor validate` with `argv` (after the command name); resolves to the exit code. */
 export async function validateCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: 'string', short: 'c' } });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'validate needs --config <dir>');
   const store = new MemoryStore(undefined, 0);
-  // building the endpoints too loads user dispatcher modules, so a broken class= is caught here
-  const runtime = await loadRuntime(values.config, { limits: DEFAULT_LIMITS, store, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
-  await runtime.endpoints.close();
-  const c = runtime.compiled;
-  process.stdout.write(`${values.config}: valid (${c.proxies.size} proxies, ${c.sequences.size} sequences, ${c.config.endpoints.size} endpoints in ${c.config.files.length} files)\n`);
-  return 0;
+  try {
+    // building the endpoints too loads user dispatcher modules, so a broken class= is caught here
+    const runtime = await loadRuntime(values.config, { limits: DEFAULT_LIMITS, store, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
+    await runtime.endpoints.close();
+    const c = runtime.compiled;
+    process.stdout.write(`${values.config}: valid (${c.proxies.size} proxies, ${c.sequences.size} sequences, ${c.config.endpoints.size} endpoints in ${c.config.files.length} files)\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    process.stdout.write(e.errors.map((x) => `${x.toString()}\n`).join(''));
+    const n = e.errors.length;
+    process.stderr.write(`moor: ${values.config}: ${n} ${n === 1 ? 'problem' : 'problems'}\n`);
+    return 1;
+  } finally {
+    await store.close();
+  }
 }

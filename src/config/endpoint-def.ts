@@ -97,7 +97,9 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
     case 'default':
     case 'http':
     case 'recipientlist':
-      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>`);
+    case 'dynamicLoadbalance':
+    case 'serviceDynamicLoadbalance':
+      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <loadbalance> or <failover>`);
       return undefined;
     default:
       body.unknownElement(['address', 'loadbalance', 'failover'], '<endpoint>');
@@ -113,6 +115,12 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
   }
   const uri = node.required('uri');
   if (uri === undefined) return undefined;
+  // Synapse's other transports (jms:, vfs:, mail, fix:, local:…) are a feature moor lacks, not a typo
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
+    node.report('MOOR_ERR_UNSUPPORTED', `the ${scheme}: transport is not supported; an address uri must be http:// or https://`);
+    return undefined;
+  }
   try {
     const u = new URL(uri);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');

@@ -10,6 +10,7 @@ import { NS } from '../xml/names.ts';
 import { parseXml, XmlSyntaxError } from '../xml/parse.ts';
 import { LineIndex } from '../xml/positions.ts';
 import { type NamedEndpoint, parseEndpointArtifact, parseProxy, parseSequenceArtifact, type ProxyDef, type SequenceDef } from './artifacts.ts';
+import { type MoorSettings, parseMoorSetting } from './moor-settings.ts';
 import { ConfigNode, Diagnostics } from './node.ts';
 
 /** A whole configuration, as read from a folder. */
@@ -21,6 +22,8 @@ export interface Config {
   readonly endpoints: ReadonlyMap<string, NamedEndpoint>;
   /** Collects further problems (mediators report here while compiling). */
   readonly diag: Diagnostics;
+  /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
+  readonly settings: MoorSettings;
 }
 
 const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint'];
@@ -54,6 +57,7 @@ export async function readConfig(location: string): Promise<Config> {
   const proxies = new Map<string, ProxyDef>();
   const sequences = new Map<string, SequenceDef>();
   const endpoints = new Map<string, NamedEndpoint>();
+  const settings: MoorSettings = {};
   const abs = path.resolve(location);
   const files = await listXml(abs, diag);
   for (const file of files) {
@@ -62,11 +66,12 @@ export async function readConfig(location: string): Promise<Config> {
     const top = root.name === 'definitions' ? root.children() : [root];
     if (root.name === 'definitions') root.allowAttributes('xmlns');
     for (const node of top) {
+      if (root.name === 'definitions' && parseMoorSetting(node, settings)) continue;
       if (!node.isSynapse && root.name === 'definitions') continue;
       addArtifact(node, file, { proxies, sequences, endpoints }, diag);
     }
   }
-  return { dir: abs, files, proxies, sequences, endpoints, diag };
+  return { dir: abs, files, proxies, sequences, endpoints, diag, settings };
 }
 
 function addArtifact(
@@ -99,7 +104,7 @@ function addArtifact(
       return;
     default: {
       const unsupported = UNSUPPORTED_ARTIFACTS[node.name];
-      if (unsupported) node.report('MOOR_ERR_UNSUPPORTED', `${unsupported} are not supported by moor`);
+      if (unsupported) node.report('MOOR_ERR_UNSUPPORTED', `moor does not support ${unsupported}`);
       else node.unknownElement(ARTIFACTS.concat(Object.keys(UNSUPPORTED_ARTIFACTS)), 'a configuration file');
     }
   }
@@ -131,7 +136,13 @@ async function listXml(location: string, diag: Diagnostics): Promise<string[]> {
 
 async function readRoot(file: string, diag: Diagnostics): Promise<ConfigNode | undefined> {
   const shown = displayPath(file);
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    diag.report('MOOR_ERR_CONFIG_DIR', { file: shown, line: 1, col: 1 }, `cannot read the file: ${(e as Error).message}`);
+    return undefined;
+  }
   const lines = new LineIndex(text);
   try {
     const el = parseXml(text, { positions: true });
@@ -145,7 +156,9 @@ async function readRoot(file: string, diag: Diagnostics): Promise<ConfigNode | u
     return node;
   } catch (e) {
     if (e instanceof XmlSyntaxError) {
-      const at = e.offset !== undefined ? lines.at(e.offset) : { line: e.line ?? 1, col: e.col ?? 1 };
+      // parseXml refuses a DOCTYPE before parsing, without a place: point at the declaration
+      const doctype = e.offset === undefined && e.line === undefined ? text.search(/<!DOCTYPE/i) : -1;
+      const at = e.offset !== undefined ? lines.at(e.offset) : doctype >= 0 ? lines.at(doctype) : { line: e.line ?? 1, col: e.col ?? 1 };
       diag.errors.push(new ConfigError('MOOR_ERR_CONFIG_XML', { file: shown, ...at }, e.message));
       return undefined;
     }

@@ -1,7 +1,7 @@
 /** Builds the dispatcher a `<session>` element asks for, loading user modules for type="class". */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, MoorError } from '../errors.ts';
 import { type SessionDef } from '../config/session-def.ts';
 import { type SessionDispatcher } from './dispatcher.ts';
 import { httpCookie } from './http-cookie.ts';
@@ -24,7 +24,13 @@ export async function createDispatcher(def: SessionDef, baseDir: string): Promis
     case 'header':
       return soapHeader(def.name ?? { uri: '', local: '' });
     case 'xpath':
-      return xpathDispatcher(def.expression ?? '', def.namespaces);
+      try {
+        return xpathDispatcher(def.expression ?? '', def.namespaces);
+      } catch (e) {
+        // the configuration check reports this first; a caller that skipped it still gets a place
+        if (e instanceof MoorError) throw new ConfigError(e.code, def.loc, e.message, { cause: e });
+        throw e;
+      }
     case 'class':
       return loadClassDispatcher(def, baseDir);
   }

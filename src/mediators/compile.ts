@@ -3,11 +3,12 @@
  * configuration can tell: unknown mediators, keys that name nothing, cycles of sequence references.
  */
 import { type SequenceSource } from '../config/artifacts.ts';
-import { type EndpointDef } from '../config/endpoint-def.ts';
+import { type EndpointDef, type EndpointRef } from '../config/endpoint-def.ts';
 import { type Config } from '../config/load.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { suggest } from '../config/suggest.ts';
-import { type SourceLoc } from '../errors.ts';
+import { MoorError, type SourceLoc } from '../errors.ts';
+import { Expression } from '../expr/expression.ts';
 import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
 import { MEDIATORS, UNSUPPORTED_MEDIATORS } from './registry.ts';
 
@@ -89,6 +90,7 @@ export function compile(config: Config): CompiledConfig {
     if (!config.endpoints.has(r.key)) r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${r.key}"${suggest(r.key, [...config.endpoints.keys()])}`);
   }
   reportCycles(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]);
+  checkEndpoints(config, inlineEndpoints);
   return { config, proxies, sequences, inlineEndpoints };
 }
 
@@ -117,7 +119,8 @@ function reportCycles(edges: { key: string; node: ConfigNode; from: string }[]):
     for (const e of graph.get(at) ?? []) {
       if (e.key === start) {
         const cycle = [...path, e.key];
-        const id = [...cycle].sort().join(',');
+        // one id per set of sequences, whichever of them the walk started from
+        const id = [...new Set(cycle)].sort().join(',');
         if (!reported.has(id)) {
           reported.add(id);
           e.node.report('MOOR_ERR_SEQUENCE_CYCLE', `sequences call each other in a cycle: ${cycle.join(' → ')}`);
@@ -126,6 +129,51 @@ function reportCycles(edges: { key: string; node: ConfigNode; from: string }[]):
     }
   };
   for (const s of graph.keys()) visit(s, s, [s]);
+}
+
+/**
+ * What endpoints hold below their top level, checked here so that one load reports every problem
+ * rather than the first one the runtime build trips on: `<endpoint key>` members that name nothing or
+ * lead back to their own endpoint, and `<session type="xpath">` expressions that do not compile.
+ */
+function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
+  // named endpoint → the <endpoint key> members below it, for the cycle check
+  const edges = new Map<string, EndpointRef[]>();
+  const walk = (def: EndpointDef, owner: string | undefined): void => {
+    if (def.kind === 'ref') {
+      if (!config.endpoints.has(def.key)) {
+        config.diag.report('MOOR_ERR_UNRESOLVED_KEY', def.loc, `no endpoint named "${def.key}"${suggest(def.key, [...config.endpoints.keys()])}`);
+      } else if (owner !== undefined) edges.set(owner, [...(edges.get(owner) ?? []), def]);
+      return;
+    }
+    if (def.kind === 'address') return;
+    const s = def.session;
+    if (s?.type === 'xpath' && s.expression !== undefined) {
+      try {
+        new Expression(s.expression, s.namespaces);
+      } catch (e) {
+        config.diag.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_XPATH', s.loc, (e as Error).message);
+      }
+    }
+    for (const m of def.members) walk(m, owner);
+  };
+  for (const [name, n] of config.endpoints) walk(n.def, name);
+  // top-level refs of <send> and <target> were checked where they were found
+  for (const def of inline) if (def.kind !== 'ref') walk(def, undefined);
+
+  const reported = new Set<string>();
+  const visit = (start: string, at: string, path: string[]): void => {
+    for (const ref of edges.get(at) ?? []) {
+      if (ref.key === start) {
+        const id = [...new Set(path)].sort().join(',');
+        if (!reported.has(id)) {
+          reported.add(id);
+          config.diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `endpoint "${start}" refers to itself: ${[...path, start].join(' → ')}`);
+        }
+      } else if (!path.includes(ref.key)) visit(start, ref.key, [...path, ref.key]);
+    }
+  };
+  for (const name of edges.keys()) visit(name, name, [name]);
 }
 
 /** A node that reports at `loc` (references made by attributes of a proxy's <target>). */

@@ -1,0 +1,152 @@
+/**
+ * `npm run compat`: loads each of Apache Synapse's sample configurations through the path `moor
+ * validate` takes (read, check, compile, build the endpoints) and writes docs/compatibility.md: which
+ * samples load, which are refused and for what. test/config/synapse-samples.test.ts checks that the
+ * committed page is what this code produces now, so the page cannot drift from the code.
+ *
+ * The samples are read from the shared corpus (`../shared/corpus` beside the repository, or
+ * $MOOR_CORPUS), upstream bytes and all.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ConfigError, ConfigErrors } from '../src/errors.ts';
+import { DEFAULT_LIMITS } from '../src/message/limits.ts';
+import { loadRuntime } from '../src/server/runtime.ts';
+import { MemoryStore } from '../src/session/memory-store.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The folder of Synapse's synapse_sample_N.xml files. */
+export const SAMPLES_DIR = path.join(process.env.MOOR_CORPUS ?? path.resolve(ROOT, '..', 'shared', 'corpus'), 'synapse', 'repository', 'conf', 'sample');
+
+/** The page this script writes. */
+export const TABLE_FILE = path.join(ROOT, 'docs', 'compatibility.md');
+
+/**
+ * Samples that use only what moor supports and are still refused, on purpose; each with the reason. The
+ * test checks that these are refused for exactly that reason and nothing else slips in here silently.
+ */
+export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['code']; why: string }>> = {
+  4: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: 'it names endpoints that exist nowhere (`bogus`, `sunPort`) to show error handling at run time; moor checks every key when the configuration loads',
+  },
+};
+
+/** What loading one sample gave. */
+export interface SampleResult {
+  readonly sample: number;
+  readonly file: string;
+  /** The comment above <definitions>: what the sample shows. */
+  readonly title: string;
+  /** Empty when the sample loads. */
+  readonly errors: readonly ConfigError[];
+}
+
+/** The sample files, in numeric order. */
+export async function sampleFiles(dir = SAMPLES_DIR): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => /^synapse_sample_\d+\.xml$/.test(n));
+  return names.sort((a, b) => sampleNumber(a) - sampleNumber(b)).map((n) => path.join(dir, n));
+}
+
+/** 52 for synapse_sample_52.xml. */
+export function sampleNumber(file: string): number {
+  return Number(/synapse_sample_(\d+)\.xml$/.exec(file)?.[1] ?? NaN);
+}
+
+/**
+ * Loads one sample as `moor validate` does. Resolves with its problems (none when it loads); anything
+ * thrown other than ConfigErrors is a crash and propagates.
+ */
+export async function loadSample(file: string): Promise<SampleResult> {
+  const text = await readFile(file, 'utf8');
+  const head = text.slice(0, Math.max(0, text.indexOf('<definitions')));
+  const comments = [...head.matchAll(/<!--([^]*?)-->/g)].map((m) => m[1]!.replace(/\s+/g, ' ').trim());
+  const title = comments.filter((c) => !c.includes('Licensed to the Apache')).at(-1) ?? '';
+  const base = { sample: sampleNumber(file), file, title };
+  const store = new MemoryStore(undefined, 0);
+  try {
+    const runtime = await loadRuntime(file, { limits: DEFAULT_LIMITS, store, defaultTimeoutMs: 1000, defaultSuspendMs: 1000 });
+    await runtime.endpoints.close();
+    return { ...base, errors: [] };
+  } catch (e) {
+    if (e instanceof ConfigErrors) return { ...base, errors: e.errors };
+    throw e;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Loads every sample. */
+export async function loadAllSamples(dir = SAMPLES_DIR): Promise<SampleResult[]> {
+  const out: SampleResult[] = [];
+  for (const f of await sampleFiles(dir)) out.push(await loadSample(f));
+  return out;
+}
+
+/** The unsupported features a refusal names, each once, with the line:col of every place. */
+function features(errors: readonly ConfigError[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of errors) {
+    const key = e.code === 'MOOR_ERR_UNSUPPORTED' ? e.message : `${e.code} ${e.message}`;
+    out.set(key, [...(out.get(key) ?? []), `${e.loc.line}:${e.loc.col}`]);
+  }
+  return out;
+}
+
+/** Text for a table cell: element names as code (Markdown would take `<filter>` for HTML), no pipes. */
+function cell(s: string): string {
+  return s
+    .replace(/\s+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .replace(/<[A-Za-z][\w:.-]*>/g, (tag) => `\`${tag}\``);
+}
+
+/** The page docs/compatibility.md, from the results. */
+export function renderTable(results: readonly SampleResult[]): string {
+  const loaded = results.filter((r) => r.errors.length === 0);
+  const refused = results.filter((r) => r.errors.length > 0);
+  const tally = new Map<string, Set<number>>();
+  for (const r of refused) {
+    for (const e of r.errors) if (e.code === 'MOOR_ERR_UNSUPPORTED') tally.set(e.message, (tally.get(e.message) ?? new Set()).add(r.sample));
+  }
+  const lines = [
+    '# Compatibility with the Apache Synapse samples',
+    '',
+    '<!-- generated by `npm run compat` (scripts/compat-table.ts); test/config/synapse-samples.test.ts checks it is current -->',
+    '',
+    `Apache Synapse ships ${results.length} sample configurations (\`repository/conf/sample/synapse_sample_*.xml\`). Each is loaded`,
+    'here exactly as `moor validate --config <file>` loads it: read, checked, compiled, endpoints built.',
+    '',
+    `- **${loaded.length} load** and run unchanged.`,
+    `- **${refused.length} are refused**, each with the place (line:col in the sample) and name of what moor does not`,
+    '  support; nothing crashes. The session-affinity samples 52, 53, 54, 55, 58 and 154 load and are run against real',
+    '  backends by test/e2e/synapse-samples.test.ts.',
+    '',
+    'A refused sample lists every problem `moor validate` reports, so a sample refused for two features names both.',
+    'Problems other than `MOOR_ERR_UNSUPPORTED` are shown with their code; they are mostly consequences of an',
+    'unsupported feature (a key that would have named a local entry or a registry resource).',
+  ];
+  const onPurpose = refused.filter((r) => REFUSED_ON_PURPOSE[r.sample]);
+  if (onPurpose.length) {
+    lines.push('', 'Refused although everything it uses is supported:', '');
+    for (const r of onPurpose) lines.push(`- sample ${r.sample}: ${REFUSED_ON_PURPOSE[r.sample]!.why}.`);
+  }
+  lines.push('', '## Unsupported features, by how many samples need them', '', '| samples | feature (as moor reports it) |', '| ---: | --- |');
+  const byCount = [...tally].sort((a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]));
+  for (const [feature, samples] of byCount) lines.push(`| ${samples.size} | ${cell(feature)} |`);
+  lines.push('', '## Every sample', '', '| sample | what it shows | result | why refused (line:col in the sample) |', '| ---: | --- | --- | --- |');
+  for (const r of results) {
+    const why = [...features(r.errors)].map(([f, at]) => `${f} (${at.join(', ')})`).join('; ');
+    lines.push(`| ${r.sample} | ${cell(r.title)} | ${r.errors.length ? 'refused' : 'loads'} | ${cell(why)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const results = await loadAllSamples();
+  await writeFile(TABLE_FILE, renderTable(results));
+  const refused = results.filter((r) => r.errors.length).length;
+  process.stdout.write(`${path.relative(process.cwd(), TABLE_FILE)}: ${results.length} samples, ${results.length - refused} load, ${refused} refused\n`);
+}
