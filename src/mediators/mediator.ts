@@ -30,7 +30,13 @@ export interface MediationEnv {
   sequence(name: string): Sequence | undefined;
   /** Runs the response path (out sequence) for a response a send received. */
   onResponse(response: MessageContext): Promise<void>;
-  /** Records that a branch ran (the testing API reports which ones did). */
+  /**
+   * Records that a branch ran; moor/testing reports these in RunResult.trace and `moor test` asserts on
+   * them (<assertTrace>). A mediator that chooses a branch calls it as it takes the branch, with
+   * `<mediator>:<branch>`: `filter:then` / `filter:else`, `switch:case:<regex>` / `switch:default`,
+   * `iterate:<n>`, `aggregate:complete`… (flow and <sequence> already trace `inSequence`, `outSequence`,
+   * `main:in`, `main:out`, `in`, `out`, `sequence:<key>`, `onError:<key>`, `faultSequence:<name>`).
+   */
   trace(event: string): void;
 }
 
