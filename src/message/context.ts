@@ -117,6 +117,8 @@ export class MessageContext {
    * into memory (bounded by maxMessageBytes); the message is then forwarded from that copy.
    */
   async envelopeDom(): Promise<Document> {
+    // a header block set or removed since the DOM was built makes it stale
+    if (this.headCache?.changed) this.dom = undefined;
     if (!this.dom) {
       this.commitHead();
       const bytes = await this.body.readAll();
