@@ -126,8 +126,9 @@ export class EnvelopeHead {
 
   /**
    * The bytes that replace [0, end) of the original message when the head changed: the original bytes
-   * up to the end of the Envelope start tag, the Header written anew, then the original bytes up to the
-   * Body. Undefined when nothing changed, so the original bytes flow untouched.
+   * up to the Header (or to the end of the Envelope start tag when there was none), the Header written
+   * anew, then the original bytes up to the Body. Undefined when nothing changed, so the original bytes
+   * flow untouched.
    */
   rewrite(original: Buffer): { bytes: Buffer; end: number } | undefined {
     if (!this.dirty || !this.header || this.boundary === 'whole') return undefined;
@@ -135,7 +136,9 @@ export class EnvelopeHead {
     const scope = new Map<string, string>([['xml', NS.xml], ...this.envelope.namespaces]);
     const header = Buffer.from(serialize(this.header, scope));
     const after = b.header ? original.subarray(b.header.end, b.bodyStart) : original.subarray(b.envelopeTagEnd, b.bodyStart);
-    return { bytes: Buffer.concat([original.subarray(0, b.envelopeTagEnd), header, after]), end: b.bodyStart };
+    // whatever stood between the Envelope start tag and the Header (indentation, comments) stays
+    const before = original.subarray(0, b.header ? b.header.start : b.envelopeTagEnd);
+    return { bytes: Buffer.concat([before, header, after]), end: b.bodyStart };
   }
 
   private ensureHeader(): XmlElement {

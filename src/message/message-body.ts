@@ -60,6 +60,11 @@ export class MessageBody {
       this.prefix = this.prefix.length ? Buffer.concat([this.prefix, chunk]) : chunk;
       result = scanner.scan(this.prefix);
     }
+    // all the announced bytes are here: take the end of the stream too, so that the message can go on
+    // as one buffer (see `whole`) rather than as a stream
+    if (this.source && this.declaredLength !== undefined && this.received >= this.declaredLength) {
+      for (let c = await this.pull(); c; c = await this.pull()) this.prefix = Buffer.concat([this.prefix, c]);
+    }
     this.head = { bytes: this.prefix, boundary: result };
     // what was read past the head is body: it gets the same DOCTYPE guard as the rest of the stream
     const tailFrom = result === 'ended' ? this.prefix.length : result.bodyTagEnd;
@@ -74,7 +79,11 @@ export class MessageBody {
 
   /** Reads the whole message into memory (bounded by maxMessageBytes) and returns it. */
   async readAll(): Promise<Buffer> {
-    const parts = [this.prefix];
+    if (this.overflowed) throw new MoorError('MOOR_ERR_MEDIATION', 'the message body was already forwarded and cannot be read again');
+    // chunks an earlier send attempt forwarded lie between the prefix and the rest of the stream
+    const parts = [this.prefix, ...this.recorded];
+    this.recorded = [];
+    this.recordedBytes = 0;
     for (let c = await this.pull(); c; c = await this.pull()) {
       this.guard(c);
       parts.push(c);
@@ -94,6 +103,10 @@ export class MessageBody {
     this.source = undefined;
     this.replacement = undefined;
     this.head = undefined;
+    // chunks kept for a replay belong to the old message
+    this.recorded = [];
+    this.recordedBytes = 0;
+    this.overflowed = false;
   }
 
   /** The bytes read from the source so far (the head and whatever arrived with it). */
@@ -108,9 +121,21 @@ export class MessageBody {
 
   /** The exact length of what {@link open} yields, when it can be known before sending. */
   get length(): number | undefined {
-    const base = this.source ? this.declaredLength : this.prefix.length;
+    // once the source is drained, the chunks kept for a replay are part of what open() yields again
+    const base = this.source ? this.declaredLength : this.prefix.length + this.recordedBytes;
     if (base === undefined) return undefined;
     return this.replacement ? base - this.replacement.end + this.replacement.bytes.length : base;
+  }
+
+  /**
+   * The forwarded bytes as one buffer when all of them are in memory (the source is drained and nothing
+   * was let go), so that a sender can write them at once; undefined while bytes are still to come.
+   */
+  get whole(): Buffer | undefined {
+    if (this.source || this.overflowed) return undefined;
+    const parts = this.replacement ? [this.replacement.bytes, this.prefix.subarray(this.replacement.end)] : [this.prefix];
+    for (const r of this.recorded) parts.push(r);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   /** The forwarded bytes, from the start. Each send attempt opens it anew. */

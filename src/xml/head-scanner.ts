@@ -86,7 +86,10 @@ export class HeadScanner {
         }
         if (this.stack.length === 1 && this.headerStart >= 0 && this.headerEnd < 0) this.headerEnd = end + 1;
         this.pos = end + 1;
-        if (this.stack.length === 0) return 'ended';
+        if (this.stack.length === 0) {
+          this.checkHeadSize(end + 1);
+          return 'ended';
+        }
       } else {
         const tag = this.startTag(buf, lt);
         if (tag === 'more') return this.needMore(buf);
@@ -117,6 +120,8 @@ export class HeadScanner {
   }
 
   private boundary(start: number, end: number, tag: string, selfClosing: boolean): HeadBoundary {
+    // the limit holds however the bytes were chunked: a head that arrived in one piece is no smaller
+    this.checkHeadSize(end);
     return {
       envelopeTagEnd: this.envelopeTagEnd,
       envelopeTag: this.envelopeTag,
@@ -129,10 +134,14 @@ export class HeadScanner {
   }
 
   private needMore(buf: Buffer): 'more' {
-    if (buf.length > this.limits.maxHeadBytes) {
+    this.checkHeadSize(buf.length);
+    return 'more';
+  }
+
+  private checkHeadSize(bytes: number): void {
+    if (bytes > this.limits.maxHeadBytes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the SOAP head is larger than ${this.limits.maxHeadBytes} bytes`);
     }
-    return 'more';
   }
 
   /** `<!--…-->`, `<![CDATA[…]]>`; a DOCTYPE is refused. Returns the offset after the construct. */

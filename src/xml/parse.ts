@@ -22,6 +22,50 @@ export class XmlSyntaxError extends MoorError {
 
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
+/** A reference that XML without a DTD cannot resolve; parseXml turns it into a located XmlSyntaxError. */
+class BadReference extends Error {
+  constructor(readonly ref: string) {
+    super(`${ref} is neither a character reference nor one of XML's predefined entities (&amp; &lt; &gt; &quot; &apos;), and without a DTD nothing else is declared`);
+  }
+}
+
+const PREDEFINED = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"]]);
+const REFERENCE = /&(#x[0-9a-fA-F]+|#[0-9]+|[^;&\s<]*)(;?)/g;
+
+/** True when code point `cp` may appear in an XML 1.0 document. */
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/**
+ * Resolves XML's own references in text and attribute values. fast-xml-parser's default decoder leaves
+ * `&#65;` undecoded and lets undeclared names through as text; both would change what a header says.
+ */
+function decodeReferences(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(REFERENCE, (ref, name: string, semicolon: string) => {
+    if (semicolon) {
+      if (name.startsWith('#')) {
+        const cp = name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        if (isXmlChar(cp)) return String.fromCodePoint(cp);
+      } else {
+        const v = PREDEFINED.get(name);
+        if (v !== undefined) return v;
+      }
+    }
+    throw new BadReference(ref);
+  });
+}
+
+const xmlReferences = {
+  decode: decodeReferences,
+  // a DTD never reaches the parser (parseXml refuses it first), so there is nothing to add or reset
+  reset(): void {},
+  setXmlVersion(): void {},
+  setExternalEntities(): void {},
+  addInputEntities(): void {},
+};
+
 function makeParser(positions: boolean): XMLParser {
   return new XMLParser({
     preserveOrder: true,
@@ -33,7 +77,7 @@ function makeParser(positions: boolean): XMLParser {
     commentPropName: '#comment',
     cdataPropName: '#cdata',
     processEntities: true,
-    htmlEntities: false,
+    entityDecoder: xmlReferences,
     ignoreDeclaration: true,
     ignorePiTags: true,
     captureMetaData: positions,
@@ -57,7 +101,15 @@ export function parseXml(text: string, options: ParseOptions = {}): XmlElement {
   if (verdict !== true) {
     throw new XmlSyntaxError(verdict.err.msg, { line: verdict.err.line, col: verdict.err.col });
   }
-  const ordered = (options.positions ? positionParser : plainParser).parse(text) as OrderedNode[];
+  let ordered: OrderedNode[];
+  try {
+    ordered = (options.positions ? positionParser : plainParser).parse(text) as OrderedNode[];
+  } catch (e) {
+    if (e instanceof BadReference) throw new XmlSyntaxError(e.message, { offset: text.indexOf(e.ref) });
+    if (e instanceof MoorError) throw e;
+    // fast-xml-parser also refuses some well-formed input (an attribute named __proto__): still the sender's fault
+    throw new XmlSyntaxError(`the XML cannot be read: ${(e as Error).message}`);
+  }
   const scope = new Map<string, string>(options.inScope ?? []);
   if (!scope.has('xml')) scope.set('xml', NS.xml);
   const roots = convertChildren(ordered, scope).filter((n): n is XmlElement => n.type === 'element');
