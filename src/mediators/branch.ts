@@ -1,0 +1,40 @@
+/** What <filter> and <switch> share: Synapse's whole-string regex matching, and branches to run. */
+import { type ConfigNode } from '../config/node.ts';
+import { MoorError } from '../errors.ts';
+import { type MessageContext } from '../message/context.ts';
+import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
+import { runSequence } from './sequence-runner.ts';
+
+/**
+ * The regex of attribute `attr` on `node`, anchored at both ends: Synapse matches with Java's
+ * Matcher.matches(), so "IBM" does not match "IBMX". Reports a regex that does not compile.
+ */
+export function wholeMatchRegex(node: ConfigNode, attr: string): RegExp | undefined {
+  const text = node.required(attr);
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(`^(?:${text})$`, 's');
+  } catch (e) {
+    node.report('MOOR_ERR_BAD_VALUE', `${attr} "${text}" is not a regular expression: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** A branch: its own mediators, or a named sequence given by `sequence="key"`. */
+export type Branch = (msg: MessageContext, env: MediationEnv) => Promise<Outcome>;
+
+/** Parses the branch held by `node` (<then>, <else>, <case>, <default>, or a short-form filter). */
+export function parseBranch(node: ConfigNode, ctx: ParseContext, keyAttr: string | undefined = 'sequence'): Branch {
+  const key = keyAttr !== undefined ? node.attr(keyAttr) : undefined;
+  if (key !== undefined) {
+    ctx.sequenceRef(key, node);
+    if (node.children().length) node.report('MOOR_ERR_BAD_VALUE', `<${node.name} ${keyAttr}="${key}"> takes either the sequence key or mediators, not both`);
+    return async (msg, env) => {
+      const seq = env.sequence(key);
+      if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${key}"`);
+      return runSequence(seq, msg, env);
+    };
+  }
+  const seq: Sequence = { name: undefined, loc: node.loc, mediators: ctx.mediators(node), onError: undefined };
+  return (msg, env) => runSequence(seq, msg, env);
+}
