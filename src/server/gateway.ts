@@ -143,7 +143,9 @@ export class Gateway {
     const runtime = this.runtime;
     const proxyName = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
     const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(decodeURIComponent(proxyName)) : undefined;
-    if (proxyName !== undefined && !proxy) {
+    // as in Synapse, a message for a service that is not a proxy goes to the main sequence, if any
+    // (the load-balancing samples post to /services/LBService1 and forward to the same path)
+    if (proxyName !== undefined && !proxy && !runtime.compiled.sequences.has('main')) {
       drain(req);
       writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${decodeURIComponent(proxyName)}"`));
       return;
