@@ -7,13 +7,18 @@
  * </makefault>
  *
  * Replaces the message with a SOAP fault (in the message's own SOAP version unless `version` says).
- * With response="true" the fault becomes the answer: a following <send/> returns it to the client.
+ * Unless response="false", the fault becomes the answer (as in Synapse): a following <send/> returns it
+ * to the client, as <respond/> does. The detail is inline XML or text, or what `expression` selects (its
+ * elements as XML, else its string value). <node> is accepted and not written.
  */
 import { childElements } from '../xml/element.ts';
 import { escapeText, serialize } from '../xml/serialize.ts';
 import { contentTypeOf, type FaultCode, faultEnvelope, faultStatus } from '../xml/soap.ts';
+import { type Expression } from '../expr/expression.ts';
+import { type MessageContext } from '../message/context.ts';
+import { NS } from '../xml/names.ts';
 import { type MediatorDefinition } from './mediator.ts';
-import { valueSource } from './value.ts';
+import { compileExpression, valueSource } from './value.ts';
 
 const CODES: Record<string, FaultCode> = {
   Sender: 'Sender',
@@ -31,6 +36,7 @@ export const makefault: MediatorDefinition = {
     node.allowAttributes('version', 'response', 'description');
     node.allowChildren('code', 'reason', 'role', 'node', 'detail');
     const version = node.oneOf(node.attr('version'), ['soap11', 'soap12', 'pox'] as const, 'version');
+    if (version === 'pox') node.report('MOOR_ERR_UNSUPPORTED', 'POX faults (version="pox") are not supported: moor speaks SOAP 1.1 and 1.2');
     const codeNode = node.child('code');
     const rawCode = codeNode?.required('value');
     const local = rawCode?.slice(rawCode.indexOf(':') + 1);
@@ -41,15 +47,20 @@ export const makefault: MediatorDefinition = {
     if (!reasonNode) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<makefault> needs a <reason value="…"/>');
     const role = node.child('role')?.text;
     const detailNode = node.child('detail');
-    const detailSource = detailNode?.attr('expression') !== undefined ? valueSource(detailNode) : undefined;
-    const detailInline = detailNode && childElements(detailNode.el).length ? childElements(detailNode.el).map((c) => serialize(c, detailNode.scope)).join('') : detailNode ? escapeText(detailNode.text) : undefined;
-    const asResponse = node.attr('response') === 'true';
+    detailNode?.allowAttributes('expression');
+    const detailText = detailNode?.attr('expression');
+    const detailExpr = detailNode && detailText !== undefined ? compileExpression(detailNode, detailText) : undefined;
+    // inline XML is written standalone, so it declares every namespace it uses
+    const standalone = new Map([['xml', NS.xml]]);
+    const detailInline = detailNode && childElements(detailNode.el).length ? childElements(detailNode.el).map((c) => serialize(c, standalone)).join('') : detailNode ? escapeText(detailNode.text) : undefined;
+    // as in Synapse, the fault is the answer unless response="false": a following <send/> returns it
+    const asResponse = node.oneOf(node.attr('response'), ['true', 'false'] as const, 'response') !== 'false';
     return {
       kind: 'makefault',
       loc: node.loc,
       async mediate(msg) {
         const v = version === 'soap11' ? '1.1' : version === 'soap12' ? '1.2' : msg.version;
-        const detail = detailSource ? escapeText(await detailSource(msg)) : detailInline;
+        const detail = detailExpr ? await detailOf(detailExpr, msg) : detailInline;
         const fc = code ?? 'Receiver';
         msg.setEnvelope(
           faultEnvelope(v, {
@@ -68,3 +79,10 @@ export const makefault: MediatorDefinition = {
     };
   },
 };
+
+/** The detail an expression gives: the elements it selects, as XML, else its string value as text. */
+async function detailOf(expr: Expression, msg: MessageContext): Promise<string> {
+  const nodes = await expr.nodes(msg);
+  if (nodes.length && nodes.every((n) => n.nodeType === 1)) return nodes.map((n) => String(n)).join('');
+  return escapeText(await expr.string(msg));
+}
