@@ -81,7 +81,7 @@ test('the fault is the answer by default: <send/> after it returns it to the cli
   t.is(backendCalls, 0);
 });
 
-test('response="false" keeps the fault a request: the proxy's endpoint receives it', async (t) => {
+test('response="false" keeps the fault a request: the proxy endpoint receives it', async (t) => {
   const { res, backendCalls } = await run(`<makefault response="false"><reason value="forwarded"/></makefault>`, soap11(order('1')));
   t.is(backendCalls, 1);
   t.is(elementText(res.text, 'faultstring'), 'forwarded', 'the echo backend sends the fault back');
