@@ -6,13 +6,14 @@ import { inMediator, outMediator } from './in-out.ts';
 import { log } from './log.ts';
 import { makefault } from './makefault.ts';
 import { type MediatorDefinition } from './mediator.ts';
+import { payloadFactory } from './payload-factory.ts';
 import { property } from './property.ts';
 import { respond } from './respond.ts';
 import { send } from './send.ts';
 import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -21,7 +22,7 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'script', 'xslt', 'xquery', 'smooks', 'cache', 'throttle', 'callout', 'clone', 'dblookup', 'dbreport',
   'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
-  'aggregate', 'iterate', 'call', 'loopback', 'payloadFactory', 'enrich', 'class',
+  'aggregate', 'iterate', 'call', 'loopback', 'enrich', 'class',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'call-template', 'eventPublisher',
