@@ -124,11 +124,17 @@ export class MessageContext {
       const bytes = await this.body.readAll();
       this.headCache = undefined;
       let failure: string | undefined;
-      const doc = new DOMParser({
-        onError: (level, message) => {
-          if (level !== 'warning') failure ??= message;
-        },
-      }).parseFromString(bytes.toString('utf8').replace(/^\uFEFF/, ''), 'text/xml');
+      let doc: unknown;
+      try {
+        doc = new DOMParser({
+          onError: (level, message) => {
+            if (level !== 'warning') failure ??= message;
+          },
+        }).parseFromString(bytes.toString('utf8').replace(/^\uFEFF/, ''), 'text/xml');
+      } catch (e) {
+        // xmldom throws its own ParseError on fatal errors (mismatched tags): still the sender's malformed XML
+        failure ??= (e as Error).message;
+      }
       if (failure) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure}`);
       this.dom = doc as unknown as Document;
     }
