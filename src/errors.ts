@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   MOOR_ERR_BAD_XPATH: 'an XPath expression that does not compile or uses an undeclared prefix',
   // command line
   MOOR_ERR_CLI_USAGE: 'a bad command-line flag or argument',
+  // testing (`moor test`, moor/testing)
+  MOOR_ERR_TEST_SUITE: 'a test suite is malformed or names a file, artifact or endpoint that does not exist',
+  MOOR_ERR_UNMOCKED_ENDPOINT: 'a test sent a message to an endpoint that has no mock',
   // traffic (each becomes a SOAP fault in the request's own SOAP version)
   MOOR_ERR_NOT_SOAP: 'the request content type is not SOAP (HTTP 415)',
   MOOR_ERR_DOCTYPE: 'the message holds a document type declaration, which SOAP forbids',

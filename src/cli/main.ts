@@ -4,11 +4,13 @@
  */
 import { ConfigErrors, MoorError } from '../errors.ts';
 import { startCommand } from './start.ts';
+import { testCommand } from './test.ts';
 import { validateCommand } from './validate.ts';
 
 const USAGE = `usage:
   moor start    --config <dir> [--port 8280] [--host 127.0.0.1] [--watch] [--log-level info]
   moor validate --config <dir>
+  moor test     [--config <dir>] [--reporter text|junit] [--output report.xml] <suite.xml|dir>…
   moor help`;
 
 /** Runs the command line `argv` (without node and script); resolves to the exit code. */
@@ -20,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
         return await startCommand(rest);
       case 'validate':
         return await validateCommand(rest);
+      case 'test':
+        return await testCommand(rest);
       case 'help':
       case '--help':
       case '-h':

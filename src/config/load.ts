@@ -39,8 +39,11 @@ const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   import: 'connector imports (<import>)',
   executor: 'executors',
 };
-/** Roots of files that live beside configuration but are not configuration (test suites). */
-const IGNORED_ROOTS = ['unit-test', 'test-suite'];
+/**
+ * Roots of files that live beside configuration but are not configuration: test suites and WSO2 mock
+ * services (`moor test`); SOAP envelopes (their samples) are skipped too.
+ */
+const IGNORED_ROOTS = ['unit-test', 'test-suite', 'mock-service'];
 
 /** Displays `file` relative to the working directory when it lies below it. */
 export function displayPath(file: string): string {
@@ -141,7 +144,7 @@ async function readRoot(file: string, diag: Diagnostics): Promise<ConfigNode | u
   const lines = new LineIndex(text);
   try {
     const el = parseXml(text, { positions: true });
-    if (IGNORED_ROOTS.includes(el.name.local)) return undefined;
+    if (IGNORED_ROOTS.includes(el.name.local) || (el.name.local === 'Envelope' && (el.name.uri === NS.soap11 || el.name.uri === NS.soap12))) return undefined;
     const scope = new Map(el.namespaces);
     const node = new ConfigNode(el, shown, lines, diag, scope);
     if (el.name.uri !== NS.synapse && el.name.uri !== '') {
