@@ -31,7 +31,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   });
   process.stdout.write(`moor listening on ${gw.url}\n`);
 
-  const reload = async (why: string): Promise<void> => {
+  const reloadNow = async (why: string): Promise<void> => {
     try {
       await gw.reload();
       log.info(`configuration reloaded (${why})`, { component: 'config' });
@@ -40,13 +40,18 @@ export async function startCommand(argv: string[]): Promise<number> {
       log.error(`configuration not reloaded (${why}); the running one keeps serving:\n${lines.join('\n')}`, { component: 'config' });
     }
   };
+  // one reload at a time, in order: a slow load must not replace the newer one that followed it
+  let reloading = Promise.resolve();
+  const reload = (why: string): Promise<void> => (reloading = reloading.then(() => reloadNow(why)));
   process.on('SIGHUP', () => void reload('SIGHUP'));
   if (values.watch) {
     let timer: NodeJS.Timeout | undefined;
-    watch(values.config, { recursive: true }, () => {
+    const watcher = watch(values.config, { recursive: true }, () => {
       clearTimeout(timer);
       timer = setTimeout(() => void reload('file change'), 200);
     });
+    // a watcher that fails (its folder was removed) must not take the gateway down with it
+    watcher.on('error', (e) => log.error(`--watch stopped: ${e.message}; SIGHUP still reloads`, { component: 'config' }));
   }
   const stop = (signal: string): void => {
     log.info(`${signal}: finishing requests in flight`, { component: 'server' });
