@@ -77,7 +77,9 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   }
   const name = node.attr('name');
   const draining = node.attr('draining') === 'true';
-  const weight = node.integer(node.attr('weight'), 'weight') ?? 1;
+  // Synapse gives a member its weight as <property name="loadbalance.weight" value="N"/>; weight="N" also works
+  const weightProp = node.children().find((c) => c.name === 'property' && c.attr('name') === 'loadbalance.weight');
+  const weight = node.integer(node.attr('weight'), 'weight') ?? (weightProp && weightProp.integer(weightProp.attr('value'), 'loadbalance.weight')) ?? 1;
   const kinds = node.children().filter((c) => c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
   const body = kinds[0];
   if (!body || kinds.length > 1) {

@@ -1,5 +1,5 @@
 /**
- * Apache Synapse's load-balancing and session-affinity samples (52, 53, 54, 55, 58, 154), unchanged but
+ * Apache Synapse's load-balancing and session-affinity samples (52-55, 58, 59, 154), unchanged but
  * for their backend addresses: the upstream files are read from the corpus, their localhost:900N
  * addresses pointed at real Cart backends (the `soap` package) on free ports, and each runs in a real
  * gateway. The stateful Cart stands in for the samples' LBService1: it names the instance that answered
@@ -139,4 +139,10 @@ test('sample 58: <member> load balancing forwards to the same path on each membe
   // failover="true": a member that cannot be reached is skipped, the client never sees it
   await stop(backends[1]!);
   for (let i = 0; i < 6; i++) t.not((await addTo(t, url)).instance, 'cart2');
+});
+
+test('sample 59: weighted round robin honours <property name="loadbalance.weight"> (1:2:3)', async (t) => {
+  const { backends, gw } = await runSample(t, 59, 3);
+  for (let i = 0; i < 12; i++) await addTo(t, `${gw.url}/services/LBService1`);
+  t.deepEqual(backends.map((b) => b.served), [2, 4, 6]);
 });
