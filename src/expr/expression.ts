@@ -50,9 +50,9 @@ export class Expression {
     return (await this.evaluate(msg)).booleanValue();
   }
 
-  /** The nodes selected (empty when the result is not a node-set). */
-  async nodes(msg: MessageContext): Promise<Node[]> {
-    const v = await this.evaluate(msg);
+  /** The nodes selected (empty when the result is not a node-set); `wholeEnvelope` selects in envelopeDom(). */
+  async nodes(msg: MessageContext, options: { wholeEnvelope?: boolean } = {}): Promise<Node[]> {
+    const v = await this.evaluate(msg, options.wholeEnvelope ?? false);
     try {
       return v.nodeset().toArray();
     } catch {
@@ -60,8 +60,9 @@ export class Expression {
     }
   }
 
-  private async evaluate(msg: MessageContext): Promise<XValue> {
-    const doc = this.needsBody ? await msg.envelopeDom() : await headDom(msg);
+  private async evaluate(msg: MessageContext, wholeEnvelope = false): Promise<XValue> {
+    // wholeEnvelope: the nodes are to be changed, so they must belong to the message's own DOM
+    const doc = this.needsBody || wholeEnvelope ? await msg.envelopeDom() : await headDom(msg);
     const envelope = doc.documentElement as unknown as Node;
     const childByLocal = (local: string): Node | undefined => {
       for (let c = envelope?.firstChild; c; c = c.nextSibling) if ((c as Element).localName === local) return c;
