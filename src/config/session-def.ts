@@ -59,7 +59,8 @@ export function parseSession(node: ConfigNode): SessionDef | undefined {
   const type = rawType as SessionType;
   const timeout = node.child('sessionTimeout');
   const name = qnameChild(node, type === 'header' ? 'header' : type === 'soap' ? 'referenceParameter' : undefined);
-  if (type === 'header' && !name) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<session type="header"> needs a <header name="p:Local" xmlns:p="…"/> child');
+  // a <header> whose name did not resolve was reported at the <header> already
+  if (type === 'header' && !node.child('header')) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<session type="header"> needs a <header name="p:Local" xmlns:p="…"/> child');
   const classPath = node.attr('class');
   if (type === 'class' && !classPath) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<session type="class"> needs the attribute class');
   const expression = node.attr('expression');
