@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   MOOR_ERR_UNSUPPORTED: 'a Synapse feature that moor does not support',
   MOOR_ERR_CLASS_LOAD: 'a user module named by class= could not be loaded or has the wrong shape',
   MOOR_ERR_BAD_XPATH: 'an XPath expression that does not compile or uses an undeclared prefix',
+  MOOR_ERR_COOKIE_KEY: 'a mode="insert" session has no HMAC key (<moor:cookieKey> or MOOR_COOKIE_KEY), or one too short',
   // command line
   MOOR_ERR_CLI_USAGE: 'a bad command-line flag or argument',
   // testing (`moor test`, moor/testing)
