@@ -2,12 +2,17 @@
  * `moor start`: runs the gateway until SIGTERM or SIGINT (finish requests in flight, exit 0). SIGHUP, or
  * a changed file under --watch, reloads the configuration without downtime; an invalid new one is
  * logged and the running one keeps serving.
+ *
+ * --store picks where session bindings live (src/cli/store-option.ts); --workers N runs N processes
+ * on one port (src/cli/workers.ts). docs/sessions.md describes both.
  */
 import { watch } from 'node:fs';
 import { ConfigErrors, MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parse } from './args.ts';
+import { describeStore, openStore, storeTarget } from './store-option.ts';
+import { isWorker, joinPrimary, relayDrain, runPrimary } from './workers.ts';
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -17,19 +22,29 @@ export async function startCommand(argv: string[]): Promise<number> {
     watch: { type: 'boolean' },
     'log-level': { type: 'string' },
     'timeout-ms': { type: 'string' },
+    store: { type: 'string' },
+    workers: { type: 'string', short: 'w' },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
   const port = intFlag(values.port, '--port', 8280);
   if (port > 65535) throw new MoorError('MOOR_ERR_CLI_USAGE', `--port ${port} is not a TCP port`);
   const log = createLogger(values['log-level'] ?? process.env.MOOR_LOG_LEVEL ?? 'info');
+  const workers = intFlag(values.workers, '--workers', 1);
+  if (workers < 1) throw new MoorError('MOOR_ERR_CLI_USAGE', '--workers takes 1 or more');
+  const target = await storeTarget(values.store, values.config);
+  if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log });
+  const store = await openStore(target, log, isWorker);
+  if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
   const gw = await Gateway.start({
+    store,
+    ...(isWorker ? { onDrain: relayDrain } : {}),
     config: values.config,
     port,
     host: values.host ?? '127.0.0.1',
     logger: log,
     defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
   });
-  process.stdout.write(`moor listening on ${gw.url}\n`);
+  if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n`);
 
   const reloadNow = async (why: string): Promise<void> => {
     try {
@@ -59,5 +74,6 @@ export async function startCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) });
   return 0;
 }

@@ -10,6 +10,7 @@ import { NS } from '../xml/names.ts';
 import { parseXml, XmlSyntaxError } from '../xml/parse.ts';
 import { LineIndex } from '../xml/positions.ts';
 import { type NamedEndpoint, parseEndpointArtifact, parseProxy, parseSequenceArtifact, type ProxyDef, type SequenceDef } from './artifacts.ts';
+import { type MoorSettings, parseMoorSetting } from './moor-settings.ts';
 import { ConfigNode, Diagnostics } from './node.ts';
 
 /** A whole configuration, as read from a folder. */
@@ -21,6 +22,8 @@ export interface Config {
   readonly endpoints: ReadonlyMap<string, NamedEndpoint>;
   /** Collects further problems (mediators report here while compiling). */
   readonly diag: Diagnostics;
+  /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
+  readonly settings?: MoorSettings;
 }
 
 const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint'];
@@ -57,6 +60,7 @@ export async function readConfig(location: string): Promise<Config> {
   const proxies = new Map<string, ProxyDef>();
   const sequences = new Map<string, SequenceDef>();
   const endpoints = new Map<string, NamedEndpoint>();
+  const settings: MoorSettings = {};
   const abs = path.resolve(location);
   const files = await listXml(abs, diag);
   for (const file of files) {
@@ -65,11 +69,12 @@ export async function readConfig(location: string): Promise<Config> {
     const top = root.name === 'definitions' ? root.children() : [root];
     if (root.name === 'definitions') root.allowAttributes('xmlns');
     for (const node of top) {
+      if (root.name === 'definitions' && parseMoorSetting(node, settings)) continue;
       if (!node.isSynapse && root.name === 'definitions') continue;
       addArtifact(node, file, { proxies, sequences, endpoints }, diag);
     }
   }
-  return { dir: abs, files, proxies, sequences, endpoints, diag };
+  return { dir: abs, files, proxies, sequences, endpoints, diag, settings };
 }
 
 function addArtifact(

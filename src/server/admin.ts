@@ -5,6 +5,9 @@
  *   GET  /_moor/health                      → 200 {"status":"ok"|"degraded", …} (503 when no endpoint is up)
  *   POST /_moor/endpoints/<name>/drain      → keeps its sessions, sends it no new ones
  *   POST /_moor/endpoints/<name>/undrain    → takes new sessions again
+ *
+ * A drain call changes this process only; `moor start --workers N` relays it to every worker through
+ * `onDrain` (docs/sessions.md).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type SessionStore } from '../session/store.ts';
@@ -13,6 +16,15 @@ import { type Runtime } from './runtime.ts';
 interface AdminTarget {
   readonly current: Runtime;
   readonly store: SessionStore;
+  /** Told of every drain change made here (the worker processes of one gateway follow it). */
+  readonly onDrain?: ((name: string, draining: boolean) => void) | undefined;
+}
+
+/** Marks the endpoints named `name` (an endpoint id, or the name before `@`) draining or not; their ids. */
+export function setDraining(runtime: Runtime, name: string, draining: boolean): string[] {
+  const matches = runtime.endpoints.all().filter((e) => e.id === name || e.id.startsWith(`${name}@`));
+  for (const e of matches) e.draining = draining;
+  return matches.map((e) => e.id);
 }
 
 /** Answers admin paths; false when `url` is not one. */
@@ -29,9 +41,10 @@ export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerRes
   const m = /^\/_moor\/endpoints\/([^/]+)\/(drain|undrain)$/.exec(url.pathname);
   if (m && req.method === 'POST') {
     const name = decodeURIComponent(m[1]!);
-    const matches = gw.current.endpoints.all().filter((e) => e.id === name || e.id.startsWith(`${name}@`));
-    for (const e of matches) e.draining = m[2] === 'drain';
-    json(res, matches.length ? 200 : 404, matches.length ? { endpoints: matches.map((e) => e.id), draining: m[2] === 'drain' } : { error: `no endpoint named ${name}` });
+    const draining = m[2] === 'drain';
+    const matches = setDraining(gw.current, name, draining);
+    if (matches.length) gw.onDrain?.(name, draining);
+    json(res, matches.length ? 200 : 404, matches.length ? { endpoints: matches, draining } : { error: `no endpoint named ${name}` });
     return true;
   }
   json(res, 404, { error: 'unknown admin path' });

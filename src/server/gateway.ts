@@ -34,6 +34,8 @@ export interface GatewayOptions {
   readonly defaultTimeoutMs?: number;
   /** How long a failed address is skipped (ms). */
   readonly defaultSuspendMs?: number;
+  /** Told of every drain change made through the admin endpoint (worker processes relay it). */
+  readonly onDrain?: (name: string, draining: boolean) => void;
 }
 
 export class Gateway {
@@ -84,6 +86,11 @@ export class Gateway {
   /** The runtime serving new requests. */
   get current(): Runtime {
     return this.runtime;
+  }
+
+  /** The listener of admin drain calls, if any. */
+  get onDrain(): GatewayOptions['onDrain'] {
+    return this.options.onDrain;
   }
 
   /**

@@ -213,7 +213,9 @@ export class RedisStore implements SessionStore {
   private withTimeout<T>(p: Promise<T>): Promise<T> {
     const ms = this.target.timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreTimeout(ms)), ms);
+      // timers run before I/O in an event-loop turn: after a busy spell, a reply already waiting on
+      // the socket would lose to its own timeout; setImmediate lets that I/O be read first
+      const timer = setTimeout(() => setImmediate(() => reject(new StoreTimeout(ms))), ms);
       p.then(
         (v) => {
           clearTimeout(timer);

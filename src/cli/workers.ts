@@ -1,0 +1,142 @@
+/**
+ * `moor start --workers N`: N worker processes (node:cluster) serve one port; the primary process
+ * forks them, relays signals and drain calls, and holds the memory store's binding table.
+ *
+ * - The primary loads the configuration first, so that its problems are printed once, not N times.
+ * - Sessions: with the memory store the table lives in the primary and every worker uses it over IPC
+ *   (src/session/ipc-store.ts), so the workers agree on every binding; with Redis each worker connects
+ *   to Redis itself. Insert-mode cookies need no table at all.
+ * - `moor listening on <url> (N workers)` is printed once, when every worker listens.
+ * - SIGTERM or SIGINT to the primary: every worker finishes its requests in flight and exits, then the
+ *   primary exits 0. SIGHUP to the primary: every worker reloads the configuration.
+ * - An admin drain/undrain call answered by any worker is applied by all of them, and by workers
+ *   started later (a worker that dies is replaced).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { type Logger } from '../logging.ts';
+import { DEFAULT_LIMITS } from '../message/limits.ts';
+import { setDraining } from '../server/admin.ts';
+import { type Gateway } from '../server/gateway.ts';
+import { loadRuntime } from '../server/runtime.ts';
+import { serveStore } from '../session/ipc-store.ts';
+import { MemoryStore } from '../session/memory-store.ts';
+import { type StoreTarget } from '../session/store-url.ts';
+import { describeStore } from './store-option.ts';
+
+/** worker → primary */
+type FromWorker = { moor: 'ready'; url: string } | DrainMessage;
+/** primary → worker */
+type ToWorker = { moor: 'stop' } | { moor: 'reload' } | DrainMessage;
+type DrainMessage = { moor: 'drain'; name: string; draining: boolean };
+
+/** True in a process forked by `moor start --workers`. */
+export const isWorker = cluster.isWorker;
+
+/**
+ * Runs the primary of `moor start --workers N`. Resolves to 0 once every worker listens (the process
+ * then lives until a signal), or to 1 when a worker could not start.
+ */
+export async function runPrimary(options: { workers: number; config: string; target: StoreTarget; log: Logger }): Promise<number> {
+  const { log } = options;
+  // throws ConfigErrors (printed once by main) before any worker is forked
+  const check = new MemoryStore(undefined, 0);
+  const runtime = await loadRuntime(options.config, { limits: DEFAULT_LIMITS, store: check, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
+  await runtime.endpoints.close();
+  await check.close();
+
+  const table = options.target.kind === 'memory' ? new MemoryStore() : undefined;
+  const drains = new Map<string, boolean>();
+  const live = new Set<Worker>();
+  let stopping = false;
+  let started = false;
+
+  const send = (w: Worker, m: ToWorker): void => {
+    if (w.isConnected()) w.send(m);
+  };
+  const fork = (): Worker => {
+    const w = cluster.fork();
+    live.add(w);
+    const unserve = table ? serveStore(w, table) : undefined;
+    w.on('message', (m: FromWorker) => {
+      if (m?.moor === 'drain') {
+        drains.set(m.name, m.draining);
+        for (const other of live) if (other !== w) send(other, m);
+      } else if (m?.moor === 'ready') {
+        // a replacement worker starts from the configuration: give it the drain calls made since
+        for (const [name, draining] of drains) send(w, { moor: 'drain', name, draining });
+      }
+    });
+    w.on('exit', (code, signal) => {
+      live.delete(w);
+      unserve?.();
+      if (stopping || !started) return;
+      log.error(`worker ${w.process.pid} exited (${signal ?? code}); starting another`, { component: 'server' });
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, 500).unref();
+    });
+    return w;
+  };
+
+  const workers = Array.from({ length: options.workers }, fork);
+  const outcome = await new Promise<{ url: string } | { failed: string }>((resolve) => {
+    let ready = 0;
+    for (const w of workers) {
+      w.on('message', (m: FromWorker) => {
+        if (m?.moor === 'ready' && ++ready === workers.length) resolve({ url: m.url });
+      });
+      w.once('exit', (code, signal) => resolve({ failed: `a worker exited while starting (${signal ?? code})` }));
+    }
+  });
+  if ('failed' in outcome) {
+    stopping = true;
+    for (const w of live) w.process.kill('SIGTERM');
+    process.stderr.write(`moor: ${outcome.failed}\n`);
+    await table?.close();
+    return 1;
+  }
+  started = true;
+  const sessions =
+    options.target.kind === 'memory'
+      ? 'session bindings in the primary process, shared by the workers over IPC (use --store redis://… to share them between machines)'
+      : `session bindings in ${describeStore(options.target)}`;
+  log.info(`${options.workers} workers; ${sessions}`, { component: 'server' });
+  process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n`);
+
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: every worker finishes its requests in flight`, { component: 'server' });
+    const exits = [...live].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    for (const w of live) send(w, { moor: 'stop' });
+    void Promise.all(exits)
+      .then(() => table?.close())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    for (const w of live) send(w, { moor: 'reload' });
+  });
+  return 0;
+}
+
+/**
+ * In a worker: tells the primary that `gw` listens, and follows the primary's stop, reload and drain
+ * messages. `stop` and `reload` are the worker's own handlers (the same as for signals).
+ */
+export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; reload(why: string): void }): void {
+  process.on('message', (m: ToWorker) => {
+    if (m?.moor === 'stop') handlers.stop('stop from the primary');
+    else if (m?.moor === 'reload') handlers.reload('SIGHUP to the primary');
+    else if (m?.moor === 'drain') setDraining(gw.current, m.name, m.draining);
+  });
+  // the primary is gone (killed): nothing will reach this worker any more
+  process.on('disconnect', () => handlers.stop('the primary process is gone'));
+  process.send?.({ moor: 'ready', url: gw.url } satisfies FromWorker);
+}
+
+/** In a worker: the Gateway's onDrain, relaying an admin drain call to the other workers. */
+export function relayDrain(name: string, draining: boolean): void {
+  process.send?.({ moor: 'drain', name, draining } satisfies FromWorker);
+}

@@ -1,0 +1,55 @@
+/**
+ * Gateway settings that are moor's own rather than Synapse's, written in moor's namespace inside
+ * `<definitions>` (Synapse ignores foreign elements there, so the file stays a Synapse file):
+ *
+ * <definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config">
+ *   <moor:store url="redis://10.0.0.5:6379/0"/>     where session bindings live (`moor start --store` wins)
+ *   <moor:cookieKey>…</moor:cookieKey>             HMAC key of mode="insert" cookies (else MOOR_COOKIE_KEY)
+ * </definitions>
+ *
+ * The store URL's syntax is checked when the store is opened (src/session/store-url.ts); a setting
+ * given twice, or an unknown element in this namespace, is a configuration error.
+ */
+import { type SourceLoc } from '../errors.ts';
+import { type ConfigNode } from './node.ts';
+
+/** moor's configuration namespace. */
+export const MOOR_CONFIG_NS = 'urn:moor:config';
+
+const SETTINGS = ['store', 'cookieKey'] as const;
+
+export interface MoorSettings {
+  /** `<moor:store url>`. */
+  store?: { readonly url: string; readonly loc: SourceLoc };
+  /** `<moor:cookieKey>` text. */
+  cookieKey?: { readonly value: string; readonly loc: SourceLoc };
+}
+
+/** Reads `node` into `into` when it is in moor's namespace; false when it is not (not handled). */
+export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean {
+  if (node.el.name.uri !== MOOR_CONFIG_NS) return false;
+  const first = (node.name === 'store' ? into.store : node.name === 'cookieKey' ? into.cookieKey : undefined)?.loc;
+  if (first) {
+    node.report('MOOR_ERR_DUPLICATE_NAME', `<moor:${node.name}> is already set at ${first.file}:${first.line}:${first.col}`);
+    return true;
+  }
+  switch (node.name) {
+    case 'store': {
+      node.allowAttributes('url');
+      node.allowChildren();
+      const url = node.required('url');
+      if (url !== undefined) into.store = { url, loc: node.loc };
+      return true;
+    }
+    case 'cookieKey': {
+      node.allowAttributes();
+      node.allowChildren();
+      if (node.text === '') node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<moor:cookieKey> needs the key as its text');
+      else into.cookieKey = { value: node.text, loc: node.loc };
+      return true;
+    }
+    default:
+      node.unknownElement([...SETTINGS], 'moor settings');
+      return true;
+  }
+}
