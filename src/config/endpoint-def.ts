@@ -131,6 +131,15 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
     return undefined;
   }
   const format = node.oneOf(node.attr('format'), ['soap11', 'soap12', 'pox', 'rest', 'get', 'leave'] as const, 'format');
+  // moor carries SOAP as it came: turning a message into POX, REST or a GET would be silently skipped
+  if (format === 'pox' || format === 'rest' || format === 'get') {
+    node.report('MOOR_ERR_UNSUPPORTED', `format="${format}" is not supported: moor forwards SOAP messages as they are`);
+  }
+  const wsa = node.child('enableAddressing');
+  wsa?.allowAttributes('version', 'separateListener');
+  if (wsa?.attr('separateListener') === 'true') {
+    wsa.report('MOOR_ERR_UNSUPPORTED', 'separateListener="true" (responses on a separate WS-Addressing channel) is not supported');
+  }
   const timeout = node.child('timeout');
   const duration = timeout?.child('duration');
   const suspend = node.child('suspendOnFailure')?.child('initialDuration');

@@ -29,15 +29,16 @@ export class Expression {
   readonly needsBody: boolean;
 
   constructor(readonly text: string, namespaces: ReadonlyMap<string, string>) {
-    const undeclared = undeclaredPrefixes(text, namespaces);
+    const source = withoutFnPrefix(text, namespaces);
+    const undeclared = undeclaredPrefixes(source, namespaces);
     if (undeclared.length) throw new MoorError('MOOR_ERR_BAD_XPATH', `prefix ${undeclared.map((p) => `"${p}"`).join(', ')} in "${text}" is not declared`);
     try {
-      this.compiled = parseXPath(text);
+      this.compiled = parseXPath(source);
     } catch (e) {
       throw new MoorError('MOOR_ERR_BAD_XPATH', `"${text}" is not a valid XPath expression: ${(e as Error).message}`, { cause: e });
     }
     this.namespaces = { ...Object.fromEntries(namespaces), ...VAR_NS };
-    this.needsBody = reachesBody(text);
+    this.needsBody = reachesBody(source);
   }
 
   /** The string value of the expression for `msg`. */
@@ -134,6 +135,19 @@ function reachesBody(text: string): boolean {
   // what remains after removing `$header/…` paths must hold no location path of its own
   const withoutHeader = stripped.replace(/\$header(\/[^\s|=<>!,)\]]*)?/g, '');
   return /[/@.]|[A-Za-z_][\w.-]*\s*::|(^|[\s(,=<>!|])[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?\s*($|[\s),=<>!|\]])/.test(withoutHeader.replace(/\b(and|or|div|mod)\b/g, ''));
+}
+
+const FN_NAMESPACES = ['http://www.w3.org/2005/xpath-functions', 'http://www.w3.org/2005/02/xpath-functions'];
+
+/**
+ * `fn:concat(…)` as the core concat(): Synapse's XPath engine (Jaxen) finds core functions whatever
+ * prefix they are called with, declared or not, and Synapse configurations (its own samples among them)
+ * write `fn:` without declaring it. A `fn` prefix bound to some other namespace is left alone.
+ */
+function withoutFnPrefix(text: string, namespaces: ReadonlyMap<string, string>): string {
+  const fn = namespaces.get('fn');
+  if (fn !== undefined && !FN_NAMESPACES.includes(fn)) return text;
+  return text.replace(/('[^']*'|"[^"]*")|(?<![\w.$:-])fn:(?=[A-Za-z_][\w.-]*\s*\()/g, (m, quoted: string | undefined) => quoted ?? '');
 }
 
 /** Prefixes used in name tests that are neither declared nor Synapse's own. */
