@@ -161,19 +161,25 @@ function canonical(el: XmlElement): string {
 
 function evaluate(xml: string, expression: string, namespaces: Namespaces): XValue {
   let failure: string | undefined;
-  const doc = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') failure ??= message;
-    },
-  }).parseFromString(xml.replace(/^\uFEFF/, '').trim(), 'text/xml') as unknown as Document;
-  if (failure || !doc.documentElement) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the XML is not well-formed: ${failure ?? 'no root element'}`);
+  let doc: Document | undefined;
+  try {
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') failure ??= message;
+      },
+    }).parseFromString(xml.replace(/^\uFEFF/, '').trim(), 'text/xml') as unknown as Document;
+  } catch (e) {
+    // xmldom throws (a ParseError, not an Error) for fatal errors
+    failure ??= (e as { message?: string }).message ?? String(e);
+  }
+  if (failure || !doc?.documentElement) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the XML is not well-formed: ${failure ?? 'no root element'}`);
   let compiled;
   try {
     compiled = parseXPath(expression);
   } catch (e) {
     throw new MoorError('MOOR_ERR_BAD_XPATH', `"${expression}" is not a valid XPath expression: ${(e as Error).message}`, { cause: e });
   }
-  const root = doc.documentElement as unknown as Element;
+  const root = doc!.documentElement as unknown as Element;
   const child = (parent: Node | undefined, local: string): Node | undefined => {
     for (let c = parent?.firstChild; c; c = c.nextSibling) if (c.nodeType === 1 && (c as Element).localName === local) return c;
     return undefined;
@@ -184,7 +190,7 @@ function evaluate(xml: string, expression: string, namespaces: Namespaces): XVal
   };
   try {
     return compiled.evaluate({
-      node: doc as unknown as Node,
+      node: doc! as unknown as Node,
       namespaces: { ...declaredPrefixes(root), ...namespaces },
       variables: (name, ns) => {
         if (ns) return undefined;
