@@ -1,7 +1,8 @@
 /**
  * Load-balance and failover groups. Without a session, each message goes to the next member (or the
  * primary) and, when a member cannot be connected to, to the one after it. With a <session>, the
- * group routes through its {@link StickyRouter}.
+ * group routes through its {@link SessionRouter}: a StickyRouter (binding table) or, for
+ * mode="insert" cookies, a CookieRouter (no table).
  */
 import { type GroupDef } from '../config/endpoint-def.ts';
 import { MoorError } from '../errors.ts';
@@ -10,13 +11,17 @@ import { type Clock, systemClock } from '../session/clock.ts';
 import { Balancer } from './balancer.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError } from './outbound.ts';
-import { type StickyRouter } from './sticky.ts';
+
+/** Routes the messages of a group that holds a <session>. */
+export interface SessionRouter {
+  send(request: MessageContext): Promise<MessageContext>;
+}
 
 export class GroupEndpoint implements Endpoint {
   readonly id: string;
   draining: boolean;
   readonly balancer: Balancer;
-  sticky: StickyRouter | undefined;
+  sticky: SessionRouter | undefined;
 
   constructor(
     readonly def: GroupDef,

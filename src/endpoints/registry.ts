@@ -12,6 +12,7 @@ import { type Endpoint } from './endpoint.ts';
 import { type EndpointEnv } from './env.ts';
 import { GroupEndpoint } from './group.ts';
 import { Outbound } from './outbound.ts';
+import { CookieRouter, cookieKeyFor } from './cookie-affinity.ts';
 import { StickyRouter } from './sticky.ts';
 
 export class EndpointRegistry {
@@ -115,7 +116,10 @@ export class EndpointRegistry {
         for (const m of def.members) members.push(await this.build(m, path));
         const weights = def.members.map((m) => (m.kind === 'address' ? m.weight : 1));
         const g = new GroupEndpoint(def, members, weights, this.env.clock);
-        if (def.session) {
+        if (def.session?.mode === 'insert') {
+          // stateless affinity: the route lives in a signed cookie, not in the store
+          g.sticky = new CookieRouter(g, def.session, cookieKeyFor(def.session, this.config.settings?.cookieKey?.value), this.env.clock);
+        } else if (def.session) {
           const dispatcher = await createDispatcher(def.session, this.env.baseDir);
           g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store);
         }
