@@ -1,6 +1,7 @@
 import test from 'ava';
 import { DEFAULT_LIMITS } from '../../src/message/limits.ts';
 import { MessageBody } from '../../src/message/message-body.ts';
+import { CORPUS_DIRS, corpusFile, corpusFiles } from '../fixtures/corpus.ts';
 import { bodyOf, chunked, forwarded } from '../fixtures/messages.ts';
 
 const S11 = 'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"';
@@ -125,4 +126,24 @@ test('a body too large to replay cannot be read whole once it flowed', async (t)
   await body.readHead();
   await forwarded(body);
   await t.throwsAsync(body.readAll(), { code: 'MOOR_ERR_MEDIATION' });
+});
+
+test('the XML attack files, streamed in small chunks, are refused with MOOR_ERR_DOCTYPE while reading the head', async (t) => {
+  const files = [...(await corpusFiles(CORPUS_DIRS.defusedxml)), ...(await corpusFiles(CORPUS_DIRS.xxe))];
+  let refused = 0;
+  for (const file of files) {
+    const bytes = await corpusFile(file);
+    if (bytes.indexOf('<!DOCTYPE') < 0) continue;
+    for (const chunk of [0, 3]) await t.throwsAsync(bodyOf(bytes, { chunk }).readHead(), { code: 'MOOR_ERR_DOCTYPE' }, `${file} chunk ${chunk}`);
+    refused++;
+  }
+  t.is(refused, 12);
+});
+
+test('the head limits configured for the message apply while reading its head', async (t) => {
+  const deep = message('').toString().replace('<a:Id xmlns:a="urn:a">1</a:Id>', '<a><b><c>1</c></b></a>');
+  await t.throwsAsync(bodyOf(deep, { chunk: 4, limits: { maxDepth: 4 } }).readHead(), { code: 'MOOR_ERR_MESSAGE_TOO_LARGE' });
+  await t.notThrowsAsync(bodyOf(deep, { chunk: 4, limits: { maxDepth: 5 } }).readHead());
+  await t.throwsAsync(bodyOf(deep, { limits: { maxHeadBytes: 50 } }).readHead(), { code: 'MOOR_ERR_MESSAGE_TOO_LARGE' });
+  await t.throwsAsync(bodyOf(deep, { limits: { maxAttributes: 0 } }).readHead(), { code: 'MOOR_ERR_MESSAGE_TOO_LARGE' });
 });
