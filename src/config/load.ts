@@ -28,7 +28,7 @@ export interface Config {
 
 const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
-const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
+export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   localEntry: 'local entries (<localEntry>)',
   registry: 'the Synapse registry (<registry>)',
   task: 'scheduled tasks (<task>)',
