@@ -8,9 +8,11 @@
  * out sequence or the main sequence's <out>. In the response path (or after <makefault
  * response="true">): sends the message back to the client.
  */
-import { parseEndpoint } from '../config/endpoint-def.ts';
 import { MoorError } from '../errors.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type EndpointDef, parseEndpoint } from '../config/endpoint-def.ts';
+import { type Endpoint } from '../endpoints/endpoint.ts';
+import { type MessageContext } from '../message/context.ts';
+import { type MediationEnv, type MediatorDefinition } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
 
 export const send: MediatorDefinition = {
@@ -34,16 +36,7 @@ export const send: MediatorDefinition = {
           await msg.respondToClient();
           return 'continue';
         }
-        let endpoint;
-        if (def) endpoint = env.endpoints.of(def);
-        else {
-          const to = (await msg.head()).addressing.to;
-          if (!to || !/^https?:\/\//.test(to)) {
-            throw new MoorError('MOOR_ERR_NO_ENDPOINT', '<send/> without an endpoint needs a WS-Addressing To header with an http(s) address');
-          }
-          endpoint = env.endpoints.forAddress(to);
-        }
-        const response = await endpoint.send(msg);
+        const response = await (await endpointFor(def, msg, env, 'send')).send(msg);
         if (receive !== undefined) {
           const seq = env.sequence(receive);
           if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${receive}"`);
@@ -55,3 +48,13 @@ export const send: MediatorDefinition = {
     };
   },
 };
+
+/** The endpoint a <send> or <call> goes to: its own, else the message's WS-Addressing To address. */
+export async function endpointFor(def: EndpointDef | undefined, msg: MessageContext, env: MediationEnv, mediator: string): Promise<Endpoint> {
+  if (def) return env.endpoints.of(def);
+  const to = (await msg.head()).addressing.to;
+  if (!to || !/^https?:\/\//.test(to)) {
+    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `<${mediator}/> without an endpoint needs a WS-Addressing To header with an http(s) address`);
+  }
+  return env.endpoints.forAddress(to);
+}

@@ -50,7 +50,7 @@ export class MessageContext {
     readonly direction: 'request' | 'response',
     /** Transport headers: for a request, what goes on to the backend; for a response, to the client. */
     readonly transport: TransportHeaders,
-    readonly body: MessageBody,
+    body: MessageBody,
     readonly signal: AbortSignal,
     readonly log: Logger,
     readonly reply: ReplyChannel,
@@ -62,6 +62,29 @@ export class MessageContext {
     this.axis2 = init.axis2 ?? new Map();
     this.headCache = init.head;
     this.fallbackVersion = init.version;
+    this.currentBody = body;
+  }
+
+  private currentBody: MessageBody;
+
+  /** The bytes of the message; replaced only by {@link adopt}. */
+  get body(): MessageBody {
+    return this.currentBody;
+  }
+
+  /**
+   * Goes on as `other`, a response this message received (<call> continues its sequence with the
+   * response as the current message): takes its transport headers, body, status and session, and keeps
+   * this message's direction, id, properties and exchange, so the sequence can send it on or respond.
+   */
+  adopt(other: MessageContext): void {
+    this.transport.clear();
+    for (const [k, v] of other.transport) this.transport.set(k, v);
+    this.currentBody = other.body;
+    this.status = other.status;
+    this.session = other.session;
+    this.headCache = other.headCache;
+    this.dom = other.dom;
   }
 
   /** The version used for faults when the head could not be read. */
