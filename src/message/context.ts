@@ -16,8 +16,10 @@ export type TransportHeaders = Map<string, string | string[]>;
 
 /** A header's value as one string (several values joined the HTTP way). */
 export function headerValue(h: TransportHeaders, name: string): string | undefined {
-  const v = h.get(name.toLowerCase());
-  return Array.isArray(v) ? v.join(', ') : v;
+  const key = name.toLowerCase();
+  const v = h.get(key);
+  // several Cookie lines are one cookie list (RFC 6265 §5.4), whose separator is '; ', not ', '
+  return Array.isArray(v) ? v.join(key === 'cookie' ? '; ' : ', ') : v;
 }
 
 /** Where the reply to the client goes. Set by whoever received the request (server, test harness). */
