@@ -1,5 +1,6 @@
 /** Element name → mediator definition. Adding a mediator touches its own file and this list. */
 import { call } from './call.ts';
+import { classMediator } from './class.ts';
 import { drop } from './drop.ts';
 import { enrich } from './enrich.ts';
 import { filter } from './filter.ts';
@@ -16,7 +17,7 @@ import { send } from './send.ts';
 import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -25,7 +26,7 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'script', 'xslt', 'xquery', 'smooks', 'cache', 'throttle', 'callout', 'clone', 'dblookup', 'dbreport',
   'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
-  'aggregate', 'iterate', 'class',
+  'aggregate', 'iterate', 
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'call-template', 'eventPublisher',
