@@ -115,6 +115,9 @@ export function parseXml(text: string, options: ParseOptions = {}): XmlElement {
   const roots = convertChildren(ordered, scope).filter((n): n is XmlElement => n.type === 'element');
   const root = roots[0];
   if (!root) throw new XmlSyntaxError('the document has no root element');
+  // XMLValidator lets a second root through after a self-closing first one; the second would be lost
+  const second = roots[1];
+  if (second) throw new XmlSyntaxError(`a document has one root element; <${second.prefix ? `${second.prefix}:` : ''}${second.name.local}> is a second one`, offsetOf(second.offset));
   return root;
 }
 

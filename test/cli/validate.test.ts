@@ -45,6 +45,8 @@ const BROKEN: Record<string, string> = {
     '</definitions>',
     '',
   ].join('\n'),
+  // well-formed XML has one root: the second sequence would otherwise be lost without a word
+  'tworoots.xml': `<sequence ${SYN} name="t1"/>\n<sequence ${SYN} name="t2"/>\n`,
   // a second sequence named "shared", in another file
   'more/shared.xml': `<sequence ${SYN} name="shared">\n  <drop/>\n</sequence>\n`,
 };
@@ -67,6 +69,7 @@ const EXPECTED = [
   'conf/names.xml:11:25 MOOR_ERR_SEQUENCE_CYCLE sequences call each other in a cycle: ping → pong → ping',
   'conf/names.xml:12:3 MOOR_ERR_MISSING_ATTRIBUTE <proxy name="P"> needs a <target>',
   'conf/names.xml:13:5 MOOR_ERR_UNKNOWN_ELEMENT <targett> is not allowed in <proxy> (did you mean "target"?)',
+  'conf/tworoots.xml:2:1 MOOR_ERR_CONFIG_XML a document has one root element; <sequence> is a second one',
 ];
 
 test('validate: a valid configuration exits 0 with a one-line summary', async (t) => {
