@@ -36,12 +36,14 @@ export class StickyRouter {
     const key = await this.dispatcher.keyOfRequest(request);
     if (key !== undefined) {
       const binding = await this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
+      let unknown: string | undefined;
       if (binding) {
         const member = this.group.member(binding.endpoint);
         if (member) return this.sendBound(request, key, member);
         request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
+        unknown = binding.endpoint;
       }
-      if (this.dispatcher.initiator === 'client') return this.sendNewClientSession(request, key);
+      if (this.dispatcher.initiator === 'client') return this.sendNewClientSession(request, key, unknown);
     }
     const { response, member } = await this.group.sendFree(request);
     await this.learn(response, member, key);
@@ -86,10 +88,16 @@ export class StickyRouter {
     }
   }
 
-  private async sendNewClientSession(request: MessageContext, key: string): Promise<MessageContext> {
+  /** `unknown`: the session is bound to an endpoint this gateway does not know, and is bound anew. */
+  private async sendNewClientSession(request: MessageContext, key: string, unknown?: string): Promise<MessageContext> {
     const choice = this.group.candidates().find((m) => !m.draining);
     if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.id} takes new sessions`);
-    const binding = await this.store.claim(this.storeKey(key), choice.id, this.policy.timeoutMs);
+    // a claim would return the unknown binding again (and every message would log it): move it, as
+    // compare-and-set, so that nodes seeing it at once converge on one endpoint
+    const binding =
+      unknown === undefined
+        ? await this.store.claim(this.storeKey(key), choice.id, this.policy.timeoutMs)
+        : await this.store.rebind(this.storeKey(key), unknown, choice.id, this.policy.timeoutMs);
     const target = this.group.member(binding.endpoint) ?? choice;
     try {
       const response = await target.send(request, { force: true });

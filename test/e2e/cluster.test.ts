@@ -4,11 +4,17 @@
  * reach one backend; nodes racing on a new session bind it once; a killed node loses no session; a
  * Redis restart loses no request. Then `--workers 2` on one port with the memory store.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import test from 'ava';
 import { Redis } from 'ioredis';
+import winston from 'winston';
 import { type CartBackend } from '../../demo/cart-backend.ts';
+import { createLogger } from '../../src/logging.ts';
+import { MemoryStore } from '../../src/session/memory-store.ts';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
-import { addItem, configDir, definitions, elementText, post, soap11 } from '../helpers/gateway.ts';
+import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { type GatewayProcess, startMoor } from '../helpers/processes.ts';
 import { type RedisServer, startRedis } from '../helpers/redis.ts';
 
@@ -257,6 +263,27 @@ test.serial('--workers 2: one port, one listening line, shared bindings (memory 
     }
   });
   t.deepEqual(alive, [], 'no worker outlives the primary');
+});
+
+test('a binding to an endpoint this node does not know is treated as unbound, logged, and moved once', async (t) => {
+  const backends = await startBackends(3);
+  const store = new MemoryStore();
+  // another node, with a newer configuration, bound this session to a backend this node lacks
+  await store.claim('ByClient|from-elsewhere', 'cart9@http://10.9.9.9/services/Cart', 60_000);
+  const lines: string[] = [];
+  const logger = createLogger('warn', [new winston.transports.Stream({ stream: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) })]);
+  const gw = await startGateway({ 'cart.xml': await readFile(path.join(await config(backends), 'cart.xml'), 'utf8') }, { store, logger });
+  t.teardown(async () => {
+    await gw.close();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+  const url = `${gw.url}/services/CartClient`;
+  const first = await post(url, soap11(addItem('a'), clientHeader('from-elsewhere')), ACTION);
+  t.is(first.status, 200);
+  const instance = elementText(first.text, 'instance')!;
+  t.true((await store.get('ByClient|from-elsewhere', 'sliding', 60_000))?.endpoint.startsWith(`${instance}@`), 'rebound to a known member');
+  for (let i = 0; i < 3; i++) t.is(elementText((await post(url, soap11(addItem('b'), clientHeader('from-elsewhere')), ACTION)).text, 'instance'), instance);
+  t.is(lines.filter((l) => l.includes('which this gateway does not know')).length, 1, 'logged once, not on every message');
 });
 
 async function until(cond: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
