@@ -56,9 +56,9 @@ export interface RunInput {
   readonly outSequence?: string;
   /**
    * The request: XML text or a file path (relative to the harness's baseDir). XML that is not a SOAP
-   * Envelope is wrapped in a SOAP 1.1 Envelope's Body.
+   * Envelope is wrapped in a SOAP 1.1 Envelope's Body. A Buffer is sent as it is (to test refusals).
    */
-  readonly envelope: string;
+  readonly envelope: string | Buffer;
   /** HTTP headers of the request (any case). Content-Type defaults to the envelope's SOAP version. */
   readonly headers?: Headers;
   /** The SOAP action (SOAPAction for SOAP 1.1, the action parameter of Content-Type for 1.2). */
@@ -179,7 +179,7 @@ export class Harness {
   /** Runs one message through a proxy, a sequence, or the main sequence. */
   async run(input: RunInput): Promise<RunResult> {
     const target = this.target(input);
-    const prepared = prepareEnvelope(await readSource(input.envelope, this.baseDir));
+    const prepared = typeof input.envelope === 'string' ? prepareEnvelope(await readSource(input.envelope, this.baseDir)) : { text: input.envelope.toString('utf8'), version: '1.1' as const };
     // ids count per harness, so that log lines (msg=…) are the same on every run of a test
     const id = `msg-${++this.sequence}`;
     const state: RunState = { calls: [], table: new MockTable(input.mocks), problems: [] };

@@ -31,8 +31,8 @@ export interface MockReply {
   readonly status?: number;
   /** Response headers; Content-Type defaults to the SOAP version of the envelope. */
   readonly headers?: Headers;
-  /** The response envelope: XML text, or a file path (relative to the harness's baseDir). */
-  readonly envelope?: string;
+  /** The response envelope: XML text, or a file path (relative to the harness's baseDir); a Buffer as it is. */
+  readonly envelope?: string | Buffer;
   /** Answer only after this many milliseconds of the harness's virtual clock (no real waiting). */
   readonly delayMs?: number;
   /**
@@ -177,8 +177,8 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
     throw new EndpointError('unreachable', id, 'ECONNREFUSED (mocked)');
   }
   if (delay > 0) ctx.clock.advance(delay);
-  const text = reply.envelope === undefined ? '' : await readSource(reply.envelope, ctx.baseDir);
-  const body = Buffer.from(text);
+  const body = reply.envelope === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.envelope) ? reply.envelope : Buffer.from(await readSource(reply.envelope, ctx.baseDir));
+  const text = body.toString('utf8');
   const out = new Map<string, string | string[]>();
   if (body.length) out.set('content-type', contentTypeOf(text.includes(NS.soap12) ? '1.2' : '1.1'));
   for (const [k, v] of Object.entries(reply.headers ?? {})) out.set(k.toLowerCase(), v);

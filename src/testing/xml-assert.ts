@@ -42,8 +42,10 @@ export function xpathSelect(xml: string, expression: string, namespaces: Namespa
 
 /**
  * True when `a` and `b` are the same XML: element and attribute names compared as {uri, local} (so
- * prefixes and where namespaces are declared do not matter), attributes in any order, comments
- * ignored, CDATA read as text, whitespace-only text between elements ignored and text trimmed.
+ * prefixes and where namespaces are declared do not matter; a text or attribute value `p:local` that
+ * names a declared prefix is compared as the name it stands for, as in faultcode), attributes in any
+ * order, comments ignored, CDATA read as text, whitespace-only text between elements ignored and text
+ * trimmed.
  */
 export function xmlEqual(a: string, b: string): boolean {
   return xmlDifference(a, b) === undefined;
@@ -121,14 +123,32 @@ function attrs(el: XmlElement): Map<string, string> {
   return new Map(el.attributes.map((a) => [clark(a.name), a.value]));
 }
 
-function compareElements(a: XmlElement, b: XmlElement, at: string): string | undefined {
+type Scope = ReadonlyMap<string, string>;
+
+/** `p:local` resolved to `{uri}local` when `p` is bound in `scope` (QName values: faultcode, xsi:type). */
+function resolvedQName(value: string, scope: Scope): string | undefined {
+  const m = /^([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)$/.exec(value);
+  const uri = m && scope.get(m[1]!);
+  return uri === undefined || uri === null ? undefined : `{${uri}}${m![2]}`;
+}
+
+/** True when two values are equal as written, or are QNames naming the same {uri}local. */
+function sameValue(x: string, y: string, sx: Scope, sy: Scope): boolean {
+  if (x === y) return true;
+  const qx = resolvedQName(x, sx);
+  return qx !== undefined && qx === resolvedQName(y, sy);
+}
+
+function compareElements(a: XmlElement, b: XmlElement, at: string, outerA: Scope = new Map(), outerB: Scope = new Map()): string | undefined {
   const here = `${at}/${a.name.local}`;
+  const sa = a.namespaces.size ? new Map([...outerA, ...a.namespaces]) : outerA;
+  const sb = b.namespaces.size ? new Map([...outerB, ...b.namespaces]) : outerB;
   if (a.name.uri !== b.name.uri || a.name.local !== b.name.local) return `at ${at || '/'}: element ${clark(a.name)} where ${clark(b.name)} was expected`;
   const aa = attrs(a);
   const ba = attrs(b);
   for (const [n, v] of ba) {
     if (!aa.has(n)) return `at ${here}: attribute ${n} is missing`;
-    if (aa.get(n) !== v) return `at ${here}: attribute ${n} is "${aa.get(n)}", expected "${v}"`;
+    if (!sameValue(aa.get(n)!, v, sa, sb)) return `at ${here}: attribute ${n} is "${aa.get(n)}", expected "${v}"`;
   }
   for (const n of aa.keys()) if (!ba.has(n)) return `at ${here}: unexpected attribute ${n}`;
   const ac = significant(a);
@@ -139,10 +159,10 @@ function compareElements(a: XmlElement, b: XmlElement, at: string): string | und
     if (x === undefined) return `at ${here}: missing ${describe(y!)}`;
     if (y === undefined) return `at ${here}: unexpected ${describe(x)}`;
     if (typeof x === 'string' || typeof y === 'string') {
-      if (x !== y) return `at ${here}: ${describe(x)} where ${describe(y)} was expected`;
+      if (typeof x !== typeof y || !sameValue(x as string, y as string, sa, sb)) return `at ${here}: ${describe(x)} where ${describe(y)} was expected`;
       continue;
     }
-    const d = compareElements(x, y, here);
+    const d = compareElements(x, y, here, sa, sb);
     if (d) return d;
   }
   return undefined;

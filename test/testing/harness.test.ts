@@ -274,3 +274,11 @@ test('runProxy loads, runs and releases in one call', async (t) => {
   t.is(r.response.status, 200);
   t.regex(r.response.envelope, /one shot/);
 });
+
+test('a Buffer is sent as it is, so a test can check how the gateway refuses what is not SOAP', async (t) => {
+  const dir = await configDir({ 'c.xml': definitions('<sequence name="s"><respond/></sequence>') });
+  const r = await runSequence(dir, 's', { envelope: Buffer.from('{"not":"soap"}'), headers: { 'content-type': 'text/xml' } });
+  t.is(r.response.status, 500);
+  t.regex(String(r.response.headers['x-moor-error']), /^MOOR_ERR_(NOT_ENVELOPE|MALFORMED_XML)$/);
+  t.is(r.message.envelope, '{"not":"soap"}');
+});

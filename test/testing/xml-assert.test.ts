@@ -42,6 +42,15 @@ test('xmlEqual compares names, not prefixes, and ignores whitespace between elem
   t.is(canonicalXml(a), '<{urn:o}Order id="1" kind="x"><{urn:o}line>one</{urn:o}line><{urn:o}line>two</{urn:o}line></{urn:o}Order>');
 });
 
+test('QName values (faultcode, xsi:type) are compared by the name they stand for', (t) => {
+  const s11 = 'http://schemas.xmlsoap.org/soap/envelope/';
+  t.true(xmlEqual(`<a:Fault xmlns:a="${s11}"><faultcode>a:Client</faultcode></a:Fault>`, `<b:Fault xmlns:b="${s11}"><faultcode>b:Client</faultcode></b:Fault>`));
+  t.false(xmlEqual(`<a:Fault xmlns:a="${s11}"><faultcode>a:Client</faultcode></a:Fault>`, `<b:Fault xmlns:b="${s11}"><faultcode>b:Server</faultcode></b:Fault>`));
+  const xsi = 'http://www.w3.org/2001/XMLSchema-instance';
+  t.true(xmlEqual(`<v xmlns:i="${xsi}" xmlns:p="urn:t" i:type="p:T"/>`, `<v xmlns:xsi="${xsi}" xmlns:q="urn:t" xsi:type="q:T"/>`));
+  t.false(xmlEqual('<v>p:T</v>', '<v>q:T</v>'), 'undeclared prefixes are plain text');
+});
+
 test('xmlDifference names the first place where two documents differ', (t) => {
   const base = '<o xmlns="urn:o"><a>1</a><b x="1"/></o>';
   t.is(xmlDifference(base, base), undefined);

@@ -48,6 +48,7 @@ import { Expression } from '../../expr/expression.ts';
 import { textOf } from '../../xml/element.ts';
 import { parseXml, XmlSyntaxError } from '../../xml/parse.ts';
 import { LineIndex } from '../../xml/positions.ts';
+import { isXmlText } from '../input.ts';
 import { type MockReply, type Mock } from '../mocks.ts';
 import { soapBody, xmlEqual } from '../xml-assert.ts';
 import { type Actual, type Assertion, type Suite, type SuiteMock, type Target, type TestCase } from './model.ts';
@@ -152,9 +153,10 @@ class SuiteReader {
           const mroot = found ? await readRootNode(found, this.diag, 'mock-service') : undefined;
           if (mroot) mocks.push(...this.wso2Mock(mroot));
         }
-      } else if (m.name === 'mock') mocks.push(...(await this.moorMocks([m])));
-      else unknown(m, ['mock-service', 'mock'], '<mock-services>');
+      } else if (m.name !== 'mock') unknown(m, ['mock-service', 'mock'], '<mock-services>');
     }
+    // read together: several <mock>s for one endpoint are its successive replies
+    mocks.push(...(await this.moorMocks(ms?.children().filter((m) => m.name === 'mock') ?? [])));
 
     const cases: TestCase[] = [];
     const tcs = root.child('test-cases');
@@ -340,7 +342,7 @@ class SuiteReader {
         ...(status !== undefined ? { status } : {}),
         ...(delayMs !== undefined ? { delayMs } : {}),
         ...(fail === 'unreachable' || fail === 'timeout' ? { fail } : {}),
-        ...(envelope !== undefined ? { envelope } : {}),
+        ...(envelope !== undefined ? { envelope: asReply(envelope) } : {}),
         headers,
       };
       const entry = byKey.get(key) ?? { loc: m.loc, replies: [] };
@@ -378,7 +380,7 @@ class SuiteReader {
           for (const [k, v] of Object.entries(reqHeaders)) if (String(call.headers[k] ?? '') !== v) return false;
           return !reqPayload || samePayload(call.envelope, reqPayload);
         },
-        reply: { status: Number.isFinite(status) ? status : 200, headers: headersOf(res?.child('headers')), envelope: res?.child('payload') ? textOf(res.child('payload')!.el).trim() : '' } satisfies MockReply,
+        reply: { status: Number.isFinite(status) ? status : 200, headers: headersOf(res?.child('headers')), envelope: asReply(res?.child('payload') ? textOf(res.child('payload')!.el).trim() : '') } satisfies MockReply,
       };
     });
     const file = node.file;
@@ -428,6 +430,11 @@ class SuiteReader {
   private only(node: ConfigNode, allowed: readonly string[]): void {
     for (const c of node.children()) if (!allowed.includes(c.name)) unknown(c, allowed, `<${node.name}>`);
   }
+}
+
+/** A reply payload from a suite: text, never a file path; what is not XML (JSON) goes as it is. */
+function asReply(text: string): string | Buffer {
+  return isXmlText(text) ? text : Buffer.from(text);
 }
 
 /** Reports `node` as an element a suite does not take where it stands. */

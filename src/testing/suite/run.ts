@@ -12,6 +12,7 @@ import { type CompiledConfig } from '../../mediators/compile.ts';
 import { MessageContext } from '../../message/context.ts';
 import { DEFAULT_LIMITS } from '../../message/limits.ts';
 import { MessageBody } from '../../message/message-body.ts';
+import { isXmlText } from '../input.ts';
 import { type EndpointCall, type Headers, type Mocks } from '../mocks.ts';
 import { Harness, type RunResult } from '../harness.ts';
 import { loadCompiled } from '../load.ts';
@@ -126,7 +127,8 @@ async function runCase(harness: Harness, c: TestCase, target: Target | undefined
   try {
     result = await harness.run({
       ...(target ? { [target.kind]: target.name } : {}),
-      envelope: c.payload ?? EMPTY_ENVELOPE,
+      // a payload is text, never a path (files were read when the suite was); text that is not XML goes as it is
+      envelope: c.payload === undefined ? EMPTY_ENVELOPE : isXmlText(c.payload) ? c.payload : Buffer.from(c.payload),
       headers,
       properties,
       axis2,
