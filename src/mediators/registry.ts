@@ -1,4 +1,5 @@
 /** Element name → mediator definition. Adding a mediator touches its own file and this list. */
+import { aggregate } from './aggregate.ts';
 import { call } from './call.ts';
 import { classMediator } from './class.ts';
 import { drop } from './drop.ts';
@@ -6,6 +7,7 @@ import { enrich } from './enrich.ts';
 import { filter } from './filter.ts';
 import { header } from './header.ts';
 import { inMediator, outMediator } from './in-out.ts';
+import { iterate } from './iterate.ts';
 import { log } from './log.ts';
 import { loopback } from './loopback.ts';
 import { makefault } from './makefault.ts';
@@ -17,7 +19,7 @@ import { send } from './send.ts';
 import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -26,7 +28,7 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'script', 'xslt', 'xquery', 'smooks', 'cache', 'throttle', 'callout', 'clone', 'dblookup', 'dbreport',
   'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
-  'aggregate', 'iterate', 
+  
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'call-template', 'eventPublisher',

@@ -1,0 +1,198 @@
+/**
+ * <iterate expression="xpath" [id="name"] [preservePayload="true|false"] [attachPath="xpath"]
+ *          [continueParent="true|false"] [sequential="true|false"] [xmlns:p="…"]>
+ *   <target [sequence="key"] [endpoint="key"] [soapAction="action"]>
+ *     <sequence> mediators… </sequence>?  |  <endpoint …/>?
+ *   </target>
+ * </iterate>
+ *
+ * Splits the message: one part per element `expression` selects. Each part is an envelope of its own
+ * (the same Envelope and Header) whose Body holds that element alone, or, with preservePayload="true",
+ * the whole original payload with the selected elements taken out and this one put back under
+ * `attachPath` (the Body by default). Each part runs the target: its sequence (which usually <send>s,
+ * so the reply runs the out sequence, where <aggregate> waits) or is sent to its endpoint. Parts run
+ * concurrently unless sequential="true", each with its own copy of the properties.
+ *
+ * The iterate waits until an <aggregate> has answered the client, or until every part is done. Then,
+ * if some replies arrived but the aggregate has not completed (a part was dropped, or failed), it
+ * completes with what arrived — if any part failed, only when <messageCount min> is met; otherwise the
+ * first part's error is raised here (for onError and the fault sequence). Replies to parts that no
+ * aggregate takes are discarded. The original message then stops, unless continueParent="true".
+ */
+import { parseEndpoint, type EndpointDef } from '../config/endpoint-def.ts';
+import { MoorError } from '../errors.ts';
+import { type Expression } from '../expr/expression.ts';
+import { MessageContext } from '../message/context.ts';
+import { DEFAULT_LIMITS } from '../message/limits.ts';
+import { MessageBody } from '../message/message-body.ts';
+import { clearChildren, soapBody } from './dom.ts';
+import { type MediationEnv, type MediatorDefinition, type Sequence } from './mediator.ts';
+import { runSequence } from './sequence-runner.ts';
+import { joinGroup, SplitGroup } from './split-group.ts';
+import { compileExpression } from './value.ts';
+
+const ELEMENT = 1;
+
+export const iterate: MediatorDefinition = {
+  name: 'iterate',
+  parse(node, ctx) {
+    node.allowAttributes('expression', 'id', 'preservePayload', 'attachPath', 'continueParent', 'sequential', 'description');
+    node.allowChildren('target', 'description');
+    const exprText = node.required('expression');
+    const expression = exprText !== undefined ? compileExpression(node, exprText) : undefined;
+    const attachText = node.attr('attachPath');
+    const attachPath = attachText !== undefined ? compileExpression(node, attachText) : undefined;
+    const bool = (attr: string): boolean => node.oneOf(node.attr(attr), ['true', 'false'] as const, attr) === 'true';
+    const preservePayload = bool('preservePayload');
+    const continueParent = bool('continueParent');
+    const sequential = bool('sequential');
+    const id = node.attr('id');
+
+    const target = node.child('target');
+    if (!target) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<iterate> needs a <target> with a <sequence> or an <endpoint>');
+    target?.allowAttributes('sequence', 'endpoint', 'soapAction', 'to');
+    target?.allowChildren('sequence', 'endpoint');
+    if (target?.attr('to') !== undefined) target.report('MOOR_ERR_UNSUPPORTED', '<target to="…"> is not supported: use <header name="To"> in the target sequence');
+    const soapAction = target?.attr('soapAction');
+    let sequence: Sequence | string | undefined;
+    let endpoint: EndpointDef | undefined;
+    const seqKey = target?.attr('sequence');
+    const seqNode = target?.child('sequence');
+    const epKey = target?.attr('endpoint');
+    const epNode = target?.child('endpoint');
+    if (seqKey !== undefined && target) {
+      ctx.sequenceRef(seqKey, target);
+      sequence = seqKey;
+    } else if (seqNode) {
+      seqNode.allowAttributes('description');
+      sequence = { name: undefined, loc: seqNode.loc, mediators: ctx.mediators(seqNode), onError: undefined };
+    }
+    if (epKey !== undefined && target) {
+      ctx.endpointRef(epKey, target);
+      endpoint = { kind: 'ref', loc: target.loc, key: epKey };
+    } else if (epNode) {
+      endpoint = parseEndpoint(epNode);
+      if (endpoint?.kind === 'ref') ctx.endpointRef(endpoint.key, epNode);
+      else if (endpoint) ctx.endpoint(endpoint);
+    }
+    if (target && (sequence === undefined) === (endpoint === undefined)) {
+      target.report('MOOR_ERR_BAD_VALUE', '<target> of <iterate> takes a sequence or an endpoint (one of them)');
+    }
+    if (!expression) return undefined;
+
+    /** Runs one part through the target. */
+    const runPart = async (part: MessageContext, env: MediationEnv): Promise<void> => {
+      if (endpoint) {
+        await env.onResponse(await env.endpoints.of(endpoint).send(part));
+        return;
+      }
+      const seq = typeof sequence === 'string' ? env.sequence(sequence) : sequence;
+      if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${String(sequence)}"`);
+      await runSequence(seq, part, env);
+    };
+
+    return {
+      kind: 'iterate',
+      loc: node.loc,
+      async mediate(msg, env) {
+        const envelopes = await split(msg, expression, preservePayload, attachPath);
+        const group = new SplitGroup(id, msg, envelopes.length);
+        const parts = envelopes.map((xml, i) => {
+          const part = partOf(msg, xml);
+          if (soapAction !== undefined) part.transport.set('soapaction', `"${soapAction}"`);
+          joinGroup(part.properties, group, i);
+          return part;
+        });
+        const failures: unknown[] = [];
+        const run = async (part: MessageContext, i: number): Promise<void> => {
+          env.trace(`iterate:${i + 1}`);
+          try {
+            await runPart(part, env);
+          } catch (e) {
+            failures.push(e);
+          }
+        };
+        const all = (async () => {
+          if (sequential) for (const [i, p] of parts.entries()) await run(p, i);
+          else await Promise.all(parts.map(run));
+        })();
+        await Promise.race([all, group.completed]);
+        if (!group.isComplete) {
+          // every part is done and no aggregate completed: complete with what arrived, if that is enough
+          for (const agg of group.aggregations.values()) {
+            if (agg.done || agg.arrivals.length === 0) continue;
+            if (failures.length === 0 || (agg.min !== undefined && agg.arrivals.length >= agg.min)) await agg.complete();
+          }
+        }
+        if (group.error !== undefined) throw group.error;
+        if (!group.isComplete && failures.length) throw failures[0];
+        return continueParent ? 'continue' : 'stop';
+      },
+    };
+  },
+};
+
+/** The envelopes of the parts, as text. */
+async function split(msg: MessageContext, expression: Expression, preservePayload: boolean, attachPath: Expression | undefined): Promise<string[]> {
+  const doc = await msg.envelopeDom();
+  const matches = (await expression.nodes(msg, { wholeEnvelope: true })).filter((n) => n.nodeType === ELEMENT);
+  if (!matches.length) throw new MoorError('MOOR_ERR_MEDIATION', `<iterate>: "${expression.text}" selects no element to split the message by`);
+  if (!preservePayload) {
+    // the Envelope and Header once, then one copy per part with the part alone in the Body
+    const shell = doc.cloneNode(true) as Document;
+    clearChildren(soapBody(shell));
+    return matches.map((m) => {
+      const part = shell.cloneNode(true) as Document;
+      soapBody(part).appendChild(part.importNode(m, true));
+      return String(part);
+    });
+  }
+  const attach = attachPath ? (await attachPath.nodes(msg, { wholeEnvelope: true }))[0] : soapBody(doc);
+  if (!attach || attach.nodeType !== ELEMENT) throw new MoorError('MOOR_ERR_MEDIATION', `<iterate>: attachPath "${attachPath?.text ?? ''}" selects no element`);
+  const paths = matches.map(pathOf);
+  const attachAt = pathOf(attach);
+  return matches.map((_, i) => {
+    const copy = doc.cloneNode(true) as Document;
+    const copies = paths.map((p) => nodeAt(copy, p));
+    const where = nodeAt(copy, attachAt);
+    for (const c of copies) c.parentNode?.removeChild(c);
+    where.appendChild(copies[i]!);
+    return String(copy);
+  });
+}
+
+/** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
+function partOf(origin: MessageContext, xml: string): MessageContext {
+  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, false), origin.signal, origin.log, discard, {
+    id: origin.id,
+    properties: new Map(origin.properties),
+    axis2: new Map(origin.axis2),
+    version: origin.version,
+  });
+}
+
+/** The reply channel of parts: what reaches it was not taken by an aggregate; read and dropped. */
+async function discard(reply: MessageContext): Promise<void> {
+  try {
+    for await (const _ of reply.body.open());
+  } catch {
+    // nothing to keep
+  }
+}
+
+/** The child indexes that lead from the document to `node`. */
+function pathOf(node: Node): number[] {
+  const out: number[] = [];
+  for (let n: Node | null = node; n?.parentNode; n = n.parentNode) {
+    let i = 0;
+    for (let s = n.previousSibling; s; s = s.previousSibling) i++;
+    out.unshift(i);
+  }
+  return out;
+}
+
+function nodeAt(doc: Document, path: readonly number[]): Node {
+  let n: Node = doc;
+  for (const i of path) n = n.childNodes[i]!;
+  return n;
+}

@@ -1,0 +1,257 @@
+import test from 'ava';
+import { ConfigErrors } from '../../src/errors.ts';
+import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { deadUrl, type Received, startSoapBackend } from './soap-backend.ts';
+
+const M0 = 'http://services.samples';
+const symbolsIn = (xml: string): string[] => [...xml.matchAll(/<m0:symbol>(\w+)<\/m0:symbol>/g)].map((m) => m[1]!);
+
+/** A backend answering getQuoteResponse for each symbol it got, after `delayMs(symbol)`. */
+function quotes(delayMs: (symbol: string) => number = () => 0) {
+  return async (r: Received) => {
+    const symbols = symbolsIn(r.body);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, ...symbols.map(delayMs))));
+    const inner = symbols.map((s) => `<m0:getQuoteResponse><m0:return><m0:symbol>${s}</m0:symbol><m0:last>${s.length}</m0:last></m0:return></m0:getQuoteResponse>`).join('');
+    return { body: soap11(`<m0:wrapper xmlns:m0="${M0}">${inner}</m0:wrapper>`) };
+  };
+}
+
+const getQuote = (...symbols: string[]) =>
+  soap11(
+    `<m0:getQuote xmlns:m0="${M0}">${symbols.map((s) => `<m0:request><m0:symbol>${s}</m0:symbol></m0:request>`).join('')}</m0:getQuote>`,
+    `<t:Trace xmlns:t="urn:t">k</t:Trace>`,
+  );
+
+/** Synapse sample 400: iterate in the in sequence, aggregate in the out sequence. */
+function sample400(uri: string, iterateAttrs = `preservePayload="true" attachPath="//m0:getQuote"`, aggregateInner = '') {
+  return definitions(`
+    <proxy name="SplitAggregateProxy">
+      <target>
+        <inSequence>
+          <iterate xmlns:m0="${M0}" expression="//m0:getQuote/m0:request" ${iterateAttrs}>
+            <target><sequence><send><endpoint><address uri="${uri}"/></endpoint></send></sequence></target>
+          </iterate>
+        </inSequence>
+        <outSequence>
+          <aggregate>${aggregateInner}
+            <onComplete xmlns:m0="${M0}" expression="//m0:getQuoteResponse"><send/></onComplete>
+          </aggregate>
+        </outSequence>
+      </target>
+    </proxy>`);
+}
+
+test('Synapse sample 400: each part goes to the backend alone; the client gets one aggregated reply', async (t) => {
+  const backend = await startSoapBackend(quotes());
+  const gw = await startGateway({ 'p.xml': sample400(backend.url) });
+  try {
+    const res = await post(`${gw.url}/services/SplitAggregateProxy`, getQuote('IBM', 'MSFT', 'SUN'));
+    t.is(res.status, 200);
+    t.deepEqual(symbolsIn(res.text), ['IBM', 'MSFT', 'SUN']);
+    t.is([...res.text.matchAll(/<m0:getQuoteResponse>/g)].length, 3);
+    t.is([...res.text.matchAll(/<soapenv:Envelope/g)].length, 1);
+    t.is(backend.received.length, 3);
+    for (const r of backend.received) {
+      t.is(symbolsIn(r.body).length, 1, 'one request per part');
+      t.regex(r.body, /<soapenv:Header><t:Trace xmlns:t="urn:t">k<\/t:Trace><\/soapenv:Header>/, 'the header goes with every part');
+      t.regex(r.body, /<soapenv:Body><m0:getQuote xmlns:m0="http:\/\/services.samples"><m0:request>/, 'preservePayload keeps the payload around the part');
+    }
+    t.deepEqual(backend.received.map((r) => symbolsIn(r.body)[0]).sort(), ['IBM', 'MSFT', 'SUN']);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('without preservePayload the part alone is the Body; replies are gathered in part order, parts run concurrently', async (t) => {
+  // the first part answers last: order follows the parts, not the arrivals
+  const backend = await startSoapBackend(quotes((s) => (s === 'A' ? 400 : 250)));
+  const gw = await startGateway({ 'p.xml': sample400(backend.url, '') });
+  try {
+    const started = Date.now();
+    const res = await post(`${gw.url}/services/SplitAggregateProxy`, getQuote('A', 'B', 'C', 'D'));
+    t.true(Date.now() - started < 1000, `not one after another (${Date.now() - started} ms)`);
+    t.deepEqual(symbolsIn(res.text), ['A', 'B', 'C', 'D']);
+    for (const r of backend.received) t.regex(r.body, /<soapenv:Body><m0:request xmlns:m0="http:\/\/services.samples"><m0:symbol>\w<\/m0:symbol><\/m0:request><\/soapenv:Body>/);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('messageCount max completes early; a timeout completes with what arrived', async (t) => {
+  const backend = await startSoapBackend(quotes((s) => (s === 'SLOW' ? 3000 : 0)));
+  const max = await startGateway({ 'p.xml': sample400(backend.url, '', `<completeCondition><messageCount min="-1" max="2"/></completeCondition>`) });
+  const timeout = await startGateway({ 'p.xml': sample400(backend.url, '', `<completeCondition timeout="0.5"/>`) });
+  try {
+    let started = Date.now();
+    const r1 = await post(`${max.url}/services/SplitAggregateProxy`, getQuote('A', 'B', 'SLOW'));
+    t.true(Date.now() - started < 2500, `answered at the second reply (${Date.now() - started} ms)`);
+    t.deepEqual(symbolsIn(r1.text), ['A', 'B']);
+    started = Date.now();
+    const r2 = await post(`${timeout.url}/services/SplitAggregateProxy`, getQuote('A', 'SLOW', 'B'));
+    t.true(Date.now() - started < 2500, `answered at the timeout, not after the slow part (${Date.now() - started} ms)`);
+    t.deepEqual(symbolsIn(r2.text), ['A', 'B']);
+  } finally {
+    await max.close();
+    await timeout.close();
+    await backend.close();
+  }
+});
+
+function withDeadPart(uri: string, dead: string, aggregateInner = '') {
+  return definitions(`
+    <proxy name="P">
+      <target>
+        <inSequence>
+          <iterate xmlns:m0="${M0}" expression="//m0:request">
+            <target><sequence>
+              <filter source="//m0:symbol" regex="DEAD">
+                <then><send><endpoint><address uri="${dead}"/></endpoint></send></then>
+                <else><send><endpoint><address uri="${uri}"/></endpoint></send></else>
+              </filter>
+            </sequence></target>
+          </iterate>
+        </inSequence>
+        <outSequence><aggregate>${aggregateInner}<onComplete xmlns:m0="${M0}" expression="//m0:getQuoteResponse"><send/></onComplete></aggregate></outSequence>
+        <faultSequence><makefault><reason expression="concat('split failed: ', $ctx:ERROR_CODE)"/></makefault><send/></faultSequence>
+      </target>
+    </proxy>`);
+}
+
+test('a failed part: the error reaches the fault sequence, unless messageCount min is met', async (t) => {
+  const backend = await startSoapBackend(quotes());
+  const dead = await deadUrl();
+  const strict = await startGateway({ 'p.xml': withDeadPart(backend.url, dead) });
+  const lenient = await startGateway({ 'p.xml': withDeadPart(backend.url, dead, `<completeCondition><messageCount min="2"/></completeCondition>`) });
+  try {
+    const r1 = await post(`${strict.url}/services/P`, getQuote('A', 'DEAD', 'B'));
+    t.is(r1.status, 500);
+    t.regex(r1.text, /split failed: MOOR_ERR_ENDPOINT_UNREACHABLE/);
+    const r2 = await post(`${lenient.url}/services/P`, getQuote('A', 'DEAD', 'B'));
+    t.is(r2.status, 200);
+    t.deepEqual(symbolsIn(r2.text), ['A', 'B']);
+  } finally {
+    await strict.close();
+    await lenient.close();
+    await backend.close();
+  }
+});
+
+test('aggregate in the in path after <call> (Synapse sample 471 pattern), with onComplete building the answer', async (t) => {
+  const backend = await startSoapBackend(quotes());
+  const gw = await startGateway({
+    'p.xml': definitions(`
+      <proxy name="BuyAll">
+        <target>
+          <inSequence>
+            <property name="SESSION_ID" value="s-1"/>
+            <iterate xmlns:m0="${M0}" expression="//m0:request">
+              <target><sequence><call><endpoint key="quotes"/></call><sequence key="collector"/></sequence></target>
+            </iterate>
+          </inSequence>
+        </target>
+      </proxy>
+      <endpoint name="quotes"><address uri="${backend.url}"/></endpoint>
+      <sequence name="collector">
+        <aggregate>
+          <onComplete xmlns:m0="${M0}" expression="//m0:getQuoteResponse">
+            <payloadFactory>
+              <format><r:buyAllResponse xmlns:r="urn:r"><r:itemCount>$1</r:itemCount><r:total>$2</r:total><r:session>$3</r:session></r:buyAllResponse></format>
+              <args>
+                <arg expression="count(//m0:getQuoteResponse)"/>
+                <arg expression="sum(//m0:last)"/>
+                <arg expression="get-property('SESSION_ID')"/>
+              </args>
+            </payloadFactory>
+            <respond/>
+          </onComplete>
+        </aggregate>
+      </sequence>`),
+  });
+  try {
+    const res = await post(`${gw.url}/services/BuyAll`, getQuote('IBM', 'MSFT', 'AB'));
+    t.is(res.status, 200);
+    t.regex(res.text, /<r:buyAllResponse xmlns:r="urn:r"><r:itemCount>3<\/r:itemCount><r:total>9<\/r:total><r:session>s-1<\/r:session><\/r:buyAllResponse>/);
+    t.is(backend.received.length, 3);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('a target endpoint, sequential parts, and ids that pair an iterate with its aggregate', async (t) => {
+  const backend = await startSoapBackend(quotes());
+  const gw = await startGateway({
+    'p.xml': definitions(`
+      <proxy name="P">
+        <target>
+          <inSequence>
+            <iterate id="q" sequential="true" xmlns:m0="${M0}" expression="//m0:request"><target endpoint="quotes"/></iterate>
+          </inSequence>
+          <outSequence>
+            <aggregate id="other"><onComplete expression="//x"><property name="X-Wrong" scope="transport" value="1"/></onComplete></aggregate>
+            <aggregate id="q"><onComplete xmlns:m0="${M0}" expression="//m0:getQuoteResponse"><send/></onComplete></aggregate>
+          </outSequence>
+        </target>
+      </proxy>
+      <endpoint name="quotes"><address uri="${backend.url}"/></endpoint>`),
+  });
+  try {
+    const res = await post(`${gw.url}/services/P`, getQuote('X', 'Y'));
+    t.deepEqual(symbolsIn(res.text), ['X', 'Y']);
+    t.is(res.headers['x-wrong'], undefined);
+    t.deepEqual(backend.received.map((r) => symbolsIn(r.body)[0]), ['X', 'Y'], 'sequential parts are sent in order');
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('an expression that selects nothing is a fault; a message not from an iterate passes an aggregate', async (t) => {
+  const backend = await startSoapBackend(quotes());
+  const gw = await startGateway({ 'p.xml': sample400(backend.url, '') });
+  try {
+    const none = await post(`${gw.url}/services/SplitAggregateProxy`, soap11(`<o:Other xmlns:o="urn:o"/>`));
+    t.is(none.status, 500);
+    t.regex(none.text, /selects no element to split the message by/);
+    t.is(backend.received.length, 0);
+  } finally {
+    await gw.close();
+  }
+  const plain = await startGateway({
+    'p.xml': definitions(`<proxy name="P"><target><inSequence><send><endpoint><address uri="${backend.url}"/></endpoint></send></inSequence>
+      <outSequence><aggregate><onComplete expression="//x"><property name="X-Agg" scope="transport" value="1"/></onComplete></aggregate><property name="X-Passed" scope="transport" value="1"/></outSequence></target></proxy>`),
+  });
+  try {
+    const res = await post(`${plain.url}/services/P`, getQuote('Z'));
+    t.is(res.headers['x-passed'], '1');
+    t.is(res.headers['x-agg'], undefined);
+    t.deepEqual(symbolsIn(res.text), ['Z']);
+  } finally {
+    await plain.close();
+    await backend.close();
+  }
+});
+
+test('configuration mistakes are reported at their place', async (t) => {
+  const err = await t.throwsAsync(
+    startGateway({
+      'p.xml': definitions(`<proxy name="P"><target><inSequence>
+<iterate expression="//a"/>
+<iterate expression="//a" preservePayload="yes"><target sequence="s"><endpoint key="e"/></target></iterate>
+<aggregate><correlateOn expression="//c"/></aggregate>
+<aggregate><completeCondition timeout="soon"><messageCount max="many"/></completeCondition><onComplete/></aggregate>
+</inSequence></target></proxy><sequence name="s"><drop/></sequence><endpoint name="e"><address uri="http://127.0.0.1:1/"/></endpoint>`),
+    }),
+  );
+  const lines = (err as ConfigErrors).errors.map((e) => e.toString()).join('\n');
+  t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_MISSING_ATTRIBUTE <iterate> needs a <target>/);
+  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE preservePayload must be one of true, false/);
+  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE <target> of <iterate> takes a sequence or an endpoint/);
+  t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_UNSUPPORTED <correlateOn> is not supported/);
+  t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_MISSING_ATTRIBUTE <aggregate> needs an <onComplete/);
+  t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_BAD_VALUE timeout must be a positive number/);
+  t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_BAD_VALUE max must be a whole number/);
+  t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_MISSING_ATTRIBUTE <onComplete> needs the attribute expression/);
+});
