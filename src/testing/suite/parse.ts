@@ -43,15 +43,14 @@ import path from 'node:path';
 import { displayPath } from '../../config/load.ts';
 import { suggest } from '../../config/suggest.ts';
 import { ConfigNode, Diagnostics } from '../../config/node.ts';
-import { ConfigError, MoorError, type SourceLoc } from '../../errors.ts';
+import { ConfigError, type SourceLoc } from '../../errors.ts';
 import { Expression } from '../../expr/expression.ts';
 import { textOf } from '../../xml/element.ts';
 import { parseXml, XmlSyntaxError } from '../../xml/parse.ts';
 import { LineIndex } from '../../xml/positions.ts';
-import { isXmlText } from '../input.ts';
-import { type MockReply, type Mock } from '../mocks.ts';
-import { soapBody, xmlEqual } from '../xml-assert.ts';
+import { type MockReply } from '../mocks.ts';
 import { type Actual, type Assertion, type Suite, type SuiteMock, type Target, type TestCase } from './model.ts';
+import { asReply, wso2MockService } from './wso2-mock.ts';
 
 /** The result of reading a suite: the suite, or every problem found in it. */
 export type ParsedSuite = { readonly ok: true; readonly suite: Suite } | { readonly ok: false; readonly file: string; readonly errors: readonly ConfigError[] };
@@ -147,11 +146,11 @@ class SuiteReader {
     const ms = root.child('mock-services');
     for (const m of ms?.children() ?? []) {
       if (m.name === 'mock-service') {
-        if (m.children().length) mocks.push(...this.wso2Mock(m));
+        if (m.children().length) mocks.push(...wso2MockService(m));
         else if (m.text) {
           const found = this.findFile(m.text, m, 'mock service');
           const mroot = found ? await readRootNode(found, this.diag, 'mock-service') : undefined;
-          if (mroot) mocks.push(...this.wso2Mock(mroot));
+          if (mroot) mocks.push(...wso2MockService(mroot));
         }
       } else if (m.name !== 'mock') unknown(m, ['mock-service', 'mock'], '<mock-services>');
     }
@@ -352,56 +351,6 @@ class SuiteReader {
     return [...byKey].map(([key, e]) => ({ key, loc: e.loc, mock: e.replies.length === 1 ? e.replies[0]! : e.replies }));
   }
 
-  /** A WSO2 mock service: answers by its service-name and at localhost:<port><context>. */
-  private wso2Mock(node: ConfigNode): SuiteMock[] {
-    const name = node.child('service-name')?.text;
-    if (!name) {
-      node.report('MOOR_ERR_TEST_SUITE', '<mock-service> needs a <service-name> (the name of the endpoint it stands for)');
-      return [];
-    }
-    const port = node.child('port')?.text;
-    const context = node.child('context')?.text ?? '/';
-    const resources = (node.child('resources')?.children() ?? []).filter((r) => r.name === 'resource');
-    if (resources.length === 0) node.report('MOOR_ERR_TEST_SUITE', `mock service ${name} has no <resources><resource>`);
-    const specs = resources.map((r) => {
-      const method = r.child('method')?.text.toUpperCase();
-      const req = r.child('request');
-      const res = r.child('response');
-      const reqHeaders = headersOf(req?.child('headers'));
-      const reqPayload = req?.child('payload') ? textOf(req.child('payload')!.el).trim() : '';
-      const statusNode = res?.child('status-code');
-      const status = statusNode ? Number(statusNode.text) : 200;
-      if (statusNode && !/^\d{3}$/.test(statusNode.text)) statusNode.report('MOOR_ERR_TEST_SUITE', `status-code must be an HTTP status, not "${statusNode.text}"`);
-      if (!res) r.report('MOOR_ERR_TEST_SUITE', `a resource of mock service ${name} has no <response>`);
-      return {
-        loc: r.loc,
-        matches: (call: { headers: Record<string, string | string[]>; envelope: string }): boolean => {
-          if (method && method !== 'POST') return false;
-          for (const [k, v] of Object.entries(reqHeaders)) if (String(call.headers[k] ?? '') !== v) return false;
-          return !reqPayload || samePayload(call.envelope, reqPayload);
-        },
-        reply: { status: Number.isFinite(status) ? status : 200, headers: headersOf(res?.child('headers')), envelope: asReply(res?.child('payload') ? textOf(res.child('payload')!.el).trim() : '') } satisfies MockReply,
-      };
-    });
-    const file = node.file;
-    const mock: Mock = (call) => {
-      const hit = specs.find((s) => s.matches(call));
-      if (!hit) throw new MoorError('MOOR_ERR_TEST_SUITE', `mock service ${name} (${file}:${node.loc.line}) has no resource that matches the message sent to ${call.url}`);
-      return hit.reply;
-    };
-    const url = port
-      ? (u: string): boolean => {
-          try {
-            const parsed = new URL(u);
-            return parsed.port === port && (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1') && parsed.pathname.startsWith(context);
-          } catch {
-            return false;
-          }
-        }
-      : undefined;
-    return [{ key: name, loc: node.loc, mock, ...(url ? { url } : {}) }];
-  }
-
   /** The file `p` names: relative to the suite's folder or one above it, or to the working directory. */
   private findFile(p: string, node: ConfigNode, what: string): string | undefined {
     const tried: string[] = [];
@@ -432,29 +381,7 @@ class SuiteReader {
   }
 }
 
-/** A reply payload from a suite: text, never a file path; what is not XML (JSON) goes as it is. */
-function asReply(text: string): string | Buffer {
-  return isXmlText(text) ? text : Buffer.from(text);
-}
-
 /** Reports `node` as an element a suite does not take where it stands. */
 function unknown(node: ConfigNode, known: readonly string[], where: string): void {
   node.report('MOOR_ERR_TEST_SUITE', `<${node.name}> is not allowed in ${where}${suggest(node.name, known)}; expected ${known.map((k) => `<${k}>`).join(', ')}`);
-}
-
-function headersOf(node: ConfigNode | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const h of node?.children() ?? []) if (h.name === 'header' && h.attr('name')) out[h.attr('name')!.toLowerCase()] = h.attr('value') ?? '';
-  return out;
-}
-
-/** True when `expected` is the envelope sent, or its Body's content (both compared as XML). */
-function samePayload(envelope: string, expected: string): boolean {
-  try {
-    if (xmlEqual(envelope, expected)) return true;
-    const body = soapBody(envelope);
-    return body !== undefined && xmlEqual(`<x>${body}</x>`, `<x>${expected}</x>`);
-  } catch {
-    return envelope.trim() === expected.trim();
-  }
 }
