@@ -282,3 +282,24 @@ test('a Buffer is sent as it is, so a test can check how the gateway refuses wha
   t.regex(String(r.response.headers['x-moor-error']), /^MOOR_ERR_(NOT_ENVELOPE|MALFORMED_XML)$/);
   t.is(r.message.envelope, '{"not":"soap"}');
 });
+
+test('the branches filter and switch take are in the trace', async (t) => {
+  const dir = await configDir({
+    'c.xml': definitions(`
+      <sequence name="s">
+        <filter source="$trp:X-Tier" regex="gold"><then><property name="tier" value="gold"/></then><else><property name="tier" value="other"/></else></filter>
+        <switch source="$body/c:item" xmlns:c="urn:moor:demo:cart">
+          <case regex="apple"><property name="fruit" value="yes"/></case>
+          <default><property name="fruit" value="no"/></default>
+        </switch>
+        <respond/>
+      </sequence>`),
+  });
+  const h = await createHarness(dir);
+  t.teardown(() => h.close());
+  const gold = await h.runSequence('s', { envelope: addItem('apple'), headers: { 'x-tier': 'gold' } });
+  t.deepEqual(gold.trace, ['sequence:s', 'filter:then', 'switch:case:apple']);
+  t.deepEqual(gold.properties.default, { tier: 'gold', fruit: 'yes' });
+  const plain = await h.runSequence('s', { envelope: addItem('pear') });
+  t.deepEqual(plain.trace, ['sequence:s', 'filter:else', 'switch:default']);
+});
