@@ -14,13 +14,13 @@ import { EndpointRegistry } from '../endpoints/registry.ts';
 import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
 import { type CompiledConfig, type ProxyRuntime } from '../mediators/compile.ts';
 import { mediate } from '../mediators/flow.ts';
-import { MessageContext, type SessionNote } from '../message/context.ts';
+import { headerValue, MessageContext, type SessionNote } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { faultFor } from '../server/faults.ts';
 import { ManualClock } from '../session/clock.ts';
 import { MemoryStore } from '../session/memory-store.ts';
-import { contentTypeOf } from '../xml/soap.ts';
+import { contentTypeOf, soapVersionOfContentType } from '../xml/soap.ts';
 import { prepareEnvelope, readSource } from './input.ts';
 import { loadCompiled } from './load.ts';
 import { type LogLine, LogCapture } from './log-capture.ts';
@@ -192,7 +192,9 @@ export class Harness {
     for (const [k, v] of Object.entries(input.headers ?? {})) transport.set(k.toLowerCase(), v);
 
     let reply: { response: ClientResponse; msg: MessageContext | undefined } | undefined;
-    const bytes = Buffer.from(prepared.text);
+    const bytes = typeof input.envelope === 'string' ? Buffer.from(prepared.text) : input.envelope;
+    // as the gateway does: the Content-Type says the SOAP version, and what is not SOAP is refused
+    const announced = soapVersionOfContentType(headerValue(transport, 'content-type'));
     const request = new MessageContext(
       'request',
       transport,
@@ -202,7 +204,7 @@ export class Harness {
       async (response) => {
         reply = { response: await capture(response), msg: response };
       },
-      { id, version: prepared.version },
+      { id, version: announced === '1.2' ? '1.2' : '1.1' },
     );
     request.axis2.set('TransportInURL', input.path ?? (input.proxy !== undefined ? `/services/${input.proxy}` : '/'));
     for (const [k, v] of Object.entries(input.properties ?? {})) request.properties.set(k, v);
@@ -212,6 +214,7 @@ export class Harness {
     let error: Error | undefined;
     await this.runs.run(state, async () => {
       try {
+        if (announced === undefined) throw new MoorError('MOOR_ERR_NOT_SOAP', `content type "${headerValue(transport, 'content-type') ?? ''}" is not SOAP (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)`);
         await request.head();
         await mediate(this.compiled, this.endpoints, target.proxy, request, target.trace(trace));
       } catch (e) {

@@ -281,6 +281,9 @@ test('a Buffer is sent as it is, so a test can check how the gateway refuses wha
   t.is(r.response.status, 500);
   t.regex(String(r.response.headers['x-moor-error']), /^MOOR_ERR_(NOT_ENVELOPE|MALFORMED_XML)$/);
   t.is(r.message.envelope, '{"not":"soap"}');
+  const json = await runSequence(dir, 's', { envelope: Buffer.from('{}'), headers: { 'content-type': 'application/json' } });
+  t.is(json.response.status, 415, 'a content type that is not SOAP is refused as the gateway refuses it');
+  t.is(json.response.headers['x-moor-error'], 'MOOR_ERR_NOT_SOAP');
 });
 
 test('the branches filter and switch take are in the trace', async (t) => {
