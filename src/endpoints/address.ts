@@ -2,6 +2,7 @@
  * An address endpoint: one backend URL. A connection failure suspends it for a while (Synapse's
  * suspendOnFailure) so that balancing skips it; a success makes it active again.
  */
+import { randomUUID } from 'node:crypto';
 import { type AddressDef } from '../config/endpoint-def.ts';
 import { type MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
@@ -9,6 +10,9 @@ import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError, type Outbound, type OutboundRequest, type RawResponse } from './outbound.ts';
 import { type EndpointEnv } from './env.ts';
 import { forwardedHeaders } from './headers.ts';
+import { soapAction } from '../expr/properties.ts';
+import { element, type XmlElement } from '../xml/element.ts';
+import { NS, WSA_NAMESPACES } from '../xml/names.ts';
 
 export class AddressEndpoint implements Endpoint {
   readonly id: string;
@@ -53,6 +57,7 @@ export class AddressEndpoint implements Endpoint {
     if (!options.force && now < this.suspendedUntil) {
       throw new EndpointError('unreachable', this.id, `suspended after a failure, for ${Math.ceil((this.suspendedUntil - now) / 1000)} s more`);
     }
+    if (this.def.addressing) await addAddressing(request, this.def.uri);
     request.commitHead();
     let url = this.def.uri;
     if (this.def.keepRequestPath) {
@@ -80,5 +85,26 @@ export class AddressEndpoint implements Endpoint {
       }
       throw e;
     }
+  }
+}
+
+/**
+ * <enableAddressing/>: the request carries WS-Addressing headers, in the namespace it already uses
+ * (2005/08 otherwise): wsa:To is the endpoint's address, and wsa:Action (from the SOAP action),
+ * wsa:MessageID and an anonymous wsa:ReplyTo are added when the message has none.
+ */
+async function addAddressing(request: MessageContext, uri: string): Promise<void> {
+  const head = await request.head();
+  const ns = head.blocks.find((b) => WSA_NAMESPACES.includes(b.name.uri))?.name.uri ?? NS.wsa;
+  const prefix = head.blocks.find((b) => b.name.uri === ns)?.prefix || 'wsa';
+  const block = (local: string, value: string): XmlElement => element({ uri: ns, local }, prefix, [{ type: 'text', value }]);
+  const before = head.addressing;
+  head.setBlock(block('To', uri));
+  const action = soapAction(request);
+  if (before.action === undefined && action) head.setBlock(block('Action', action));
+  if (before.messageId === undefined) head.setBlock(block('MessageID', `urn:uuid:${randomUUID()}`));
+  if (before.replyTo === undefined) {
+    const anonymous = ns === NS.wsa ? `${NS.wsa}/anonymous` : `${NS.wsaSubmission}/role/anonymous`;
+    head.setBlock(element({ uri: ns, local: 'ReplyTo' }, prefix, [block('Address', anonymous)]));
   }
 }
