@@ -3,7 +3,7 @@
  *   <completeCondition [timeout="seconds"]>
  *     <messageCount [min="n"] [max="n"]/>?
  *   </completeCondition>?
- *   <onComplete expression="xpath" [sequence="key"] [xmlns:p="…"]>
+ *   <onComplete [expression="xpath"] [sequence="key"] [xmlns:p="…"]>
  *     mediators…
  *   </onComplete>
  * </aggregate>
@@ -11,7 +11,7 @@
  * Gathers the replies to the parts of an <iterate> (with the same `id`, if given) into one message. A
  * reply that reaches it is held and its path stops there; when the group is complete — a reply to
  * every part, `max` replies, or `timeout` seconds after the first reply — the elements `expression`
- * selects in each reply are put together (after those of the first reply, beside them) in the first
+ * selects in each reply (by default, the first element of its Body) are put together (after those of the first reply, beside them) in the first
  * reply's envelope, and onComplete runs on that message, which answers the client of the split message:
  * a <send/> or <respond/> in onComplete sends it, and if onComplete ends without having sent it, a
  * response is sent anyway, as at the end of an out sequence. Replies that come after completion are
@@ -50,11 +50,11 @@ export const aggregate: MediatorDefinition = {
     const max = bound('max');
 
     const onComplete = node.child('onComplete');
-    if (!onComplete) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<aggregate> needs an <onComplete expression="…">');
+    if (!onComplete) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<aggregate> needs an <onComplete>');
     onComplete?.allowAttributes('expression', 'sequence', 'enclosingElementProperty', 'aggregateElementType');
     if (onComplete?.attr('enclosingElementProperty') !== undefined) onComplete.report('MOOR_ERR_UNSUPPORTED', 'enclosingElementProperty is not supported');
-    const exprText = onComplete?.required('expression');
-    const expression = onComplete && exprText !== undefined ? compileExpression(onComplete, exprText) : undefined;
+    // Synapse's default: the first element of each reply's Body
+    const expression = onComplete ? compileExpression(onComplete, onComplete.attr('expression') ?? '$body') : undefined;
     const branch = onComplete && parseBranch(onComplete, ctx);
     if (!expression || !branch) return undefined;
 

@@ -14,7 +14,7 @@ test('the first matching case runs, else the default (Synapse sample 2)', async 
                <case regex="IBM"><property name="symbol" value="Great stock - IBM"/></case>
                <case regex="MS.*"><property name="symbol" value="Are you sure? - MSFT"/></case>
                <case regex="MSFT"><property name="symbol" value="never reached"/></case>
-               <default><property name="symbol" expression="concat('Normal Stock - ', //m0:getQuote/m0:symbol)"/></default>
+               <default><property name="symbol" expression="fn:concat('Normal Stock - ', //m0:getQuote/m0:symbol)"/></default>
              </switch>
              <property name="X-Symbol" scope="transport" expression="get-property('symbol')"/>`,
         uri: backend.url,
