@@ -28,7 +28,6 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'script', 'xslt', 'xquery', 'smooks', 'cache', 'throttle', 'callout', 'clone', 'dblookup', 'dbreport',
   'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
-  
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'call-template', 'eventPublisher',
