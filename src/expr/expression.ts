@@ -14,12 +14,25 @@ import { serialize } from '../xml/serialize.ts';
 import { readProperty } from './properties.ts';
 import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
 
-const VAR_NS = { ctx: 'urn:moor:scope:default', trp: 'urn:moor:scope:transport', axis2: 'urn:moor:scope:axis2' } as const;
+/**
+ * `$ctx:`, `$trp:` and `$axis2:` are Synapse's variable scopes, not namespace prefixes: they are renamed
+ * to prefixes of moor's own before compiling, so that a user's `xmlns:axis2="…"` (for a header such as
+ * axis2:ServiceGroupId) keeps its meaning in the same expression.
+ */
+const VAR_PREFIX: Record<string, string> = { ctx: 'moor-scope-ctx', trp: 'moor-scope-trp', axis2: 'moor-scope-axis2' };
+const VAR_NS = { 'moor-scope-ctx': 'urn:moor:scope:default', 'moor-scope-trp': 'urn:moor:scope:transport', 'moor-scope-axis2': 'urn:moor:scope:axis2' } as const;
 const SCOPE_OF_NS: Record<string, 'default' | 'transport' | 'axis2'> = {
-  [VAR_NS.ctx]: 'default',
-  [VAR_NS.trp]: 'transport',
-  [VAR_NS.axis2]: 'axis2',
+  [VAR_NS['moor-scope-ctx']]: 'default',
+  [VAR_NS['moor-scope-trp']]: 'transport',
+  [VAR_NS['moor-scope-axis2']]: 'axis2',
 };
+
+/** Renames the scope prefixes of variable references, outside string literals. */
+function renameScopes(text: string): string {
+  return text.replace(/('[^']*'|"[^"]*")|\$(ctx|trp|axis2):/g, (all, literal: string | undefined, scope: string | undefined) =>
+    literal !== undefined ? literal : `$${VAR_PREFIX[scope!]}:`,
+  );
+}
 
 /** A compiled expression, ready to evaluate against messages. */
 export class Expression {
@@ -33,7 +46,7 @@ export class Expression {
     const undeclared = undeclaredPrefixes(source, namespaces);
     if (undeclared.length) throw new MoorError('MOOR_ERR_BAD_XPATH', `prefix ${undeclared.map((p) => `"${p}"`).join(', ')} in "${text}" is not declared`);
     try {
-      this.compiled = parseXPath(source);
+      this.compiled = parseXPath(renameScopes(source));
     } catch (e) {
       throw new MoorError('MOOR_ERR_BAD_XPATH', `"${text}" is not a valid XPath expression: ${(e as Error).message}`, { cause: e });
     }
@@ -75,7 +88,8 @@ export class Expression {
         namespaces: this.namespaces,
         variables: (name, ns) => {
           if (!ns) {
-            if (name === 'body') return bodyOf(childByLocal('Body'));
+            // $body is the SOAP Body element itself, as in Synapse (its sample 2: $body/child::*[position()=1])
+            if (name === 'body') return childByLocal('Body') ?? [];
             if (name === 'header') return childByLocal('Header') ?? [];
             return undefined;
           }
@@ -95,12 +109,6 @@ export class Expression {
       throw new MoorError('MOOR_ERR_MEDIATION', `evaluating "${this.text}" failed: ${(e as Error).message}`, { cause: e });
     }
   }
-}
-
-/** `$body` is the first child element of the SOAP Body, as in Synapse. */
-function bodyOf(body: Node | undefined): Node | Node[] {
-  for (let c = body?.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) return c;
-  return [];
 }
 
 function scopeName(s: string): 'default' | 'transport' | 'axis2' {

@@ -54,7 +54,7 @@ export const aggregate: MediatorDefinition = {
     onComplete?.allowAttributes('expression', 'sequence', 'enclosingElementProperty', 'aggregateElementType');
     if (onComplete?.attr('enclosingElementProperty') !== undefined) onComplete.report('MOOR_ERR_UNSUPPORTED', 'enclosingElementProperty is not supported');
     // Synapse's default: the first element of each reply's Body
-    const expression = onComplete ? compileExpression(onComplete, onComplete.attr('expression') ?? '$body') : undefined;
+    const expression = onComplete ? compileExpression(onComplete, onComplete.attr('expression') ?? '$body/*') : undefined;
     const branch = onComplete && parseBranch(onComplete, ctx);
     if (!expression || !branch) return undefined;
 

@@ -16,7 +16,7 @@ export type Namespaces = Readonly<Record<string, string>>;
 
 /**
  * The string value of `expression` over `xml` (XPath's string(): the first selected node's text).
- * `$body` is the first child of the SOAP Body and `$header` the SOAP Header, as in Synapse. Prefixes
+ * `$body` is the SOAP Body and `$header` the SOAP Header, as in Synapse. Prefixes
  * come from `namespaces`, else from the declarations in the document itself.
  */
 export function xpathValue(xml: string, expression: string, namespaces: Namespaces = {}): string {
@@ -204,10 +204,6 @@ function evaluate(xml: string, expression: string, namespaces: Namespaces): XVal
     for (let c = parent?.firstChild; c; c = c.nextSibling) if (c.nodeType === 1 && (c as Element).localName === local) return c;
     return undefined;
   };
-  const firstElement = (parent: Node | undefined): Node[] | Node => {
-    for (let c = parent?.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) return c;
-    return [];
-  };
   try {
     return compiled.evaluate({
       node: doc! as unknown as Node,
@@ -215,7 +211,7 @@ function evaluate(xml: string, expression: string, namespaces: Namespaces): XVal
       variables: (name, ns) => {
         if (ns) return undefined;
         // $body and $header as Synapse means them, when the document is an Envelope
-        if (name === 'body') return firstElement(child(root, 'Body'));
+        if (name === 'body') return child(root, 'Body') ?? [];
         if (name === 'header') return child(root, 'Header') ?? [];
         return undefined;
       },

@@ -36,7 +36,7 @@ test('body into a property and back restores the original payload (Synapse sampl
   const { received } = await run({
     in: `<enrich><source type="body"/><target type="property" property="REQUEST"/></enrich>
          <payloadFactory><format><o:Other xmlns:o="urn:o"/></format></payloadFactory>
-         <property name="X-Mid" scope="transport" expression="local-name($body)"/>
+         <property name="X-Mid" scope="transport" expression="local-name($body/*)"/>
          <enrich><source type="property" property="REQUEST"/><target type="body"/></enrich>`,
   });
   t.is(received[0]!.headers['x-mid'], 'Other');

@@ -15,7 +15,7 @@ const CONFIG = definitions(`
     <endpoint name="backup"><address uri="http://b.test/backup"/></endpoint>
   </failover></endpoint>
   <sequence name="Route">
-    <property name="kind" expression="local-name($body)"/>
+    <property name="kind" expression="local-name($body/*)"/>
     <send><endpoint key="Pair"/></send>
   </sequence>
   <sequence name="Transform"><makefault><code value="s:Client" xmlns:s="${SOAP}"/><reason value="no"/></makefault><property name="X-Stamp" scope="transport" value="on"/></sequence>`);
