@@ -26,6 +26,7 @@ export async function mediate(
   const inSequence = proxy ? proxy.inSequence : main;
   if (!proxy && !main) throw new MoorError('MOOR_ERR_NO_MAIN', 'no proxy service matches this request and there is no main sequence');
   const faultSequence = proxy?.faultSequence ?? compiled.sequences.get('fault');
+  const clientBody = request.body;
 
   const env: MediationEnv = {
     endpoints,
@@ -44,13 +45,18 @@ export async function mediate(
   if (inSequence) {
     trace(proxy ? 'inSequence' : 'main:in');
     const outcome = await runGuarded(inSequence, request, env, faultSequence, trace);
-    if (outcome === 'continue' && proxy?.endpoint && !request.replied) {
-      // a proxy's target endpoint receives what its in sequence let through
-      await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
+    if (outcome === 'continue' && !request.replied) {
+      // a fault the in sequence made (<makefault>, response by default) is the answer; otherwise a
+      // proxy's target endpoint receives what its in sequence let through
+      if (request.properties.get('RESPONSE') === true) await request.respondToClient();
+      else if (proxy?.endpoint) await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
     }
   } else if (proxy?.endpoint) await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
 
   if (!request.replied) {
+    // a response taken in by <call> and never sent on: release its connection to the backend (the
+    // client's own request body is left to the server, which drains it to keep the connection)
+    if (request.body !== clientBody) await request.body.discard();
     const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, false));
     empty.status = 202;
     await empty.respondToClient();

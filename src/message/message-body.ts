@@ -97,6 +97,13 @@ export class MessageBody {
     return this.prefix;
   }
 
+  /** Drops what is still to come from the source (a message nobody will forward), closing it. */
+  async discard(): Promise<void> {
+    const source = this.source;
+    this.source = undefined;
+    await source?.return?.();
+  }
+
   /** Replaces the whole message (a rewritten envelope). */
   replaceAll(bytes: Buffer): void {
     this.prefix = bytes;

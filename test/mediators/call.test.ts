@@ -106,3 +106,19 @@ test('<call> and <source>/<target>, or a key naming nothing, are configuration e
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_UNRESOLVED_KEY no endpoint named "nope"/);
   t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_UNSUPPORTED <call><source> is not supported/);
 });
+
+test('a sequence that ends after <call> without sending anything on answers 202, and the backend connection is let go', async (t) => {
+  const a = await startSoapBackend(answer);
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: `<call><endpoint><address uri="${a.url}"/></endpoint></call>` })) });
+  try {
+    for (let i = 0; i < 20; i++) {
+      const res = await post(`${gw.url}/services/P`, ask);
+      t.is(res.status, 202);
+      t.is(res.text, '');
+    }
+    t.is(a.received.length, 20);
+  } finally {
+    await gw.close();
+    await a.close();
+  }
+});

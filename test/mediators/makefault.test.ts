@@ -99,3 +99,10 @@ test('configuration mistakes are reported at their place', async (t) => {
   t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_BAD_VALUE response must be one of true, false/);
   t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_MISSING_ATTRIBUTE <makefault> needs a <reason/);
 });
+
+test('a fault made at the end of the in sequence answers the client; the target endpoint is not called', async (t) => {
+  const { res, backendCalls } = await run(`<makefault><code value="s:Client" xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"/><reason value="closed"/></makefault>`, soap11(order('1')));
+  t.is(res.status, 500);
+  t.is(elementText(res.text, 'faultstring'), 'closed');
+  t.is(backendCalls, 0);
+});
