@@ -1,0 +1,228 @@
+/**
+ * `npm run bench`: moor with SOAP-header session affinity against a parse-nothing Node proxy, both in
+ * front of the same three fast backends, each in its own process, driven by a load generator in its
+ * own process. Rounds are interleaved (baseline and variants take turns, order alternating) and the
+ * median of each is reported, since a shared machine is noisy. Then a 50 MB envelope is streamed
+ * through each proxy in both directions and the growth of its peak RSS is reported.
+ *
+ *   npm run bench [-- --rounds 3 --duration-ms 10000 --warmup-ms 3000 --concurrency 32
+ *                     --sessions 10000 --big-mb 50 --only throughput|memory --cpu-prof <dir>]
+ *
+ * --cpu-prof writes a V8 CPU profile of each moor process into <dir> (open it in Chrome DevTools).
+ * --variant <name> runs only the named variants (and the baseline); it may be given several times.
+ * --compare <checkout> adds moor as found in another checkout (e.g. `git worktree add /tmp/before HEAD~3`)
+ * as one more variant, for before/after measurements; it may be given several times.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuMsOf, memoryOf, resetPeak, ROOT, runJson, type Service, startService, TSX } from './procs.ts';
+import { sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    'duration-ms': { type: 'string', default: '10000' },
+    'warmup-ms': { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '32' },
+    sessions: { type: 'string', default: '10000' },
+    'big-mb': { type: 'string', default: '50' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    compare: { type: 'string', multiple: true },
+    variant: { type: 'string', multiple: true },
+  },
+});
+const rounds = Number(values.rounds);
+const bigBytes = Number(values['big-mb']) * 1024 * 1024;
+
+/** A proxy under test: how to start it in front of the backends, given moor's bench config folder. */
+export interface Variant {
+  readonly name: string;
+  start(backends: readonly Service[], configDir: string): Promise<Service>;
+}
+
+const profiling = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [];
+
+/** `moor start` on a free port with extra CLI arguments, from this checkout or from `root`. */
+function moor(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, root = ROOT): Variant {
+  return {
+    name,
+    start: (_backends, configDir) =>
+      startService(name, [...profiling, path.join(root, 'bin', 'moor.js'), 'start', '--config', configDir, '--port', '0', ...args], /moor listening on (\S+)/, env),
+  };
+}
+
+const baseline: Variant = {
+  name: 'baseline',
+  start: (backends) => startService('baseline', [...TSX, 'bench/baseline-proxy.ts', backends.map((b) => b.url).join(',')], /listening on (\S+)/),
+};
+
+/**
+ * What is measured against the baseline. Add variants here, e.g. a Redis session store or several
+ * workers once moor has them: `moor('moor --workers 2', ['--workers', '2'])`, or
+ * `moor('moor + redis', ['--store', 'redis://127.0.0.1:6379'])` with a Redis started beforehand.
+ */
+const variants: Variant[] = [moor('moor'), ...sessionVariants(moor), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
+  (v) => !values.variant || values.variant.includes(v.name) || v.name.startsWith('moor@'),
+);
+
+// ---------------------------------------------------------------------------------------------------
+
+const backends = await Promise.all([1, 2, 3].map((i) => startService(`backend${i}`, [...TSX, 'bench/backend.ts'], /listening on (\S+)/)));
+const configDir = await writeConfig(backends);
+const started: Service[] = [...backends];
+process.on('SIGINT', () => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(130)));
+
+console.log(`moor benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+console.log(`backends: ${backends.map((b) => b.url).join(' ')}`);
+
+try {
+  if (values.only !== 'memory') await throughput();
+  if (values.only !== 'throughput') await memory();
+} finally {
+  await Promise.all(started.map((s) => s.stop()));
+  await stopSessionVariants();
+}
+
+interface LoadResult {
+  requests: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU time the load generator itself used per measured request (µs). */
+  clientCpuUs: number;
+  /** Filled in here: CPU per request of the proxy and of the three backends together (µs). */
+  proxyCpuUs?: number;
+  backendCpuUs?: number;
+}
+
+async function throughput(): Promise<void> {
+  const all = [baseline, ...variants];
+  const servers = new Map<string, Service>();
+  for (const v of all) {
+    const s = await v.start(backends, configDir);
+    servers.set(v.name, s);
+    started.push(s);
+  }
+  console.log(
+    `\n## Throughput: ~1 KB envelopes, concurrency ${values.concurrency}, ${values.sessions} session ids, ` +
+      `${values['warmup-ms']} ms warm-up + ${values['duration-ms']} ms measured, ${rounds} interleaved rounds\n`,
+  );
+  const results = new Map<string, LoadResult[]>(all.map((v) => [v.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? all : [...all].reverse();
+    for (const v of order) {
+      const server = servers.get(v.name)!;
+      const cpu0 = [cpuMsOf(server.pid), ...backends.map((b) => cpuMsOf(b.pid))];
+      const res = await runJson<LoadResult>([
+        ...TSX,
+        'bench/load.ts',
+        '--url', `${server.url}/services/Bench`,
+        '--concurrency', values.concurrency!,
+        '--duration-ms', values['duration-ms']!,
+        '--warmup-ms', values['warmup-ms']!,
+        '--sessions', values.sessions!,
+      ]);
+      // CPU covers warm-up and measurement, so it is divided by all requests, estimated from the rate
+      const cpu1 = [cpuMsOf(server.pid), ...backends.map((b) => cpuMsOf(b.pid))];
+      const all = res.requests * (1 + Number(values['warmup-ms']) / Number(values['duration-ms']));
+      res.proxyCpuUs = ((cpu1[0]! - cpu0[0]!) * 1000) / all;
+      res.backendCpuUs = (cpu1.slice(1).reduce((a, x, i) => a + x - cpu0[i + 1]!, 0) * 1000) / all;
+      results.get(v.name)!.push(res);
+      console.log(
+        `round ${r + 1} ${v.name.padEnd(18)} ${fmt(res.rps, 0).padStart(7)} req/s  p50 ${fmt(res.p50Ms, 2)} ms  p99 ${fmt(res.p99Ms, 2)} ms  ` +
+          `CPU/req: proxy ${fmt(res.proxyCpuUs, 0)} µs, backends ${fmt(res.backendCpuUs, 0)} µs, client ${fmt(res.clientCpuUs, 0)} µs${res.errors ? `  ${res.errors} errors (${res.firstError})` : ''}`,
+      );
+    }
+  }
+  const base = results.get('baseline')!;
+  console.log('\n| proxy | req/s (median) | p50 ms | p99 ms | proxy CPU µs/req | errors | × baseline (median of per-round ratios) |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of all) {
+    const rs = results.get(v.name)!;
+    const ratios = rs.map((x, i) => x.rps / base[i]!.rps);
+    console.log(
+      `| ${v.name} | ${fmt(median(rs.map((x) => x.rps)), 0)} | ${fmt(median(rs.map((x) => x.p50Ms)), 2)} | ${fmt(median(rs.map((x) => x.p99Ms)), 2)} | ` +
+        `${fmt(median(rs.map((x) => x.proxyCpuUs ?? NaN)), 0)} | ` +
+        `${rs.reduce((a, x) => a + x.errors, 0)} | ${fmt(median(ratios), 3)} (${ratios.map((x) => fmt(x, 2)).join(', ')}) |`,
+    );
+  }
+  for (const line of sessionRatios(results)) console.log(line);
+  for (const v of all) await servers.get(v.name)!.stop();
+}
+
+interface BigResult {
+  status: number;
+  seconds: number;
+  sent: number;
+  received: number;
+  backendReceived?: number;
+}
+
+async function memory(): Promise<void> {
+  console.log(`\n## Memory: one ${values['big-mb']} MB envelope streamed through a freshly started proxy (after a 2 s warm-up of small messages)\n`);
+  console.log('| proxy | direction | RSS before MB | peak RSS MB | growth MB | MB/s | check |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | --- |');
+  for (const v of [...variants.filter((x) => !('throughputOnly' in x)), baseline]) {
+    for (const direction of ['request', 'response'] as const) {
+      const server = await v.start(backends, configDir);
+      started.push(server);
+      await runJson<LoadResult>([...TSX, 'bench/load.ts', '--url', `${server.url}/services/Bench`, '--concurrency', '8', '--duration-ms', '1000', '--warmup-ms', '1000', '--sessions', '100']);
+      await new Promise((r) => setTimeout(r, 500));
+      const before = memoryOf(server.pid);
+      const reset = resetPeak(server.pid);
+      let sampled = before.rss;
+      const sampler = setInterval(() => (sampled = Math.max(sampled, memoryOf(server.pid).rss)), 20);
+      // moor routes by proxy name; the baseline forwards the path, which the backend reads
+      const target = v === baseline ? (direction === 'request' ? '/big-request' : `/big-response?bytes=${bigBytes}`) : direction === 'request' ? '/services/BigRequest' : '/services/BigResponse';
+      const res = await runJson<BigResult>([...TSX, 'bench/big-envelope.ts', '--url', server.url + target, '--bytes', String(bigBytes), '--direction', direction]);
+      clearInterval(sampler);
+      const after = memoryOf(server.pid);
+      const peak = reset ? after.peak : Math.max(sampled, after.peak);
+      const ok = res.status === 200 && (direction === 'request' ? res.backendReceived === bigBytes : res.received === bigBytes);
+      const mb = (b: number): string => fmt(b / 2 ** 20, 1);
+      console.log(
+        `| ${v.name} | ${direction} | ${mb(before.rss)} | ${mb(peak)} | ${mb(peak - before.rss)} | ${fmt(bigBytes / 2 ** 20 / res.seconds, 0)} | ` +
+          `${ok ? 'ok' : `FAILED ${JSON.stringify(res)}`}${reset ? '' : ' (peak not resettable: sampled)'} |`,
+      );
+      await server.stop();
+    }
+  }
+}
+
+/** moor's bench configuration: SOAP-header (syn:ClientID) affinity over the three backends. */
+async function writeConfig(bs: readonly Service[]): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'moor-bench-'));
+  const group = (name: string, suffix: string): string =>
+    `<endpoint name="${name}"><session type="simpleClientSession"/><loadbalance algorithm="roundRobin">` +
+    bs.map((b, i) => `<endpoint name="${name}${i + 1}"><address uri="${b.url}${suffix}"/></endpoint>`).join('') +
+    '</loadbalance></endpoint>';
+  const proxy = (name: string, endpoint: string): string =>
+    `<proxy name="${name}" transports="http"><target><inSequence><send><endpoint key="${endpoint}"/></send></inSequence><outSequence><send/></outSequence></target></proxy>`;
+  const xml =
+    '<definitions xmlns="http://ws.apache.org/ns/synapse">' +
+    group('Orders', '/services/Orders') +
+    group('BigIn', '/big-request') +
+    group('BigOut', `/big-response?bytes=${bigBytes}`.replace(/&/g, '&amp;')) +
+    proxy('Bench', 'Orders') +
+    proxy('BigRequest', 'BigIn') +
+    proxy('BigResponse', 'BigOut') +
+    '</definitions>';
+  await writeFile(path.join(dir, 'bench.xml'), xml);
+  return dir;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function fmt(x: number, digits: number): string {
+  return x.toFixed(digits);
+}
