@@ -152,7 +152,7 @@ async function throughput(): Promise<void> {
         `${rs.reduce((a, x) => a + x.errors, 0)} | ${fmt(median(ratios), 3)} (${ratios.map((x) => fmt(x, 2)).join(', ')}) |`,
     );
   }
-  for (const line of sessionRatios(results)) console.log(line);
+  if (variants.some((v) => 'throughputOnly' in v)) for (const line of sessionRatios(results)) console.log(line);
   for (const v of all) await servers.get(v.name)!.stop();
 }
 
