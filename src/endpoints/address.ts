@@ -69,6 +69,7 @@ export class AddressEndpoint implements Endpoint {
         url,
         headers: forwardedHeaders(request.transport),
         body: request.body.open(),
+        whole: request.body.whole,
         length: request.body.length,
         signal: request.signal,
         timeoutMs: this.def.timeoutMs ?? this.env.defaultTimeoutMs,

@@ -4,7 +4,7 @@
  * buffered. Failures are classified the way routing needs: 'unreachable' (no connection: safe to try
  * elsewhere) or 'timeout' (the backend may have acted: never retried).
  */
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import { MoorError } from '../errors.ts';
 
 /** Why a send failed. */
@@ -41,6 +41,8 @@ export interface OutboundRequest {
   readonly url: string;
   readonly headers: Record<string, string | string[]>;
   readonly body: AsyncIterable<Buffer>;
+  /** The same bytes as `body` in one buffer, when they are all in memory: then sent in one write. */
+  readonly whole?: Buffer | undefined;
   readonly length: number | undefined;
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
@@ -61,30 +63,26 @@ export class Outbound {
 
   /** Sends `req` to its URL; `name` names the endpoint in errors. */
   async send(name: string, req: OutboundRequest): Promise<RawResponse> {
-    let bodyStarted = false;
-    const body = (async function* () {
-      for await (const c of req.body) {
-        bodyStarted = true;
-        yield c;
-      }
-    })();
     const headers: Record<string, string | string[]> = { ...req.headers };
     if (req.length !== undefined) headers['content-length'] = String(req.length);
+    const url = target(req.url);
+    const exchange = new Exchange(req.signal);
     try {
-      const res = await request(req.url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers,
-        // undici streams an async iterable as the request body (its typings list only Readable)
-        body: body as unknown as Uint8Array,
-        signal: req.signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
-      const out = new Map<string, string | string[]>();
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k.toLowerCase(), v);
-      const len = out.get('content-length');
-      return { status: res.statusCode, headers: out, body: res.body, length: typeof len === 'string' ? Number(len) : undefined };
+      this.agent.dispatch(
+        {
+          origin: url.origin,
+          path: url.path,
+          method: 'POST',
+          headers,
+          // a body already in memory leaves in one write with the headers; undici streams an async
+          // iterable with backpressure (its typings list only Readable)
+          body: (req.whole ?? req.body) as unknown as Uint8Array,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        },
+        exchange,
+      );
+      return await exchange.response;
     } catch (e) {
       if (e instanceof MoorError) throw e;
       const cause = (e as { cause?: unknown }).cause;
@@ -93,7 +91,7 @@ export class Outbound {
         throw new EndpointError('timeout', name, `no response within ${req.timeoutMs} ms`, { cause: e });
       }
       const code = (e as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code ?? '';
-      if (CONNECT_FAILURES.has(code) && !(bodyStarted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'))) {
+      if (CONNECT_FAILURES.has(code) && !(exchange.bodyStarted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'))) {
         throw new EndpointError('unreachable', name, code, { cause: e });
       }
       if (req.signal.aborted) throw e;
@@ -105,5 +103,154 @@ export class Outbound {
   /** Closes idle connections. */
   async close(): Promise<void> {
     await this.agent.close();
+  }
+}
+
+const targets = new Map<string, { origin: string; path: string }>();
+
+/** Origin and path of a backend URL, parsed once: endpoints send to a few fixed URLs. */
+function target(href: string): { origin: string; path: string } {
+  let t = targets.get(href);
+  if (!t) {
+    if (targets.size >= 512) targets.clear();
+    const u = new URL(href);
+    t = { origin: u.origin, path: u.pathname + u.search };
+    targets.set(href, t);
+  }
+  return t;
+}
+
+/** Response bytes queued before undici is asked to stop reading the socket, and resumed below half that. */
+const HIGH_WATER = 64 * 1024;
+
+/**
+ * One request/response exchange as an undici dispatch handler. The response body is the handler itself,
+ * an async iterator over the chunks with backpressure (undici pauses the socket while the consumer is
+ * behind), which costs far less per message than undici's `request()` with its Readable per response.
+ */
+class Exchange implements AsyncIterableIterator<Buffer> {
+  /** Set once undici wrote request bytes: a later reset may have reached the backend. */
+  bodyStarted = false;
+  readonly response: Promise<RawResponse>;
+  private settle!: { resolve: (r: RawResponse) => void; reject: (e: unknown) => void };
+  private abortRequest: ((reason: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private paused = false;
+  private ended = false;
+  private started = false;
+  private failure: unknown;
+  private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
+
+  constructor(private readonly signal: AbortSignal) {
+    this.response = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    // the handler object itself listens (handleEvent): no closure per exchange
+    if (!signal.aborted) signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The message's signal fired: the client went away or time ran out. */
+  handleEvent(): void {
+    this.abort(this.signal.reason ?? new Error('aborted'));
+  }
+
+  // --- undici's dispatch handler ---
+
+  onConnect(abort: (reason: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.signal.aborted) abort(this.signal.reason ?? new Error('aborted'));
+  }
+
+  onBodySent(): void {
+    this.bodyStarted = true;
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    if (status < 200) return true;
+    const headers = new Map<string, string | string[]>();
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const k = raw[i]!.toString('latin1').toLowerCase();
+      const v = raw[i + 1]!.toString('latin1');
+      const had = headers.get(k);
+      if (had === undefined) headers.set(k, v);
+      else if (Array.isArray(had)) had.push(v);
+      else headers.set(k, [had, v]);
+    }
+    const len = headers.get('content-length');
+    this.started = true;
+    this.resume = resume;
+    this.settle.resolve({ status, headers, body: this, length: typeof len === 'string' ? Number(len) : undefined });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.resolve({ value: chunk, done: false });
+      return true;
+    }
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued < HIGH_WATER) return true;
+    this.paused = true;
+    return false;
+  }
+
+  onComplete(): void {
+    this.ended = true;
+    this.finish();
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  onError(err: Error): void {
+    this.failure = err;
+    this.finish();
+    if (!this.started) this.settle.reject(err);
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.reject(err);
+    }
+  }
+
+  // --- the response body ---
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const chunk = this.queue.shift();
+    if (chunk) {
+      this.queued -= chunk.length;
+      if (this.paused && this.queued < HIGH_WATER / 2) {
+        this.paused = false;
+        this.resume?.();
+      }
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  /** The consumer stops early: the rest of the response is not wanted, and the connection is let go. */
+  return(): Promise<IteratorResult<Buffer>> {
+    if (!this.ended && this.failure === undefined) this.abort(new Error('the response body was not read to its end'));
+    this.queue.length = 0;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private abort(reason: Error): void {
+    if (this.abortRequest) this.abortRequest(reason);
+  }
+
+  private finish(): void {
+    this.signal.removeEventListener('abort', this);
   }
 }

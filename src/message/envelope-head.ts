@@ -1,11 +1,16 @@
 /**
  * The parsed head of a SOAP envelope: the Envelope start tag with its namespace declarations and the
  * Header blocks. The Body is represented only by its start tag; its content stays as bytes.
+ *
+ * The head scanner already checked the head's well-formedness and namespaces and indexed its structure,
+ * so a head is parsed lazily: the Envelope's shape is checked from the index, a header block looked up
+ * by name is parsed alone, and the whole head is parsed only when something needs the tree (all the
+ * blocks, the Envelope element, a change). Routing on one header costs a parse of that block only.
  */
 import { MoorError } from '../errors.ts';
 import { childElements, childIn, element, textOf, type XmlElement } from '../xml/element.ts';
 import { type HeadBoundary } from '../xml/head-scanner.ts';
-import { NS, type QName, sameName, WSA_NAMESPACES } from '../xml/names.ts';
+import { NS, type QName, sameName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
 import { parseXml } from '../xml/parse.ts';
 import { serialize } from '../xml/serialize.ts';
 import { envelopeNamespace, type SoapVersion, soapVersionOf } from '../xml/soap.ts';
@@ -21,13 +26,16 @@ export interface Addressing {
 
 export class EnvelopeHead {
   private dirty = false;
+  /** Header blocks parsed one by one before the whole head was, by their place in the scan's index. */
+  private readonly single = new Map<number, XmlElement>();
 
   private constructor(
-    /** The Envelope element; its children are the Header (if any) and a stub of the Body. */
-    readonly envelope: XmlElement,
+    /** The parsed tree, once something needed it (at once for a whole message). */
+    private tree: { envelope: XmlElement; header: XmlElement | undefined } | undefined,
     readonly version: SoapVersion,
-    private header: XmlElement | undefined,
     private readonly boundary: HeadBoundary | 'whole',
+    /** The message's first bytes, from which the tree or single blocks are parsed. */
+    private readonly bytes: Buffer,
   ) {}
 
   /**
@@ -35,13 +43,8 @@ export class EnvelopeHead {
    * the whole message when `boundary` is 'ended' (no Body start was seen before the root closed).
    */
   static parse(bytes: Buffer, boundary: HeadBoundary | 'ended'): EnvelopeHead {
-    let text: string;
-    if (boundary === 'ended') text = bytes.toString('utf8');
-    else {
-      text = bytes.toString('utf8', 0, boundary.bodyTagEnd);
-      if (!boundary.bodySelfClosing) text += `</${boundary.bodyTag}>`;
-      text += `</${boundary.envelopeTag}>`;
-    }
+    if (boundary !== 'ended') return new EnvelopeHead(undefined, checkShape(boundary), boundary, bytes);
+    let text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const root = parseXml(text);
     const version = checkEnvelope(root);
@@ -61,7 +64,16 @@ export class EnvelopeHead {
     if (children.length - headers.length !== 1) {
       throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'only a Header may come before the Body in the Envelope');
     }
-    return new EnvelopeHead(root, version, header, boundary === 'ended' ? 'whole' : boundary);
+    return new EnvelopeHead({ envelope: root, header }, version, 'whole', bytes);
+  }
+
+  /** The Envelope element; its children are the Header (if any) and a stub of the Body. */
+  get envelope(): XmlElement {
+    return this.full().envelope;
+  }
+
+  private get header(): XmlElement | undefined {
+    return this.full().header;
   }
 
   /** The header blocks, in order. */
@@ -71,12 +83,40 @@ export class EnvelopeHead {
 
   /** The first header block named `name`. */
   block(name: QName): XmlElement | undefined {
-    return this.blocks.find((b) => sameName(b.name, name));
+    if (this.tree || this.boundary === 'whole') return this.blocks.find((b) => sameName(b.name, name));
+    return this.blockAt(this.boundary.index.blocks.findIndex((b) => sameName(b.name, name)));
   }
 
   /** The first header block whose local name is `local` in one of `uris`. */
   blockIn(uris: readonly string[], local: string): XmlElement | undefined {
-    return this.blocks.find((b) => b.name.local === local && uris.includes(b.name.uri));
+    if (this.tree || this.boundary === 'whole') return this.blocks.find((b) => b.name.local === local && uris.includes(b.name.uri));
+    return this.blockAt(this.boundary.index.blocks.findIndex((b) => b.name.local === local && uris.includes(b.name.uri)));
+  }
+
+  /** The block at `i` in the scan's index, parsed alone in the namespaces of the Header. */
+  private blockAt(i: number): XmlElement | undefined {
+    if (i < 0 || this.boundary === 'whole') return undefined;
+    let el = this.single.get(i);
+    if (!el) {
+      const { start, end } = this.boundary.index.blocks[i]!;
+      el = parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: this.boundary.index.headerScope });
+      this.single.set(i, el);
+    }
+    return el;
+  }
+
+  /** The whole head as a tree, parsed on first use. */
+  private full(): { envelope: XmlElement; header: XmlElement | undefined } {
+    if (!this.tree) {
+      const b = this.boundary as HeadBoundary;
+      let text = this.bytes.toString('utf8', 0, b.bodyTagEnd);
+      if (!b.bodySelfClosing) text += `</${b.bodyTag}>`;
+      text += `</${b.envelopeTag}>`;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const envelope = parseXml(text, { wellFormed: true });
+      this.tree = { envelope, header: childElements(envelope).find((c) => c.name.local === 'Header') };
+    }
+    return this.tree;
   }
 
   /** The WS-Addressing properties found in the header. */
@@ -142,24 +182,50 @@ export class EnvelopeHead {
   }
 
   private ensureHeader(): XmlElement {
-    if (!this.header) {
-      this.header = element({ uri: envelopeNamespace(this.version), local: 'Header' }, this.envelope.prefix);
-      this.envelope.children.unshift(this.header);
+    const tree = this.full();
+    if (!tree.header) {
+      tree.header = element({ uri: envelopeNamespace(this.version), local: 'Header' }, tree.envelope.prefix);
+      tree.envelope.children.unshift(tree.header);
     }
-    return this.header;
+    return tree.header;
   }
+}
+
+/**
+ * The checks `parse` makes on a parsed Envelope, made on the scan's index instead: the SOAP version,
+ * a Body in its namespace, at most one Header, in that namespace too.
+ */
+function checkShape(boundary: HeadBoundary): SoapVersion {
+  const { envelope, headers, body } = boundary.index;
+  const version = versionOf(envelope);
+  const envNs = envelopeNamespace(version);
+  if (body.local !== 'Body' || body.uri !== envNs) {
+    const { prefix } = splitPrefixed(boundary.bodyTag);
+    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `expected the SOAP Body in the Envelope, found <${prefix ? prefix + ':' : ''}${body.local}>`);
+  }
+  if (headers.length > 1) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Envelope has more than one Header');
+  const header = headers[0];
+  if (header && header.uri !== envNs) {
+    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Header element is not in the SOAP envelope namespace');
+  }
+  return version;
 }
 
 /** The SOAP version of a parsed Envelope, or the fault that a non-envelope deserves. */
 function checkEnvelope(root: XmlElement): SoapVersion {
-  if (root.name.local !== 'Envelope') {
-    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `the root element is <${root.name.local}>, not a SOAP Envelope`);
+  return versionOf(root.name);
+}
+
+/** The SOAP version an Envelope named `name` speaks, or the fault that a non-envelope deserves. */
+function versionOf(name: QName): SoapVersion {
+  if (name.local !== 'Envelope') {
+    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `the root element is <${name.local}>, not a SOAP Envelope`);
   }
-  const version = soapVersionOf(root.name.uri);
+  const version = soapVersionOf(name.uri);
   if (!version) {
     throw new MoorError(
       'MOOR_ERR_VERSION_MISMATCH',
-      `the Envelope namespace "${root.name.uri}" is neither SOAP 1.1 (${NS.soap11}) nor SOAP 1.2 (${NS.soap12})`,
+      `the Envelope namespace "${name.uri}" is neither SOAP 1.1 (${NS.soap11}) nor SOAP 1.2 (${NS.soap12})`,
     );
   }
   return version;

@@ -138,7 +138,7 @@ export class Gateway {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const url = requestUrl(req.url ?? '/');
     const contentType = req.headers['content-type'];
     const announced = soapVersionOfContentType(contentType);
     const version: SoapVersion = announced === '1.2' ? '1.2' : '1.1';
@@ -218,6 +218,22 @@ export class Gateway {
       writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `the WSDL cannot be read: ${(e as Error).message}`));
     }
   }
+}
+
+const parsedUrls = new Map<string, URL>();
+
+/**
+ * The request target as a URL, parsed once per distinct target: traffic repeats a few paths, and URL
+ * parsing is a visible part of a small message's cost. Nothing here changes a URL it is given.
+ */
+function requestUrl(target: string): URL {
+  let url = parsedUrls.get(target);
+  if (!url) {
+    if (parsedUrls.size >= 512) parsedUrls.clear();
+    url = new URL(target, 'http://gateway');
+    parsedUrls.set(target, url);
+  }
+  return url;
 }
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */

@@ -5,10 +5,14 @@
  * more bytes arrive, so a head split across many chunks costs one pass.
  *
  * It also refuses, before anything is parsed, what SOAP forbids outright: a document type declaration
- * (so entity expansion can never happen) and processing instructions.
+ * (so entity expansion can never happen) and processing instructions. And it holds the head to XML's
+ * well-formedness rules as it goes (names, attributes, references, nesting, nothing but space around the
+ * root), so that parsing the head needs no second, validating pass.
  */
 import { MoorError } from '../errors.ts';
+import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
+import { checkReadable, checkReference, checkStartTag, isSpace, type TagNamespaces } from './well-formed.ts';
 
 /** Limits applied while scanning. */
 export interface ScanLimits {
@@ -32,13 +36,36 @@ export interface HeadBoundary {
   /** Its tag name as written, and whether it closed itself (`<Body/>`). */
   readonly bodyTag: string;
   readonly bodySelfClosing: boolean;
+  /** What the scan learnt of the head's structure, with every name resolved to its namespace. */
+  readonly index: HeadIndex;
 }
+
+/**
+ * The head's structure as the scan found it, enough to check the Envelope's shape and to find a header
+ * block without parsing the whole head: every prefix in the head was checked to be declared on the way.
+ */
+export interface HeadIndex {
+  readonly envelope: QName;
+  /** The Envelope's children before the Body (all named Header, in whatever namespace). */
+  readonly headers: readonly QName[];
+  /** The element the head ends at, normally the Body. */
+  readonly body: QName;
+  /** The namespaces in scope inside the first Header (a block parsed alone needs them). */
+  readonly headerScope: ReadonlyMap<string, string>;
+  /** The first Header's child elements, in order, with their byte ranges. */
+  readonly blocks: readonly { readonly name: QName; readonly start: number; readonly end: number }[];
+}
+
+const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
 
 const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
+const AMP = 0x26;
+/** XML 1.0's XMLDecl: version, then optionally encoding and standalone, in that order. */
+const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>$/;
 
 /** Result of one scan: the boundary, 'more' (need more bytes), or 'ended' (root closed, no Body seen). */
 export type ScanResult = HeadBoundary | 'more' | 'ended';
@@ -53,6 +80,13 @@ export class HeadScanner {
   private headerEnd = -1;
   private sawRoot = false;
   private start = 0;
+  /** The namespaces in scope inside each open element, and where its name starts (parallel to `stack`). */
+  private readonly scopes: ReadonlyMap<string, string>[] = [];
+  private readonly nameAt: number[] = [];
+  private envelopeName: QName = { uri: '', local: '' };
+  private readonly headerNames: QName[] = [];
+  private headerScope: ReadonlyMap<string, string> = ROOT_SCOPE;
+  private readonly blocks: { name: QName; start: number; end: number }[] = [];
 
   constructor(private readonly limits: ScanLimits) {}
 
@@ -62,6 +96,7 @@ export class HeadScanner {
     for (;;) {
       const lt = buf.indexOf(LT, this.pos);
       if (lt < 0 || lt + 1 >= buf.length) return this.needMore(buf);
+      this.checkText(buf, this.pos, lt);
       const next = buf[lt + 1];
       if (next === QUESTION) {
         const end = buf.indexOf('?>', lt + 2, 'latin1');
@@ -71,6 +106,7 @@ export class HeadScanner {
         if (this.sawRoot || lt !== this.start || !/^xml\s/.test(target)) {
           throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'a SOAP message must not contain processing instructions');
         }
+        if (!XML_DECLARATION.test(buf.toString('latin1', lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
         this.pos = end + 2;
       } else if (next === BANG) {
         const r = this.skipMarkup(buf, lt);
@@ -79,11 +115,17 @@ export class HeadScanner {
       } else if (next === SLASH) {
         const end = buf.indexOf(GT, lt + 2);
         if (end < 0) return this.needMore(buf);
-        const name = buf.toString('utf8', lt + 2, end).trim();
+        if (isSpace(buf[lt + 2]!)) throw new XmlSyntaxError('an end tag must not have space after </', { offset: lt });
+        let nameEnd = end;
+        while (nameEnd > lt + 2 && isSpace(buf[nameEnd - 1]!)) nameEnd--;
         const open = this.stack.pop();
-        if (open !== name) {
-          throw new XmlSyntaxError(`expected </${open ?? '(nothing)'}> but found </${name}>`, { offset: lt });
+        this.scopes.pop();
+        const at = this.nameAt.pop() ?? -1;
+        // compared as bytes with the start tag's name, which is still in the buffer
+        if (open === undefined || buf.compare(buf, lt + 2, nameEnd, at, at + nameEnd - lt - 2) !== 0 || !isNameEnd(buf[at + nameEnd - lt - 2]!)) {
+          throw new XmlSyntaxError(`expected </${open ?? '(nothing)'}> but found </${buf.toString('utf8', lt + 2, nameEnd)}>`, { offset: lt });
         }
+        if (this.stack.length === 2 && this.headerEnd < 0) this.blocks[this.blocks.length - 1]!.end = end + 1;
         if (this.stack.length === 1 && this.headerStart >= 0 && this.headerEnd < 0) this.headerEnd = end + 1;
         this.pos = end + 1;
         if (this.stack.length === 0) {
@@ -95,21 +137,31 @@ export class HeadScanner {
         if (tag === 'more') return this.needMore(buf);
         const { name, end, selfClosing } = tag;
         const depth = this.stack.length;
+        if (depth === 0 && this.sawRoot) throw new XmlSyntaxError('more than one root element', { offset: lt });
+        const scope = inScope(depth ? this.scopes[depth - 1]! : ROOT_SCOPE, tag.namespaces, name, lt);
+        // only the Envelope, its children and the header blocks are named in the index
+        const qname = depth <= 2 ? resolve(scope, name) : undefined;
         if (depth === 0) {
-          if (this.sawRoot) throw new XmlSyntaxError('more than one root element', { offset: lt });
           this.sawRoot = true;
           this.envelopeTag = name;
           this.envelopeTagEnd = end;
+          this.envelopeName = qname!;
           if (selfClosing) return 'ended';
         } else if (depth === 1) {
-          if (localOf(name) !== 'Header') return this.boundary(lt, end, name, selfClosing);
+          if (qname!.local !== 'Header') return this.boundary(lt, end, name, selfClosing, qname!);
+          this.headerNames.push(qname!);
           if (this.headerStart < 0) {
             this.headerStart = lt;
+            this.headerScope = scope;
             if (selfClosing) this.headerEnd = end;
           }
+        } else if (depth === 2 && this.headerEnd < 0) {
+          this.blocks.push({ name: qname!, start: lt, end: selfClosing ? end : -1 });
         }
         if (!selfClosing) {
           this.stack.push(name);
+          this.scopes.push(scope);
+          this.nameAt.push(lt + 1);
           if (this.stack.length > this.limits.maxDepth) {
             throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the SOAP head nests deeper than ${this.limits.maxDepth} elements`);
           }
@@ -119,7 +171,7 @@ export class HeadScanner {
     }
   }
 
-  private boundary(start: number, end: number, tag: string, selfClosing: boolean): HeadBoundary {
+  private boundary(start: number, end: number, tag: string, selfClosing: boolean, body: QName): HeadBoundary {
     // the limit holds however the bytes were chunked: a head that arrived in one piece is no smaller
     this.checkHeadSize(end);
     return {
@@ -130,6 +182,7 @@ export class HeadScanner {
       bodyTagEnd: end,
       bodyTag: tag,
       bodySelfClosing: selfClosing,
+      index: { envelope: this.envelopeName, headers: this.headerNames, body, headerScope: this.headerScope, blocks: this.blocks },
     };
   }
 
@@ -165,8 +218,18 @@ export class HeadScanner {
     throw new XmlSyntaxError(`unexpected markup ${JSON.stringify(head)}`, { offset: lt });
   }
 
+  /** Character data in [from, to): only space outside the root, and only well-formed references. */
+  private checkText(buf: Buffer, from: number, to: number): void {
+    const outside = this.stack.length === 0;
+    for (let k = from; k < to; k++) {
+      const c = buf[k]!;
+      if (c === AMP) checkReference(buf, k, to);
+      else if (outside && !isSpace(c)) throw new XmlSyntaxError('only white space may stand outside the root element', { offset: k });
+    }
+  }
+
   /** Reads a start tag, honouring quotes; counts attributes against the limit. */
-  private startTag(buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean } | 'more' {
+  private startTag(buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined } | 'more' {
     let i = lt + 1;
     let quote = 0;
     let attrs = 0;
@@ -186,13 +249,39 @@ export class HeadScanner {
     if (attrs > this.limits.maxAttributes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the SOAP head has more than ${this.limits.maxAttributes} attributes`);
     }
+    const namespaces = checkStartTag(buf, lt, i);
     const name = buf.toString('utf8', lt + 1, nameEnd < 0 ? i : nameEnd);
     if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
-    return { name, end: i + 1, selfClosing: buf[i - 1] === SLASH };
+    checkReadable(name, lt);
+    return { name, end: i + 1, selfClosing: buf[i - 1] === SLASH, namespaces };
   }
 }
 
-function localOf(name: string): string {
-  const c = name.indexOf(':');
-  return c < 0 ? name : name.slice(c + 1);
+/**
+ * The namespaces in scope inside an element: its parent's plus its own declarations. Its own prefix and
+ * its attributes' prefixes must be declared, as the parser will require when it reads the element.
+ */
+function inScope(parent: ReadonlyMap<string, string>, ns: TagNamespaces | undefined, name: string, at: number): ReadonlyMap<string, string> {
+  let scope = parent;
+  if (ns?.declared) {
+    const m = new Map(parent);
+    for (const [p, uri] of ns.declared) m.set(p, uri);
+    scope = m;
+  }
+  const colon = name.indexOf(':');
+  if (colon > 0 && !scope.has(name.slice(0, colon))) throw new XmlSyntaxError(`prefix "${name.slice(0, colon)}" of <${name}> is not declared`, { offset: at });
+  if (ns?.used) for (const p of ns.used) if (p && !scope.has(p)) throw new XmlSyntaxError(`prefix "${p}" of an attribute of <${name}> is not declared`, { offset: at });
+  return scope;
 }
+
+/** The element name `name` resolved in `scope` (its prefix is known to be declared). */
+function resolve(scope: ReadonlyMap<string, string>, name: string): QName {
+  const { prefix, local } = splitPrefixed(name);
+  return { uri: scope.get(prefix) ?? '', local };
+}
+
+/** True when `c` may follow a name in a start tag (so a start tag's name is not longer than an end tag's). */
+function isNameEnd(c: number): boolean {
+  return c === GT || c === SLASH || isSpace(c);
+}
+

@@ -41,7 +41,7 @@ function isXmlChar(cp: number): boolean {
  * Resolves XML's own references in text and attribute values. fast-xml-parser's default decoder leaves
  * `&#65;` undecoded and lets undeclared names through as text; both would change what a header says.
  */
-function decodeReferences(s: string): string {
+export function decodeReferences(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(REFERENCE, (ref, name: string, semicolon: string) => {
     if (semicolon) {
@@ -81,6 +81,8 @@ function makeParser(positions: boolean): XMLParser {
     ignoreDeclaration: true,
     ignorePiTags: true,
     captureMetaData: positions,
+    // no callback of ours reads a path, and building one per element is a good part of the parse
+    jPath: false,
   });
 }
 const plainParser = makeParser(false);
@@ -90,6 +92,11 @@ const positionParser = makeParser(true);
 export interface ParseOptions {
   /** Record each element's character offset (config files); costs a little, so off for traffic. */
   readonly positions?: boolean;
+  /**
+   * The text was already held to XML's well-formedness rules (a SOAP head that HeadScanner checked), so
+   * the separate validating pass is skipped; namespaces are still resolved and checked.
+   */
+  readonly wellFormed?: boolean;
   /** Namespace bindings in scope around the document (used when parsing a fragment). */
   readonly inScope?: ReadonlyMap<string, string>;
 }
@@ -97,7 +104,7 @@ export interface ParseOptions {
 /** Parses a whole document and returns its root element. Throws XmlSyntaxError. */
 export function parseXml(text: string, options: ParseOptions = {}): XmlElement {
   if (hasDoctype(text)) throw new XmlSyntaxError('a document type declaration (<!DOCTYPE) is not allowed');
-  const verdict = XMLValidator.validate(text);
+  const verdict = options.wellFormed ? true : XMLValidator.validate(text);
   if (verdict !== true) {
     throw new XmlSyntaxError(verdict.err.msg, { line: verdict.err.line, col: verdict.err.col });
   }
