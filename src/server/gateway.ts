@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../logging.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
+import { StreamChunks } from '../message/stream-chunks.ts';
 import { mediate } from '../mediators/flow.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { type SessionStore } from '../session/store.ts';
@@ -146,7 +147,8 @@ export class Gateway {
       writeFault(res, version, new MoorError('MOOR_ERR_SHUTTING_DOWN', 'the gateway is shutting down'), { connection: 'close' });
       return;
     }
-    if (await handleAdmin(url, req, res, this)) return;
+    // (checked here too so that SOAP traffic skips an async call per message)
+    if (url.pathname.startsWith('/_moor/') && (await handleAdmin(url, req, res, this))) return;
     const runtime = this.runtime;
     const proxyName = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
     const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(decodeURIComponent(proxyName)) : undefined;
@@ -179,15 +181,20 @@ export class Gateway {
     }
 
     const abort = new AbortController();
+    const chunks = new StreamChunks(req);
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client went away'));
     });
     const transport = new Map<string, string | string[]>();
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) transport.set(k, v);
+    const incoming = req.headers;
+    for (const k in incoming) {
+      const v = incoming[k];
+      if (v !== undefined) transport.set(k, v);
+    }
     const msg = new MessageContext(
       'request',
       transport,
-      new MessageBody(req, this.limits, declared),
+      new MessageBody(chunks, this.limits, declared),
       abort.signal,
       this.log,
       (response) => writeMessage(res, response),
@@ -201,7 +208,8 @@ export class Gateway {
       if (abort.signal.aborted) return;
       const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
       this.log.log(level, `${req.method} ${url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg.id });
-      drain(req);
+      // what the fault leaves unread is dropped, so that the connection can carry the next request
+      chunks.discard();
       writeFault(res, msg.version, e);
     }
   }
