@@ -26,3 +26,18 @@ export function forwardedHeaders(h: ReadonlyMap<string, string | string[]>): Rec
   for (const [k, v] of h) if (!drop.has(k)) out[k] = v;
   return out;
 }
+
+/**
+ * The headers a client gets with `msg`: a response passes its headers on; a request sent back as it is
+ * (<respond/>) still holds the client's own headers, so only its content type and cookies go back; a
+ * message made into the answer (<makefault>, RESPONSE=true) carries headers meant for the client.
+ */
+export function headersForClient(msg: { readonly direction: 'request' | 'response'; readonly transport: ReadonlyMap<string, string | string[]>; readonly properties: ReadonlyMap<string, unknown> }): Record<string, string | string[]> {
+  if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) return forwardedHeaders(msg.transport);
+  const out: Record<string, string | string[]> = {};
+  for (const n of ['content-type', 'set-cookie']) {
+    const v = msg.transport.get(n);
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { suggest } from '../config/suggest.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
-import { forwardedHeaders } from '../endpoints/headers.ts';
+import { headersForClient } from '../endpoints/headers.ts';
 import { EndpointError } from '../endpoints/outbound.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
 import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
@@ -333,19 +333,10 @@ async function capture(msg: MessageContext): Promise<ClientResponse> {
   const chunks: Buffer[] = [];
   for await (const c of msg.body.open()) chunks.push(c);
   const body = Buffer.concat(chunks);
-  // as server/reply.ts writes them: a response passes its headers on; an answered request only these
-  const headers: Headers = msg.direction === 'response' ? forwardedHeaders(msg.transport) : pickHeaders(msg.transport, ['content-type', 'set-cookie']);
+  // as server/reply.ts writes them
+  const headers: Headers = headersForClient(msg);
   if (body.length || msg.status !== 202) headers['content-length'] = String(body.length);
   return { status: msg.status, headers, envelope: body.toString('utf8') };
-}
-
-function pickHeaders(h: ReadonlyMap<string, string | string[]>, names: readonly string[]): Headers {
-  const out: Headers = {};
-  for (const n of names) {
-    const v = h.get(n);
-    if (v !== undefined) out[n] = v;
-  }
-  return out;
 }
 
 function record(h: ReadonlyMap<string, string | string[]>): Headers {

@@ -125,7 +125,7 @@ test('a case may name its own target; a sequence that is not there is an error o
   const r = await run(`<unit-test>
     <artifacts><test-artifact sequence="Route"><artifact>conf.xml</artifact></test-artifact></artifacts>
     <test-cases>
-      <test-case name="other" sequence="Transform"><assertions><assertEquals><actual>$statusCode</actual><expected>202</expected><message>nothing answered the client</message></assertEquals></assertions></test-case>
+      <test-case name="other" sequence="Transform"><assertions><assertEquals><actual>$statusCode</actual><expected>500</expected><message>the fault the sequence made is the answer</message></assertEquals></assertions></test-case>
       <test-case name="missing" sequence="Trnsform"><assertions><assertNotNull><actual>$body</actual></assertNotNull></assertions></test-case>
     </test-cases>
   </unit-test>`);
