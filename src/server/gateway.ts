@@ -204,6 +204,9 @@ export class Gateway {
     try {
       await msg.head();
       await mediate(runtime.compiled, runtime.endpoints, proxy, msg);
+      // the client has its answer; a reply that did not need the whole request (drop, respond, an early
+      // answer from the backend) leaves the rest unread, and the connection would stall on it
+      chunks.discard();
     } catch (e) {
       if (abort.signal.aborted) return;
       const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
