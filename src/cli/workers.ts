@@ -15,7 +15,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { type Logger } from '../logging.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
-import { setDraining } from '../server/admin.ts';
 import { type Gateway } from '../server/gateway.ts';
 import { loadRuntime } from '../server/runtime.ts';
 import { serveStore } from '../session/ipc-store.ts';
@@ -129,7 +128,7 @@ export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; re
   process.on('message', (m: ToWorker) => {
     if (m?.moor === 'stop') handlers.stop('stop from the primary');
     else if (m?.moor === 'reload') handlers.reload('SIGHUP to the primary');
-    else if (m?.moor === 'drain') setDraining(gw.current, m.name, m.draining);
+    else if (m?.moor === 'drain') gw.setDraining(m.name, m.draining);
   });
   // the primary is gone (killed): nothing will reach this worker any more
   process.on('disconnect', () => handlers.stop('the primary process is gone'));

@@ -18,10 +18,12 @@ interface AdminTarget {
   readonly store: SessionStore;
   /** Told of every drain change made here (the worker processes of one gateway follow it). */
   readonly onDrain?: ((name: string, draining: boolean) => void) | undefined;
+  /** Marks endpoints draining or not, remembering it across reloads; the ids it changed. */
+  setDraining(name: string, draining: boolean): string[];
 }
 
 /** Marks the endpoints named `name` (an endpoint id, or the name before `@`) draining or not; their ids. */
-export function setDraining(runtime: Runtime, name: string, draining: boolean): string[] {
+export function applyDraining(runtime: Runtime, name: string, draining: boolean): string[] {
   const matches = runtime.endpoints.all().filter((e) => e.id === name || e.id.startsWith(`${name}@`));
   for (const e of matches) e.draining = draining;
   return matches.map((e) => e.id);
@@ -42,7 +44,7 @@ export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerRes
   if (m && req.method === 'POST') {
     const name = decodeURIComponent(m[1]!);
     const draining = m[2] === 'drain';
-    const matches = setDraining(gw.current, name, draining);
+    const matches = gw.setDraining(name, draining);
     if (matches.length) gw.onDrain?.(name, draining);
     json(res, matches.length ? 200 : 404, matches.length ? { endpoints: matches, draining } : { error: `no endpoint named ${name}` });
     return true;

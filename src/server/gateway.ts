@@ -20,7 +20,7 @@ import { soapVersionOfContentType, type SoapVersion } from '../xml/soap.ts';
 import { writeFault } from './faults.ts';
 import { writeMessage } from './reply.ts';
 import { loadRuntime, type Runtime } from './runtime.ts';
-import { handleAdmin } from './admin.ts';
+import { applyDraining, handleAdmin } from './admin.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
@@ -42,6 +42,8 @@ export interface GatewayOptions {
 export class Gateway {
   private runtime: Runtime;
   private inFlight = 0;
+  /** Drain changes made at run time (admin calls), in order, re-applied after each reload. */
+  private readonly drainOverrides = new Map<string, boolean>();
   private stopping = false;
   private idle: (() => void) | undefined;
 
@@ -106,11 +108,18 @@ export class Gateway {
       defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
     });
     const old = this.runtime;
-    // draining state set at run time survives a reload, as operators expect
-    const drained = new Set(old.endpoints.all().filter((e) => e.draining).map((e) => e.id));
-    for (const e of next.endpoints.all()) if (drained.has(e.id)) e.draining = true;
+    // drains and undrains made at run time outlive a reload; otherwise the new configuration's
+    // draining="…" holds (so removing it from the file and reloading undrains)
+    for (const [name, draining] of this.drainOverrides) applyDraining(next, name, draining);
     this.runtime = next;
     setTimeout(() => void old.endpoints.close(), (this.options.defaultTimeoutMs ?? 60_000) + 1000).unref();
+  }
+
+  /** Marks the endpoints named `name` draining or not, now and after later reloads; the ids it changed. */
+  setDraining(name: string, draining: boolean): string[] {
+    this.drainOverrides.delete(name);
+    this.drainOverrides.set(name, draining);
+    return applyDraining(this.runtime, name, draining);
   }
 
   /** Stops accepting, waits for requests in flight, releases connections. */

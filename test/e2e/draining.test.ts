@@ -159,4 +159,20 @@ test('draining by configuration change + SIGHUP on a running moor start', async 
   }
   for (const s of sessions) t.is((await KINDS[0]!.next(gw.url, s.carry)).instance, s.instance, 'sessions are kept across the reload');
   for (let i = 0; i < 9; i++) t.not((await KINDS[0]!.open(gw.url, i)).instance, 'cart2');
+
+  // taking draining="true" out of the file and reloading undrains: cart2 takes new sessions again
+  await writeFile(file, (await readFile(file, 'utf8')).replaceAll('<endpoint name="cart2" draining="true">', '<endpoint name="cart2">'));
+  const reloads = (gw.output().match(/configuration reloaded/g) ?? []).length;
+  gw.proc.kill('SIGHUP');
+  const again = Date.now() + 10_000;
+  while ((gw.output().match(/configuration reloaded/g) ?? []).length === reloads) {
+    if (Date.now() > again) {
+      t.fail(`no second reload:\n${gw.output()}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const opened = new Set<string>();
+  for (let i = 0; i < 9; i++) opened.add((await KINDS[0]!.open(gw.url, i)).instance);
+  t.true(opened.has('cart2'), 'new sessions reach cart2 again');
 });
