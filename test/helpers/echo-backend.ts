@@ -4,7 +4,7 @@
  * SOAP version.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnFreePort } from './listen.ts';
 
 export interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -42,15 +42,6 @@ export async function startEchoBackend(options: { responseHeaders?: Record<strin
     res.writeHead(200, { 'content-type': soap12 ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8', ...options.responseHeaders });
     res.end(reply);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/services/Echo`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { port, close } = await listenOnFreePort(server);
+  return { url: `http://127.0.0.1:${port}/services/Echo`, received, close };
 }

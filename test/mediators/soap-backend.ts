@@ -4,7 +4,7 @@
  * envelope echoed back).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnFreePort } from '../helpers/listen.ts';
 
 /** A request as the backend received it. */
 export interface Received {
@@ -42,17 +42,9 @@ export async function startSoapBackend(handler: (r: Received) => Answer | Promis
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/services/Echo`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnFreePort(server);
+  return { url: `http://127.0.0.1:${port}/services/Echo`, received, close };
+
 }
 
 /** Answers with the request's envelope. */
@@ -62,10 +54,8 @@ export function echo(r: Received): Answer {
 
 /** A URL where nothing listens (a dead backend). */
 export async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const { port, close } = await listenOnFreePort(createServer());
+  await close();
   return `http://127.0.0.1:${port}/services/Dead`;
 }
 
