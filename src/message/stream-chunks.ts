@@ -11,12 +11,15 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
   private ended = false;
   private failure: Error | undefined;
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
+  private readonly onData: (c: Buffer | string) => void;
 
   constructor(private readonly stream: Readable) {
+    // listeners made here rather than as arrow-function fields, which tsx would name one by one per instance
+    this.onData = (c) => this.data(c);
     stream.on('data', this.onData);
-    stream.once('end', this.onEnd);
-    stream.on('error', this.onError);
-    stream.once('close', this.onClose);
+    stream.once('end', () => this.end());
+    stream.on('error', (e: Error) => this.error(e));
+    stream.once('close', () => this.close());
   }
 
   [Symbol.asyncIterator](): this {
@@ -40,7 +43,7 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
     if (!this.stream.readableEnded) this.stream.resume();
   }
 
-  private readonly onData = (c: Buffer | string): void => {
+  private data(c: Buffer | string): void {
     const chunk = typeof c === 'string' ? Buffer.from(c) : c;
     const w = this.waiting;
     if (w) {
@@ -49,22 +52,22 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
     } else this.queue.push(chunk);
     // one chunk at a time: the stream stays paused until the next one is asked for
     this.stream.pause();
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  private end(): void {
     this.ended = true;
     this.settle();
-  };
+  }
 
-  private readonly onError = (e: Error): void => {
+  private error(e: Error): void {
     this.failure ??= e;
     this.settle();
-  };
+  }
 
-  private readonly onClose = (): void => {
+  private close(): void {
     if (!this.ended) this.failure ??= new Error('the stream closed before it ended');
     this.settle();
-  };
+  }
 
   private settle(): void {
     const w = this.waiting;
