@@ -18,12 +18,18 @@ const HOP_BY_HOP = new Set([
 
 /** The headers to pass on, from a header map with lower-case names. */
 export function forwardedHeaders(h: ReadonlyMap<string, string | string[]>): Record<string, string | string[]> {
-  const drop = new Set(HOP_BY_HOP);
-  // headers named in Connection are hop-by-hop too
+  // headers named in Connection are hop-by-hop too (usually it names only keep-alive or close, so no
+  // extra list is built on the per-message path)
   const conn = h.get('connection');
-  for (const n of (Array.isArray(conn) ? conn.join(',') : (conn ?? '')).split(',')) if (n.trim()) drop.add(n.trim().toLowerCase());
+  let named: string[] | undefined;
+  if (conn !== undefined) {
+    for (const raw of (Array.isArray(conn) ? conn.join(',') : conn).split(',')) {
+      const n = raw.trim().toLowerCase();
+      if (n && !HOP_BY_HOP.has(n) && n !== 'close') (named ??= []).push(n);
+    }
+  }
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of h) if (!drop.has(k)) out[k] = v;
+  for (const [k, v] of h) if (!HOP_BY_HOP.has(k) && !named?.includes(k)) out[k] = v;
   return out;
 }
 
