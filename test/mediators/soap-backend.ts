@@ -5,6 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { listenOnFreePort } from '../helpers/listen.ts';
+import { ConfigErrors } from '../../src/errors.ts';
+import { definitions, post, startGateway } from '../helpers/gateway.ts';
 
 /** A request as the backend received it. */
 export interface Received {
@@ -69,4 +71,34 @@ export function proxy(name: string, parts: { in?: string; out?: string; fault?: 
     (parts.uri !== undefined ? `<endpoint><address uri="${parts.uri}"/></endpoint>` : '') +
     `</target></proxy>`
   );
+}
+
+/** Runs `envelope` through a proxy `P` made of `parts` in front of a fresh echo backend (or `handler`). */
+export async function throughProxy(
+  parts: { in?: string; out?: string; fault?: string },
+  envelope: string,
+  headers?: Record<string, string>,
+  handler?: (r: Received) => Answer | Promise<Answer>,
+): Promise<{ res: Awaited<ReturnType<typeof post>>; received: Received[] }> {
+  const backend = await startSoapBackend(handler);
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { ...parts, uri: backend.url })) });
+  try {
+    return { res: await post(`${gw.url}/services/P`, envelope, headers), received: backend.received };
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+}
+
+/** The configuration problems of a proxy whose in sequence is `inSequence`, one `file:line:col CODE message` per line. */
+export async function configErrorsOf(inSequence: string): Promise<string> {
+  let gw;
+  try {
+    gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: inSequence })) });
+  } catch (e) {
+    if (e instanceof ConfigErrors) return e.errors.map((x) => x.toString()).join('\n');
+    throw e;
+  }
+  await gw.close();
+  throw new Error('the configuration loaded without a problem');
 }

@@ -1,7 +1,6 @@
 import test from 'ava';
-import { ConfigErrors } from '../../src/errors.ts';
 import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
-import { proxy, startSoapBackend } from './soap-backend.ts';
+import { configErrorsOf, proxy, startSoapBackend } from './soap-backend.ts';
 
 const quote = (symbol: string) => soap11(`<m:getQuote xmlns:m="urn:m"><m:symbol>${symbol}</m:symbol></m:getQuote>`);
 
@@ -57,18 +56,9 @@ test('no match and no default goes on; a case that drops stops the sequence', as
 });
 
 test('configuration mistakes are reported at their place', async (t) => {
-  const err = await t.throwsAsync(
-    startGateway({
-      'p.xml': definitions(
-        proxy('P', {
-          in: `
+  const lines = await configErrorsOf(`
 <switch><case regex="a"/></switch>
-<switch source="$trp:a"><case regex="[z-a]"/><csae regex="b"/><default/><default/></switch>`,
-        }),
-      ),
-    }),
-  );
-  const lines = (err as ConfigErrors).errors.map((e) => e.toString()).join('\n');
+<switch source="$trp:a"><case regex="[z-a]"/><csae regex="b"/><default/><default/></switch>`);
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_MISSING_ATTRIBUTE <switch> needs the attribute source/);
   t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE regex "\[z-a\]" is not a regular expression/);
   t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_UNKNOWN_ELEMENT <csae> is not allowed in <switch>.*did you mean "case"/);
