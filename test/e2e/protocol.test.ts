@@ -153,3 +153,18 @@ test.serial('a 50 MB envelope streams through to the backend', async (t) => {
   t.true(echo.received.at(-1)!.bytes > size, 'every byte reached the backend');
   t.regex(text, new RegExp(`<r:bytes>${echo.received.at(-1)!.bytes}</r:bytes>`));
 });
+
+test.serial('after a fault on a large request, the same keep-alive connection carries the next request', async (t) => {
+  const { Pool } = await import('undici');
+  const pool = new Pool(gw.url, { connections: 1, pipelining: 1 });
+  t.teardown(() => pool.close());
+  // refused on its first bytes (a DOCTYPE), with 2 MB of it still unread
+  const hostile = `<!DOCTYPE x>${soap11(`<a>${'x'.repeat(2 * 1024 * 1024)}</a>`)}`;
+  const refused = await pool.request({ path: '/services/Echo', method: 'POST', headers: XML11, body: hostile });
+  t.is(refused.statusCode, 500);
+  t.is(refused.headers['x-moor-error'], 'MOOR_ERR_DOCTYPE');
+  await refused.body.text();
+  const next = await pool.request({ path: '/services/Echo', method: 'POST', headers: XML11, body: soap11('<next/>'), headersTimeout: 10_000 });
+  t.is(next.statusCode, 200);
+  t.regex(await next.body.text(), /Echoed/);
+});
