@@ -4,8 +4,8 @@
  * <unit-test>. Prints one line per case and `N passed, N failed`; exits 0 only when every case passed
  * and every suite could be read.
  */
-import { readdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { xmlFilesUnder } from '../config/xml-file.ts';
 import { ConfigErrors, MoorError } from '../errors.ts';
 import { type CompiledConfig } from '../mediators/compile.ts';
 import { loadCompiled } from '../testing/load.ts';
@@ -98,11 +98,7 @@ async function suitesIn(p: string): Promise<string[] | undefined> {
     return undefined;
   }
   if (s.isFile()) return [p];
-  const entries = await readdir(p, { recursive: true, withFileTypes: true });
-  const xml = entries
-    .filter((e) => e.isFile() && e.name.endsWith('.xml'))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  const xml = await xmlFilesUnder(p);
   const out: string[] = [];
   for (const f of xml) if (await isSuiteFile(f)) out.push(f);
   return out;

@@ -3,15 +3,14 @@
  * file holds one artifact (<proxy>, <sequence>, <endpoint>) or a <definitions> root with several. All
  * problems are collected and reported together, each with file:line:col.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, type SourceLoc } from '../errors.ts';
+import { type SourceLoc } from '../errors.ts';
 import { NS } from '../xml/names.ts';
-import { parseXml, XmlSyntaxError } from '../xml/parse.ts';
-import { LineIndex } from '../xml/positions.ts';
 import { type NamedEndpoint, parseEndpointArtifact, parseProxy, parseSequenceArtifact, type ProxyDef, type SequenceDef } from './artifacts.ts';
 import { type MoorSettings, parseMoorSetting } from './moor-settings.ts';
-import { ConfigNode, Diagnostics } from './node.ts';
+import { type ConfigNode, Diagnostics } from './node.ts';
+import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /** A whole configuration, as read from a folder. */
 export interface Config {
@@ -48,11 +47,7 @@ export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
  */
 const IGNORED_ROOTS = ['unit-test', 'test-suite', 'mock-service'];
 
-/** Displays `file` relative to the working directory when it lies below it. */
-export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
+export { displayPath };
 
 /** Reads a configuration folder (or a single XML file). Problems are in `config.diag`. */
 export async function readConfig(location: string): Promise<Config> {
@@ -124,11 +119,7 @@ async function listXml(location: string, diag: Diagnostics): Promise<string[]> {
   try {
     const s = await stat(location);
     if (s.isFile()) return [location];
-    const entries = await readdir(location, { recursive: true, withFileTypes: true });
-    const files = entries
-      .filter((e) => e.isFile() && e.name.endsWith('.xml'))
-      .map((e) => path.join(e.parentPath, e.name))
-      .sort();
+    const files = await xmlFilesUnder(location);
     if (files.length === 0) diag.report('MOOR_ERR_CONFIG_DIR', here, 'the configuration folder holds no *.xml file');
     return files;
   } catch (e) {
@@ -138,34 +129,14 @@ async function listXml(location: string, diag: Diagnostics): Promise<string[]> {
 }
 
 async function readRoot(file: string, diag: Diagnostics): Promise<ConfigNode | undefined> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    diag.report('MOOR_ERR_CONFIG_DIR', { file: shown, line: 1, col: 1 }, `cannot read the file: ${(e as Error).message}`);
+  const doc = await readXmlDocument(file, diag, { read: 'MOOR_ERR_CONFIG_DIR', malformed: 'MOOR_ERR_CONFIG_XML' });
+  if (!doc) return undefined;
+  const { el, node } = doc;
+  if (IGNORED_ROOTS.includes(el.name.local) || (el.name.local === 'Envelope' && (el.name.uri === NS.soap11 || el.name.uri === NS.soap12))) return undefined;
+  if (el.name.uri !== NS.synapse && el.name.uri !== '') {
+    node.report('MOOR_ERR_UNKNOWN_ELEMENT', `<${el.name.local}> is in namespace "${el.name.uri}"; use ${NS.synapse}`);
     return undefined;
   }
-  const lines = new LineIndex(text);
-  try {
-    const el = parseXml(text, { positions: true });
-    if (IGNORED_ROOTS.includes(el.name.local) || (el.name.local === 'Envelope' && (el.name.uri === NS.soap11 || el.name.uri === NS.soap12))) return undefined;
-    const scope = new Map(el.namespaces);
-    const node = new ConfigNode(el, shown, lines, diag, scope);
-    if (el.name.uri !== NS.synapse && el.name.uri !== '') {
-      node.report('MOOR_ERR_UNKNOWN_ELEMENT', `<${el.name.local}> is in namespace "${el.name.uri}"; use ${NS.synapse}`);
-      return undefined;
-    }
-    return node;
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) {
-      // parseXml refuses a DOCTYPE before parsing, without a place: point at the declaration
-      const doctype = e.offset === undefined && e.line === undefined ? text.search(/<!DOCTYPE/i) : -1;
-      const at = e.offset !== undefined ? lines.at(e.offset) : doctype >= 0 ? lines.at(doctype) : { line: e.line ?? 1, col: e.col ?? 1 };
-      diag.errors.push(new ConfigError('MOOR_ERR_CONFIG_XML', { file: shown, ...at }, e.message));
-      return undefined;
-    }
-    throw e;
-  }
+  return node;
 }
 

@@ -40,14 +40,12 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { displayPath } from '../../config/load.ts';
+import { displayPath, readXmlDocument } from '../../config/xml-file.ts';
 import { suggest } from '../../config/suggest.ts';
 import { ConfigNode, Diagnostics } from '../../config/node.ts';
 import { ConfigError, type SourceLoc } from '../../errors.ts';
 import { Expression } from '../../expr/expression.ts';
 import { textOf } from '../../xml/element.ts';
-import { parseXml, XmlSyntaxError } from '../../xml/parse.ts';
-import { LineIndex } from '../../xml/positions.ts';
 import { type MockReply } from '../mocks.ts';
 import { type Actual, type Assertion, type Suite, type SuiteMock, type Target, type TestCase } from './model.ts';
 import { asReply, wso2MockService } from './wso2-mock.ts';
@@ -75,31 +73,14 @@ export async function isSuiteFile(file: string): Promise<boolean> {
 }
 
 async function readRootNode(abs: string, diag: Diagnostics, expected = 'unit-test'): Promise<ConfigNode | undefined> {
-  const shown = displayPath(abs);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    diag.report('MOOR_ERR_TEST_SUITE', { file: shown, line: 1, col: 1 }, `cannot read the file: ${(e as Error).message}`);
+  const doc = await readXmlDocument(abs, diag, { read: 'MOOR_ERR_TEST_SUITE', malformed: 'MOOR_ERR_TEST_SUITE', prefix: 'not well-formed XML: ' });
+  if (!doc) return undefined;
+  const { el, node } = doc;
+  if (el.name.local !== expected) {
+    node.report('MOOR_ERR_TEST_SUITE', `the root element is <${el.name.local}>; a ${expected === 'unit-test' ? 'test suite' : 'mock service'} starts with <${expected}>`);
     return undefined;
   }
-  const lines = new LineIndex(text);
-  try {
-    const el = parseXml(text, { positions: true });
-    const node = new ConfigNode(el, shown, lines, diag, new Map(el.namespaces));
-    if (el.name.local !== expected) {
-      node.report('MOOR_ERR_TEST_SUITE', `the root element is <${el.name.local}>; a ${expected === 'unit-test' ? 'test suite' : 'mock service'} starts with <${expected}>`);
-      return undefined;
-    }
-    return node;
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) {
-      const at = e.offset !== undefined ? lines.at(e.offset) : { line: e.line ?? 1, col: e.col ?? 1 };
-      diag.report('MOOR_ERR_TEST_SUITE', { file: shown, ...at }, `not well-formed XML: ${e.message}`);
-      return undefined;
-    }
-    throw e;
-  }
+  return node;
 }
 
 const SCOPES = ['default', 'transport', 'axis2'] as const;
