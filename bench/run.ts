@@ -8,7 +8,8 @@
  *   npm run bench [-- --rounds 3 --duration-ms 10000 --warmup-ms 3000 --concurrency 32
  *                     --sessions 10000 --big-mb 50 --only throughput|memory --cpu-prof <dir>]
  *
- * --cpu-prof writes a V8 CPU profile of each moor process into <dir> (open it in Chrome DevTools).
+ * --cpu-prof writes a V8 CPU profile of each proxy process (moor and the baseline) into <dir> (open it in
+ * Chrome DevTools), so that where the time goes can be compared function by function.
  * --variant <name> runs only the named variants (and the baseline); it may be given several times.
  * --compare <checkout> adds moor as found in another checkout (e.g. `git worktree add /tmp/before HEAD~3`)
  * as one more variant, for before/after measurements; it may be given several times.
@@ -56,7 +57,7 @@ function moor(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, ro
 
 const baseline: Variant = {
   name: 'baseline',
-  start: (backends) => startService('baseline', [...TSX, 'bench/baseline-proxy.ts', backends.map((b) => b.url).join(',')], /listening on (\S+)/),
+  start: (backends) => startService('baseline', [...profiling, ...TSX, 'bench/baseline-proxy.ts', backends.map((b) => b.url).join(',')], /listening on (\S+)/),
 };
 
 /**
