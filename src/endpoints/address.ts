@@ -71,7 +71,7 @@ export class AddressEndpoint implements Endpoint {
         body: request.body.open(),
         whole: request.body.whole,
         length: request.body.length,
-        signal: request.signal,
+        abort: request.abort,
         timeoutMs: this.def.timeoutMs ?? this.env.defaultTimeoutMs,
       });
       this.suspendedUntil = 0;

@@ -79,5 +79,5 @@ export class GroupEndpoint implements Endpoint {
 
 /** True when `e` is a failure that left the backend untouched and the body can be sent again. */
 export function canTryNext(e: unknown, request: MessageContext): boolean {
-  return e instanceof EndpointError && e.retryable && request.body.replayable && !request.signal.aborted;
+  return e instanceof EndpointError && e.retryable && request.body.replayable && !request.abort.aborted;
 }

@@ -32,7 +32,8 @@ export class EndpointError extends MoorError {
 export interface RawResponse {
   readonly status: number;
   readonly headers: Map<string, string | string[]>;
-  readonly body: AsyncIterable<Buffer>;
+  /** The body as it streams in; `takeAll` hands it over at once when it has already all arrived. */
+  readonly body: AsyncIterable<Buffer> & { takeAll?(maxBytes: number): Buffer[] | undefined };
   readonly length: number | undefined;
 }
 
@@ -44,8 +45,17 @@ export interface OutboundRequest {
   /** The same bytes as `body` in one buffer, when they are all in memory: then sent in one write. */
   readonly whole?: Buffer | undefined;
   readonly length: number | undefined;
-  readonly signal: AbortSignal;
+  /** Ends the exchange when the message is aborted. */
+  readonly abort: AbortSource;
   readonly timeoutMs: number;
+}
+
+/** What an exchange listens to for an abort (the message's MessageAbort; kept structural here). */
+export interface AbortSource {
+  readonly aborted: boolean;
+  readonly reason: Error | undefined;
+  subscribe(listener: { onAbort(reason: Error): void }): void;
+  unsubscribe(listener: { onAbort(reason: Error): void }): void;
 }
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
@@ -66,7 +76,7 @@ export class Outbound {
     const headers: Record<string, string | string[]> = { ...req.headers };
     if (req.length !== undefined) headers['content-length'] = String(req.length);
     const url = target(req.url);
-    const exchange = new Exchange(req.signal);
+    const exchange = new Exchange(req.abort);
     try {
       this.agent.dispatch(
         {
@@ -94,7 +104,7 @@ export class Outbound {
       if (CONNECT_FAILURES.has(code) && !(exchange.bodyStarted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'))) {
         throw new EndpointError('unreachable', name, code, { cause: e });
       }
-      if (req.signal.aborted) throw e;
+      if (req.abort.aborted) throw e;
       // the connection broke after the request started: the backend may have acted on it
       throw new EndpointError('unreachable', name, (e as Error).message, { cause: e }, false);
     }
@@ -143,15 +153,15 @@ class Exchange implements AsyncIterableIterator<Buffer> {
   private failure: unknown;
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
 
-  constructor(private readonly signal: AbortSignal) {
+  constructor(private readonly signal: AbortSource) {
     this.response = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    // the handler object itself listens (handleEvent): no closure per exchange
-    if (!signal.aborted) signal.addEventListener('abort', this, { once: true });
+    // the handler object itself listens: no closure per exchange
+    if (!signal.aborted) signal.subscribe(this);
   }
 
-  /** The message's signal fired: the client went away or time ran out. */
-  handleEvent(): void {
-    this.abort(this.signal.reason ?? new Error('aborted'));
+  /** The message was aborted: the client went away or time ran out. */
+  onAbort(reason: Error): void {
+    this.abort(reason);
   }
 
   // --- undici's dispatch handler ---
@@ -239,6 +249,14 @@ class Exchange implements AsyncIterableIterator<Buffer> {
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
+  /** The whole response body, when it has all arrived (a small one comes with its headers). */
+  takeAll(maxBytes: number): Buffer[] | undefined {
+    if (!this.ended || this.failure !== undefined || this.queued > maxBytes) return undefined;
+    const all = this.queue.splice(0);
+    this.queued = 0;
+    return all;
+  }
+
   /** The consumer stops early: the rest of the response is not wanted, and the connection is let go. */
   return(): Promise<IteratorResult<Buffer>> {
     if (!this.ended && this.failure === undefined) this.abort(new Error('the response body was not read to its end'));
@@ -251,6 +269,6 @@ class Exchange implements AsyncIterableIterator<Buffer> {
   }
 
   private finish(): void {
-    this.signal.removeEventListener('abort', this);
+    this.signal.unsubscribe(this);
   }
 }

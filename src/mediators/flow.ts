@@ -14,26 +14,31 @@ import { runSequence, setErrorProperties } from './sequence-runner.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 
-/** Runs `request` through `proxy` (or the main sequence when undefined). Throws what no handler caught. */
-export async function mediate(
-  compiled: CompiledConfig,
-  endpoints: EndpointRegistry,
-  proxy: ProxyRuntime | undefined,
-  request: MessageContext,
-  trace: (event: string) => void = () => {},
-): Promise<void> {
-  const main = compiled.sequences.get('main');
-  const inSequence = proxy ? proxy.inSequence : main;
-  if (!proxy && !main) throw new MoorError('MOOR_ERR_NO_MAIN', 'no proxy service matches this request and there is no main sequence');
-  const faultSequence = proxy?.faultSequence ?? compiled.sequences.get('fault');
-  const clientBody = request.body;
+/** The trace of a run nobody watches (the gateway's). */
+const NO_TRACE = (): void => {};
 
+/**
+ * The gateway's environment of each proxy (or of main), built once: it holds only what the
+ * configuration fixes, so a message does not pay for closures of its own.
+ */
+const sharedEnvs = new WeakMap<object, Flow>();
+
+/** Where a request's path through the configuration leads, fixed by the configuration. */
+interface Flow {
+  readonly env: MediationEnv;
+  readonly inSequence: Sequence | undefined;
+  readonly faultSequence: Sequence | undefined;
+}
+
+function flowOf(compiled: CompiledConfig, endpoints: EndpointRegistry, proxy: ProxyRuntime | undefined, trace: (event: string) => void): Flow {
+  const main = compiled.sequences.get('main');
+  const faultSequence = proxy?.faultSequence ?? compiled.sequences.get('fault');
+  const out = proxy ? proxy.outSequence : main;
   const env: MediationEnv = {
     endpoints,
     sequence: (name) => compiled.sequences.get(name),
     trace,
     async onResponse(response) {
-      const out = proxy ? proxy.outSequence : main;
       if (out) {
         trace(proxy ? 'outSequence' : 'main:out');
         await runGuarded(out, response, env, faultSequence, trace);
@@ -41,6 +46,27 @@ export async function mediate(
       await response.respondToClient();
     },
   };
+  return { env, inSequence: proxy ? proxy.inSequence : main, faultSequence };
+}
+
+/** Runs `request` through `proxy` (or the main sequence when undefined). Throws what no handler caught. */
+export async function mediate(
+  compiled: CompiledConfig,
+  endpoints: EndpointRegistry,
+  proxy: ProxyRuntime | undefined,
+  request: MessageContext,
+  trace: (event: string) => void = NO_TRACE,
+): Promise<void> {
+  if (!proxy && !compiled.sequences.has('main')) throw new MoorError('MOOR_ERR_NO_MAIN', 'no proxy service matches this request and there is no main sequence');
+  let flow: Flow | undefined;
+  if (trace === NO_TRACE) {
+    // a runtime's proxies and compiled configuration live and die together with its endpoints
+    const key = proxy ?? compiled;
+    flow = sharedEnvs.get(key);
+    if (!flow) sharedEnvs.set(key, (flow = flowOf(compiled, endpoints, proxy, trace)));
+  } else flow = flowOf(compiled, endpoints, proxy, trace);
+  const { env, inSequence, faultSequence } = flow;
+  const clientBody = request.body;
 
   if (inSequence) {
     trace(proxy ? 'inSequence' : 'main:in');
@@ -101,7 +127,7 @@ async function runGuarded(
   try {
     return await runSequence(seq, msg, env);
   } catch (e) {
-    if (!faultSequence || msg.signal.aborted || msg.replied) throw e;
+    if (!faultSequence || msg.abort.aborted || msg.replied) throw e;
     setErrorProperties(msg, e);
     trace(`faultSequence:${faultSequence.name ?? ''}`);
     await runSequence(faultSequence, msg, env);

@@ -13,7 +13,7 @@ export async function runSequence(seq: Sequence, msg: MessageContext, env: Media
     return await runMediators(seq, msg, env);
   } catch (e) {
     const handler = seq.onError !== undefined ? env.sequence(seq.onError) : undefined;
-    if (!handler || msg.signal.aborted) throw e;
+    if (!handler || msg.abort.aborted) throw e;
     setErrorProperties(msg, e);
     env.trace(`onError:${handler.name ?? ''}`);
     return runMediators(handler, msg, env);
@@ -22,7 +22,7 @@ export async function runSequence(seq: Sequence, msg: MessageContext, env: Media
 
 async function runMediators(seq: Sequence, msg: MessageContext, env: MediationEnv): Promise<Outcome> {
   for (const m of seq.mediators) {
-    if (msg.signal.aborted) return 'stop';
+    if (msg.abort.aborted) return 'stop';
     const outcome: unknown = await m.mediate(msg, env);
     if (outcome === 'stop') return 'stop';
     if (outcome !== 'continue') {

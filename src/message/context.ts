@@ -8,6 +8,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { MoorError } from '../errors.ts';
 import { type Logger } from '../logging.ts';
 import { type SoapVersion } from '../xml/soap.ts';
+import { type MessageAbort } from './abort.ts';
 import { EnvelopeHead } from './envelope-head.ts';
 import { type MessageBody } from './message-body.ts';
 
@@ -53,7 +54,8 @@ export class MessageContext {
     /** Transport headers: for a request, what goes on to the backend; for a response, to the client. */
     readonly transport: TransportHeaders,
     body: MessageBody,
-    readonly signal: AbortSignal,
+    /** Ends all work on the message (shared by a request and its responses). */
+    readonly abort: MessageAbort,
     readonly log: Logger,
     readonly reply: ReplyChannel,
     init: { id?: string; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean } } = {},
@@ -68,6 +70,11 @@ export class MessageContext {
   }
 
   private currentBody: MessageBody;
+
+  /** A standard AbortSignal for the message, for code that wants one (made on first use). */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   /** The bytes of the message; replaced only by {@link adopt}. */
   get body(): MessageBody {
@@ -124,9 +131,9 @@ export class MessageContext {
     await this.reply(this);
   }
 
-  /** A new message in `direction` that shares this one's id, properties, signal, log and reply channel. */
+  /** A new message in `direction` that shares this one's id, properties, abort, log and reply channel. */
   derive(direction: 'request' | 'response', transport: TransportHeaders, body: MessageBody): MessageContext {
-    const next = new MessageContext(direction, transport, body, this.signal, this.log, this.reply, {
+    const next = new MessageContext(direction, transport, body, this.abort, this.log, this.reply, {
       id: this.id,
       properties: this.properties,
       axis2: this.axis2,

@@ -18,6 +18,19 @@ export interface ReadHead {
   readonly boundary: HeadBoundary | 'ended';
 }
 
+/**
+ * A source that may already hold every chunk of its message (a small response usually arrives whole,
+ * with its headers): then the body takes them at once and the message goes on as one buffer, with no
+ * stream to pull.
+ */
+export interface SettledSource extends AsyncIterable<Buffer> {
+  /**
+   * Every chunk, handed over (the source is then empty), when the message is complete and holds at
+   * most `maxBytes`; else undefined, and nothing is taken.
+   */
+  takeAll?(maxBytes: number): Buffer[] | undefined;
+}
+
 export class MessageBody {
   private prefix: Buffer = EMPTY;
   private source: AsyncIterator<Buffer> | undefined;
@@ -35,15 +48,16 @@ export class MessageBody {
    * @param guarded refuse a DOCTYPE in the body too (requests from clients; responses are trusted)
    */
   constructor(
-    source: AsyncIterable<Buffer> | Buffer,
+    source: SettledSource | Buffer,
     private readonly limits: MessageLimits,
     readonly declaredLength?: number,
     private readonly guarded = true,
   ) {
-    if (Buffer.isBuffer(source)) {
-      this.prefix = source;
-      this.received = source.length;
-    } else this.source = source[Symbol.asyncIterator]();
+    const all = Buffer.isBuffer(source) ? [source] : source.takeAll?.(limits.maxMessageBytes);
+    if (all) {
+      this.prefix = all.length === 1 ? all[0]! : Buffer.concat(all);
+      this.received = this.prefix.length;
+    } else this.source = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
   /** Reads until the end of the SOAP head is known. Throws MoorError on hostile or broken input. */
@@ -60,11 +74,10 @@ export class MessageBody {
       this.prefix = this.prefix.length ? Buffer.concat([this.prefix, chunk]) : chunk;
       result = scanner.scan(this.prefix);
     }
-    // all the announced bytes are here: take the end of the stream too, so that the message can go on
-    // as one buffer (see `whole`) rather than as a stream
-    if (this.source && this.declaredLength !== undefined && this.received >= this.declaredLength) {
-      for (let c = await this.pull(); c; c = await this.pull()) this.prefix = Buffer.concat([this.prefix, c]);
-    }
+    // all the announced bytes are here: the message goes on as one buffer (see `whole`) rather than as
+    // a stream. HTTP framing ends a message at its Content-Length, so nothing more can come; the
+    // stream's own end is left to whoever owns it (the server drains the request when it answered).
+    if (this.source && this.declaredLength !== undefined && this.received >= this.declaredLength) this.source = undefined;
     this.head = { bytes: this.prefix, boundary: result };
     // what was read past the head is body: it gets the same DOCTYPE guard as the rest of the stream
     const tailFrom = result === 'ended' ? this.prefix.length : result.bodyTagEnd;

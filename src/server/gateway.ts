@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { MoorError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
+import { MessageAbort } from '../message/abort.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
@@ -189,7 +190,7 @@ export class Gateway {
       return;
     }
 
-    const abort = new AbortController();
+    const abort = new MessageAbort();
     const chunks = new StreamChunks(req);
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client went away'));
@@ -204,7 +205,7 @@ export class Gateway {
       'request',
       transport,
       new MessageBody(chunks, this.limits, declared),
-      abort.signal,
+      abort,
       this.log,
       (response) => writeMessage(res, response),
       { version },
@@ -217,7 +218,7 @@ export class Gateway {
       // answer from the backend) leaves the rest unread, and the connection would stall on it
       chunks.discard();
     } catch (e) {
-      if (abort.signal.aborted) return;
+      if (abort.aborted) return;
       const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
       this.log.log(level, `${req.method} ${url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg.id });
       // what the fault leaves unread is dropped, so that the connection can carry the next request

@@ -6,7 +6,8 @@ import { type MessageContext } from '../message/context.ts';
 export async function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> {
   const headers = headersForClient(msg);
   const length = msg.body.length;
-  if (length !== undefined) headers['content-length'] = String(length);
+  // a 204 or 304 has no body and must not announce one (RFC 9110 §8.6)
+  if (length !== undefined && msg.status !== 204 && msg.status !== 304) headers['content-length'] = String(length);
   res.writeHead(msg.status, headers);
   if (msg.status === 202 && length === 0) {
     res.end();

@@ -15,6 +15,7 @@ import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
 import { type CompiledConfig, type ProxyRuntime } from '../mediators/compile.ts';
 import { mediate } from '../mediators/flow.ts';
 import { headerValue, MessageContext, type SessionNote } from '../message/context.ts';
+import { MessageAbort } from '../message/abort.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { faultFor } from '../server/faults.ts';
@@ -199,7 +200,7 @@ export class Harness {
       'request',
       transport,
       new MessageBody(bytes, this.limits, bytes.length),
-      new AbortController().signal,
+      new MessageAbort(),
       logger,
       async (response) => {
         reply = { response: await capture(response), msg: response };

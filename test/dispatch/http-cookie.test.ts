@@ -2,6 +2,7 @@ import test from 'ava';
 import { cookieValue, httpCookie, setCookieValue } from '../../src/dispatch/http-cookie.ts';
 import { silentLogger } from '../../src/logging.ts';
 import { MessageContext } from '../../src/message/context.ts';
+import { MessageAbort } from '../../src/message/abort.ts';
 import { DEFAULT_LIMITS } from '../../src/message/limits.ts';
 import { MessageBody } from '../../src/message/message-body.ts';
 import { contextOf } from '../fixtures/messages.ts';
@@ -52,7 +53,7 @@ test('reading the cookie never reads the message body', async (t) => {
     await new Promise(() => {}); // a client that stalls after a few bytes
   }
   const body = new MessageBody(neverEnds(), DEFAULT_LIMITS);
-  const msg = new MessageContext('request', new Map([['cookie', 'JSESSIONID=k']]), body, new AbortController().signal, silentLogger(), async () => {});
+  const msg = new MessageContext('request', new Map([['cookie', 'JSESSIONID=k']]), body, new MessageAbort(), silentLogger(), async () => {});
   t.is(await httpCookie().keyOfRequest(msg), 'k');
   t.is(msg.body.bytesRead.length, 0);
 });

@@ -10,6 +10,7 @@ import { type Expression } from '../../expr/expression.ts';
 import { silentLogger } from '../../logging.ts';
 import { type CompiledConfig } from '../../mediators/compile.ts';
 import { MessageContext } from '../../message/context.ts';
+import { MessageAbort } from '../../message/abort.ts';
 import { DEFAULT_LIMITS } from '../../message/limits.ts';
 import { MessageBody } from '../../message/message-body.ts';
 import { isXmlText } from '../input.ts';
@@ -276,7 +277,7 @@ async function valueOf(actual: Actual, r: RunResult): Promise<string | undefined
 /** A message over `envelope` with the run's properties, for Synapse expressions ($ctx:, get-property…). */
 function contextOf(envelope: string, headers: Headers, direction: 'request' | 'response', r: RunResult): MessageContext {
   const bytes = Buffer.from(envelope);
-  return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, DEFAULT_LIMITS, bytes.length, false), new AbortController().signal, LOG, async () => {}, {
+  return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, DEFAULT_LIMITS, bytes.length, false), new MessageAbort(), LOG, async () => {}, {
     properties: new Map(Object.entries(r.properties.default)),
     axis2: new Map(Object.entries(r.properties.axis2)),
   });
