@@ -5,12 +5,14 @@
  * The head scanner already checked the head's well-formedness and namespaces and indexed its structure,
  * so a head is parsed lazily: the Envelope's shape is checked from the index, a header block looked up
  * by name is parsed alone, and the whole head is parsed only when something needs the tree (all the
- * blocks, the Envelope element, a change). Routing on one header costs a parse of that block only.
+ * blocks, the Envelope element, a change). Routing on one header costs a parse of that block only, and
+ * none at all when the block holds only text (read straight from the bytes).
  */
 import { MoorError } from '../errors.ts';
 import { childElements, childIn, element, textOf, type XmlElement } from '../xml/element.ts';
 import { type HeadBoundary } from '../xml/head-scanner.ts';
 import { NS, type QName, sameName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
+import { readLeafElement } from '../xml/leaf-element.ts';
 import { parseXml } from '../xml/parse.ts';
 import { serialize } from '../xml/serialize.ts';
 import { envelopeNamespace, type SoapVersion, soapVersionOf } from '../xml/soap.ts';
@@ -98,8 +100,9 @@ export class EnvelopeHead {
     if (i < 0 || this.boundary === 'whole') return undefined;
     let el = this.single.get(i);
     if (!el) {
-      const { start, end } = this.boundary.index.blocks[i]!;
-      el = parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: this.boundary.index.headerScope });
+      const { start, end, tagEnd, leaf } = this.boundary.index.blocks[i]!;
+      const scope = this.boundary.index.headerScope;
+      el = (leaf ? readLeafElement(this.bytes, start, tagEnd, end, scope) : undefined) ?? parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: scope });
       this.single.set(i, el);
     }
     return el;

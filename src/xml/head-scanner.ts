@@ -53,7 +53,22 @@ export interface HeadIndex {
   /** The namespaces in scope inside the first Header (a block parsed alone needs them). */
   readonly headerScope: ReadonlyMap<string, string>;
   /** The first Header's child elements, in order, with their byte ranges. */
-  readonly blocks: readonly { readonly name: QName; readonly start: number; readonly end: number }[];
+  readonly blocks: readonly HeadBlock[];
+}
+
+/** A header block as the scan found it. */
+export interface HeadBlock {
+  readonly name: QName;
+  /** Offsets of its `<` and just after its end tag (or of its self-closing start tag). */
+  readonly start: number;
+  readonly end: number;
+  /** Offset just after its start tag. */
+  readonly tagEnd: number;
+  /**
+   * True when it holds nothing but character data (no child element, comment or CDATA section), as
+   * most routing headers do (ClientID, ServiceGroupId, wsa:To): such a block is read without a parser.
+   */
+  readonly leaf: boolean;
 }
 
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
@@ -86,7 +101,7 @@ export class HeadScanner {
   private envelopeName: QName = { uri: '', local: '' };
   private readonly headerNames: QName[] = [];
   private headerScope: ReadonlyMap<string, string> = ROOT_SCOPE;
-  private readonly blocks: { name: QName; start: number; end: number }[] = [];
+  private readonly blocks: { name: QName; start: number; end: number; tagEnd: number; leaf: boolean }[] = [];
 
   constructor(private readonly limits: ScanLimits) {}
 
@@ -111,6 +126,7 @@ export class HeadScanner {
       } else if (next === BANG) {
         const r = this.skipMarkup(buf, lt);
         if (r === 'more') return this.needMore(buf);
+        this.markupInBlock();
         this.pos = r;
       } else if (next === SLASH) {
         const end = buf.indexOf(GT, lt + 2);
@@ -156,8 +172,8 @@ export class HeadScanner {
             if (selfClosing) this.headerEnd = end;
           }
         } else if (depth === 2 && this.headerEnd < 0) {
-          this.blocks.push({ name: qname!, start: lt, end: selfClosing ? end : -1 });
-        }
+          this.blocks.push({ name: qname!, start: lt, end: selfClosing ? end : -1, tagEnd: end, leaf: true });
+        } else if (depth > 2) this.markupInBlock();
         if (!selfClosing) {
           this.stack.push(name);
           this.scopes.push(scope);
@@ -169,6 +185,11 @@ export class HeadScanner {
         this.pos = end;
       }
     }
+  }
+
+  /** A comment, CDATA section or element inside the current header block: it is not a leaf. */
+  private markupInBlock(): void {
+    if (this.stack.length >= 3 && this.headerStart >= 0 && this.headerEnd < 0) this.blocks[this.blocks.length - 1]!.leaf = false;
   }
 
   private boundary(start: number, end: number, tag: string, selfClosing: boolean, body: QName): HeadBoundary {
@@ -220,12 +241,15 @@ export class HeadScanner {
 
   /** Character data in [from, to): only space outside the root, and only well-formed references. */
   private checkText(buf: Buffer, from: number, to: number): void {
-    const outside = this.stack.length === 0;
-    for (let k = from; k < to; k++) {
-      const c = buf[k]!;
-      if (c === AMP) checkReference(buf, k, to);
-      else if (outside && !isSpace(c)) throw new XmlSyntaxError('only white space may stand outside the root element', { offset: k });
+    if (from >= to) return;
+    if (this.stack.length === 0) {
+      for (let k = from; k < to; k++) {
+        if (!isSpace(buf[k]!)) throw new XmlSyntaxError('only white space may stand outside the root element', { offset: k });
+      }
+      return;
     }
+    // inside the root only references need a look: found natively, not byte by byte
+    for (let k = buf.indexOf(AMP, from); k >= 0 && k < to; k = buf.indexOf(AMP, k + 1)) checkReference(buf, k, to);
   }
 
   /** Reads a start tag, honouring quotes; counts attributes against the limit. */
