@@ -14,7 +14,7 @@ export function soapHeader(name: QName): SessionDispatcher {
     initiator: 'client',
     description: `soap header {${name.uri}}${name.local}`,
     async keyOfRequest(msg: MessageContext) {
-      const block = (await msg.head()).block(name);
+      const block = (msg.parsedHead ?? (await msg.head())).block(name);
       const v = block && textOf(block).trim();
       return v || undefined;
     },

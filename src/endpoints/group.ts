@@ -55,7 +55,7 @@ export class GroupEndpoint implements Endpoint {
   }
 
   async send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
-    if (this.sticky) return this.sticky.send(request);
+    if (this.sticky) return await this.sticky.send(request);
     return (await this.sendFree(request, options)).response;
   }
 

@@ -32,6 +32,7 @@ export class StickyRouter {
     return `${this.group.id}|${key}`;
   }
 
+  // (`return await` below: returning a pending promise from an async function costs more ticks)
   async send(request: MessageContext): Promise<MessageContext> {
     const key = await this.dispatcher.keyOfRequest(request);
     if (key !== undefined) {
@@ -39,11 +40,11 @@ export class StickyRouter {
       let unknown: string | undefined;
       if (binding) {
         const member = this.group.member(binding.endpoint);
-        if (member) return this.sendBound(request, key, member);
+        if (member) return await this.sendBound(request, key, member);
         request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
         unknown = binding.endpoint;
       }
-      if (this.dispatcher.initiator === 'client') return this.sendNewClientSession(request, key, unknown);
+      if (this.dispatcher.initiator === 'client') return await this.sendNewClientSession(request, key, unknown);
     }
     const { response, member } = await this.group.sendFree(request);
     await this.learn(response, member, key);
@@ -62,7 +63,7 @@ export class StickyRouter {
         throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.id}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
       }
       request.log.warn(`session ${key}: ${member.id} is down, rebinding`, { component: 'session' });
-      return this.rebind(request, key, member, new Set([member]));
+      return await this.rebind(request, key, member, new Set([member]));
     }
   }
 
@@ -106,7 +107,7 @@ export class StickyRouter {
     } catch (e) {
       // the first message of a session always tries the next endpoint when it cannot connect
       if (!canTryNext(e, request)) throw e;
-      return this.rebind(request, key, target, new Set([target]));
+      return await this.rebind(request, key, target, new Set([target]));
     }
   }
 

@@ -11,7 +11,7 @@
  */
 import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type MediatorDefinition } from './mediator.ts';
-import { endpointFor } from './send.ts';
+import { addressedEndpoint } from './send.ts';
 
 export const call: MediatorDefinition = {
   name: 'call',
@@ -30,7 +30,7 @@ export const call: MediatorDefinition = {
       kind: 'call',
       loc: node.loc,
       async mediate(msg, env) {
-        const response = await (await endpointFor(def, msg, env, 'call')).send(msg);
+        const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'call')).send(msg);
         msg.adopt(response);
         msg.axis2.set('HTTP_SC', response.status);
         return 'continue';

@@ -9,7 +9,7 @@
  * response="true">): sends the message back to the client.
  */
 import { MoorError } from '../errors.ts';
-import { type EndpointDef, parseEndpoint } from '../config/endpoint-def.ts';
+import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type MediatorDefinition } from './mediator.ts';
@@ -36,7 +36,8 @@ export const send: MediatorDefinition = {
           await msg.respondToClient();
           return 'continue';
         }
-        const response = await (await endpointFor(def, msg, env, 'send')).send(msg);
+        // (the common case, an endpoint of its own, costs no extra await)
+        const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg);
         if (receive !== undefined) {
           const seq = env.sequence(receive);
           if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${receive}"`);
@@ -49,9 +50,8 @@ export const send: MediatorDefinition = {
   },
 };
 
-/** The endpoint a <send> or <call> goes to: its own, else the message's WS-Addressing To address. */
-export async function endpointFor(def: EndpointDef | undefined, msg: MessageContext, env: MediationEnv, mediator: string): Promise<Endpoint> {
-  if (def) return env.endpoints.of(def);
+/** Where a <send> or <call> without an endpoint of its own goes: the message's WS-Addressing To address. */
+export async function addressedEndpoint(msg: MessageContext, env: MediationEnv, mediator: string): Promise<Endpoint> {
   const to = (await msg.head()).addressing.to;
   if (!to || !/^https?:\/\//.test(to)) {
     throw new MoorError('MOOR_ERR_NO_ENDPOINT', `<${mediator}/> without an endpoint needs a WS-Addressing To header with an http(s) address`);

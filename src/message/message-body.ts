@@ -11,6 +11,7 @@ import { type MessageLimits } from './limits.ts';
 
 const EMPTY = Buffer.alloc(0);
 const DOCTYPE = Buffer.from('<!DOCTYPE');
+const MARKUP = Buffer.from('<!');
 
 /** What reading the head found: the bytes so far and where the head ends. */
 export interface ReadHead {
@@ -204,9 +205,15 @@ export class MessageBody {
   private guard(chunk: Buffer): void {
     if (chunk.length === 0 || !this.guarded) return;
     const window = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    if (window.indexOf(DOCTYPE) >= 0 || window.indexOf('<!doctype', 0, 'latin1') >= 0) {
-      throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
+    // one native search for "<!" (rare in a body: comments, CDATA), then a look at what follows it
+    for (let at = window.indexOf(MARKUP); at >= 0; at = window.indexOf(MARKUP, at + 2)) {
+      if (at + DOCTYPE.length > window.length) break;
+      if (window.toString('latin1', at + 2, at + DOCTYPE.length).toUpperCase() === 'DOCTYPE') {
+        throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
+      }
     }
+    // nothing more can come: no carry to keep
+    if (!this.source) return;
     // copied so that the carry does not pin a whole chunk in memory
     this.carry = Buffer.from(window.subarray(Math.max(0, window.length - (DOCTYPE.length - 1))));
   }

@@ -18,9 +18,15 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(key: string, expiry: Expiry, ttlMs: number): Promise<Binding | undefined> {
-    const b = this.live(key);
-    if (!b || expiry === 'absolute') return b;
-    const refreshed = { ...b, expiresAt: this.clock.now() + ttlMs };
+    const b = this.table.get(key);
+    if (!b) return undefined;
+    const now = this.clock.now();
+    if (b.expiresAt <= now) {
+      this.table.delete(key);
+      return undefined;
+    }
+    if (expiry === 'absolute') return b;
+    const refreshed = { key: b.key, endpoint: b.endpoint, expiresAt: now + ttlMs };
     this.table.set(key, refreshed);
     return refreshed;
   }

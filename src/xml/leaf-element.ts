@@ -44,16 +44,22 @@ export function readLeafElement(buf: Buffer, start: number, tagEnd: number, end:
     else raw.push([name, value]);
     p = close + 1;
   }
-  const lookup = (p: string): string => declared.get(p) ?? scope.get(p) ?? '';
-  const attributes: XmlAttribute[] = raw.map(([name, value]) => {
+  // (loops, not closures: tsx names every closure it creates, a cost per block)
+  const attributes: XmlAttribute[] = [];
+  for (const [name, value] of raw) {
     const a = splitPrefixed(name);
     // unprefixed attributes are in no namespace, whatever the default namespace is
-    return { name: { uri: a.prefix ? lookup(a.prefix) : '', local: a.local }, raw: name, value };
-  });
-  const el: XmlElement = { type: 'element', name: { uri: lookup(prefix), local }, prefix, attributes, namespaces: declared, children: [] };
+    attributes.push({ name: { uri: a.prefix ? uriOf(a.prefix, declared, scope) : '', local: a.local }, raw: name, value });
+  }
+  const el: XmlElement = { type: 'element', name: { uri: uriOf(prefix, declared, scope), local }, prefix, attributes, namespaces: declared, children: [] };
   if (!selfClosing) {
     const endTag = buf.lastIndexOf(LT, end - 1);
     if (endTag > tagEnd) el.children.push({ type: 'text', value: decodeReferences(buf.toString('utf8', tagEnd, endTag)) });
   }
   return el;
+}
+
+/** The namespace a prefix stands for: declared on the element itself, else around it. */
+function uriOf(prefix: string, declared: ReadonlyMap<string, string>, scope: ReadonlyMap<string, string>): string {
+  return declared.get(prefix) ?? scope.get(prefix) ?? '';
 }
