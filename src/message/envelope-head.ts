@@ -102,7 +102,7 @@ export class EnvelopeHead {
     if (!el) {
       const { start, end, tagEnd, leaf } = this.boundary.index.blocks[i]!;
       const scope = this.boundary.index.headerScope;
-      el = (leaf ? readLeafElement(this.bytes, start, tagEnd, end, scope) : undefined) ?? parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: scope });
+      el = (leaf ? readLeafElement(this.bytes.toString('latin1', 0, end), this.bytes, start, tagEnd, end, scope) : undefined) ?? parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: scope });
       this.single.set(i, el);
     }
     return el;

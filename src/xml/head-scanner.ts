@@ -12,7 +12,7 @@
 import { MoorError } from '../errors.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
-import { checkReadable, checkReference, checkStartTag, isSpace, type TagNamespaces } from './well-formed.ts';
+import { checkReadable, checkReference, checkStartTag, isSpace, type TagNamespaces, textAt } from './well-formed.ts';
 
 /** Limits applied while scanning. */
 export interface ScanLimits {
@@ -73,19 +73,20 @@ export interface HeadBlock {
 
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
 
-const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
-const AMP = 0x26;
 /** XML 1.0's XMLDecl: version, then optionally encoding and standalone, in that order. */
 const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>$/;
 
 /** Result of one scan: the boundary, 'more' (need more bytes), or 'ended' (root closed, no Body seen). */
 export type ScanResult = HeadBoundary | 'more' | 'ended';
 
-/** A resumable scanner over a growing byte buffer. */
+/**
+ * A resumable scanner over a growing byte buffer. It reads the bytes through a latin1 string of them
+ * (one character per byte, extended as bytes arrive; see well-formed.ts for why).
+ */
 export class HeadScanner {
   private pos = 0;
   private readonly stack: string[] = [];
@@ -103,42 +104,50 @@ export class HeadScanner {
   private headerScope: ReadonlyMap<string, string> = ROOT_SCOPE;
   private readonly blocks: { name: QName; start: number; end: number; tagEnd: number; leaf: boolean }[] = [];
 
+  /** The bytes scanned so far as latin1 text: one character per byte. */
+  private t = '';
+
   constructor(private readonly limits: ScanLimits) {}
 
-  /** Scans `buf` (all bytes so far, a prefix of the message) from where the last call stopped. */
+  /**
+   * Scans `buf` from where the last call stopped. `buf` holds all bytes so far: each call passes the
+   * same bytes as the last, and maybe more.
+   */
   scan(buf: Buffer): ScanResult {
+    if (buf.length > this.t.length) this.t += buf.toString('latin1', this.t.length);
+    const t = this.t;
     if (this.pos === 0 && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.pos = this.start = 3;
     for (;;) {
-      const lt = buf.indexOf(LT, this.pos);
-      if (lt < 0 || lt + 1 >= buf.length) return this.needMore(buf);
-      this.checkText(buf, this.pos, lt);
-      const next = buf[lt + 1];
+      const lt = t.indexOf('<', this.pos);
+      if (lt < 0 || lt + 1 >= t.length) return this.needMore(buf);
+      this.checkText(t, buf, this.pos, lt);
+      const next = t.charCodeAt(lt + 1);
       if (next === QUESTION) {
-        const end = buf.indexOf('?>', lt + 2, 'latin1');
+        const end = t.indexOf('?>', lt + 2);
         if (end < 0) return this.needMore(buf);
-        const target = buf.toString('latin1', lt + 2, Math.min(end, lt + 6));
+        const target = t.slice(lt + 2, Math.min(end, lt + 6));
         // only the XML declaration, and only as the very first thing, is allowed
         if (this.sawRoot || lt !== this.start || !/^xml\s/.test(target)) {
           throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'a SOAP message must not contain processing instructions');
         }
-        if (!XML_DECLARATION.test(buf.toString('latin1', lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
+        if (!XML_DECLARATION.test(t.slice(lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
         this.pos = end + 2;
       } else if (next === BANG) {
-        const r = this.skipMarkup(buf, lt);
+        const r = this.skipMarkup(t, lt);
         if (r === 'more') return this.needMore(buf);
         this.markupInBlock();
         this.pos = r;
       } else if (next === SLASH) {
-        const end = buf.indexOf(GT, lt + 2);
+        const end = t.indexOf('>', lt + 2);
         if (end < 0) return this.needMore(buf);
-        if (isSpace(buf[lt + 2]!)) throw new XmlSyntaxError('an end tag must not have space after </', { offset: lt });
+        if (isSpace(t.charCodeAt(lt + 2))) throw new XmlSyntaxError('an end tag must not have space after </', { offset: lt });
         let nameEnd = end;
-        while (nameEnd > lt + 2 && isSpace(buf[nameEnd - 1]!)) nameEnd--;
+        while (nameEnd > lt + 2 && isSpace(t.charCodeAt(nameEnd - 1))) nameEnd--;
         const open = this.stack.pop();
         this.scopes.pop();
         const at = this.nameAt.pop() ?? -1;
         // compared as bytes with the start tag's name, which is still in the buffer
-        if (open === undefined || buf.compare(buf, lt + 2, nameEnd, at, at + nameEnd - lt - 2) !== 0 || !isNameEnd(buf[at + nameEnd - lt - 2]!)) {
+        if (open === undefined || !t.startsWith(t.slice(lt + 2, nameEnd), at) || !isNameEnd(t.charCodeAt(at + nameEnd - lt - 2))) {
           throw new XmlSyntaxError(`expected </${open ?? '(nothing)'}> but found </${buf.toString('utf8', lt + 2, nameEnd)}>`, { offset: lt });
         }
         if (this.stack.length === 2 && this.headerEnd < 0) this.blocks[this.blocks.length - 1]!.end = end + 1;
@@ -149,7 +158,7 @@ export class HeadScanner {
           return 'ended';
         }
       } else {
-        const tag = this.startTag(buf, lt);
+        const tag = this.startTag(t, buf, lt);
         if (tag === 'more') return this.needMore(buf);
         const { name, end, selfClosing } = tag;
         const depth = this.stack.length;
@@ -219,18 +228,18 @@ export class HeadScanner {
   }
 
   /** `<!--…-->`, `<![CDATA[…]]>`; a DOCTYPE is refused. Returns the offset after the construct. */
-  private skipMarkup(buf: Buffer, lt: number): number | 'more' {
-    if (buf.length < lt + 9) {
+  private skipMarkup(t: string, lt: number): number | 'more' {
+    if (t.length < lt + 9) {
       // not enough bytes to tell a comment from a DOCTYPE yet, unless it is clearly a comment
-      if (buf.toString('latin1', lt, lt + 4) !== '<!--') return 'more';
+      if (!t.startsWith('<!--', lt)) return 'more';
     }
-    const head = buf.toString('latin1', lt, lt + 9);
+    const head = t.slice(lt, lt + 9);
     if (head.startsWith('<!--')) {
-      const end = buf.indexOf('-->', lt + 4, 'latin1');
+      const end = t.indexOf('-->', lt + 4);
       return end < 0 ? 'more' : end + 3;
     }
     if (head === '<![CDATA[') {
-      const end = buf.indexOf(']]>', lt + 9, 'latin1');
+      const end = t.indexOf(']]>', lt + 9);
       return end < 0 ? 'more' : end + 3;
     }
     if (head.toUpperCase() === '<!DOCTYPE') {
@@ -240,26 +249,27 @@ export class HeadScanner {
   }
 
   /** Character data in [from, to): only space outside the root, and only well-formed references. */
-  private checkText(buf: Buffer, from: number, to: number): void {
+  private checkText(t: string, buf: Buffer, from: number, to: number): void {
     if (from >= to) return;
     if (this.stack.length === 0) {
       for (let k = from; k < to; k++) {
-        if (!isSpace(buf[k]!)) throw new XmlSyntaxError('only white space may stand outside the root element', { offset: k });
+        if (!isSpace(t.charCodeAt(k))) throw new XmlSyntaxError('only white space may stand outside the root element', { offset: k });
       }
       return;
     }
     // inside the root only references need a look: found natively, not byte by byte
-    for (let k = buf.indexOf(AMP, from); k >= 0 && k < to; k = buf.indexOf(AMP, k + 1)) checkReference(buf, k, to);
+    for (let k = t.indexOf('&', from); k >= 0 && k < to; k = t.indexOf('&', k + 1)) checkReference(t, buf, k, to);
   }
 
   /** Reads a start tag, honouring quotes; counts attributes against the limit. */
-  private startTag(buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined } | 'more' {
+  private startTag(t: string, buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined } | 'more' {
     let i = lt + 1;
     let quote = 0;
     let attrs = 0;
     let nameEnd = -1;
-    for (; i < buf.length; i++) {
-      const c = buf[i]!;
+    let wide = false;
+    for (; i < t.length; i++) {
+      const c = t.charCodeAt(i);
       if (quote) {
         if (c === quote) quote = 0;
         continue;
@@ -268,16 +278,17 @@ export class HeadScanner {
       else if (c === 0x3d) attrs++;
       else if (c === GT) break;
       else if (nameEnd < 0 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === SLASH)) nameEnd = i;
+      else if (nameEnd < 0 && c >= 0x80) wide = true;
     }
-    if (i >= buf.length) return 'more';
+    if (i >= t.length) return 'more';
     if (attrs > this.limits.maxAttributes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the SOAP head has more than ${this.limits.maxAttributes} attributes`);
     }
-    const namespaces = checkStartTag(buf, lt, i);
-    const name = buf.toString('utf8', lt + 1, nameEnd < 0 ? i : nameEnd);
+    const namespaces = checkStartTag(t, buf, lt, i);
+    const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
     if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
     checkReadable(name, lt);
-    return { name, end: i + 1, selfClosing: buf[i - 1] === SLASH, namespaces };
+    return { name, end: i + 1, selfClosing: t.charCodeAt(i - 1) === SLASH, namespaces };
   }
 }
 

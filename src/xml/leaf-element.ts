@@ -8,37 +8,35 @@
 import { type XmlAttribute, type XmlElement } from './element.ts';
 import { splitPrefixed } from './names.ts';
 import { decodeReferences } from './parse.ts';
-import { isSpace, nameEnd } from './well-formed.ts';
+import { hasWide, isSpace, nameEnd, textAt } from './well-formed.ts';
 
-const LT = 0x3c;
 const EQ = 0x3d;
-const CR = 0x0d;
 
 /**
- * The element in bytes [start, end) of `buf`, whose start tag ends at `tagEnd`, in the namespaces of
- * `scope`; undefined when it is not one this reads (a carriage return, which XML normalises, is left
- * to the parser).
+ * The element in bytes [start, end) of `buf` (`t` being those bytes as latin1 text, at least up to
+ * `end`), whose start tag ends at `tagEnd`, in the namespaces of `scope`; undefined when it is not one
+ * this reads (a carriage return, which XML normalises, is left to the parser).
  */
-export function readLeafElement(buf: Buffer, start: number, tagEnd: number, end: number, scope: ReadonlyMap<string, string>): XmlElement | undefined {
-  const cr = buf.indexOf(CR, start);
+export function readLeafElement(t: string, buf: Buffer, start: number, tagEnd: number, end: number, scope: ReadonlyMap<string, string>): XmlElement | undefined {
+  const cr = t.indexOf('\r', start);
   if (cr >= 0 && cr < end) return undefined;
   const selfClosing = tagEnd === end;
   const last = selfClosing ? tagEnd - 2 : tagEnd - 1;
-  const n = nameEnd(buf, start + 1, last);
-  const { prefix, local } = splitPrefixed(buf.toString('utf8', start + 1, n));
+  const n = nameEnd(t, buf, start + 1, last);
+  const { prefix, local } = splitPrefixed(textAt(t, buf, start + 1, n, hasWide(t, start + 1, n)));
   const declared = new Map<string, string>();
   const raw: [string, string][] = [];
   for (let p = n; ; ) {
-    while (p < last && isSpace(buf[p]!)) p++;
+    while (p < last && isSpace(t.charCodeAt(p))) p++;
     if (p >= last) break;
-    const q = nameEnd(buf, p, last);
-    const name = buf.toString('utf8', p, q);
+    const q = nameEnd(t, buf, p, last);
+    const name = textAt(t, buf, p, q, hasWide(t, p, q));
     let e = q;
-    while (buf[e] !== EQ) e++;
+    while (t.charCodeAt(e) !== EQ) e++;
     e++;
-    while (isSpace(buf[e]!)) e++;
-    const close = buf.indexOf(buf[e]!, e + 1);
-    const value = decodeReferences(buf.toString('utf8', e + 1, close));
+    while (isSpace(t.charCodeAt(e))) e++;
+    const close = t.indexOf(t[e]!, e + 1);
+    const value = decodeReferences(textAt(t, buf, e + 1, close, hasWide(t, e + 1, close)));
     if (name === 'xmlns') declared.set('', value);
     else if (name.startsWith('xmlns:')) declared.set(name.slice(6), value);
     else raw.push([name, value]);
@@ -53,8 +51,8 @@ export function readLeafElement(buf: Buffer, start: number, tagEnd: number, end:
   }
   const el: XmlElement = { type: 'element', name: { uri: uriOf(prefix, declared, scope), local }, prefix, attributes, namespaces: declared, children: [] };
   if (!selfClosing) {
-    const endTag = buf.lastIndexOf(LT, end - 1);
-    if (endTag > tagEnd) el.children.push({ type: 'text', value: decodeReferences(buf.toString('utf8', tagEnd, endTag)) });
+    const endTag = t.lastIndexOf('<', end - 1);
+    if (endTag > tagEnd) el.children.push({ type: 'text', value: decodeReferences(textAt(t, buf, tagEnd, endTag, hasWide(t, tagEnd, endTag))) });
   }
   return el;
 }

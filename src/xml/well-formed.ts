@@ -2,6 +2,11 @@
  * XML well-formedness on bytes, for the head scanner: names, start tags and their attributes, character
  * and entity references. They hold a SOAP head to the rules that fast-xml-parser's separate validating
  * pass would, in the one pass that finds the head, so the parser itself runs only on what is read.
+ *
+ * They read the bytes through `t`, the same bytes as a latin1 string (one character per byte, made
+ * once per scan): a string's charCodeAt, indexOf and slice cost far less than a Buffer's element access
+ * and toString per name. Every XML delimiter is ASCII, so offsets in `t` are byte offsets; where a name
+ * or value holds bytes from 0x80 on, it is decoded from `buf` as UTF-8.
  */
 import { decodeReferences, XmlSyntaxError } from './parse.ts';
 
@@ -39,19 +44,30 @@ const NAME =
   /^[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][-.0-9\u00B7\u0300-\u036F\u203F\u2040:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]*$/u;
 
 /** The offset just after the XML Name that starts at `from` (before `to`); `from` when none starts there. */
-export function nameEnd(buf: Buffer, from: number, to: number): number {
+export function nameEnd(t: string, buf: Buffer, from: number, to: number): number {
   let i = from;
   let wide = false;
   for (; i < to; i++) {
-    const c = buf[i]!;
+    const c = t.charCodeAt(i);
     if (c >= 0x80) wide = true;
     else if (NAME_CHARS[c] === 0) break;
   }
   if (i === from) return from;
-  const first = buf[from]!;
+  const first = t.charCodeAt(from);
   if (first < 0x80 && NAME_CHARS[first] !== 2) return from;
   if (wide && !NAME.test(buf.toString('utf8', from, i))) return from;
   return i;
+}
+
+/** Bytes [from, to) as text: the latin1 view's slice when it is ASCII, else decoded as UTF-8. */
+export function textAt(t: string, buf: Buffer, from: number, to: number, wide: boolean): string {
+  return wide ? buf.toString('utf8', from, to) : t.slice(from, to);
+}
+
+/** True when [from, to) of `t` holds a byte from 0x80 on (part of a multi-byte UTF-8 character). */
+export function hasWide(t: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (t.charCodeAt(i) >= 0x80) return true;
+  return false;
 }
 
 /** True when code point `cp` may appear in an XML 1.0 document. */
@@ -60,9 +76,9 @@ function isXmlChar(cp: number): boolean {
 }
 
 /** Checks the reference at `at` (an `&`, before `limit`): a character reference to an XML character, or one of the five predefined entities. */
-export function checkReference(buf: Buffer, at: number, limit: number): void {
-  const semi = buf.indexOf(0x3b, at + 1);
-  const ref = semi < 0 || semi >= limit ? '' : buf.toString('latin1', at + 1, semi);
+export function checkReference(t: string, buf: Buffer, at: number, limit: number): void {
+  const semi = t.indexOf(';', at + 1);
+  const ref = semi < 0 || semi >= limit ? '' : t.slice(at + 1, semi);
   let ok: boolean;
   if (ref.startsWith('#x')) ok = /^#x[0-9a-fA-F]+$/.test(ref) && isXmlChar(parseInt(ref.slice(2), 16));
   else if (ref.startsWith('#')) ok = /^#[0-9]+$/.test(ref) && isXmlChar(parseInt(ref.slice(1), 10));
@@ -86,66 +102,62 @@ export interface TagNamespaces {
  * each attribute named once, values without `<` and with well-formed references. Returns the namespace
  * declarations and attribute prefixes, or undefined when it has none.
  */
-export function checkStartTag(buf: Buffer, lt: number, gt: number): TagNamespaces | undefined {
-  const last = buf[gt - 1] === SLASH ? gt - 1 : gt;
-  let p = nameEnd(buf, lt + 1, last);
+export function checkStartTag(t: string, buf: Buffer, lt: number, gt: number): TagNamespaces | undefined {
+  const last = t.charCodeAt(gt - 1) === SLASH ? gt - 1 : gt;
+  let p = nameEnd(t, buf, lt + 1, last);
   if (p === lt + 1) throw new XmlSyntaxError('a start tag does not begin with a valid element name', { offset: lt });
-  // attribute names as [start, end) pairs, compared byte by byte: no string per attribute
+  // attribute names as [start, end) pairs, compared character by character: no string per attribute
   let seen: number[] | undefined;
   let declared: [string, string][] | undefined;
   let used: string[] | undefined;
   for (;;) {
     let q = p;
-    while (q < last && isSpace(buf[q]!)) q++;
+    while (q < last && isSpace(t.charCodeAt(q))) q++;
     if (q === last) return declared || used ? { declared, used } : undefined;
     if (q === p) throw new XmlSyntaxError('attributes must be separated by white space', { offset: q });
-    const n = nameEnd(buf, q, last);
+    const n = nameEnd(t, buf, q, last);
     if (n === q) throw new XmlSyntaxError('a start tag holds something that is not an attribute', { offset: q });
     let e = n;
-    while (e < last && isSpace(buf[e]!)) e++;
-    if (buf[e] !== EQ) throw new XmlSyntaxError(`attribute ${buf.toString('utf8', q, n)} has no value`, { offset: q });
+    while (e < last && isSpace(t.charCodeAt(e))) e++;
+    if (t.charCodeAt(e) !== EQ) throw new XmlSyntaxError(`attribute ${buf.toString('utf8', q, n)} has no value`, { offset: q });
     e++;
-    while (e < last && isSpace(buf[e]!)) e++;
-    const quote = buf[e];
+    while (e < last && isSpace(t.charCodeAt(e))) e++;
+    const quote = t.charCodeAt(e);
     if (quote !== 0x22 && quote !== 0x27) throw new XmlSyntaxError(`the value of attribute ${buf.toString('utf8', q, n)} is not quoted`, { offset: e });
     // the quote-aware search that found `gt` guarantees the closing quote before it
-    const close = buf.indexOf(quote, e + 1);
+    const close = t.indexOf(quote === 0x22 ? '"' : "'", e + 1);
     let refs = false;
+    let wide = false;
     for (let k = e + 1; k < close; k++) {
-      const c = buf[k]!;
+      const c = t.charCodeAt(k);
       if (c === LT) throw new XmlSyntaxError(`the value of attribute ${buf.toString('utf8', q, n)} contains <`, { offset: k });
       if (c === AMP) {
-        checkReference(buf, k, close);
+        checkReference(t, buf, k, close);
         refs = true;
-      }
+      } else if (c >= 0x80) wide = true;
     }
-    if (seen && repeated(buf, seen, q, n)) throw new XmlSyntaxError(`attribute ${buf.toString('utf8', q, n)} appears twice`, { offset: q });
+    if (seen && repeated(t, seen, q, n)) throw new XmlSyntaxError(`attribute ${buf.toString('utf8', q, n)} appears twice`, { offset: q });
     (seen ??= []).push(q, n);
-    if (n - q === 9 || n - q === 11) checkReadable(buf.toString('latin1', q, n), q);
-    const xmlns = n - q >= 5 && buf[q] === 0x78 && buf[q + 1] === 0x6d && buf[q + 2] === 0x6c && buf[q + 3] === 0x6e && buf[q + 4] === 0x73;
-    if (xmlns && (n - q === 5 || buf[q + 5] === COLON)) {
+    if (n - q === 9 || n - q === 11) checkReadable(t.slice(q, n), q);
+    if (n - q >= 5 && t.startsWith('xmlns', q) && (n - q === 5 || t.charCodeAt(q + 5) === COLON)) {
       // the value as the parser reports it: line ends normalised, references resolved
-      let value = buf.toString('utf8', e + 1, close);
+      let value = textAt(t, buf, e + 1, close, wide);
       if (value.includes('\r')) value = value.replace(/\r\n?/g, '\n');
       if (refs) value = decodeReferences(value);
-      (declared ??= []).push([n - q === 5 ? '' : buf.toString('utf8', q + 6, n), value]);
+      (declared ??= []).push([n - q === 5 ? '' : textAt(t, buf, q + 6, n, hasWide(t, q + 6, n)), value]);
     } else {
-      let colon = q;
-      while (colon < n && buf[colon] !== COLON) colon++;
-      if (colon < n) (used ??= []).push(buf.toString('utf8', q, colon));
+      const colon = t.indexOf(':', q);
+      if (colon >= 0 && colon < n) (used ??= []).push(textAt(t, buf, q, colon, hasWide(t, q, colon)));
     }
     p = close + 1;
   }
 }
 
-/** True when bytes [q, n) equal one of the [start, end) ranges in `seen`. */
-function repeated(buf: Buffer, seen: readonly number[], q: number, n: number): boolean {
+/** True when [q, n) of `t` equals one of the [start, end) ranges in `seen`. */
+function repeated(t: string, seen: readonly number[], q: number, n: number): boolean {
   for (let i = 0; i < seen.length; i += 2) {
     const s = seen[i]!;
-    if (seen[i + 1]! - s !== n - q) continue;
-    let k = 0;
-    while (k < n - q && buf[s + k] === buf[q + k]) k++;
-    if (k === n - q) return true;
+    if (seen[i + 1]! - s === n - q && t.startsWith(t.slice(q, n), s)) return true;
   }
   return false;
 }

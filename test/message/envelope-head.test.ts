@@ -282,6 +282,29 @@ test('a BOM and an XML declaration before the Envelope are fine, whole or byte b
   }
 });
 
+test('names, prefixes, namespace names and values beyond ASCII read as an independent parser reads them, whole or byte by byte', async (t) => {
+  // the scanner reads bytes through a latin1 view: every non-ASCII name must still come out as UTF-8
+  const xml =
+    `<sœp:Envelope xmlns:sœp="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ü="urn:ünïcode:名前"><sœp:Header>` +
+    `<ü:Kundennummer ü:Größe="groß" plain="☃">Müller-名前</ü:Kundennummer>` +
+    `<ü:Wrapper><ü:Naïve ü:é="1">x</ü:Naïve></ü:Wrapper>` +
+    `</sœp:Header><sœp:Body/></sœp:Envelope>`;
+  const uri = 'urn:ünïcode:名前';
+  for (const chunk of [0, 1]) {
+    // blocks looked up one by one come from the scan's index (the text-only one read without a parser)…
+    const scanned = await headOf(xml, { chunk });
+    const block = scanned.block({ uri, local: 'Kundennummer' })!;
+    t.is(textOf(block), 'Müller-名前');
+    t.is(block.prefix, 'ü');
+    t.deepEqual(block.attributes.map((a) => [a.raw, a.name.uri, a.value]), [['ü:Größe', uri, 'groß'], ['plain', '', '☃']]);
+    t.is(textOf(childNamed(scanned.block({ uri, local: 'Wrapper' })!, { uri, local: 'Naïve' })!), 'x');
+    // …and agree with the whole head parsed, and with xmldom
+    const parsed = await headOf(xml, { chunk });
+    t.deepEqual(parsed.blocks.map(shapeOfOurs), domBlocks(Buffer.from(xml)), `chunk ${chunk}`);
+    t.deepEqual(shapeOfOurs(block), shapeOfOurs(parsed.blocks[0]!));
+  }
+});
+
 test('comments and CDATA in the Header: CDATA is text, comments are not', async (t) => {
   const head = await headOf(
     `<soapenv:Envelope ${S11}><soapenv:Header><!-- a note --><a:Id xmlns:a="urn:a"><!-- x -->4<![CDATA[<2>&amp;]]></a:Id></soapenv:Header><soapenv:Body/></soapenv:Envelope>`,
