@@ -34,8 +34,10 @@ export interface SessionNote {
 }
 
 export class MessageContext {
-  /** A unique id, for logs. */
-  readonly id: string;
+  /** A unique id, for logs; made on first use (most messages are never logged one by one). */
+  get id(): string {
+    return (this.exchange.id ??= randomUUID());
+  }
   /** Default-scope properties (`$ctx:`), shared by the request and its response as in Synapse. */
   readonly properties: Map<string, unknown>;
   /** Axis2-scope properties (`$axis2:`). */
@@ -44,8 +46,8 @@ export class MessageContext {
   status = 200;
   /** The session this message was routed in, once a send has run. */
   session: SessionNote | undefined;
-  /** Shared by a request and its responses: set once the client got its answer. */
-  readonly exchange: { replied: boolean };
+  /** Shared by a request and its responses: whether the client got its answer, and the message id. */
+  readonly exchange: { replied: boolean; id: string | undefined };
   private headCache: EnvelopeHead | undefined;
   private dom: Document | undefined;
 
@@ -58,10 +60,10 @@ export class MessageContext {
     readonly abort: MessageAbort,
     readonly log: Logger,
     readonly reply: ReplyChannel,
-    init: { id?: string; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean } } = {},
+    init: { id?: string; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean; id: string | undefined } } = {},
   ) {
-    this.id = init.id ?? randomUUID();
-    this.exchange = init.exchange ?? { replied: false };
+    this.exchange = init.exchange ?? { replied: false, id: undefined };
+    if (init.id !== undefined) this.exchange.id = init.id;
     this.properties = init.properties ?? new Map();
     this.axis2 = init.axis2 ?? new Map();
     this.headCache = init.head;
@@ -133,8 +135,8 @@ export class MessageContext {
 
   /** A new message in `direction` that shares this one's id, properties, abort, log and reply channel. */
   derive(direction: 'request' | 'response', transport: TransportHeaders, body: MessageBody): MessageContext {
+    // the id lives in the shared exchange: a response derived before the id was first read shares it too
     const next = new MessageContext(direction, transport, body, this.abort, this.log, this.reply, {
-      id: this.id,
       properties: this.properties,
       axis2: this.axis2,
       version: this.version,

@@ -160,10 +160,11 @@ export class HeadScanner {
       } else {
         const tag = this.startTag(t, buf, lt);
         if (tag === 'more') return this.needMore(buf);
-        const { name, end, selfClosing } = tag;
+        const { name, end, selfClosing, known } = tag;
         const depth = this.stack.length;
         if (depth === 0 && this.sawRoot) throw new XmlSyntaxError('more than one root element', { offset: lt });
-        const scope = inScope(depth ? this.scopes[depth - 1]! : ROOT_SCOPE, tag.namespaces, name, lt);
+        // the root's scope depends on its tag alone: a known Envelope tag brings it along
+        const scope = depth === 0 && known ? (known.rootScope ??= inScope(ROOT_SCOPE, tag.namespaces, name, lt)) : inScope(depth ? this.scopes[depth - 1]! : ROOT_SCOPE, tag.namespaces, name, lt);
         // only the Envelope, its children and the header blocks are named in the index
         const qname = depth <= 2 ? resolve(scope, name) : undefined;
         if (depth === 0) {
@@ -262,7 +263,7 @@ export class HeadScanner {
   }
 
   /** Reads a start tag, honouring quotes; counts attributes against the limit. */
-  private startTag(t: string, buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined } | 'more' {
+  private startTag(t: string, buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined; known: KnownTag | undefined } | 'more' {
     let i = lt + 1;
     let quote = 0;
     let attrs = 0;
@@ -284,13 +285,40 @@ export class HeadScanner {
     if (attrs > this.limits.maxAttributes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the SOAP head has more than ${this.limits.maxAttributes} attributes`);
     }
-    const namespaces = checkStartTag(t, buf, lt, i);
-    const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
-    if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
-    checkReadable(name, lt);
-    return { name, end: i + 1, selfClosing: t.charCodeAt(i - 1) === SLASH, namespaces };
+    const selfClosing = t.charCodeAt(i - 1) === SLASH;
+    // a tag with attributes is looked up by its bytes: checked once, it need not be checked again
+    const key = attrs > 0 && i - lt < KNOWN_TAG_LENGTH ? t.slice(lt, i + 1) : undefined;
+    let known = key === undefined ? undefined : KNOWN_TAGS.get(key);
+    if (!known) {
+      const namespaces = checkStartTag(t, buf, lt, i);
+      const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
+      if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
+      checkReadable(name, lt);
+      if (key === undefined) return { name, end: i + 1, selfClosing, namespaces, known: undefined };
+      if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
+      known = { name, namespaces, rootScope: undefined };
+      KNOWN_TAGS.set(key, known);
+    }
+    return { name: known.name, end: i + 1, selfClosing, namespaces: known.namespaces, known };
   }
 }
+
+/**
+ * What checking a start tag found, kept by the tag's exact bytes: clients send the same Envelope tag,
+ * with the same namespace declarations, in every message, and checking it is the costliest part of a
+ * scan. The result depends on nothing but the bytes, so a tag seen before is not checked again.
+ */
+interface KnownTag {
+  readonly name: string;
+  readonly namespaces: TagNamespaces | undefined;
+  /** The namespaces in scope inside it when it is the root (made on first use as a root). */
+  rootScope: ReadonlyMap<string, string> | undefined;
+}
+
+const KNOWN_TAGS = new Map<string, KnownTag>();
+/** Bounds on what is kept: at most this many tags (then it starts over), each shorter than this. */
+const KNOWN_TAG_COUNT = 512;
+const KNOWN_TAG_LENGTH = 2048;
 
 /**
  * The namespaces in scope inside an element: its parent's plus its own declarations. Its own prefix and

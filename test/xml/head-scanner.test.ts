@@ -52,6 +52,21 @@ test('a head delivered one byte at a time needs more until the Body start tag is
   t.is(at, whole.bodyTagEnd, 'the scan ends exactly at the > of the Body start tag, not later');
 });
 
+test('a start tag seen before gives the same result as the first time, at its new place; a bad one is refused every time', (t) => {
+  // the Envelope tag is the same in every message, so the second scan finds it among the known tags
+  const first = boundary(scan(MESSAGE));
+  const shifted = `${' '.repeat(7)}${MESSAGE.replace('<?xml version="1.0" encoding="utf-8"?>\n', '')}`;
+  const second = boundary(scan(shifted));
+  t.is(second.envelopeTagEnd - 7, first.envelopeTagEnd - MESSAGE.indexOf('<soapenv:Envelope'));
+  t.deepEqual(second.index, { ...first.index, blocks: first.index.blocks.map((b) => ({ ...b, start: b.start - MESSAGE.indexOf('<soapenv:Envelope') + 7, end: b.end - MESSAGE.indexOf('<soapenv:Envelope') + 7, tagEnd: b.tagEnd - MESSAGE.indexOf('<soapenv:Envelope') + 7 })) });
+  // the same tag nested where its prefix is not declared is still refused, as is a bad root tag, twice
+  for (let i = 0; i < 2; i++) {
+    t.throws(() => scan(`<soapenv:Envelope ${SOAP11} x:y="1"><soapenv:Body/></soapenv:Envelope>`), { instanceOf: XmlSyntaxError, message: /prefix "x"/ });
+    t.throws(() => scan(`<e:Envelope xmlns:s="urn:s"><soapenv:Body/></e:Envelope>`), { instanceOf: XmlSyntaxError, message: /prefix "e"/ });
+    t.throws(() => scan(`<soapenv:Envelope ${SOAP11} a="1" a="2"><soapenv:Body/></soapenv:Envelope>`), { instanceOf: XmlSyntaxError, message: /twice/ });
+  }
+});
+
 test('without a Header the boundary has none; a self-closing Header and Body are recognised', (t) => {
   const noHeader = boundary(scan(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x/></s:Body></s:Envelope>`));
   t.is(noHeader.header, undefined);
