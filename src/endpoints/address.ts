@@ -9,7 +9,7 @@ import { MessageBody } from '../message/message-body.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError, type Outbound, type OutboundRequest, type RawResponse } from './outbound.ts';
 import { type EndpointEnv } from './env.ts';
-import { forwardedHeaders } from './headers.ts';
+import { forwardedHeaderList } from './headers.ts';
 import { soapAction } from '../expr/properties.ts';
 import { element, type XmlElement } from '../xml/element.ts';
 import { NS, WSA_NAMESPACES } from '../xml/names.ts';
@@ -67,7 +67,7 @@ export class AddressEndpoint implements Endpoint {
     try {
       const raw = await this.post({
         url,
-        headers: forwardedHeaders(request.transport),
+        headers: forwardedHeaderList(request.transport),
         body: request.body.open(),
         whole: request.body.whole,
         length: request.body.length,

@@ -16,21 +16,43 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/**
+ * The headers to pass on, from a header map with lower-case names, as a flat list of names and values
+ * (what undici takes most cheaply); see {@link forwardedHeaders} for them as an object.
+ */
+export function forwardedHeaderList(h: ReadonlyMap<string, string | string[]>): string[] {
+  const named = namedInConnection(h);
+  const out: string[] = [];
+  for (const [k, v] of h) {
+    if (HOP_BY_HOP.has(k) || named?.includes(k)) continue;
+    // a header with several values goes out as several lines, as it came
+    if (typeof v === 'string') out.push(k, v);
+    else for (const one of v) out.push(k, one);
+  }
+  return out;
+}
+
 /** The headers to pass on, from a header map with lower-case names. */
 export function forwardedHeaders(h: ReadonlyMap<string, string | string[]>): Record<string, string | string[]> {
-  // headers named in Connection are hop-by-hop too (usually it names only keep-alive or close, so no
-  // extra list is built on the per-message path)
-  const conn = h.get('connection');
-  let named: string[] | undefined;
-  if (conn !== undefined) {
-    for (const raw of (Array.isArray(conn) ? conn.join(',') : conn).split(',')) {
-      const n = raw.trim().toLowerCase();
-      if (n && !HOP_BY_HOP.has(n) && n !== 'close') (named ??= []).push(n);
-    }
-  }
+  const named = namedInConnection(h);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of h) if (!HOP_BY_HOP.has(k) && !named?.includes(k)) out[k] = v;
   return out;
+}
+
+/**
+ * Headers named in Connection, which are hop-by-hop too. Usually it names only keep-alive or close, so
+ * no list is built on the per-message path.
+ */
+function namedInConnection(h: ReadonlyMap<string, string | string[]>): string[] | undefined {
+  const conn = h.get('connection');
+  if (conn === undefined || conn === 'keep-alive' || conn === 'close') return undefined;
+  let named: string[] | undefined;
+  for (const raw of (Array.isArray(conn) ? conn.join(',') : conn).split(',')) {
+    const n = raw.trim().toLowerCase();
+    if (n && !HOP_BY_HOP.has(n) && n !== 'close') (named ??= []).push(n);
+  }
+  return named;
 }
 
 /**

@@ -40,7 +40,8 @@ export interface RawResponse {
 /** One outbound request. */
 export interface OutboundRequest {
   readonly url: string;
-  readonly headers: Record<string, string | string[]>;
+  /** Header names and values in turn (content-length excluded: it comes from `length`). */
+  readonly headers: string[];
   readonly body: AsyncIterable<Buffer>;
   /** The same bytes as `body` in one buffer, when they are all in memory: then sent in one write. */
   readonly whole?: Buffer | undefined;
@@ -73,8 +74,7 @@ export class Outbound {
 
   /** Sends `req` to its URL; `name` names the endpoint in errors. */
   async send(name: string, req: OutboundRequest): Promise<RawResponse> {
-    const headers: Record<string, string | string[]> = { ...req.headers };
-    if (req.length !== undefined) headers['content-length'] = String(req.length);
+    const headers = req.length !== undefined ? [...req.headers, 'content-length', String(req.length)] : req.headers;
     const url = target(req.url);
     const exchange = new Exchange(req.abort);
     try {

@@ -18,7 +18,9 @@ export function envelopeNamespace(v: SoapVersion): string {
 
 /** The SOAP version a Content-Type announces: text/xml is 1.1, application/soap+xml is 1.2. */
 export function soapVersionOfContentType(contentType: string | undefined): SoapVersion | 'xml' | undefined {
-  const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType === undefined) return undefined;
+  const semi = contentType.indexOf(';');
+  const mime = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
   if (mime === 'application/soap+xml') return '1.2';
   if (mime === 'text/xml') return '1.1';
   if (mime === 'application/xml' || mime.endsWith('+xml')) return 'xml';
