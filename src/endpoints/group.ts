@@ -54,9 +54,9 @@ export class GroupEndpoint implements Endpoint {
     return this.def.kind === 'failover' ? this.balancer.ordered(now, exclude) : this.balancer.order(now, exclude);
   }
 
-  async send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
-    if (this.sticky) return await this.sticky.send(request);
-    return (await this.sendFree(request, options)).response;
+  send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
+    // (not async: the sticky path hands its promise on without a frame of its own)
+    return this.sticky ? this.sticky.send(request) : this.sendFree(request, options).then((r) => r.response);
   }
 
   /**

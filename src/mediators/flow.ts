@@ -117,17 +117,28 @@ async function sendGuarded(
 }
 
 /** Runs `seq`; an error it does not handle itself goes to the fault sequence, if there is one. */
-async function runGuarded(
+function runGuarded(
   seq: Sequence,
   msg: MessageContext,
   env: MediationEnv,
   faultSequence: Sequence | undefined,
   trace: (e: string) => void,
 ): Promise<'continue' | 'stop'> {
+  // without a fault sequence there is nothing to guard: no async frame of its own
+  return faultSequence ? runWithFaultSequence(seq, msg, env, faultSequence, trace) : runSequence(seq, msg, env);
+}
+
+async function runWithFaultSequence(
+  seq: Sequence,
+  msg: MessageContext,
+  env: MediationEnv,
+  faultSequence: Sequence,
+  trace: (e: string) => void,
+): Promise<'continue' | 'stop'> {
   try {
     return await runSequence(seq, msg, env);
   } catch (e) {
-    if (!faultSequence || msg.abort.aborted || msg.replied) throw e;
+    if (msg.abort.aborted || msg.replied) throw e;
     setErrorProperties(msg, e);
     trace(`faultSequence:${faultSequence.name ?? ''}`);
     await runSequence(faultSequence, msg, env);

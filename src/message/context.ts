@@ -12,6 +12,8 @@ import { type MessageAbort } from './abort.ts';
 import { EnvelopeHead } from './envelope-head.ts';
 import { type MessageBody } from './message-body.ts';
 
+const DONE = Promise.resolve();
+
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
 
@@ -126,11 +128,15 @@ export class MessageContext {
   }
 
   /** Sends this message to the client, once; later calls do nothing. */
-  async respondToClient(): Promise<void> {
-    if (this.exchange.replied) return;
+  respondToClient(): Promise<void> {
+    if (this.exchange.replied) return DONE;
     this.exchange.replied = true;
-    this.commitHead();
-    await this.reply(this);
+    try {
+      this.commitHead();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.reply(this);
   }
 
   /** A new message in `direction` that shares this one's id, properties, abort, log and reply channel. */

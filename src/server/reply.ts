@@ -3,7 +3,10 @@ import type { ServerResponse } from 'node:http';
 import { headersForClient } from '../endpoints/headers.ts';
 import { type MessageContext } from '../message/context.ts';
 
-export async function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> {
+const DONE = Promise.resolve();
+
+/** Writes `msg` to the client. (Not async: a message in memory, the usual small one, is written at once.) */
+export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> {
   const headers = headersForClient(msg);
   const length = msg.body.length;
   // a 204 or 304 has no body and must not announce one (RFC 9110 §8.6)
@@ -11,11 +14,14 @@ export async function writeMessage(res: ServerResponse, msg: MessageContext): Pr
   res.writeHead(msg.status, headers);
   if (msg.status === 202 && length === 0) {
     res.end();
-    return;
+    return DONE;
   }
   const whole = msg.body.whole;
-  if (whole) res.end(whole);
-  else await writeBody(res, msg.body.open(), length);
+  if (whole) {
+    res.end(whole);
+    return DONE;
+  }
+  return writeBody(res, msg.body.open(), length);
 }
 
 /**

@@ -264,6 +264,14 @@ export class HeadScanner {
 
   /** Reads a start tag, honouring quotes; counts attributes against the limit. */
   private startTag(t: string, buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined; known: KnownTag | undefined } | 'more' {
+    // a tag seen before is found by its bytes up to the first '>': a known tag has no '>' inside its
+    // quotes (or that would have been its first), so if those bytes are one, the tag ends there
+    const gt = t.indexOf('>', lt + 1);
+    if (gt < 0) return 'more';
+    const seen = gt - lt < KNOWN_TAG_LENGTH ? KNOWN_TAGS.get(t.slice(lt, gt + 1)) : undefined;
+    if (seen && seen.attributes <= this.limits.maxAttributes) {
+      return { name: seen.name, end: gt + 1, selfClosing: t.charCodeAt(gt - 1) === SLASH, namespaces: seen.namespaces, known: seen };
+    }
     let i = lt + 1;
     let quote = 0;
     let attrs = 0;
@@ -286,31 +294,29 @@ export class HeadScanner {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the SOAP head has more than ${this.limits.maxAttributes} attributes`);
     }
     const selfClosing = t.charCodeAt(i - 1) === SLASH;
-    // a tag with attributes is looked up by its bytes: checked once, it need not be checked again
-    const key = attrs > 0 && i - lt < KNOWN_TAG_LENGTH ? t.slice(lt, i + 1) : undefined;
-    let known = key === undefined ? undefined : KNOWN_TAGS.get(key);
-    if (!known) {
-      const namespaces = checkStartTag(t, buf, lt, i);
-      const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
-      if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
-      checkReadable(name, lt);
-      if (key === undefined) return { name, end: i + 1, selfClosing, namespaces, known: undefined };
-      if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
-      known = { name, namespaces, rootScope: undefined };
-      KNOWN_TAGS.set(key, known);
-    }
-    return { name: known.name, end: i + 1, selfClosing, namespaces: known.namespaces, known };
+    const namespaces = checkStartTag(t, buf, lt, i);
+    const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
+    if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
+    checkReadable(name, lt);
+    if (i - lt >= KNOWN_TAG_LENGTH) return { name, end: i + 1, selfClosing, namespaces, known: undefined };
+    if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
+    const known: KnownTag = { name, namespaces, attributes: attrs, rootScope: undefined };
+    KNOWN_TAGS.set(t.slice(lt, i + 1), known);
+    return { name, end: i + 1, selfClosing, namespaces, known };
   }
 }
 
 /**
  * What checking a start tag found, kept by the tag's exact bytes: clients send the same Envelope tag,
- * with the same namespace declarations, in every message, and checking it is the costliest part of a
- * scan. The result depends on nothing but the bytes, so a tag seen before is not checked again.
+ * with the same namespace declarations, and the same header tags in every message, and reading and
+ * checking tags is most of a scan. The result depends on nothing but the bytes, so a tag seen before
+ * is not read again.
  */
 interface KnownTag {
   readonly name: string;
   readonly namespaces: TagNamespaces | undefined;
+  /** How many attributes it has (held against each scanner's own limit). */
+  readonly attributes: number;
   /** The namespaces in scope inside it when it is the root (made on first use as a root). */
   rootScope: ReadonlyMap<string, string> | undefined;
 }
