@@ -56,13 +56,4 @@ export class MessageAbort {
     }
     return this.controller.signal;
   }
-
-  /** A MessageAbort that follows `signal` (a caller that already has one, e.g. a test's timeout). */
-  static following(signal: AbortSignal): MessageAbort {
-    const a = new MessageAbort();
-    const reason = (): Error => (signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted')));
-    if (signal.aborted) a.abort(reason());
-    else signal.addEventListener('abort', () => a.abort(reason()), { once: true });
-    return a;
-  }
 }

@@ -168,3 +168,36 @@ test.serial('after a fault on a large request, the same keep-alive connection ca
   t.is(next.statusCode, 200);
   t.regex(await next.body.text(), /Echoed/);
 });
+
+test.serial('a client that hangs up cancels its call to the backend, and the gateway goes on serving', async (t) => {
+  const { createServer } = await import('node:http');
+  const { listenOnFreePort } = await import('../helpers/listen.ts');
+  // a backend that reads the request and never answers, and tells when its caller went away
+  let arrived!: () => void;
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  let cancelled!: () => void;
+  const callCancelled = new Promise<void>((resolve) => (cancelled = resolve));
+  const slow = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => arrived());
+    res.on('close', () => cancelled());
+  });
+  const backend = await listenOnFreePort(slow);
+  const hang = await startGateway({
+    'p.xml': definitions(`<proxy name="Slow"><target><endpoint name="slow"><address uri="http://127.0.0.1:${backend.port}/"/></endpoint></target></proxy>`),
+  }, { defaultTimeoutMs: 10_000 });
+  t.teardown(async () => {
+    await hang.close();
+    await backend.close();
+  });
+  const client = httpRequest(`${hang.url}/services/Slow`, { method: 'POST', headers: XML11 });
+  client.on('error', () => {});
+  client.end(soap11('<wait/>'));
+  await requestArrived;
+  client.destroy();
+  // the backend's connection is closed by the gateway, long before any timeout
+  const timedOut = await Promise.race([callCancelled.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5000))]);
+  t.false(timedOut, 'the backend call was not cancelled');
+  const after = await post(url, soap11('<after/>'), XML11);
+  t.is(after.status, 200);
+});
