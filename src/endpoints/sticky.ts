@@ -47,7 +47,7 @@ export class StickyRouter {
       if (this.dispatcher.initiator === 'client') return await this.sendNewClientSession(request, key, unknown);
     }
     const { response, member } = await this.group.sendFree(request);
-    await this.learn(response, member, key);
+    if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
     return response;
   }
 
@@ -55,7 +55,7 @@ export class StickyRouter {
     try {
       const response = await member.send(request, { force: true });
       note(request, response, { key, endpoint: member.id, outcome: 'bound' });
-      await this.learn(response, member, key);
+      if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
       return response;
     } catch (e) {
       if (!canTryNext(e, request)) throw e;
@@ -79,7 +79,7 @@ export class StickyRouter {
       try {
         const response = await target.send(request, { force: true });
         note(request, response, { key, endpoint: target.id, outcome: 'rebound' });
-        await this.learn(response, target, key);
+        if (this.dispatcher.keyOfResponse) await this.learn(response, target, key);
         return response;
       } catch (e) {
         if (!canTryNext(e, request)) throw e;
@@ -111,7 +111,10 @@ export class StickyRouter {
     }
   }
 
-  /** Server-initiated sessions: bind the key that the response creates to the member that served it. */
+  /**
+   * Server-initiated sessions: bind the key that the response creates to the member that served it.
+   * (Callers check for keyOfResponse first: a client-initiated session then costs no async call here.)
+   */
   private async learn(response: MessageContext, member: Endpoint, requestKey: string | undefined): Promise<void> {
     if (!this.dispatcher.keyOfResponse) return;
     let created: string | undefined;

@@ -42,7 +42,13 @@ export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerRes
   }
   const m = /^\/_moor\/endpoints\/([^/]+)\/(drain|undrain)$/.exec(url.pathname);
   if (m && req.method === 'POST') {
-    const name = decodeURIComponent(m[1]!);
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]!);
+    } catch {
+      json(res, 400, { error: `the endpoint name ${m[1]!} has a malformed %-escape` });
+      return true;
+    }
     const draining = m[2] === 'drain';
     const matches = gw.setDraining(name, draining);
     if (matches.length) gw.onDrain?.(name, draining);

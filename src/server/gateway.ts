@@ -149,7 +149,7 @@ export class Gateway {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req.url ?? '/');
+    const { url, service: proxyName } = requestTarget(req.url ?? '/');
     const contentType = req.headers['content-type'];
     const announced = soapVersionOfContentType(contentType);
     const version: SoapVersion = announced === '1.2' ? '1.2' : '1.1';
@@ -160,13 +160,12 @@ export class Gateway {
     // (checked here too so that SOAP traffic skips an async call per message)
     if (url.pathname.startsWith('/_moor/') && (await handleAdmin(url, req, res, this))) return;
     const runtime = this.runtime;
-    const proxyName = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
-    const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(decodeURIComponent(proxyName)) : undefined;
+    const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(proxyName) : undefined;
     // as in Synapse, a message for a service that is not a proxy goes to the main sequence, if any
     // (the load-balancing samples post to /services/LBService1 and forward to the same path)
     if (proxyName !== undefined && !proxy && !runtime.compiled.sequences.has('main')) {
       drain(req);
-      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${decodeURIComponent(proxyName)}"`));
+      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${proxyName}"`));
       return;
     }
     if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) {
@@ -241,20 +240,37 @@ export class Gateway {
   }
 }
 
-const parsedUrls = new Map<string, URL>();
+/** A request target: the URL, and the service named by a `/services/<Name>[/…]` path, decoded. */
+interface RequestTarget {
+  readonly url: URL;
+  readonly service: string | undefined;
+}
+
+const parsedTargets = new Map<string, RequestTarget>();
 
 /**
- * The request target as a URL, parsed once per distinct target: traffic repeats a few paths, and URL
- * parsing is a visible part of a small message's cost. Nothing here changes a URL it is given.
+ * The request target, parsed once per distinct target: traffic repeats a few paths, and URL parsing is a
+ * visible part of a small message's cost. Nothing here changes a URL it is given.
  */
-function requestUrl(target: string): URL {
-  let url = parsedUrls.get(target);
-  if (!url) {
-    if (parsedUrls.size >= 512) parsedUrls.clear();
-    url = new URL(target, 'http://gateway');
-    parsedUrls.set(target, url);
+function requestTarget(target: string): RequestTarget {
+  let parsed = parsedTargets.get(target);
+  if (!parsed) {
+    if (parsedTargets.size >= 512) parsedTargets.clear();
+    const url = new URL(target, 'http://gateway');
+    const raw = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
+    parsed = { url, service: raw === undefined ? undefined : decodedSegment(raw) };
+    parsedTargets.set(target, parsed);
   }
-  return url;
+  return parsed;
+}
+
+/** A path segment with its %-escapes decoded; as written when they are malformed (it then names no proxy). */
+function decodedSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */

@@ -5,8 +5,15 @@
 import { type Clock, systemClock } from './clock.ts';
 import { type Binding, type Expiry, type SessionStore } from './store.ts';
 
+/** A binding as the table holds it: refreshed in place, so a sliding session costs no new object per use. */
+interface Entry {
+  readonly key: string;
+  readonly endpoint: string;
+  expiresAt: number;
+}
+
 export class MemoryStore implements SessionStore {
-  private readonly table = new Map<string, Binding>();
+  private readonly table = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout | undefined;
   readonly health = 'ok' as const;
 
@@ -25,26 +32,24 @@ export class MemoryStore implements SessionStore {
       this.table.delete(key);
       return undefined;
     }
-    if (expiry === 'absolute') return b;
-    const refreshed = { key: b.key, endpoint: b.endpoint, expiresAt: now + ttlMs };
-    this.table.set(key, refreshed);
-    return refreshed;
+    if (expiry === 'sliding') b.expiresAt = now + ttlMs;
+    return copyOf(b);
   }
 
   async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
     const held = this.live(key);
-    if (held) return held;
+    if (held) return copyOf(held);
     const b = { key, endpoint, expiresAt: this.clock.now() + ttlMs };
     this.table.set(key, b);
-    return b;
+    return copyOf(b);
   }
 
   async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding> {
     const held = this.live(key);
-    if (held && held.endpoint !== from) return held;
+    if (held && held.endpoint !== from) return copyOf(held);
     const b = { key, endpoint: to, expiresAt: this.clock.now() + ttlMs };
     this.table.set(key, b);
-    return b;
+    return copyOf(b);
   }
 
   async delete(key: string): Promise<void> {
@@ -53,13 +58,13 @@ export class MemoryStore implements SessionStore {
 
   /** Sets a binding as given, expiry included (a mirror of a binding held elsewhere). */
   put(binding: Binding): void {
-    this.table.set(binding.key, binding);
+    this.table.set(binding.key, copyOf(binding));
   }
 
   /** Every live binding. */
   entries(): Binding[] {
     this.sweep();
-    return [...this.table.values()];
+    return [...this.table.values()].map(copyOf);
   }
 
   /** Number of live bindings (metrics, tests). */
@@ -85,4 +90,9 @@ export class MemoryStore implements SessionStore {
     const now = this.clock.now();
     for (const [k, b] of this.table) if (b.expiresAt <= now) this.table.delete(k);
   }
+}
+
+/** A binding apart from the table's entry: what a caller holds does not change when the entry is refreshed. */
+function copyOf(b: Binding): Entry {
+  return { key: b.key, endpoint: b.endpoint, expiresAt: b.expiresAt };
 }

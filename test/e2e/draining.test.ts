@@ -108,6 +108,7 @@ test('the admin drain call: sessions on the endpoint stay, new ones go elsewhere
     t.true(after.has('cart1'), `${kind.name}: after undrain cart1 takes new sessions`);
   }
   t.is((await post(`${gw.url}/_moor/endpoints/nosuch/drain`, '', {})).status, 404);
+  t.is((await post(`${gw.url}/_moor/endpoints/bad%E0%A4/drain`, '', {})).status, 400);
 });
 
 test('draining="true" in the configuration: no new sessions, and a session bound to it elsewhere keeps going there', async (t) => {

@@ -99,6 +99,11 @@ test.serial('faults follow the SOAP HTTP bindings, in the request own version', 
   const missing = await post(`${gw.url}/services/Nowhere`, soap11('<a/>'), XML11);
   t.is(missing.status, 404);
   t.regex(missing.text, /Nowhere/);
+  // a name with a malformed %-escape names no proxy either (it is not a crash of the gateway)
+  const garbled = await post(`${gw.url}/services/Cart%E0%A4`, soap11('<a/>'), XML11);
+  t.is(garbled.status, 404);
+  t.is(garbled.headers['x-moor-error'], 'MOOR_ERR_NO_SERVICE');
+  t.regex(garbled.text, /Cart%E0%A4/);
 });
 
 test.serial('XML attack files are refused before parsing, and the gateway stays up', async (t) => {
