@@ -12,14 +12,13 @@ import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
-import { MessageBody } from '../message/message-body.ts';
-import { StreamChunks } from '../message/stream-chunks.ts';
 import { mediate } from '../mediators/flow.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { type SessionStore } from '../session/store.ts';
 import { soapVersionOfContentType, type SoapVersion } from '../xml/soap.ts';
 import { writeFault } from './faults.ts';
 import { writeMessage } from './reply.ts';
+import { requestBody, type RequestBody } from './request-body.ts';
 import { loadRuntime, type Runtime } from './runtime.ts';
 import { applyDraining, handleAdmin } from './admin.ts';
 
@@ -190,7 +189,6 @@ export class Gateway {
     }
 
     const abort = new MessageAbort();
-    const chunks = new StreamChunks(req);
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client went away'));
     });
@@ -200,29 +198,25 @@ export class Gateway {
       const v = incoming[k];
       if (v !== undefined) transport.set(k, v);
     }
-    const msg = new MessageContext(
-      'request',
-      transport,
-      new MessageBody(chunks, this.limits, declared),
-      abort,
-      this.log,
-      (response) => writeMessage(res, response),
-      { version },
-    );
-    msg.axis2.set('TransportInURL', req.url ?? '/');
+    let input: RequestBody | undefined;
+    let msg: MessageContext | undefined;
     try {
+      input = await requestBody(req, declared, this.limits);
+      msg = new MessageContext('request', transport, input.body, abort, this.log, (response) => writeMessage(res, response), { version });
+      msg.axis2.set('TransportInURL', req.url ?? '/');
       await msg.head();
       await mediate(runtime.compiled, runtime.endpoints, proxy, msg);
       // the client has its answer; a reply that did not need the whole request (drop, respond, an early
       // answer from the backend) leaves the rest unread, and the connection would stall on it
-      chunks.discard();
+      input.discard();
     } catch (e) {
-      if (abort.aborted) return;
+      // (no body at all means the client broke off while sending it: nobody is left to answer)
+      if (abort.aborted || !input) return;
       const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
-      this.log.log(level, `${req.method} ${url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg.id });
+      this.log.log(level, `${req.method} ${url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg?.id });
       // what the fault leaves unread is dropped, so that the connection can carry the next request
-      chunks.discard();
-      writeFault(res, msg.version, e);
+      input.discard();
+      writeFault(res, msg?.version ?? version, e);
     }
   }
 

@@ -206,3 +206,22 @@ test.serial('a client that hangs up cancels its call to the backend, and the gat
   const after = await post(url, soap11('<after/>'), XML11);
   t.is(after.status, 200);
 });
+
+test.serial('a client that breaks off in the middle of its request body is let go; nothing reaches the backend and the next request is served', async (t) => {
+  const { connect } = await import('node:net');
+  const before = echo.received.length;
+  const { port } = new URL(gw.url);
+  for (const announced of [2000, 200_000]) {
+    // a small body (collected whole) and a large one (streamed): half of it is sent, then the socket ends
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const half = soap11(`<a>${'x'.repeat(announced)}</a>`).slice(0, announced / 2);
+    socket.write(`POST /services/Echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${announced + 100}\r\n\r\n${half}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  t.is(echo.received.length, before, 'no broken-off request reached the backend');
+  const after = await post(url, soap11('<after/>'), XML11);
+  t.is(after.status, 200);
+});

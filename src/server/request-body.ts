@@ -1,0 +1,43 @@
+/**
+ * How the gateway takes in a request's bytes. A small request (announced with a Content-Length up to
+ * 64 KB, most SOAP traffic) is collected whole with plain listeners: it is read in one go anyway, and
+ * the stream's pause-and-resume per chunk costs more than the message. Anything larger or unannounced
+ * streams: its head is read and the rest flows on as it arrives.
+ */
+import type { IncomingMessage } from 'node:http';
+import { type MessageLimits } from '../message/limits.ts';
+import { MessageBody } from '../message/message-body.ts';
+import { StreamChunks } from '../message/stream-chunks.ts';
+
+/** Bodies announced up to this size are collected whole. */
+const SMALL_BODY = 64 * 1024;
+
+export interface RequestBody {
+  readonly body: MessageBody;
+  /** Lets what is left of the request flow away unread, so that the connection can carry the next one. */
+  discard(): void;
+}
+
+const NOTHING_LEFT = (): void => {};
+
+/** The request's body; rejects when the client goes away while a small one is collected. */
+export async function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits): Promise<RequestBody> {
+  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) {
+    return { body: new MessageBody(await collect(req), limits, declared), discard: NOTHING_LEFT };
+  }
+  const chunks = new StreamChunks(req);
+  return { body: new MessageBody(chunks, limits, declared), discard: () => chunks.discard() };
+}
+
+/** Every chunk of `req`, joined; rejects if it ends early. */
+function collect(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client went away before its request ended'));
+    });
+  });
+}
