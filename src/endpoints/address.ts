@@ -68,8 +68,8 @@ export class AddressEndpoint implements Endpoint {
       const raw = await this.post({
         url,
         headers: forwardedHeaderList(request.transport),
-        body: request.body.open(),
-        whole: request.body.whole,
+        // (the stream is opened only when the bytes are not all in memory)
+        body: request.body.whole ?? request.body.open(),
         length: request.body.length,
         abort: request.abort,
         timeoutMs: this.def.timeoutMs ?? this.env.defaultTimeoutMs,

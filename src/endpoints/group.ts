@@ -22,6 +22,7 @@ export class GroupEndpoint implements Endpoint {
   draining: boolean;
   readonly balancer: Balancer;
   sticky: SessionRouter | undefined;
+  private readonly byId = new Map<string, Endpoint>();
 
   constructor(
     readonly def: GroupDef,
@@ -33,6 +34,8 @@ export class GroupEndpoint implements Endpoint {
     this.id = def.name ?? `${def.kind}(${members.map((m) => m.id).join(',')})`;
     this.draining = def.draining;
     this.balancer = new Balancer(def.algorithm, members, weights);
+    // the first of equal ids wins, as a search in member order would find it
+    for (let i = members.length - 1; i >= 0; i--) this.byId.set(members[i]!.id, members[i]!);
   }
 
   available(now: number): boolean {
@@ -43,9 +46,9 @@ export class GroupEndpoint implements Endpoint {
     for (const m of this.members) yield* m.leaves();
   }
 
-  /** The member whose stable id is `id`. */
+  /** The member whose stable id is `id` (looked up on every message of a session). */
   member(id: string): Endpoint | undefined {
-    return this.members.find((m) => m.id === id);
+    return this.byId.get(id);
   }
 
   /** Members in the order to try for a message that may go anywhere. */

@@ -42,9 +42,11 @@ export interface OutboundRequest {
   readonly url: string;
   /** Header names and values in turn (content-length excluded: it comes from `length`). */
   readonly headers: string[];
-  readonly body: AsyncIterable<Buffer>;
-  /** The same bytes as `body` in one buffer, when they are all in memory: then sent in one write. */
-  readonly whole?: Buffer | undefined;
+  /**
+   * The bytes to send: one buffer when they are all in memory (then sent in one write with the
+   * headers), else a stream of chunks.
+   */
+  readonly body: Buffer | AsyncIterable<Buffer>;
   readonly length: number | undefined;
   /** Ends the exchange when the message is aborted. */
   readonly abort: AbortSource;
@@ -86,7 +88,7 @@ export class Outbound {
           headers,
           // a body already in memory leaves in one write with the headers; undici streams an async
           // iterable with backpressure (its typings list only Readable)
-          body: (req.whole ?? req.body) as unknown as Uint8Array,
+          body: req.body as unknown as Uint8Array,
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
         },

@@ -107,7 +107,7 @@ export class MessageContext {
   async head(): Promise<EnvelopeHead> {
     if (!this.headCache) {
       const h = await this.body.readHead();
-      this.headCache = EnvelopeHead.parse(h.bytes, h.boundary);
+      this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text);
     }
     return this.headCache;
   }

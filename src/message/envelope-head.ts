@@ -38,14 +38,16 @@ export class EnvelopeHead {
     private readonly boundary: HeadBoundary | 'whole',
     /** The message's first bytes, from which the tree or single blocks are parsed. */
     private readonly bytes: Buffer,
+    /** Those bytes as latin1 text, when the scanner made it (text-only blocks are read from it). */
+    private readonly latin1: string | undefined,
   ) {}
 
   /**
    * Parses the head out of `bytes` (a prefix of the message that reaches past the Body start tag), or
    * the whole message when `boundary` is 'ended' (no Body start was seen before the root closed).
    */
-  static parse(bytes: Buffer, boundary: HeadBoundary | 'ended'): EnvelopeHead {
-    if (boundary !== 'ended') return new EnvelopeHead(undefined, checkShape(boundary), boundary, bytes);
+  static parse(bytes: Buffer, boundary: HeadBoundary | 'ended', latin1?: string): EnvelopeHead {
+    if (boundary !== 'ended') return new EnvelopeHead(undefined, checkShape(boundary), boundary, bytes, latin1);
     let text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const root = parseXml(text);
@@ -66,7 +68,8 @@ export class EnvelopeHead {
     if (children.length - headers.length !== 1) {
       throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'only a Header may come before the Body in the Envelope');
     }
-    return new EnvelopeHead({ envelope: root, header }, version, 'whole', bytes);
+    // a whole message's blocks come from its tree: no text view is needed
+    return new EnvelopeHead({ envelope: root, header }, version, 'whole', bytes, undefined);
   }
 
   /** The Envelope element; its children are the Header (if any) and a stub of the Body. */
@@ -102,7 +105,7 @@ export class EnvelopeHead {
     if (!el) {
       const { start, end, tagEnd, leaf } = this.boundary.index.blocks[i]!;
       const scope = this.boundary.index.headerScope;
-      el = (leaf ? readLeafElement(this.bytes.toString('latin1', 0, end), this.bytes, start, tagEnd, end, scope) : undefined) ?? parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: scope });
+      el = (leaf ? readLeafElement(this.latin1 ?? this.bytes.toString('latin1', 0, end), this.bytes, start, tagEnd, end, scope) : undefined) ?? parseXml(this.bytes.toString('utf8', start, end), { wellFormed: true, inScope: scope });
       this.single.set(i, el);
     }
     return el;

@@ -10,13 +10,15 @@ import { XmlSyntaxError } from '../xml/parse.ts';
 import { type MessageLimits } from './limits.ts';
 
 const EMPTY = Buffer.alloc(0);
-const DOCTYPE = Buffer.from('<!DOCTYPE');
+const DOCTYPE = '<!DOCTYPE';
 const MARKUP = Buffer.from('<!');
 
 /** What reading the head found: the bytes so far and where the head ends. */
 export interface ReadHead {
   readonly bytes: Buffer;
   readonly boundary: HeadBoundary | 'ended';
+  /** `bytes` as latin1 text, one character per byte (the scanner's view of them). */
+  readonly text: string;
 }
 
 /**
@@ -79,10 +81,14 @@ export class MessageBody {
     // a stream. HTTP framing ends a message at its Content-Length, so nothing more can come; the
     // stream's own end is left to whoever owns it (the server drains the request when it answered).
     if (this.source && this.declaredLength !== undefined && this.received >= this.declaredLength) this.source = undefined;
-    this.head = { bytes: this.prefix, boundary: result };
+    this.head = { bytes: this.prefix, boundary: result, text: scanner.text };
     // what was read past the head is body: it gets the same DOCTYPE guard as the rest of the stream
+    // (searched in the scanner's text, which already holds those bytes)
     const tailFrom = result === 'ended' ? this.prefix.length : result.bodyTagEnd;
-    this.guard(this.prefix.subarray(tailFrom));
+    if (this.guarded) {
+      if (hasDoctype(scanner.text, tailFrom)) throw doctypeRefused();
+      if (this.source) this.carry = Buffer.from(this.prefix.subarray(Math.max(tailFrom, this.prefix.length - (DOCTYPE.length - 1))));
+    }
     return this.head;
   }
 
@@ -154,6 +160,7 @@ export class MessageBody {
    */
   get whole(): Buffer | undefined {
     if (this.source || this.overflowed) return undefined;
+    if (!this.replacement && this.recorded.length === 0) return this.prefix;
     const parts = this.replacement ? [this.replacement.bytes, this.prefix.subarray(this.replacement.end)] : [this.prefix];
     for (const r of this.recorded) parts.push(r);
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
@@ -208,13 +215,24 @@ export class MessageBody {
     // one native search for "<!" (rare in a body: comments, CDATA), then a look at what follows it
     for (let at = window.indexOf(MARKUP); at >= 0; at = window.indexOf(MARKUP, at + 2)) {
       if (at + DOCTYPE.length > window.length) break;
-      if (window.toString('latin1', at + 2, at + DOCTYPE.length).toUpperCase() === 'DOCTYPE') {
-        throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
-      }
+      if (window.toString('latin1', at + 2, at + DOCTYPE.length).toUpperCase() === 'DOCTYPE') throw doctypeRefused();
     }
     // nothing more can come: no carry to keep
     if (!this.source) return;
     // copied so that the carry does not pin a whole chunk in memory
     this.carry = Buffer.from(window.subarray(Math.max(0, window.length - (DOCTYPE.length - 1))));
   }
+}
+
+/** True when `text` (bytes as latin1) holds `<!DOCTYPE`, in any case, from `from` on (as guard() does on bytes). */
+function hasDoctype(text: string, from: number): boolean {
+  for (let at = text.indexOf('<!', from); at >= 0; at = text.indexOf('<!', at + 2)) {
+    if (at + DOCTYPE.length > text.length) return false;
+    if (text.slice(at + 2, at + DOCTYPE.length).toUpperCase() === 'DOCTYPE') return true;
+  }
+  return false;
+}
+
+function doctypeRefused(): MoorError {
+  return new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
 }

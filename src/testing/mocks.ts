@@ -152,7 +152,8 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
     throw new MoorError('MOOR_ERR_UNMOCKED_ENDPOINT', `endpoint ${names[0]} (${id}) has no mock; mock it by one of: ${[...new Set(names)].join(', ')}`);
   }
   const chunks: Buffer[] = [];
-  for await (const c of request.body) chunks.push(c);
+  if (Buffer.isBuffer(request.body)) chunks.push(request.body);
+  else for await (const c of request.body) chunks.push(c);
   const headers: Headers = {};
   for (let i = 0; i + 1 < request.headers.length; i += 2) {
     const k = request.headers[i]!;

@@ -109,6 +109,11 @@ export class HeadScanner {
 
   constructor(private readonly limits: ScanLimits) {}
 
+  /** The bytes scanned so far as latin1 text, one character per byte (for readers of what was scanned). */
+  get text(): string {
+    return this.t;
+  }
+
   /**
    * Scans `buf` from where the last call stopped. `buf` holds all bytes so far: each call passes the
    * same bytes as the last, and maybe more.

@@ -216,7 +216,7 @@ test('axiom bad SOAP: every negative case is either refused with its code or, pa
     }
     const body = bodyOf(bytes);
     const h = await body.readHead();
-    t.notThrows(() => EnvelopeHead.parse(h.bytes, h.boundary), file);
+    t.notThrows(() => EnvelopeHead.parse(h.bytes, h.boundary, h.text), file);
     t.true((await forwarded(body)).equals(bytes), `${file} reaches the backend byte for byte`);
   }
 });
