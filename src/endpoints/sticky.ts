@@ -15,6 +15,7 @@ import { type SessionDef } from '../config/session-def.ts';
 import { type SessionDispatcher } from '../dispatch/dispatcher.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
+import { isPromiseLike } from '../maybe-promise.ts';
 import { type SessionStore } from '../session/store.ts';
 import { type Endpoint } from './endpoint.ts';
 import { canTryNext, type GroupEndpoint } from './group.ts';
@@ -34,9 +35,12 @@ export class StickyRouter {
 
   // (`return await` below: returning a pending promise from an async function costs more ticks)
   async send(request: MessageContext): Promise<MessageContext> {
-    const key = await this.dispatcher.keyOfRequest(request);
+    // (answers that are there at once are not awaited: each await costs a turn of the queue)
+    const k = this.dispatcher.keyOfRequest(request);
+    const key = isPromiseLike(k) ? await k : k;
     if (key !== undefined) {
-      const binding = await this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
+      const b = this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
+      const binding = isPromiseLike(b) ? await b : b;
       let unknown: string | undefined;
       if (binding) {
         const member = this.group.member(binding.endpoint);

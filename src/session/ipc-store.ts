@@ -105,7 +105,7 @@ function run(store: SessionStore, m: StoreRequest): Promise<Binding | undefined 
   const a = m.args;
   switch (m.op) {
     case 'get':
-      return store.get(String(a[0]), a[1] === 'absolute' ? 'absolute' : 'sliding', Number(a[2]));
+      return Promise.resolve(store.get(String(a[0]), a[1] === 'absolute' ? 'absolute' : 'sliding', Number(a[2])));
     case 'claim':
       return store.claim(String(a[0]), String(a[1]), Number(a[2]));
     case 'rebind':

@@ -24,7 +24,8 @@ export class MemoryStore implements SessionStore {
     }
   }
 
-  async get(key: string, expiry: Expiry, ttlMs: number): Promise<Binding | undefined> {
+  /** (Not async: the table answers at once, and the router need not wait a turn for it.) */
+  get(key: string, expiry: Expiry, ttlMs: number): Binding | undefined {
     const b = this.table.get(key);
     if (!b) return undefined;
     const now = this.clock.now();

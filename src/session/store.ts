@@ -3,6 +3,8 @@
  * process's memory (default) or Redis (shared by several gateway nodes).
  */
 
+import { type MaybePromise } from '../maybe-promise.ts';
+
 /** A session bound to an endpoint. `endpoint` is the endpoint's stable name, never a position. */
 export interface Binding {
   readonly key: string;
@@ -15,8 +17,11 @@ export interface Binding {
 export type Expiry = 'sliding' | 'absolute';
 
 export interface SessionStore {
-  /** The binding of `key`; with sliding expiry, reading it extends it by `ttlMs`. */
-  get(key: string, expiry: Expiry, ttlMs: number): Promise<Binding | undefined>;
+  /**
+   * The binding of `key`; with sliding expiry, reading it extends it by `ttlMs`. A store that holds
+   * the table in memory answers at once; one across the network, with a promise.
+   */
+  get(key: string, expiry: Expiry, ttlMs: number): MaybePromise<Binding | undefined>;
   /** Binds `key` to `endpoint` unless it is bound already; either way returns the binding that holds. */
   claim(key: string, endpoint: string, ttlMs: number): Promise<Binding>;
   /**
