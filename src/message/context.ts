@@ -106,7 +106,20 @@ export class MessageContext {
   /** The envelope head, read and parsed on first use. Throws MoorError when the message is not SOAP. */
   async head(): Promise<EnvelopeHead> {
     if (!this.headCache) {
-      const h = await this.body.readHead();
+      const h = this.body.readHeadNow() ?? (await this.body.readHead());
+      this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text);
+    }
+    return this.headCache;
+  }
+
+  /**
+   * The envelope head, at once, when it is parsed already or all its bytes are in memory; undefined
+   * while bytes are still to come (then {@link head}). Throws MoorError when the message is not SOAP.
+   */
+  headNow(): EnvelopeHead | undefined {
+    if (!this.headCache) {
+      const h = this.body.readHeadNow();
+      if (!h) return undefined;
       this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text);
     }
     return this.headCache;

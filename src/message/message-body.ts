@@ -63,20 +63,42 @@ export class MessageBody {
     } else this.source = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
+  /**
+   * The head, read at once when every byte of the message is already in memory (a small request, a
+   * response that came whole); undefined when bytes are still to come (then {@link readHead}).
+   */
+  readHeadNow(): ReadHead | undefined {
+    if (this.head) return this.head;
+    if (this.source) return undefined;
+    const scanner = new HeadScanner(this.limits);
+    const result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
+    if (result === 'more') throw this.endedEarly();
+    return this.headFound(scanner, result);
+  }
+
   /** Reads until the end of the SOAP head is known. Throws MoorError on hostile or broken input. */
   async readHead(): Promise<ReadHead> {
-    if (this.head) return this.head;
+    const now = this.readHeadNow();
+    if (now) return now;
     const scanner = new HeadScanner(this.limits);
     let result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
     while (result === 'more') {
       const chunk = await this.pull();
-      if (!chunk) {
-        if (this.prefix.length === 0) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the request has no content');
-        throw new XmlSyntaxError('the message ends before its SOAP Body starts');
-      }
+      if (!chunk) throw this.endedEarly();
       this.prefix = this.prefix.length ? Buffer.concat([this.prefix, chunk]) : chunk;
       result = scanner.scan(this.prefix);
     }
+    return this.headFound(scanner, result);
+  }
+
+  /** What a message that ends before its Body starts is told. */
+  private endedEarly(): MoorError {
+    if (this.prefix.length === 0) return new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the request has no content');
+    return new XmlSyntaxError('the message ends before its SOAP Body starts');
+  }
+
+  /** Keeps what the scan found, and holds the bytes read past the head to the body's DOCTYPE guard. */
+  private headFound(scanner: HeadScanner, result: HeadBoundary | 'ended'): ReadHead {
     // all the announced bytes are here: the message goes on as one buffer (see `whole`) rather than as
     // a stream. HTTP framing ends a message at its Content-Length, so nothing more can come; the
     // stream's own end is left to whoever owns it (the server drains the request when it answered).

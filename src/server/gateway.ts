@@ -204,7 +204,8 @@ export class Gateway {
       input = await requestBody(req, declared, this.limits);
       msg = new MessageContext('request', transport, input.body, abort, this.log, (response) => writeMessage(res, response), { version });
       msg.axis2.set('TransportInURL', req.url ?? '/');
-      await msg.head();
+      // (a small request is all here: its head is read without an await)
+      if (!msg.headNow()) await msg.head();
       await mediate(runtime.compiled, runtime.endpoints, proxy, msg);
       // the client has its answer; a reply that did not need the whole request (drop, respond, an early
       // answer from the backend) leaves the rest unread, and the connection would stall on it

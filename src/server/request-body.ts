@@ -21,20 +21,21 @@ export interface RequestBody {
 const NOTHING_LEFT = (): void => {};
 
 /** The request's body; rejects when the client goes away while a small one is collected. */
-export async function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits): Promise<RequestBody> {
-  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) {
-    return { body: new MessageBody(await collect(req), limits, declared), discard: NOTHING_LEFT };
-  }
+export function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits): Promise<RequestBody> {
+  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) return collect(req, declared, limits);
   const chunks = new StreamChunks(req);
-  return { body: new MessageBody(chunks, limits, declared), discard: () => chunks.discard() };
+  return Promise.resolve({ body: new MessageBody(chunks, limits, declared), discard: () => chunks.discard() });
 }
 
-/** Every chunk of `req`, joined; rejects if it ends early. */
-function collect(req: IncomingMessage): Promise<Buffer> {
+/** Every chunk of `req`, joined into the body; rejects if it ends early. */
+function collect(req: IncomingMessage, declared: number, limits: MessageLimits): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('end', () => {
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      resolve({ body: new MessageBody(bytes, limits, declared), discard: NOTHING_LEFT });
+    });
     req.once('error', reject);
     req.once('close', () => {
       if (!req.complete) reject(new Error('the client went away before its request ended'));

@@ -147,3 +147,20 @@ test('the head limits configured for the message apply while reading its head', 
   await t.throwsAsync(bodyOf(deep, { limits: { maxHeadBytes: 50 } }).readHead(), { code: 'MOOR_ERR_MESSAGE_TOO_LARGE' });
   await t.throwsAsync(bodyOf(deep, { limits: { maxAttributes: 0 } }).readHead(), { code: 'MOOR_ERR_MESSAGE_TOO_LARGE' });
 });
+
+test('a message all in memory gives its head at once; a streamed one only once read, and both give the same', async (t) => {
+  const bytes = message('<m:Op xmlns:m="urn:m">x</m:Op>');
+  const whole = new MessageBody(bytes, DEFAULT_LIMITS, bytes.length);
+  const now = whole.readHeadNow();
+  t.truthy(now, 'a buffer needs no reading');
+  t.is(await whole.readHead(), now, 'and reading it later gives the same head');
+  const streamed = bodyOf(bytes, { chunk: 16 });
+  t.is(streamed.readHeadNow(), undefined, 'bytes still to come');
+  const read = await streamed.readHead();
+  t.is(streamed.readHeadNow(), read);
+  t.deepEqual(read.boundary, now!.boundary);
+  // what a read would refuse, a message in memory refuses at once
+  t.throws(() => new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0).readHeadNow(), { code: 'MOOR_ERR_NOT_ENVELOPE', message: /no content/ });
+  t.throws(() => new MessageBody(Buffer.from(HEAD.slice(0, 60)), DEFAULT_LIMITS, 60).readHeadNow(), { code: 'MOOR_ERR_MALFORMED_XML', message: /ends before/ });
+  t.throws(() => new MessageBody(message('<!DOCTYPE x>'), DEFAULT_LIMITS).readHeadNow(), { code: 'MOOR_ERR_DOCTYPE' });
+});
