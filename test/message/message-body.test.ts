@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DEFAULT_LIMITS } from '../../src/message/limits.ts';
-import { MessageBody } from '../../src/message/message-body.ts';
+import { MessageBody, type ReadHead } from '../../src/message/message-body.ts';
 import { CORPUS_DIRS, corpusFile, corpusFiles } from '../fixtures/corpus.ts';
 import { bodyOf, chunked, forwarded } from '../fixtures/messages.ts';
 
@@ -153,7 +153,7 @@ test('a message all in memory gives its head at once; a streamed one only once r
   const whole = new MessageBody(bytes, DEFAULT_LIMITS, bytes.length);
   const now = whole.readHeadNow();
   t.truthy(now, 'a buffer needs no reading');
-  t.is(await whole.readHead(), now, 'and reading it later gives the same head');
+  t.is<ReadHead | undefined, ReadHead | undefined>(await whole.readHead(), now, 'and reading it later gives the same head');
   const streamed = bodyOf(bytes, { chunk: 16 });
   t.is(streamed.readHeadNow(), undefined, 'bytes still to come');
   const read = await streamed.readHead();
