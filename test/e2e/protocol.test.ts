@@ -225,3 +225,25 @@ test.serial('a client that breaks off in the middle of its request body is let g
   const after = await post(url, soap11('<after/>'), XML11);
   t.is(after.status, 200);
 });
+
+test.serial('a backend answer without a body (204) reaches the client as it is, announcing no length', async (t) => {
+  const { createServer } = await import('node:http');
+  const { listenOnFreePort } = await import('../helpers/listen.ts');
+  const empty = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204, { 'x-backend': 'empty' }).end());
+  });
+  const backend = await listenOnFreePort(empty);
+  const gw204 = await startGateway({
+    'p.xml': definitions(`<proxy name="Empty"><target><endpoint name="empty"><address uri="http://127.0.0.1:${backend.port}/"/></endpoint></target></proxy>`),
+  });
+  t.teardown(async () => {
+    await gw204.close();
+    await backend.close();
+  });
+  const res = await post(`${gw204.url}/services/Empty`, soap11('<ping/>'), XML11);
+  t.is(res.status, 204);
+  t.is(res.headers['x-backend'], 'empty');
+  t.is(res.headers['content-length'], undefined, 'a 204 must not announce a length (RFC 9110 §8.6)');
+  t.is(res.text, '');
+});
