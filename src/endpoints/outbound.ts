@@ -66,8 +66,7 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', '
 export class Outbound {
   /**
    * One keep-alive pool per backend origin: what an undici Agent keeps, without the Agent's layer on
-   * every send (its dispatch wrapper and its re-emitted events cost ≈ 15 % of moor's CPU per message in
-   * the benchmark).
+   * every send (its dispatch wrapper, and the drain/connect events it re-emits with a new array each).
    */
   private readonly pools = new Map<string, Pool>();
   private readonly poolOptions: Pool.Options;
