@@ -10,7 +10,7 @@ import { type Logger } from '../logging.ts';
 import { type SoapVersion } from '../xml/soap.ts';
 import { type MessageAbort } from './abort.ts';
 import { EnvelopeHead } from './envelope-head.ts';
-import { type MessageBody } from './message-body.ts';
+import { type MessageBody, type ReadHead } from './message-body.ts';
 
 const DONE = Promise.resolve();
 
@@ -105,11 +105,7 @@ export class MessageContext {
 
   /** The envelope head, read and parsed on first use. Throws MoorError when the message is not SOAP. */
   async head(): Promise<EnvelopeHead> {
-    if (!this.headCache) {
-      const h = this.body.readHeadNow() ?? (await this.body.readHead());
-      this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text);
-    }
-    return this.headCache;
+    return this.headNow() ?? this.parseHead(await this.body.readHead());
   }
 
   /**
@@ -117,12 +113,13 @@ export class MessageContext {
    * while bytes are still to come (then {@link head}). Throws MoorError when the message is not SOAP.
    */
   headNow(): EnvelopeHead | undefined {
-    if (!this.headCache) {
-      const h = this.body.readHeadNow();
-      if (!h) return undefined;
-      this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text);
-    }
-    return this.headCache;
+    if (this.headCache) return this.headCache;
+    const h = this.body.readHeadNow();
+    return h && this.parseHead(h);
+  }
+
+  private parseHead(h: ReadHead): EnvelopeHead {
+    return (this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text));
   }
 
   /** The head if it was already read (never reads). */

@@ -109,7 +109,7 @@ export class MessageBody {
     const tailFrom = result === 'ended' ? this.prefix.length : result.bodyTagEnd;
     if (this.guarded) {
       if (hasDoctype(scanner.text, tailFrom)) throw doctypeRefused();
-      if (this.source) this.carry = Buffer.from(this.prefix.subarray(Math.max(tailFrom, this.prefix.length - (DOCTYPE.length - 1))));
+      this.keepCarry(this.prefix, tailFrom);
     }
     return this.head;
   }
@@ -234,19 +234,22 @@ export class MessageBody {
   private guard(chunk: Buffer): void {
     if (chunk.length === 0 || !this.guarded) return;
     const window = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    // one native search for "<!" (rare in a body: comments, CDATA), then a look at what follows it
-    for (let at = window.indexOf(MARKUP); at >= 0; at = window.indexOf(MARKUP, at + 2)) {
-      if (at + DOCTYPE.length > window.length) break;
-      if (window.toString('latin1', at + 2, at + DOCTYPE.length).toUpperCase() === 'DOCTYPE') throw doctypeRefused();
-    }
-    // nothing more can come: no carry to keep
-    if (!this.source) return;
-    // copied so that the carry does not pin a whole chunk in memory
-    this.carry = Buffer.from(window.subarray(Math.max(0, window.length - (DOCTYPE.length - 1))));
+    // one native search for "<!" (rare in a body: comments, CDATA); only a chunk that has one is read as text
+    const at = window.indexOf(MARKUP);
+    if (at >= 0 && hasDoctype(window.toString('latin1', at), 0)) throw doctypeRefused();
+    this.keepCarry(window, 0);
+  }
+
+  /**
+   * Keeps the last bytes of `bytes` (from `from` on) that could begin a DOCTYPE split across chunks,
+   * while more can come; copied, so that the carry does not pin a whole chunk in memory.
+   */
+  private keepCarry(bytes: Buffer, from: number): void {
+    if (this.source) this.carry = Buffer.from(bytes.subarray(Math.max(from, bytes.length - (DOCTYPE.length - 1))));
   }
 }
 
-/** True when `text` (bytes as latin1) holds `<!DOCTYPE`, in any case, from `from` on (as guard() does on bytes). */
+/** True when `text` (bytes as latin1) holds `<!DOCTYPE`, in any case, from `from` on. */
 function hasDoctype(text: string, from: number): boolean {
   for (let at = text.indexOf('<!', from); at >= 0; at = text.indexOf('<!', at + 2)) {
     if (at + DOCTYPE.length > text.length) return false;

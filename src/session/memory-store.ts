@@ -26,13 +26,9 @@ export class MemoryStore implements SessionStore {
 
   /** (Not async: the table answers at once, and the router need not wait a turn for it.) */
   get(key: string, expiry: Expiry, ttlMs: number): Binding | undefined {
-    const b = this.table.get(key);
-    if (!b) return undefined;
     const now = this.clock.now();
-    if (b.expiresAt <= now) {
-      this.table.delete(key);
-      return undefined;
-    }
+    const b = this.live(key, now);
+    if (!b) return undefined;
     if (expiry === 'sliding') b.expiresAt = now + ttlMs;
     return copyOf(b);
   }
@@ -78,9 +74,10 @@ export class MemoryStore implements SessionStore {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  private live(key: string): Binding | undefined {
+  /** The entry of `key` unless it has expired by `now` (then it is dropped). */
+  private live(key: string, now = this.clock.now()): Entry | undefined {
     const b = this.table.get(key);
-    if (b && b.expiresAt <= this.clock.now()) {
+    if (b && b.expiresAt <= now) {
       this.table.delete(key);
       return undefined;
     }

@@ -102,7 +102,8 @@ export class HeadScanner {
   private envelopeName: QName = { uri: '', local: '' };
   private readonly headerNames: QName[] = [];
   private headerScope: ReadonlyMap<string, string> = ROOT_SCOPE;
-  private readonly blocks: { name: QName; start: number; end: number; tagEnd: number; leaf: boolean }[] = [];
+  /** The index's blocks, completed as the scan goes (end and leaf are known only at the block's end). */
+  private readonly blocks: { -readonly [K in keyof HeadBlock]: HeadBlock[K] }[] = [];
 
   /** The bytes scanned so far as latin1 text: one character per byte. */
   private t = '';
