@@ -67,7 +67,7 @@ export class AddressEndpoint implements Endpoint {
     try {
       const raw = await this.post({
         url,
-        headers: forwardedHeaderList(request.transport),
+        headers: forwardedHeaderList(request),
         // (the stream is opened only when the bytes are not all in memory)
         body: request.body.whole ?? request.body.open(),
         length: request.body.length,

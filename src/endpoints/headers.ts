@@ -1,4 +1,5 @@
 /** Which HTTP headers cross the gateway: all but the hop-by-hop ones (RFC 9110 §7.6.1) and framing. */
+import { type HeaderLines } from '../message/context.ts';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -16,12 +17,37 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/** What the header rules read of a message: its header map, or the lines it came with while untouched. */
+interface HeaderSource {
+  readonly direction: 'request' | 'response';
+  readonly transport: ReadonlyMap<string, string | string[]>;
+  readonly untouchedHeaderLines?: HeaderLines | undefined;
+  readonly properties: ReadonlyMap<string, unknown>;
+}
+
 /**
- * The headers to pass on, from a header map with lower-case names, as a flat list of names and values
- * (what undici takes most cheaply); see {@link forwardedHeaders} for them as an object.
+ * The headers to pass on, as a flat list of names and values (what undici and `writeHead` take most
+ * cheaply). Lines nobody read go on as they came, names in their own case; otherwise from the map.
  */
-export function forwardedHeaderList(h: ReadonlyMap<string, string | string[]>): string[] {
-  const named = namedInConnection(h);
+export function forwardedHeaderList(msg: HeaderSource): string[] {
+  const lines = msg.untouchedHeaderLines;
+  return lines ? forwardedLines(lines) : forwardedFromMap(msg.transport);
+}
+
+function forwardedLines(lines: HeaderLines): string[] {
+  const named = namedInConnection(connectionOfLines(lines));
+  const out: string[] = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const k = lines[i]!;
+    const lower = k.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.includes(lower)) continue;
+    out.push(k, lines[i + 1]!);
+  }
+  return out;
+}
+
+function forwardedFromMap(h: ReadonlyMap<string, string | string[]>): string[] {
+  const named = namedInConnection(h.get('connection'));
   const out: string[] = [];
   for (const [k, v] of h) {
     if (HOP_BY_HOP.has(k) || named?.includes(k)) continue;
@@ -32,20 +58,21 @@ export function forwardedHeaderList(h: ReadonlyMap<string, string | string[]>): 
   return out;
 }
 
-/** The headers to pass on, from a header map with lower-case names. */
-export function forwardedHeaders(h: ReadonlyMap<string, string | string[]>): Record<string, string | string[]> {
-  const named = namedInConnection(h);
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of h) if (!HOP_BY_HOP.has(k) && !named?.includes(k)) out[k] = v;
-  return out;
+/** The Connection header among raw lines (its name in any case), joined when sent more than once. */
+function connectionOfLines(lines: HeaderLines): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const k = lines[i]!;
+    if (k.length === 10 && k.toLowerCase() === 'connection') found = found === undefined ? lines[i + 1]! : `${found},${lines[i + 1]!}`;
+  }
+  return found;
 }
 
 /**
  * Headers named in Connection, which are hop-by-hop too. Usually it names only keep-alive or close, so
  * no list is built on the per-message path.
  */
-function namedInConnection(h: ReadonlyMap<string, string | string[]>): string[] | undefined {
-  const conn = h.get('connection');
+function namedInConnection(conn: string | string[] | undefined): string[] | undefined {
   if (conn === undefined || conn === 'keep-alive' || conn === 'close') return undefined;
   let named: string[] | undefined;
   for (const raw of (Array.isArray(conn) ? conn.join(',') : conn).split(',')) {
@@ -56,16 +83,31 @@ function namedInConnection(h: ReadonlyMap<string, string | string[]>): string[] 
 }
 
 /**
- * The headers a client gets with `msg`: a response passes its headers on; a request sent back as it is
- * (<respond/>) still holds the client's own headers, so only its content type and cookies go back; a
- * message made into the answer (<makefault>, RESPONSE=true) carries headers meant for the client.
+ * The headers a client gets with `msg`, as a flat list: a response passes its headers on; a request
+ * sent back as it is (<respond/>) still holds the client's own headers, so only its content type and
+ * cookies go back; a message made into the answer (<makefault>, RESPONSE=true) carries headers meant
+ * for the client.
  */
-export function headersForClient(msg: { readonly direction: 'request' | 'response'; readonly transport: ReadonlyMap<string, string | string[]>; readonly properties: ReadonlyMap<string, unknown> }): Record<string, string | string[]> {
-  if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) return forwardedHeaders(msg.transport);
-  const out: Record<string, string | string[]> = {};
+export function headerListForClient(msg: HeaderSource): string[] {
+  if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) return forwardedHeaderList(msg);
+  const out: string[] = [];
   for (const n of ['content-type', 'set-cookie']) {
     const v = msg.transport.get(n);
-    if (v !== undefined) out[n] = v;
+    if (typeof v === 'string') out.push(n, v);
+    else if (v !== undefined) for (const one of v) out.push(n, one);
+  }
+  return out;
+}
+
+/** {@link headerListForClient} as a record with lower-case names (several values of a name in an array). */
+export function headersForClient(msg: HeaderSource): Record<string, string | string[]> {
+  const list = headerListForClient(msg);
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const k = list[i]!.toLowerCase();
+    const v = list[i + 1]!;
+    const had = out[k];
+    out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
   }
   return out;
 }

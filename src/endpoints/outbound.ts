@@ -31,7 +31,8 @@ export class EndpointError extends MoorError {
 /** What a backend answered. */
 export interface RawResponse {
   readonly status: number;
-  readonly headers: Map<string, string | string[]>;
+  /** As a map with lower-case names, or as the lines came: names (in their own case) and values in turn. */
+  readonly headers: Map<string, string | string[]> | readonly string[];
   /** The body as it streams in; `takeAll` hands it over at once when it has already all arrived. */
   readonly body: AsyncIterable<Buffer> & { takeAll?(maxBytes: number): Buffer[] | undefined };
   readonly length: number | undefined;
@@ -206,19 +207,18 @@ class Exchange implements AsyncIterableIterator<Buffer> {
 
   onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
     if (status < 200) return true;
-    const headers = new Map<string, string | string[]>();
+    // the lines as they came (a map is made only if something reads them), and the announced length
+    const headers: string[] = [];
+    let length: number | undefined;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const k = raw[i]!.toString('latin1').toLowerCase();
+      const k = raw[i]!.toString('latin1');
       const v = raw[i + 1]!.toString('latin1');
-      const had = headers.get(k);
-      if (had === undefined) headers.set(k, v);
-      else if (Array.isArray(had)) had.push(v);
-      else headers.set(k, [had, v]);
+      if (k.length === 14 && k.toLowerCase() === 'content-length') length = Number(v);
+      headers.push(k, v);
     }
-    const len = headers.get('content-length');
     this.started = true;
     this.resume = resume;
-    this.settle.resolve({ status, headers, body: this, length: typeof len === 'string' ? Number(len) : undefined });
+    this.settle.resolve({ status, headers, body: this, length });
     return true;
   }
 

@@ -17,6 +17,26 @@ const DONE = Promise.resolve();
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
 
+/**
+ * Headers as they came off the wire: names (in any case) and values in turn. A message keeps them so
+ * until something reads its headers as a map; a message nobody looks into passes them on as they are.
+ */
+export type HeaderLines = readonly string[];
+
+/** The map of `lines`: lower-case names; a name seen again collects its values in an array. */
+export function headerMapOf(lines: HeaderLines): TransportHeaders {
+  const map: TransportHeaders = new Map();
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const k = lines[i]!.toLowerCase();
+    const v = lines[i + 1]!;
+    const had = map.get(k);
+    if (had === undefined) map.set(k, v);
+    else if (Array.isArray(had)) had.push(v);
+    else map.set(k, [had, v]);
+  }
+  return map;
+}
+
 /** A header's value as one string (several values joined the HTTP way). */
 export function headerValue(h: TransportHeaders, name: string): string | undefined {
   const key = name.toLowerCase();
@@ -52,11 +72,16 @@ export class MessageContext {
   readonly exchange: { replied: boolean; id: string | undefined };
   private headCache: EnvelopeHead | undefined;
   private dom: Document | undefined;
+  private headerMap: TransportHeaders | undefined;
+  private headerLines: HeaderLines | undefined;
 
   constructor(
     readonly direction: 'request' | 'response',
-    /** Transport headers: for a request, what goes on to the backend; for a response, to the client. */
-    readonly transport: TransportHeaders,
+    /**
+     * Transport headers: for a request, what goes on to the backend; for a response, to the client. As a
+     * map, or as the lines that came off the wire (made into the map when first read).
+     */
+    transport: TransportHeaders | HeaderLines,
     body: MessageBody,
     /** Ends all work on the message (shared by a request and its responses). */
     readonly abort: MessageAbort,
@@ -64,6 +89,8 @@ export class MessageContext {
     readonly reply: ReplyChannel,
     init: { id?: string; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean; id: string | undefined } } = {},
   ) {
+    if (transport instanceof Map) this.headerMap = transport;
+    else this.headerLines = transport;
     this.exchange = init.exchange ?? { replied: false, id: undefined };
     if (init.id !== undefined) this.exchange.id = init.id;
     this.properties = init.properties ?? new Map();
@@ -74,6 +101,23 @@ export class MessageContext {
   }
 
   private currentBody: MessageBody;
+
+  /** Transport headers with lower-case names (what goes on: change them here). */
+  get transport(): TransportHeaders {
+    if (!this.headerMap) {
+      this.headerMap = headerMapOf(this.headerLines!);
+      this.headerLines = undefined;
+    }
+    return this.headerMap;
+  }
+
+  /**
+   * The header lines as they came, while nothing has read the headers as a map: they then go on as they
+   * are, without a map built and taken apart again for each message. Undefined once the map exists.
+   */
+  get untouchedHeaderLines(): HeaderLines | undefined {
+    return this.headerLines;
+  }
 
   /** A standard AbortSignal for the message, for code that wants one (made on first use). */
   get signal(): AbortSignal {
@@ -150,7 +194,7 @@ export class MessageContext {
   }
 
   /** A new message in `direction` that shares this one's id, properties, abort, log and reply channel. */
-  derive(direction: 'request' | 'response', transport: TransportHeaders, body: MessageBody): MessageContext {
+  derive(direction: 'request' | 'response', transport: TransportHeaders | HeaderLines, body: MessageBody): MessageContext {
     // the id lives in the shared exchange: a response derived before the id was first read shares it too
     const next = new MessageContext(direction, transport, body, this.abort, this.log, this.reply, {
       properties: this.properties,

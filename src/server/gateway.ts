@@ -149,7 +149,8 @@ export class Gateway {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { url, service: proxyName } = requestTarget(req.url ?? '/');
-    const contentType = req.headers['content-type'];
+    // (read from the raw lines: Node's header object is then never built, nor the map until wanted)
+    const contentType = rawHeader(req.rawHeaders, 'content-type');
     const announced = soapVersionOfContentType(contentType);
     const version: SoapVersion = announced === '1.2' ? '1.2' : '1.1';
     if (this.stopping) {
@@ -181,7 +182,8 @@ export class Gateway {
       writeFault(res, version, new MoorError('MOOR_ERR_NOT_SOAP', `content type "${contentType ?? ''}" is not SOAP (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)`));
       return;
     }
-    const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
+    const lengthHeader = rawHeader(req.rawHeaders, 'content-length');
+    const declared = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
     if (declared !== undefined && declared > this.limits.maxMessageBytes) {
       writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`), { connection: 'close' });
       req.destroy();
@@ -192,17 +194,11 @@ export class Gateway {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client went away'));
     });
-    const transport = new Map<string, string | string[]>();
-    const incoming = req.headers;
-    for (const k in incoming) {
-      const v = incoming[k];
-      if (v !== undefined) transport.set(k, v);
-    }
     let input: RequestBody | undefined;
     let msg: MessageContext | undefined;
     try {
       input = await requestBody(req, declared, this.limits);
-      msg = new MessageContext('request', transport, input.body, abort, this.log, (response) => writeMessage(res, response), { version });
+      msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version });
       msg.axis2.set('TransportInURL', req.url ?? '/');
       // (a small request is all here: its head is read without an await)
       if (!msg.headNow()) await msg.head();
@@ -266,6 +262,15 @@ function decodedSegment(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+/** The first value of header `name` (lower case) among raw header lines. */
+function rawHeader(lines: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const k = lines[i]!;
+    if (k.length === name.length && k.toLowerCase() === name) return lines[i + 1];
+  }
+  return undefined;
 }
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */

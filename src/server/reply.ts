@@ -1,16 +1,16 @@
 /** Writes a message back to the client: status, passed-on headers, and the body streamed with backpressure. */
 import type { ServerResponse } from 'node:http';
-import { headersForClient } from '../endpoints/headers.ts';
+import { headerListForClient } from '../endpoints/headers.ts';
 import { type MessageContext } from '../message/context.ts';
 
 const DONE = Promise.resolve();
 
 /** Writes `msg` to the client. (Not async: a message in memory, the usual small one, is written at once.) */
 export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> {
-  const headers = headersForClient(msg);
+  const headers = headerListForClient(msg);
   const length = msg.body.length;
   // a 204 or 304 has no body and must not announce one (RFC 9110 §8.6)
-  if (length !== undefined && msg.status !== 204 && msg.status !== 304) headers['content-length'] = String(length);
+  if (length !== undefined && msg.status !== 204 && msg.status !== 304) headers.push('content-length', String(length));
   res.writeHead(msg.status, headers);
   if (msg.status === 202 && length === 0) {
     res.end();

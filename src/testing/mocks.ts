@@ -156,7 +156,7 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
   else for await (const c of request.body) chunks.push(c);
   const headers: Headers = {};
   for (let i = 0; i + 1 < request.headers.length; i += 2) {
-    const k = request.headers[i]!;
+    const k = request.headers[i]!.toLowerCase();
     const v = request.headers[i + 1]!;
     const had = headers[k];
     headers[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
