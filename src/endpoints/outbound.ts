@@ -62,6 +62,27 @@ export interface AbortSource {
   unsubscribe(listener: { onAbort(reason: Error): void }): void;
 }
 
+/**
+ * What a failed exchange tells routing: a timeout, or an unreachable backend that is safe to try
+ * elsewhere only when the connection failed before any request byte left. Errors of moor's own (an
+ * aborted message's reason) pass as they are.
+ */
+function sendFailure(e: unknown, name: string, timeoutMs: number, aborted: boolean, bodyStarted: boolean): unknown {
+  if (e instanceof MoorError) return e;
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause instanceof MoorError) return cause;
+  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError) {
+    return new EndpointError('timeout', name, `no response within ${timeoutMs} ms`, { cause: e });
+  }
+  const code = (e as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code ?? '';
+  if (CONNECT_FAILURES.has(code) && !(bodyStarted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'))) {
+    return new EndpointError('unreachable', name, code, { cause: e });
+  }
+  if (aborted) return e;
+  // the connection broke after the request started: the backend may have acted on it
+  return new EndpointError('unreachable', name, (e as Error).message, { cause: e }, false);
+}
+
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 export class Outbound {
@@ -103,11 +124,14 @@ export class Outbound {
     return this.pools.size;
   }
 
-  /** Sends `req` to its URL; `name` names the endpoint in errors. */
-  async send(name: string, req: OutboundRequest): Promise<RawResponse> {
+  /**
+   * Sends `req` to its URL; `name` names the endpoint in errors. (Not async: the exchange's own promise
+   * is handed back, already failing with the error routing needs, so no frame is added per message.)
+   */
+  send(name: string, req: OutboundRequest): Promise<RawResponse> {
     const headers = req.length !== undefined ? [...req.headers, 'content-length', String(req.length)] : req.headers;
     const url = target(req.url);
-    const exchange = new Exchange(req.abort);
+    const exchange = new Exchange(req.abort, name, req.timeoutMs);
     try {
       this.poolOf(url.origin).dispatch(
         {
@@ -122,22 +146,10 @@ export class Outbound {
         },
         exchange,
       );
-      return await exchange.response;
     } catch (e) {
-      if (e instanceof MoorError) throw e;
-      const cause = (e as { cause?: unknown }).cause;
-      if (cause instanceof MoorError) throw cause;
-      if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError) {
-        throw new EndpointError('timeout', name, `no response within ${req.timeoutMs} ms`, { cause: e });
-      }
-      const code = (e as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code ?? '';
-      if (CONNECT_FAILURES.has(code) && !(exchange.bodyStarted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'))) {
-        throw new EndpointError('unreachable', name, code, { cause: e });
-      }
-      if (req.abort.aborted) throw e;
-      // the connection broke after the request started: the backend may have acted on it
-      throw new EndpointError('unreachable', name, (e as Error).message, { cause: e }, false);
+      exchange.onError(e as Error);
     }
+    return exchange.response;
   }
 
   /** Closes idle connections. */
@@ -183,7 +195,12 @@ class Exchange implements AsyncIterableIterator<Buffer> {
   private failure: unknown;
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
 
-  constructor(private readonly signal: AbortSource) {
+  constructor(
+    private readonly signal: AbortSource,
+    /** The endpoint, named in errors. */
+    private readonly name: string,
+    private readonly timeoutMs: number,
+  ) {
     this.response = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     // the handler object itself listens: no closure per exchange
     if (!signal.aborted) signal.subscribe(this);
@@ -249,7 +266,7 @@ class Exchange implements AsyncIterableIterator<Buffer> {
   onError(err: Error): void {
     this.failure = err;
     this.finish();
-    if (!this.started) this.settle.reject(err);
+    if (!this.started) this.settle.reject(sendFailure(err, this.name, this.timeoutMs, this.signal.aborted, this.bodyStarted));
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;

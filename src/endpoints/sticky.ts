@@ -15,10 +15,13 @@ import { type SessionDef } from '../config/session-def.ts';
 import { type SessionDispatcher } from '../dispatch/dispatcher.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
-import { isPromiseLike } from '../maybe-promise.ts';
-import { type SessionStore } from '../session/store.ts';
+import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
+import { type Binding, type SessionStore } from '../session/store.ts';
 import { type Endpoint } from './endpoint.ts';
 import { canTryNext, type GroupEndpoint } from './group.ts';
+
+/** A bound session goes to its member even when that member is marked suspended (it may be back). */
+const FORCE = { force: true } as const;
 
 export class StickyRouter {
   constructor(
@@ -33,23 +36,43 @@ export class StickyRouter {
     return `${this.group.id}|${key}`;
   }
 
-  // (`return await` below: returning a pending promise from an async function costs more ticks)
-  async send(request: MessageContext): Promise<MessageContext> {
-    // (answers that are there at once are not awaited: each await costs a turn of the queue)
+  /**
+   * (Not async: when the key and the binding are there at once, the usual case with an in-memory
+   * table, the bound member's send is handed on without an async frame of this router's own.)
+   */
+  send(request: MessageContext): Promise<MessageContext> {
     const k = this.dispatcher.keyOfRequest(request);
-    const key = isPromiseLike(k) ? await k : k;
-    if (key !== undefined) {
-      const b = this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
-      const binding = isPromiseLike(b) ? await b : b;
-      let unknown: string | undefined;
-      if (binding) {
-        const member = this.group.member(binding.endpoint);
-        if (member) return await this.sendBound(request, key, member);
-        request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
-        unknown = binding.endpoint;
-      }
-      if (this.dispatcher.initiator === 'client') return await this.sendNewClientSession(request, key, unknown);
+    if (isPromiseLike(k)) return this.sendWithKey(request, k);
+    if (k === undefined) return this.sendUnkeyed(request, undefined);
+    const b = this.store.get(this.storeKey(k), this.policy.expiry, this.policy.timeoutMs);
+    if (isPromiseLike(b)) return this.sendWithBinding(request, k, b);
+    const member = b && this.group.member(b.endpoint);
+    return member ? this.sendBound(request, k, member) : this.sendWithBinding(request, k, b);
+  }
+
+  // (`return await` below: returning a pending promise from an async function costs more ticks)
+  private async sendWithKey(request: MessageContext, pending: PromiseLike<string | undefined>): Promise<MessageContext> {
+    const key = await pending;
+    if (key === undefined) return await this.sendUnkeyed(request, undefined);
+    const b = this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
+    return await this.sendWithBinding(request, key, b);
+  }
+
+  private async sendWithBinding(request: MessageContext, key: string, b: MaybePromise<Binding | undefined>): Promise<MessageContext> {
+    const binding = isPromiseLike(b) ? await b : b;
+    let unknown: string | undefined;
+    if (binding) {
+      const member = this.group.member(binding.endpoint);
+      if (member) return await this.sendBound(request, key, member);
+      request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
+      unknown = binding.endpoint;
     }
+    if (this.dispatcher.initiator === 'client') return await this.sendNewClientSession(request, key, unknown);
+    return await this.sendUnkeyed(request, key);
+  }
+
+  /** A message of no session yet (or of one the server creates): any member may take it. */
+  private async sendUnkeyed(request: MessageContext, key: string | undefined): Promise<MessageContext> {
     const { response, member } = await this.group.sendFree(request);
     if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
     return response;
@@ -57,7 +80,7 @@ export class StickyRouter {
 
   private async sendBound(request: MessageContext, key: string, member: Endpoint): Promise<MessageContext> {
     try {
-      const response = await member.send(request, { force: true });
+      const response = await member.send(request, FORCE);
       note(request, response, { key, endpoint: member.id, outcome: 'bound' });
       if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
       return response;
@@ -81,7 +104,7 @@ export class StickyRouter {
       const winner = await this.store.rebind(this.storeKey(key), current.id, candidate.id, this.policy.timeoutMs);
       const target = this.group.member(winner.endpoint) ?? candidate;
       try {
-        const response = await target.send(request, { force: true });
+        const response = await target.send(request, FORCE);
         note(request, response, { key, endpoint: target.id, outcome: 'rebound' });
         if (this.dispatcher.keyOfResponse) await this.learn(response, target, key);
         return response;
@@ -105,7 +128,7 @@ export class StickyRouter {
         : await this.store.rebind(this.storeKey(key), unknown, choice.id, this.policy.timeoutMs);
     const target = this.group.member(binding.endpoint) ?? choice;
     try {
-      const response = await target.send(request, { force: true });
+      const response = await target.send(request, FORCE);
       note(request, response, { key, endpoint: target.id, outcome: binding.endpoint === choice.id ? 'new' : 'bound' });
       return response;
     } catch (e) {

@@ -4,6 +4,7 @@ import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
+import { type MaybePromise } from '../maybe-promise.ts';
 
 /**
  * The regex of attribute `attr` on `node`, anchored at both ends: Synapse matches with Java's
@@ -21,7 +22,7 @@ export function wholeMatchRegex(node: ConfigNode, attr: string): RegExp | undefi
 }
 
 /** A branch: its own mediators, or a named sequence given by `sequence="key"`. */
-export type Branch = (msg: MessageContext, env: MediationEnv) => Promise<Outcome>;
+export type Branch = (msg: MessageContext, env: MediationEnv) => MaybePromise<Outcome>;
 
 /** Parses the branch held by `node` (<then>, <else>, <case>, <default>, or a short-form filter). */
 export function parseBranch(node: ConfigNode, ctx: ParseContext, keyAttr: string | undefined = 'sequence'): Branch {

@@ -10,7 +10,7 @@
  * `blocking` changes nothing.
  */
 import { parseEndpoint } from '../config/endpoint-def.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { addressedEndpoint } from './send.ts';
 
 export const call: MediatorDefinition = {
@@ -29,7 +29,7 @@ export const call: MediatorDefinition = {
     return {
       kind: 'call',
       loc: node.loc,
-      async mediate(msg, env) {
+      async mediate(msg, env): Promise<Outcome> {
         const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'call')).send(msg);
         msg.adopt(response);
         msg.axis2.set('HTTP_SC', response.status);

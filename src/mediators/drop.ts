@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 
 export const drop: MediatorDefinition = {
   name: 'drop',
@@ -14,7 +14,7 @@ export const drop: MediatorDefinition = {
     return {
       kind: 'drop',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         if (!msg.replied) {
           const empty = msg.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, false));
           empty.status = 202;

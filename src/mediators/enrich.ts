@@ -26,7 +26,7 @@ import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
 import { commitDom, firstElement, parseFragment, serializeNodes, soapBody } from './dom.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression } from './value.ts';
 import { XmlValue } from './xml-value.ts';
 
@@ -103,7 +103,7 @@ export const enrich: MediatorDefinition = {
     return {
       kind: 'enrich',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         const payload = await source(msg);
         if (targetType === 'property') {
           msg.properties.set(targetProperty!, 'text' in payload ? payload.text : new XmlValue(serializeNodes(payload.nodes)));

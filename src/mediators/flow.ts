@@ -9,7 +9,8 @@ import { MoorError } from '../errors.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type CompiledConfig, type ProxyRuntime } from './compile.ts';
-import { type MediationEnv, type Sequence } from './mediator.ts';
+import { type MediationEnv, type Outcome, type Sequence } from './mediator.ts';
+import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
 import { runSequence, setErrorProperties } from './sequence-runner.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
@@ -38,12 +39,12 @@ function flowOf(compiled: CompiledConfig, endpoints: EndpointRegistry, proxy: Pr
     endpoints,
     sequence: (name) => compiled.sequences.get(name),
     trace,
-    async onResponse(response) {
-      if (out) {
-        trace(proxy ? 'outSequence' : 'main:out');
-        await runGuarded(out, response, env, faultSequence, trace);
-      }
-      await response.respondToClient();
+    // (not async: an out sequence that finishes at once, the usual <send/>, answers the client at once)
+    onResponse(response) {
+      if (!out) return response.respondToClient();
+      trace(proxy ? 'outSequence' : 'main:out');
+      const ran = runGuarded(out, response, env, faultSequence, trace);
+      return isPromiseLike(ran) ? ran.then(() => response.respondToClient()) : response.respondToClient();
     },
   };
   return { env, inSequence: proxy ? proxy.inSequence : main, faultSequence };
@@ -106,7 +107,7 @@ async function sendGuarded(
       {
         kind: 'send',
         loc: def.loc,
-        async mediate(msg) {
+        async mediate(msg): Promise<Outcome> {
           await env.onResponse(await endpoints.of(def).send(msg));
           return 'continue';
         },
@@ -123,7 +124,7 @@ function runGuarded(
   env: MediationEnv,
   faultSequence: Sequence | undefined,
   trace: (e: string) => void,
-): Promise<'continue' | 'stop'> {
+): MaybePromise<Outcome> {
   // without a fault sequence there is nothing to guard: no async frame of its own
   return faultSequence ? runWithFaultSequence(seq, msg, env, faultSequence, trace) : runSequence(seq, msg, env);
 }

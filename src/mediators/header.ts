@@ -14,7 +14,7 @@
 import { headerValue, type MessageContext } from '../message/context.ts';
 import { childElements, element, type XmlElement, type XmlNode } from '../xml/element.ts';
 import { NS, type QName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { valueSource } from './value.ts';
 
 const WSA_TEXT = ['To', 'Action', 'MessageID', 'RelatesTo'];
@@ -37,7 +37,7 @@ export const header: MediatorDefinition = {
       return {
         kind: 'header',
         loc: node.loc,
-        async mediate(msg) {
+        async mediate(msg): Promise<Outcome> {
           if (action === 'remove') msg.transport.delete(key);
           else msg.transport.set(key, source ? await source(msg) : '');
           return 'continue';
@@ -49,7 +49,7 @@ export const header: MediatorDefinition = {
       return {
         kind: 'header',
         loc: node.loc,
-        async mediate(msg) {
+        async mediate(msg): Promise<Outcome> {
           // each message gets its own copy: the head it joins may be changed again later
           (await msg.head()).setBlock(structuredClone(inline));
           return 'continue';
@@ -70,7 +70,7 @@ export const header: MediatorDefinition = {
     return {
       kind: 'header',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         // the value first: an expression that reads the body re-parses the message, and with it the head
         const value = source ? await source(msg) : '';
         const head = await msg.head();

@@ -9,7 +9,7 @@
  */
 import { serialize } from '../xml/serialize.ts';
 import { soapAction } from '../expr/properties.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type ValueSource, valueSource } from './value.ts';
 
 const LEVELS = ['simple', 'headers', 'full', 'custom'] as const;
@@ -33,7 +33,7 @@ export const log: MediatorDefinition = {
     return {
       kind: 'log',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         const parts: string[] = [];
         if (level !== 'custom') {
           const head = await msg.head();

@@ -17,7 +17,7 @@ import { contentTypeOf, type FaultCode, faultEnvelope, faultStatus } from '../xm
 import { type Expression } from '../expr/expression.ts';
 import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression, valueSource } from './value.ts';
 
 const CODES: Record<string, FaultCode> = {
@@ -58,7 +58,7 @@ export const makefault: MediatorDefinition = {
     return {
       kind: 'makefault',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         const v = version === 'soap11' ? '1.1' : version === 'soap12' ? '1.2' : msg.version;
         const detail = detailExpr ? await detailOf(detailExpr, msg) : detailInline;
         const fc = code ?? 'Receiver';

@@ -4,6 +4,7 @@ import { type EndpointDef } from '../config/endpoint-def.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
+import { type MaybePromise } from '../maybe-promise.ts';
 
 /** What a mediator tells the sequence: go on with the next mediator, or stop here. */
 export type Outcome = 'continue' | 'stop';
@@ -11,7 +12,8 @@ export type Outcome = 'continue' | 'stop';
 export interface Mediator {
   readonly kind: string;
   readonly loc: SourceLoc;
-  mediate(msg: MessageContext, env: MediationEnv): Promise<Outcome>;
+  /** The outcome, or a promise of it (a mediator that finishes at once may answer without one). */
+  mediate(msg: MessageContext, env: MediationEnv): Outcome | Promise<Outcome>;
 }
 
 /** A list of mediators run in order. */
@@ -28,8 +30,8 @@ export interface MediationEnv {
   readonly endpoints: EndpointRegistry;
   /** A named sequence. */
   sequence(name: string): Sequence | undefined;
-  /** Runs the response path (out sequence) for a response a send received. */
-  onResponse(response: MessageContext): Promise<void>;
+  /** Runs the response path (out sequence) for a response a send received; at once when nothing waits. */
+  onResponse(response: MessageContext): MaybePromise<void>;
   /**
    * Records that a branch ran; moor/testing reports these in RunResult.trace and `moor test` asserts on
    * them (<assertTrace>). A mediator that chooses a branch calls it as it takes the branch, with

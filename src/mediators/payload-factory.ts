@@ -14,7 +14,7 @@ import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { escapeAttr, serialize } from '../xml/serialize.ts';
 import { clearChildren, commitDom, parseFragment, soapBody } from './dom.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type ValueSource, valueSource } from './value.ts';
 import { XmlValue } from './xml-value.ts';
 
@@ -49,7 +49,7 @@ export const payloadFactory: MediatorDefinition = {
     return {
       kind: 'payloadFactory',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         const values = await Promise.all(args.map((a) => a(msg)));
         const payload = template.replace(/\$(\d+)/g, (whole, d: string) => {
           const v = values[Number(d) - 1];

@@ -16,7 +16,7 @@ import { MoorError } from '../errors.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression, valueSource } from './value.ts';
 import { XmlValue } from './xml-value.ts';
 
@@ -49,7 +49,7 @@ export const property: MediatorDefinition = {
     return {
       kind: 'property',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         const map = scope === 'transport' ? msg.transport : scope === 'axis2' || scope === 'axis2-client' ? msg.axis2 : msg.properties;
         const key = scope === 'transport' ? name.toLowerCase() : name;
         if (action === 'remove') {

@@ -4,7 +4,7 @@
  * Sends the current message back to the client and stops: in the request path this answers the client
  * with the (possibly rewritten) request, e.g. after <makefault> or <payloadFactory>.
  */
-import { type MediatorDefinition } from './mediator.ts';
+import { type MediatorDefinition, type Outcome } from './mediator.ts';
 
 export const respond: MediatorDefinition = {
   name: 'respond',
@@ -13,7 +13,7 @@ export const respond: MediatorDefinition = {
     return {
       kind: 'respond',
       loc: node.loc,
-      async mediate(msg) {
+      async mediate(msg): Promise<Outcome> {
         await msg.respondToClient();
         return 'stop';
       },

@@ -9,10 +9,11 @@
  * response="true">): sends the message back to the client.
  */
 import { MoorError } from '../errors.ts';
-import { parseEndpoint } from '../config/endpoint-def.ts';
+import { type EndpointDef, parseEndpoint } from '../config/endpoint-def.ts';
+import { isPromiseLike } from '../maybe-promise.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
 import { type MessageContext } from '../message/context.ts';
-import { type MediationEnv, type MediatorDefinition } from './mediator.ts';
+import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
 
 export const send: MediatorDefinition = {
@@ -31,24 +32,36 @@ export const send: MediatorDefinition = {
     return {
       kind: 'send',
       loc: node.loc,
-      async mediate(msg, env) {
+      // (not async: sending back to the client a message in memory is done at once)
+      mediate(msg, env): Outcome | Promise<Outcome> {
         if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) {
-          await msg.respondToClient();
-          return 'continue';
+          const sent = msg.respondToClient();
+          return sent ? sent.then(CONTINUE) : 'continue';
         }
-        // (the common case, an endpoint of its own, costs no extra await)
-        const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg);
-        if (receive !== undefined) {
-          const seq = env.sequence(receive);
-          if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${receive}"`);
-          await runSequence(seq, response, env);
-          await response.respondToClient();
-        } else await env.onResponse(response);
-        return 'continue';
+        return forward(msg, env, def, receive);
       },
     };
   },
 };
+
+const CONTINUE = (): Outcome => 'continue';
+
+/** Sends a request to its endpoint and runs the response path on the answer. */
+async function forward(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined, receive: string | undefined): Promise<Outcome> {
+  // (the common case, an endpoint of its own, costs no extra await)
+  const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg);
+  if (receive !== undefined) {
+    const seq = env.sequence(receive);
+    if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${receive}"`);
+    await runSequence(seq, response, env);
+    await response.respondToClient();
+  } else {
+    // (an out path that finished at once is not awaited)
+    const done = env.onResponse(response);
+    if (isPromiseLike(done)) await done;
+  }
+  return 'continue';
+}
 
 /** Where a <send> or <call> without an endpoint of its own goes: the message's WS-Addressing To address. */
 export async function addressedEndpoint(msg: MessageContext, env: MediationEnv, mediator: string): Promise<Endpoint> {

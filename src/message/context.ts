@@ -12,8 +12,6 @@ import { type MessageAbort } from './abort.ts';
 import { EnvelopeHead } from './envelope-head.ts';
 import { type MessageBody, type ReadHead } from './message-body.ts';
 
-const DONE = Promise.resolve();
-
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
 
@@ -45,8 +43,11 @@ export function headerValue(h: TransportHeaders, name: string): string | undefin
   return Array.isArray(v) ? v.join(key === 'cookie' ? '; ' : ', ') : v;
 }
 
-/** Where the reply to the client goes. Set by whoever received the request (server, test harness). */
-export type ReplyChannel = (response: MessageContext) => Promise<void>;
+/**
+ * Where the reply to the client goes. Set by whoever received the request (server, test harness).
+ * Answers undefined when the reply went out at once (a message in memory), else a promise.
+ */
+export type ReplyChannel = (response: MessageContext) => Promise<void> | undefined;
 
 /** What a finished send knows about the session of its message, for logs and the testing API. */
 export interface SessionNote {
@@ -181,9 +182,12 @@ export class MessageContext {
     return this.exchange.replied;
   }
 
-  /** Sends this message to the client, once; later calls do nothing. */
-  respondToClient(): Promise<void> {
-    if (this.exchange.replied) return DONE;
+  /**
+   * Sends this message to the client, once; later calls do nothing. Undefined when that is done at once
+   * (a message in memory, or a second call), else a promise (a body still streaming through).
+   */
+  respondToClient(): Promise<void> | undefined {
+    if (this.exchange.replied) return undefined;
     this.exchange.replied = true;
     try {
       this.commitHead();

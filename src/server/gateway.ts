@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
+import { type ProxyRuntime } from '../mediators/compile.ts';
 import { mediate } from '../mediators/flow.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { type SessionStore } from '../session/store.ts';
@@ -135,10 +136,46 @@ export class Gateway {
     await this.store.close();
   }
 
+  /** One request, start to end; whatever escapes the mediation's own handling becomes a fault. */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
+    // (the mediation is written inline, not in a function of its own: an async frame less per message)
     try {
-      await this.serve(req, res);
+      const a = this.admit(req, res);
+      if (a === undefined) return;
+      if (a.kind === 'admin') {
+        await handleAdmin(a.url, req, res, this);
+        return;
+      }
+      if (a.kind === 'wsdl') {
+        await this.serveWsdl(res, a.file, a.version);
+        return;
+      }
+      const abort = new MessageAbort();
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort(new Error('client went away'));
+      });
+      let input: RequestBody | undefined;
+      let msg: MessageContext | undefined;
+      try {
+        input = await requestBody(req, a.declared, this.limits);
+        msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version: a.version });
+        msg.axis2.set('TransportInURL', req.url ?? '/');
+        // (a small request is all here: its head is read without an await)
+        if (!msg.headNow()) await msg.head();
+        await mediate(a.runtime.compiled, a.runtime.endpoints, a.proxy, msg);
+        // the client has its answer; a reply that did not need the whole request (drop, respond, an early
+        // answer from the backend) leaves the rest unread, and the connection would stall on it
+        input.discard();
+      } catch (e) {
+        // (no body at all means the client broke off while sending it: nobody is left to answer)
+        if (abort.aborted || !input) return;
+        const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
+        this.log.log(level, `${req.method} ${a.url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg?.id });
+        // what the fault leaves unread is dropped, so that the connection can carry the next request
+        input.discard();
+        writeFault(res, msg?.version ?? a.version, e);
+      }
     } catch (e) {
       this.log.error(`unhandled error: ${(e as Error).stack ?? String(e)}`, { component: 'server' });
       writeFault(res, '1.1', e);
@@ -147,7 +184,12 @@ export class Gateway {
     }
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * What a request is, from its line and headers, before any byte of its body: a SOAP message to
+   * mediate, an admin call, a WSDL request; or undefined when it was answered here (shutting down, no
+   * such service, not POST, not SOAP, too large).
+   */
+  private admit(req: IncomingMessage, res: ServerResponse): Admission | undefined {
     const { url, service: proxyName } = requestTarget(req.url ?? '/');
     // (read from the raw lines: Node's header object is then never built, nor the map until wanted)
     const contentType = rawHeader(req.rawHeaders, 'content-type');
@@ -155,10 +197,9 @@ export class Gateway {
     const version: SoapVersion = announced === '1.2' ? '1.2' : '1.1';
     if (this.stopping) {
       writeFault(res, version, new MoorError('MOOR_ERR_SHUTTING_DOWN', 'the gateway is shutting down'), { connection: 'close' });
-      return;
+      return undefined;
     }
-    // (checked here too so that SOAP traffic skips an async call per message)
-    if (url.pathname.startsWith('/_moor/') && (await handleAdmin(url, req, res, this))) return;
+    if (url.pathname.startsWith('/_moor/')) return { kind: 'admin', url };
     const runtime = this.runtime;
     const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(proxyName) : undefined;
     // as in Synapse, a message for a service that is not a proxy goes to the main sequence, if any
@@ -166,55 +207,27 @@ export class Gateway {
     if (proxyName !== undefined && !proxy && !runtime.compiled.sequences.has('main')) {
       drain(req);
       writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${proxyName}"`));
-      return;
+      return undefined;
     }
-    if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) {
-      await this.serveWsdl(res, proxy.wsdl, version);
-      return;
-    }
+    if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) return { kind: 'wsdl', file: proxy.wsdl, version };
     if (req.method !== 'POST') {
       drain(req);
       res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('SOAP requests are POSTed\n');
-      return;
+      return undefined;
     }
     if (announced === undefined) {
       drain(req);
       writeFault(res, version, new MoorError('MOOR_ERR_NOT_SOAP', `content type "${contentType ?? ''}" is not SOAP (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)`));
-      return;
+      return undefined;
     }
     const lengthHeader = rawHeader(req.rawHeaders, 'content-length');
     const declared = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
     if (declared !== undefined && declared > this.limits.maxMessageBytes) {
       writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`), { connection: 'close' });
       req.destroy();
-      return;
+      return undefined;
     }
-
-    const abort = new MessageAbort();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('client went away'));
-    });
-    let input: RequestBody | undefined;
-    let msg: MessageContext | undefined;
-    try {
-      input = await requestBody(req, declared, this.limits);
-      msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version });
-      msg.axis2.set('TransportInURL', req.url ?? '/');
-      // (a small request is all here: its head is read without an await)
-      if (!msg.headNow()) await msg.head();
-      await mediate(runtime.compiled, runtime.endpoints, proxy, msg);
-      // the client has its answer; a reply that did not need the whole request (drop, respond, an early
-      // answer from the backend) leaves the rest unread, and the connection would stall on it
-      input.discard();
-    } catch (e) {
-      // (no body at all means the client broke off while sending it: nobody is left to answer)
-      if (abort.aborted || !input) return;
-      const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
-      this.log.log(level, `${req.method} ${url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg?.id });
-      // what the fault leaves unread is dropped, so that the connection can carry the next request
-      input.discard();
-      writeFault(res, msg?.version ?? version, e);
-    }
+    return { kind: 'soap', url, runtime, proxy, version, declared };
   }
 
   private async serveWsdl(res: ServerResponse, file: string | undefined, version: SoapVersion): Promise<void> {
@@ -230,6 +243,12 @@ export class Gateway {
     }
   }
 }
+
+/** What {@link Gateway.admit} found a request to be. */
+type Admission =
+  | { readonly kind: 'soap'; readonly url: URL; readonly runtime: Runtime; readonly proxy: ProxyRuntime | undefined; readonly version: SoapVersion; readonly declared: number | undefined }
+  | { readonly kind: 'admin'; readonly url: URL }
+  | { readonly kind: 'wsdl'; readonly file: string | undefined; readonly version: SoapVersion };
 
 /** A request target: the URL, and the service named by a `/services/<Name>[/…]` path, decoded. */
 interface RequestTarget {

@@ -3,10 +3,11 @@ import type { ServerResponse } from 'node:http';
 import { headerListForClient } from '../endpoints/headers.ts';
 import { type MessageContext } from '../message/context.ts';
 
-const DONE = Promise.resolve();
-
-/** Writes `msg` to the client. (Not async: a message in memory, the usual small one, is written at once.) */
-export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> {
+/**
+ * Writes `msg` to the client. A message in memory, the usual small one, is written at once (undefined);
+ * a streamed body, with a promise of its end.
+ */
+export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> | undefined {
   const headers = headerListForClient(msg);
   const length = msg.body.length;
   // a 204 or 304 has no body and must not announce one (RFC 9110 §8.6)
@@ -14,12 +15,12 @@ export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<
   res.writeHead(msg.status, headers);
   if (msg.status === 202 && length === 0) {
     res.end();
-    return DONE;
+    return undefined;
   }
   const whole = msg.body.whole;
   if (whole) {
     res.end(whole);
-    return DONE;
+    return undefined;
   }
   return writeBody(res, msg.body.open(), length);
 }
