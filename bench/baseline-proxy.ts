@@ -33,6 +33,7 @@ const SMALL = 64 * 1024;
 /** Writes the backend's answer straight into the client's response. */
 class Forward {
   private abort: ((reason: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
   constructor(private readonly res: ServerResponse) {
     res.on('close', () => {
       if (!res.writableFinished) this.abort?.(new Error('client went away'));
@@ -49,11 +50,14 @@ class Forward {
       if (!DROP_OUT.has(k.toLowerCase())) out.push(k, raw[i + 1]!.toString('latin1'));
     }
     this.res.writeHead(status, out);
-    this.res.on('drain', resume);
+    this.resume = resume;
     return true;
   }
   onData(chunk: Buffer): boolean {
-    return this.res.write(chunk);
+    if (this.res.write(chunk)) return true;
+    // (a listener only when the client is behind: most answers fit the socket at once)
+    this.res.once('drain', this.resume!);
+    return false;
   }
   onComplete(): void {
     this.res.end();
@@ -64,24 +68,35 @@ class Forward {
   }
 }
 
+/**
+ * Sends `body` on to the backend. (A function of its own, not a named closure per request: tsx keeps
+ * function names, and naming a closure costs a defineProperty on every request.)
+ */
+function send(pool: Pool, req: IncomingMessage, res: ServerResponse, headers: string[], body: Buffer | IncomingMessage): void {
+  pool.dispatch({ path: req.url ?? '/', method: (req.method ?? 'POST') as 'POST', headers, body }, new Forward(res));
+}
+
 let next = 0;
 const server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => {
+  // the raw lines, read once: the headers to pass on, and the announced length (Node's header object
+  // is never built)
   const raw = req.rawHeaders;
   const headers: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (!DROP_IN.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
+  let length = NaN;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'content-length') length = Number(raw[i + 1]);
+    if (!DROP_IN.has(name)) headers.push(raw[i]!, raw[i + 1]!);
+  }
   const pool = pools[next++ % pools.length]!;
   if (next === 1e9) next = 0;
-  const send = (body: Buffer | IncomingMessage): void => {
-    pool.dispatch({ path: req.url ?? '/', method: (req.method ?? 'POST') as 'POST', headers, body }, new Forward(res));
-  };
-  const length = Number(req.headers['content-length']);
   if (!(length <= SMALL)) {
-    send(req);
+    send(pool, req, res, headers, req);
     return;
   }
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  req.on('end', () => send(pool, req, res, headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
   req.on('error', () => res.destroy());
 });
 server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
