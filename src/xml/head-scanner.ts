@@ -153,7 +153,7 @@ export class HeadScanner {
         this.scopes.pop();
         const at = this.nameAt.pop() ?? -1;
         // compared as bytes with the start tag's name, which is still in the buffer
-        if (open === undefined || !t.startsWith(t.slice(lt + 2, nameEnd), at) || !isNameEnd(t.charCodeAt(at + nameEnd - lt - 2))) {
+        if (open === undefined || !sameRun(buf, lt + 2, at, nameEnd - lt - 2) || !isNameEnd(t.charCodeAt(at + nameEnd - lt - 2))) {
           throw new XmlSyntaxError(`expected </${open ?? '(nothing)'}> but found </${buf.toString('utf8', lt + 2, nameEnd)}>`, { offset: lt });
         }
         if (this.stack.length === 2 && this.headerEnd < 0) this.blocks[this.blocks.length - 1]!.end = end + 1;
@@ -166,13 +166,27 @@ export class HeadScanner {
       } else {
         const tag = this.startTag(t, buf, lt);
         if (tag === 'more') return this.needMore(buf);
-        const { name, end, selfClosing, known } = tag;
+        const { name, selfClosing } = tag;
+        const end = lt + tag.length;
+        const known = tag;
         const depth = this.stack.length;
         if (depth === 0 && this.sawRoot) throw new XmlSyntaxError('more than one root element', { offset: lt });
-        // the root's scope depends on its tag alone: a known Envelope tag brings it along
-        const scope = depth === 0 && known ? (known.rootScope ??= inScope(ROOT_SCOPE, tag.namespaces, name, lt)) : inScope(depth ? this.scopes[depth - 1]! : ROOT_SCOPE, tag.namespaces, name, lt);
-        // only the Envelope, its children and the header blocks are named in the index
-        const qname = depth <= 2 ? resolve(scope, name) : undefined;
+        const parent = depth ? this.scopes[depth - 1]! : ROOT_SCOPE;
+        // a known tag inside the same scope as last time (the usual case: scopes are shared, and the
+        // root's scope is kept with its tag) has its scope and name already worked out
+        let scope: ReadonlyMap<string, string>;
+        let qname: QName | undefined;
+        if (known.parentScope === parent) {
+          scope = known.scope!;
+          qname = known.qname;
+        } else {
+          scope = inScope(parent, tag.namespaces, name, lt);
+          // only the Envelope, its children and the header blocks are named in the index
+          qname = depth <= 2 ? resolve(scope, name) : undefined;
+          known.parentScope = parent;
+          known.scope = scope;
+          known.qname = qname ?? resolve(scope, name);
+        }
         if (depth === 0) {
           this.sawRoot = true;
           this.envelopeTag = name;
@@ -269,15 +283,13 @@ export class HeadScanner {
   }
 
   /** Reads a start tag, honouring quotes; counts attributes against the limit. */
-  private startTag(t: string, buf: Buffer, lt: number): { name: string; end: number; selfClosing: boolean; namespaces: TagNamespaces | undefined; known: KnownTag | undefined } | 'more' {
+  private startTag(t: string, buf: Buffer, lt: number): KnownTag | 'more' {
     // a tag seen before is found by its bytes up to the first '>': a known tag has no '>' inside its
     // quotes (or that would have been its first), so if those bytes are one, the tag ends there
     const gt = t.indexOf('>', lt + 1);
     if (gt < 0) return 'more';
-    const seen = gt - lt < KNOWN_TAG_LENGTH ? KNOWN_TAGS.get(t.slice(lt, gt + 1)) : undefined;
-    if (seen && seen.attributes <= this.limits.maxAttributes) {
-      return { name: seen.name, end: gt + 1, selfClosing: t.charCodeAt(gt - 1) === SLASH, namespaces: seen.namespaces, known: seen };
-    }
+    const seen = gt - lt < KNOWN_TAG_LENGTH ? knownTagAt(t, buf, lt, gt) : undefined;
+    if (seen && seen.attributes <= this.limits.maxAttributes) return seen;
     let i = lt + 1;
     let quote = 0;
     let attrs = 0;
@@ -299,38 +311,88 @@ export class HeadScanner {
     if (attrs > this.limits.maxAttributes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the SOAP head has more than ${this.limits.maxAttributes} attributes`);
     }
-    const selfClosing = t.charCodeAt(i - 1) === SLASH;
     const namespaces = checkStartTag(t, buf, lt, i);
     const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
     if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
     checkReadable(name, lt);
-    if (i - lt >= KNOWN_TAG_LENGTH) return { name, end: i + 1, selfClosing, namespaces, known: undefined };
-    if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
-    const known: KnownTag = { name, namespaces, attributes: attrs, rootScope: undefined };
-    KNOWN_TAGS.set(t.slice(lt, i + 1), known);
-    return { name, end: i + 1, selfClosing, namespaces, known };
+    // (the tag's own copy of its bytes: a slice of the message's would keep the message alive)
+    const tag: KnownTag = {
+      bytes: Buffer.from(buf.subarray(lt, i + 1)),
+      length: i + 1 - lt,
+      name,
+      selfClosing: t.charCodeAt(i - 1) === SLASH,
+      namespaces,
+      attributes: attrs,
+      parentScope: undefined,
+      scope: undefined,
+      qname: undefined,
+    };
+    if (i - lt < KNOWN_TAG_LENGTH) remember(tag, fingerprint(t, lt, i));
+    return tag;
   }
 }
 
 /**
- * What checking a start tag found, kept by the tag's exact bytes: clients send the same Envelope tag,
- * with the same namespace declarations, and the same header tags in every message, and reading and
- * checking tags is most of a scan. The result depends on nothing but the bytes, so a tag seen before
- * is not read again.
+ * A start tag and what checking it found, kept by the tag's exact bytes: clients send the same Envelope
+ * tag, with the same namespace declarations, and the same header tags in every message, and reading
+ * and checking tags is most of a scan. The result depends on nothing but the bytes, so a tag seen
+ * before is not read again.
  */
 interface KnownTag {
+  /** Its bytes, from `<` to `>`. */
+  readonly bytes: Buffer;
+  readonly length: number;
   readonly name: string;
+  readonly selfClosing: boolean;
   readonly namespaces: TagNamespaces | undefined;
   /** How many attributes it has (held against each scanner's own limit). */
   readonly attributes: number;
-  /** The namespaces in scope inside it when it is the root (made on first use as a root). */
-  rootScope: ReadonlyMap<string, string> | undefined;
+  /**
+   * The scope it was last found in, the scope inside it, and its resolved name there: found again in
+   * that same scope (scopes are shared objects), it needs neither (the root's scope is always the same).
+   */
+  parentScope: ReadonlyMap<string, string> | undefined;
+  scope: ReadonlyMap<string, string> | undefined;
+  qname: QName | undefined;
 }
 
-const KNOWN_TAGS = new Map<string, KnownTag>();
+/**
+ * Known tags by a fingerprint of their bytes (length, middle and last character before the `>`): a
+ * number is hashed at once, where a string key would be read whole to be hashed (an Envelope tag with
+ * its namespace declarations is hundreds of bytes); the few tags of one fingerprint are compared whole.
+ */
+const KNOWN_TAGS = new Map<number, KnownTag[]>();
+let knownTagCount = 0;
 /** Bounds on what is kept: at most this many tags (then it starts over), each shorter than this. */
 const KNOWN_TAG_COUNT = 512;
 const KNOWN_TAG_LENGTH = 2048;
+
+/** The fingerprint of the tag from `lt` to the `>` at `gt` (a small integer: its length is bounded). */
+function fingerprint(t: string, lt: number, gt: number): number {
+  const n = gt - lt;
+  return (n << 16) | (t.charCodeAt(lt + (n >> 1)) << 8) | t.charCodeAt(gt - 1);
+}
+
+/**
+ * The known tag whose bytes are those from `lt` to the `>` at `gt`, if any. (Compared as bytes, natively:
+ * a long tag compares several times faster so than character by character in the text.)
+ */
+function knownTagAt(t: string, buf: Buffer, lt: number, gt: number): KnownTag | undefined {
+  const same = KNOWN_TAGS.get(fingerprint(t, lt, gt));
+  if (same) for (const k of same) if (buf.compare(k.bytes, 0, k.length, lt, gt + 1) === 0) return k;
+  return undefined;
+}
+
+function remember(tag: KnownTag, print: number): void {
+  if (knownTagCount >= KNOWN_TAG_COUNT) {
+    KNOWN_TAGS.clear();
+    knownTagCount = 0;
+  }
+  const same = KNOWN_TAGS.get(print);
+  if (same) same.push(tag);
+  else KNOWN_TAGS.set(print, [tag]);
+  knownTagCount++;
+}
 
 /**
  * The namespaces in scope inside an element: its parent's plus its own declarations. Its own prefix and
@@ -353,6 +415,12 @@ function inScope(parent: ReadonlyMap<string, string>, ns: TagNamespaces | undefi
 function resolve(scope: ReadonlyMap<string, string>, name: string): QName {
   const { prefix, local } = splitPrefixed(name);
   return { uri: scope.get(prefix) ?? '', local };
+}
+
+/** True when the `n` bytes of `buf` at `a` are those at `b` (no string made for either). */
+function sameRun(buf: Buffer, a: number, b: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (buf[a + k] !== buf[b + k]) return false;
+  return true;
 }
 
 /** True when `c` may follow a name in a start tag (so a start tag's name is not longer than an end tag's). */

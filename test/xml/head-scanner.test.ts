@@ -67,6 +67,19 @@ test('a start tag seen before gives the same result as the first time, at its ne
   }
 });
 
+test('known tags are told apart by all their bytes, and a known tag resolves its name in the scope it is found in', (t) => {
+  // same length, same middle and last character: only the namespace differs
+  const blockUri = (block: string): string => boundary(scan(`<soapenv:Envelope ${SOAP11}><soapenv:Header>${block}x</p:B></soapenv:Header><soapenv:Body/></soapenv:Envelope>`)).index.blocks[0]!.name.uri;
+  t.is(blockUri('<p:B xmlns:p="urn:aa">'), 'urn:aa');
+  t.is(blockUri('<p:B xmlns:p="urn:ab">'), 'urn:ab');
+  t.is(blockUri('<p:B xmlns:p="urn:aa">'), 'urn:aa');
+  // the same <p:B> tag under Envelopes that bind p differently
+  const under = (uri: string): string => boundary(scan(`<soapenv:Envelope ${SOAP11} xmlns:p="${uri}"><soapenv:Header><p:B>x</p:B></soapenv:Header><soapenv:Body/></soapenv:Envelope>`)).index.blocks[0]!.name.uri;
+  t.is(under('urn:one'), 'urn:one');
+  t.is(under('urn:two'), 'urn:two');
+  t.is(under('urn:one'), 'urn:one');
+});
+
 test('without a Header the boundary has none; a self-closing Header and Body are recognised', (t) => {
   const noHeader = boundary(scan(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x/></s:Body></s:Envelope>`));
   t.is(noHeader.header, undefined);
