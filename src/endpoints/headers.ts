@@ -17,6 +17,9 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/** The lengths of the hop-by-hop names: a name of another length is passed on without a look. */
+const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length));
+
 /** What the header rules read of a message: its header map, or the lines it came with while untouched. */
 interface HeaderSource {
   readonly direction: 'request' | 'response';
@@ -35,15 +38,23 @@ export function forwardedHeaderList(msg: HeaderSource): string[] {
 }
 
 function forwardedLines(lines: HeaderLines): string[] {
-  const named = namedInConnection(connectionOfLines(lines));
   const out: string[] = [];
+  let connection: string | undefined;
   for (let i = 0; i + 1 < lines.length; i += 2) {
     const k = lines[i]!;
-    const lower = k.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named?.includes(lower)) continue;
+    // (only a name as long as a hop-by-hop one is lower-cased and looked up)
+    if (HOP_BY_HOP_LENGTHS.has(k.length)) {
+      const lower = k.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') connection = connection === undefined ? lines[i + 1]! : `${connection},${lines[i + 1]!}`;
+        continue;
+      }
+    }
     out.push(k, lines[i + 1]!);
   }
-  return out;
+  // headers the Connection header names are hop-by-hop too (rare: it usually says keep-alive or close)
+  const named = namedInConnection(connection);
+  return named ? out.filter((_, i) => !named.includes(out[i - (i % 2)]!.toLowerCase())) : out;
 }
 
 function forwardedFromMap(h: ReadonlyMap<string, string | string[]>): string[] {
@@ -56,16 +67,6 @@ function forwardedFromMap(h: ReadonlyMap<string, string | string[]>): string[] {
     else for (const one of v) out.push(k, one);
   }
   return out;
-}
-
-/** The Connection header among raw lines (its name in any case), joined when sent more than once. */
-function connectionOfLines(lines: HeaderLines): string | undefined {
-  let found: string | undefined;
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const k = lines[i]!;
-    if (k.length === 10 && k.toLowerCase() === 'connection') found = found === undefined ? lines[i + 1]! : `${found},${lines[i + 1]!}`;
-  }
-  return found;
 }
 
 /**

@@ -31,13 +31,15 @@ export function requestBody(req: IncomingMessage, declared: number | undefined, 
 function collect(req: IncomingMessage, declared: number, limits: MessageLimits): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // (plain listeners, not once(): each event comes at most once for a request, and a promise settles
+    // once anyway; once() would wrap every listener of every request)
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => {
+    req.on('end', () => {
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       resolve({ body: new MessageBody(bytes, limits, declared), discard: NOTHING_LEFT });
     });
-    req.once('error', reject);
-    req.once('close', () => {
+    req.on('error', reject);
+    req.on('close', () => {
       if (!req.complete) reject(new Error('the client went away before its request ended'));
     });
   });
