@@ -43,6 +43,16 @@ return {ARGV[2], tonumber(ARGV[3])}`,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
+
+/** A script call waiting for the end of the event-loop turn. */
+interface QueuedScript {
+  readonly name: ScriptName;
+  readonly key: string;
+  readonly args: (string | number)[];
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: Error) => void;
+  settled?: boolean;
+}
 type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 type Client = Redis | Cluster;
 
@@ -205,10 +215,46 @@ export class RedisStore implements SessionStore {
     this.client.disconnect();
   }
 
-  /** Runs a script with the store's timeout. */
+  /**
+   * Runs a script with the store's timeout. Scripts are sent at the end of the event-loop turn, all
+   * those of the turn together: the client pipelines them into one write (and their replies come in
+   * one read), where a write per message would cost as much as the message's own HTTP exchange. Each
+   * script is still one atomic command on one key.
+   */
   private run(name: ScriptName, key: string, ...args: (string | number)[]): Promise<unknown> {
-    return this.withTimeout(this.scripts[name](key, ...args));
+    return new Promise((resolve, reject) => {
+      if (this.batch.push({ name, key, args, resolve, reject }) === 1) setImmediate(this.sendBatch);
+    });
   }
+
+  /** The scripts of this turn, waiting to be sent. */
+  private batch: QueuedScript[] = [];
+
+  private readonly sendBatch = (): void => {
+    const batch = this.batch;
+    this.batch = [];
+    const ms = this.target.timeoutMs;
+    let open = batch.length;
+    // one timer for the batch: what has not answered when it fires times out
+    // (timers run before I/O in an event-loop turn: after a busy spell, a reply already waiting on the
+    // socket would lose to its own timeout; setImmediate lets that I/O be read first)
+    const timer = setTimeout(() => setImmediate(() => {
+      for (const q of batch) if (!q.settled) settle(q, false, new StoreTimeout(ms));
+    }), ms);
+    const settle = (q: QueuedScript, ok: boolean, v: unknown): void => {
+      if (q.settled) return;
+      q.settled = true;
+      if (ok) q.resolve(v);
+      else q.reject(v instanceof Error ? v : new Error(String(v)));
+      if (--open === 0) clearTimeout(timer);
+    };
+    for (const q of batch) {
+      this.scripts[q.name](q.key, ...q.args).then(
+        (v) => settle(q, true, v),
+        (e: unknown) => settle(q, false, e),
+      );
+    }
+  };
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
     const ms = this.target.timeoutMs;
@@ -327,6 +373,8 @@ function createClient(target: RedisTarget): Client {
   const failFast = {
     // a command issued while disconnected fails at once instead of waiting for the connection
     enableOfflineQueue: false,
+    // commands issued together (the store sends each turn's scripts at once) leave in one write
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: Math.max(1000, target.timeoutMs * 4),
@@ -335,6 +383,7 @@ function createClient(target: RedisTarget): Client {
   if (target.kind === 'cluster') {
     const options: ClusterOptions = {
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       clusterRetryStrategy: retryStrategy,
       redisOptions: { ...auth, ...failFast },
     };

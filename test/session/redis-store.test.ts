@@ -67,6 +67,22 @@ test('the first claim wins on every node, even when two nodes claim at the same 
   t.is(held?.endpoint, results[0]!.endpoint);
 });
 
+test('scripts issued in one turn go out together, and each caller gets its own answer', async (t) => {
+  const { nodeA } = await setup(t);
+  const bound = Array.from({ length: 100 }, (_, i) => `g|b${i}`);
+  await Promise.all(bound.map((k, i) => nodeA.claim(k, `m${i % 7}@http://m`, 60_000)));
+  // one turn: reads of bound and unbound keys, sliding and absolute, and new claims, interleaved
+  const reads = await Promise.all(
+    bound.flatMap((k, i) => [nodeA.get(k, i % 2 ? 'sliding' : 'absolute', 60_000), nodeA.get(`g|none${i}`, 'sliding', 60_000), nodeA.claim(`g|new${i}`, `n${i}@http://n`, 60_000)]),
+  );
+  for (let i = 0; i < bound.length; i++) {
+    t.is(reads[3 * i]?.endpoint, `m${i % 7}@http://m`);
+    t.is(reads[3 * i + 1], undefined);
+    t.is(reads[3 * i + 2]?.endpoint, `n${i}@http://n`);
+  }
+  t.is(nodeA.health, 'ok');
+});
+
 test('sliding expiry refreshes the TTL in Redis; absolute expiry does not', async (t) => {
   const { raw, nodeA } = await setup(t);
   await nodeA.claim('slide', 'a@x', 1000);
