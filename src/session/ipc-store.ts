@@ -1,29 +1,33 @@
 /**
  * One binding table for the worker processes of `moor start --workers N` with the memory store: the
  * table lives in the primary process, and each worker asks it over the cluster IPC channel. The
- * primary runs one operation at a time per message, so a claim stays atomic across workers exactly as
- * it is within one process.
+ * primary runs the operations one at a time, so a claim stays atomic across workers exactly as it is
+ * within one process.
  *
- *   worker → primary  { moor: 'store', id, op: 'get'|'claim'|'rebind'|'delete', args: [...] }
- *   primary → worker  { moor: 'store', id, result } | { moor: 'store', id, error }
+ * A worker sends the operations of one event-loop turn in one message, and gets their answers in one:
+ * a message per operation would cost each routed request an IPC write and a read on both sides.
+ *
+ *   worker → primary  { moor: 'store', batch: [{ id, op: 'get'|'claim'|'rebind'|'delete', args: [...] }, …] }
+ *   primary → worker  { moor: 'store', replies: [{ id, result } | { id, error }, …] }
  */
 import { type Binding, type Expiry, type SessionStore } from './store.ts';
 
 type Op = 'get' | 'claim' | 'rebind' | 'delete';
 
 interface StoreRequest {
-  readonly moor: 'store';
   readonly id: number;
   readonly op: Op;
   readonly args: readonly (string | number)[];
 }
 
 interface StoreReply {
-  readonly moor: 'store';
   readonly id: number;
   readonly result?: Binding | null;
   readonly error?: string;
 }
+
+/** What travels over the channel. */
+type StoreMessage = { readonly moor: 'store'; readonly batch: readonly StoreRequest[] } | { readonly moor: 'store'; readonly replies: readonly StoreReply[] };
 
 /** The two ends of an IPC channel as both `process` (in a worker) and a cluster Worker offer them. */
 export interface IpcChannel {
@@ -65,37 +69,55 @@ export class IpcStore implements SessionStore {
     this.pending.clear();
   }
 
+  /** The operations of this turn, sent together at its end. */
+  private outbox: StoreRequest[] = [];
+
   private call(op: Op, args: (string | number)[]): Promise<Binding | undefined> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: StoreRequest = { moor: 'store', id, op, args };
-      this.channel.send(request, (e) => {
-        if (!e) return;
-        this.pending.delete(id);
-        reject(new Error(`the primary process holding the session table is gone: ${e.message}`));
-      });
+      if (this.outbox.push({ id, op, args }) === 1) setImmediate(this.flush);
     });
   }
 
+  private readonly flush = (): void => {
+    const batch = this.outbox;
+    this.outbox = [];
+    this.channel.send({ moor: 'store', batch } satisfies StoreMessage, (e) => {
+      if (!e) return;
+      for (const r of batch) {
+        const p = this.pending.get(r.id);
+        this.pending.delete(r.id);
+        p?.reject(new Error(`the primary process holding the session table is gone: ${e.message}`));
+      }
+    });
+  };
+
   private onReply(m: unknown): void {
-    if (!isMessage<StoreReply>(m)) return;
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    if (m.error !== undefined) p.reject(new Error(m.error));
-    else p.resolve(m.result ?? undefined);
+    if (!isStoreMessage(m) || !('replies' in m)) return;
+    for (const r of m.replies) {
+      const p = this.pending.get(r.id);
+      if (!p) continue;
+      this.pending.delete(r.id);
+      if (r.error !== undefined) p.reject(new Error(r.error));
+      else p.resolve(r.result ?? undefined);
+    }
   }
 }
 
 /** The primary's end: answers a worker's store requests from `store`. Returns a function that stops it. */
 export function serveStore(worker: IpcChannel, store: SessionStore): () => void {
   const listener = (m: unknown): void => {
-    if (!isMessage<StoreRequest>(m)) return;
-    void run(store, m).then(
-      (result) => worker.send({ moor: 'store', id: m.id, result: result ?? null } satisfies StoreReply, () => undefined),
-      (e: unknown) => worker.send({ moor: 'store', id: m.id, error: (e as Error).message } satisfies StoreReply, () => undefined),
-    );
+    if (!isStoreMessage(m) || !('batch' in m)) return;
+    // (run in order: each operation is atomic in the table, as within one process)
+    void Promise.all(
+      m.batch.map((r) =>
+        run(store, r).then(
+          (result): StoreReply => ({ id: r.id, result: result ?? null }),
+          (e: unknown): StoreReply => ({ id: r.id, error: (e as Error).message }),
+        ),
+      ),
+    ).then((replies) => worker.send({ moor: 'store', replies } satisfies StoreMessage, () => undefined));
   };
   worker.on('message', listener);
   return () => worker.off('message', listener);
@@ -115,6 +137,7 @@ function run(store: SessionStore, m: StoreRequest): Promise<Binding | undefined 
   }
 }
 
-function isMessage<T extends { moor: 'store'; id: number }>(m: unknown): m is T {
-  return typeof m === 'object' && m !== null && (m as { moor?: unknown }).moor === 'store' && typeof (m as { id?: unknown }).id === 'number';
+function isStoreMessage(m: unknown): m is StoreMessage {
+  if (typeof m !== 'object' || m === null || (m as { moor?: unknown }).moor !== 'store') return false;
+  return Array.isArray((m as { batch?: unknown }).batch) || Array.isArray((m as { replies?: unknown }).replies);
 }

@@ -247,6 +247,12 @@ test.serial('--workers 2: one port, one listening line, shared bindings (memory 
     const answers = await Promise.all([0, 1, 2, 3].map((k) => addByClient(pick(one), `w-${i}`, `k${k}`)));
     t.is(new Set(answers.map((a) => a.instance)).size, 1, `w-${i} on one backend`);
   }
+  // many sessions at once (their store operations travel together): each keeps its own backend
+  const many = Array.from({ length: 24 }, (_, i) => `m-${i}`);
+  const first = await Promise.all(many.map((s) => addByClient(gw, s, 'a')));
+  const again = await Promise.all(many.map((s) => addByClient(gw, s, 'b')));
+  t.deepEqual(again.map((a) => a.instance), first.map((a) => a.instance));
+  t.true(new Set(first.map((a) => a.instance)).size > 1, 'new sessions spread');
   // a drain call answered by one worker holds for both
   const drained = await post(`${gw.url}/_moor/endpoints/cart1/drain`, '', {});
   t.is(drained.status, 200);
