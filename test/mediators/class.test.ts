@@ -67,6 +67,16 @@ test('an outcome other than continue/stop is a mediation fault naming the elemen
   t.is(received.length, 0);
 });
 
+test('a mediator may answer at once (not async); one that throws at once is a fault, and the gateway goes on', async (t) => {
+  const sync = await run({ 'sync.mjs': `export default { mediate(msg) { msg.transport.set('x-sync', 'yes'); return 'continue'; } };` }, { in: `<class name="sync.mjs"/>` });
+  t.is(sync.res.status, 200);
+  t.is(sync.received[0]!.headers['x-sync'], 'yes');
+  const thrown = await run({ 'throws.mjs': `export default { mediate() { throw new Error('broke at once'); } };` }, { in: `<class name="throws.mjs"/>` });
+  t.is(thrown.res.status, 500);
+  t.regex(thrown.res.text, /broke at once/);
+  t.is(thrown.received.length, 0);
+});
+
 test('a module that cannot be loaded, or has the wrong shape, is MOOR_ERR_CLASS_LOAD at its element', async (t) => {
   const err = await t.throwsAsync(
     startGateway({
