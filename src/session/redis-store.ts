@@ -217,9 +217,10 @@ export class RedisStore implements SessionStore {
 
   /**
    * Runs a script with the store's timeout. Scripts are sent at the end of the event-loop turn, all
-   * those of the turn together: the client pipelines them into one write (and their replies come in
-   * one read), where a write per message would cost as much as the message's own HTTP exchange. Each
-   * script is still one atomic command on one key.
+   * those of the turn together in one pipeline: one write (and their replies in one read), where a
+   * write per message cost as much as the message's own HTTP exchange. (An explicit pipeline, not
+   * ioredis's auto-pipelining, which builds a pipeline even for a lone command.) Each script is still
+   * one atomic command on one key.
    */
   private run(name: ScriptName, key: string, ...args: (string | number)[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -248,12 +249,27 @@ export class RedisStore implements SessionStore {
       else q.reject(v instanceof Error ? v : new Error(String(v)));
       if (--open === 0) clearTimeout(timer);
     };
-    for (const q of batch) {
-      this.scripts[q.name](q.key, ...q.args).then(
-        (v) => settle(q, true, v),
-        (e: unknown) => settle(q, false, e),
-      );
+    if (batch.length === 1 || this.client instanceof Cluster) {
+      // (a Cluster client pipelines commands of one turn by node itself; a lone command needs no pipeline)
+      for (const q of batch) {
+        this.scripts[q.name](q.key, ...q.args).then(
+          (v) => settle(q, true, v),
+          (e: unknown) => settle(q, false, e),
+        );
+      }
+      return;
     }
+    const pipeline = this.client.pipeline() as unknown as Record<ScriptName, (key: string, ...args: (string | number)[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const q of batch) pipeline[q.name](q.key, ...q.args);
+    pipeline.exec().then(
+      (results) => batch.forEach((q, i) => {
+        const r = results?.[i];
+        if (!r) settle(q, false, new Error('no reply from Redis'));
+        else if (r[0]) settle(q, false, r[0]);
+        else settle(q, true, r[1]);
+      }),
+      (e: unknown) => batch.forEach((q) => settle(q, false, e)),
+    );
   };
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
@@ -373,8 +389,6 @@ function createClient(target: RedisTarget): Client {
   const failFast = {
     // a command issued while disconnected fails at once instead of waiting for the connection
     enableOfflineQueue: false,
-    // commands issued together (the store sends each turn's scripts at once) leave in one write
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: Math.max(1000, target.timeoutMs * 4),
