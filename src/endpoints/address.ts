@@ -52,20 +52,29 @@ export class AddressEndpoint implements Endpoint {
     return this.env.send ? this.env.send(this.id, req, this) : this.outbound.send(this.id, req);
   }
 
-  async send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
+  /**
+   * (Not async: the answer becomes the response message in a continuation, so no frame of this
+   * endpoint stays suspended while the backend works.)
+   */
+  send(request: MessageContext, options: SendOptions = NO_OPTIONS): Promise<MessageContext> {
     const now = this.now();
     if (!options.force && now < this.suspendedUntil) {
-      throw new EndpointError('unreachable', this.id, `suspended after a failure, for ${Math.ceil((this.suspendedUntil - now) / 1000)} s more`);
+      return Promise.reject(new EndpointError('unreachable', this.id, `suspended after a failure, for ${Math.ceil((this.suspendedUntil - now) / 1000)} s more`));
     }
-    if (this.def.addressing) await addAddressing(request, this.def.uri);
-    request.commitHead();
-    let url = this.def.uri;
-    if (this.def.keepRequestPath) {
-      const inUrl = request.axis2.get('TransportInURL');
-      if (typeof inUrl === 'string') url = new URL(inUrl, this.def.uri).href;
-    }
+    if (this.def.addressing) return addAddressing(request, this.def.uri).then(() => this.exchange(request));
+    return this.exchange(request);
+  }
+
+  private exchange(request: MessageContext): Promise<MessageContext> {
+    let sent: Promise<RawResponse>;
     try {
-      const raw = await this.post({
+      request.commitHead();
+      let url = this.def.uri;
+      if (this.def.keepRequestPath) {
+        const inUrl = request.axis2.get('TransportInURL');
+        if (typeof inUrl === 'string') url = new URL(inUrl, this.def.uri).href;
+      }
+      sent = this.post({
         url,
         headers: forwardedHeaderList(request),
         // (the stream is opened only when the bytes are not all in memory)
@@ -74,20 +83,35 @@ export class AddressEndpoint implements Endpoint {
         abort: request.abort,
         timeoutMs: this.def.timeoutMs ?? this.env.defaultTimeoutMs,
       });
-      this.suspendedUntil = 0;
-      request.axis2.set('ENDPOINT', this.id);
-      const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, false));
-      response.status = raw.status;
-      return response;
     } catch (e) {
-      if (e instanceof EndpointError && e.failure === 'unreachable') {
-        this.suspendedUntil = this.now() + (this.def.suspendMs ?? this.env.defaultSuspendMs);
-        request.log.warn(`endpoint ${this.id} suspended: ${e.message}`, { component: 'endpoint' });
-      }
-      throw e;
+      return Promise.reject(e);
     }
+    return sent.then(
+      (raw) => this.received(request, raw),
+      (e: unknown) => this.failed(request, e),
+    );
+  }
+
+  /** The backend answered: the endpoint is well, and the answer is the response message. */
+  private received(request: MessageContext, raw: RawResponse): MessageContext {
+    this.suspendedUntil = 0;
+    request.axis2.set('ENDPOINT', this.id);
+    const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, false));
+    response.status = raw.status;
+    return response;
+  }
+
+  /** The send failed: a backend that could not be reached is left out of rotation for a while. */
+  private failed(request: MessageContext, e: unknown): never {
+    if (e instanceof EndpointError && e.failure === 'unreachable') {
+      this.suspendedUntil = this.now() + (this.def.suspendMs ?? this.env.defaultSuspendMs);
+      request.log.warn(`endpoint ${this.id} suspended: ${e.message}`, { component: 'endpoint' });
+    }
+    throw e;
   }
 }
+
+const NO_OPTIONS: SendOptions = {};
 
 /**
  * <enableAddressing/>: the request carries WS-Addressing headers, in the namespace it already uses

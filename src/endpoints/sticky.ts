@@ -78,20 +78,30 @@ export class StickyRouter {
     return response;
   }
 
-  private async sendBound(request: MessageContext, key: string, member: Endpoint): Promise<MessageContext> {
-    try {
-      const response = await member.send(request, FORCE);
-      note(request, response, { key, endpoint: member.id, outcome: 'bound' });
-      if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
-      return response;
-    } catch (e) {
-      if (!canTryNext(e, request)) throw e;
-      if (this.policy.onFailure === 'fault') {
-        throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.id}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
-      }
-      request.log.warn(`session ${key}: ${member.id} is down, rebinding`, { component: 'session' });
-      return await this.rebind(request, key, member, new Set([member]));
+  /**
+   * A bound session's message goes to its member. (Not async: the answer is taken in a continuation,
+   * so no frame of the router stays suspended while the backend works.)
+   */
+  private sendBound(request: MessageContext, key: string, member: Endpoint): Promise<MessageContext> {
+    return member.send(request, FORCE).then(
+      (response) => this.boundAnswered(request, response, key, member),
+      (e: unknown) => this.boundFailed(request, key, member, e),
+    );
+  }
+
+  private boundAnswered(request: MessageContext, response: MessageContext, key: string, member: Endpoint): MessageContext | Promise<MessageContext> {
+    note(request, response, { key, endpoint: member.id, outcome: 'bound' });
+    return this.dispatcher.keyOfResponse ? this.learn(response, member, key).then(() => response) : response;
+  }
+
+  /** The bound member could not be reached: the session's onFailure policy decides. */
+  private boundFailed(request: MessageContext, key: string, member: Endpoint, e: unknown): Promise<MessageContext> {
+    if (!canTryNext(e, request)) throw e;
+    if (this.policy.onFailure === 'fault') {
+      throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.id}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
     }
+    request.log.warn(`session ${key}: ${member.id} is down, rebinding`, { component: 'session' });
+    return this.rebind(request, key, member, new Set([member]));
   }
 
   /** Moves the session away from `from` to the next member that answers. */

@@ -34,19 +34,23 @@ function runFrom(seq: Sequence, start: number, msg: MessageContext, env: Mediati
   }
 }
 
-/** Waits for the mediator at position `i`, then runs the rest of the sequence. */
-async function finishAfter(pending: PromiseLike<Outcome>, seq: Sequence, i: number, msg: MessageContext, env: MediationEnv): Promise<Outcome> {
-  let outcome: unknown;
-  try {
-    outcome = await pending;
-    if (stops(outcome, seq.mediators[i]!)) return 'stop';
-  } catch (e) {
-    const handled = onSequenceError(seq, msg, env, e);
-    return isPromiseLike(handled) ? await handled : handled;
-  }
-  // (errors of the rest are handled by runFrom itself, once)
-  const rest = runFrom(seq, i + 1, msg, env);
-  return isPromiseLike(rest) ? await rest : rest;
+/**
+ * Waits for the mediator at position `i`, then runs the rest of the sequence. (A continuation, not an
+ * async frame: a send's wait for its backend keeps no frame of the runner suspended.)
+ */
+function finishAfter(pending: PromiseLike<Outcome>, seq: Sequence, i: number, msg: MessageContext, env: MediationEnv): Promise<Outcome> {
+  return Promise.resolve(pending).then(
+    (outcome) => {
+      try {
+        if (stops(outcome, seq.mediators[i]!)) return 'stop';
+      } catch (e) {
+        return onSequenceError(seq, msg, env, e);
+      }
+      // (errors of the rest are handled by runFrom itself, once)
+      return runFrom(seq, i + 1, msg, env);
+    },
+    (e: unknown) => onSequenceError(seq, msg, env, e),
+  );
 }
 
 /** True for 'stop', false for 'continue'; anything else is a mediator that forgot what to answer. */
