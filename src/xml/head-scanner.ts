@@ -72,6 +72,8 @@ export interface HeadBlock {
 }
 
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
+/** How many bytes are first read as text; doubled while the head goes on. */
+const TEXT_WINDOW = 512;
 
 const GT = 0x3e;
 const SLASH = 0x2f;
@@ -120,17 +122,28 @@ export class HeadScanner {
    * same bytes as the last, and maybe more.
    */
   scan(buf: Buffer): ScanResult {
-    if (buf.length > this.t.length) this.t += buf.toString('latin1', this.t.length);
-    const t = this.t;
     if (this.pos === 0 && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.pos = this.start = 3;
+    // the bytes are read as text a window at a time (doubling): a head is usually a small part of its
+    // message, and the rest need not be copied into a string
+    for (;;) {
+      const want = Math.min(buf.length, Math.max(TEXT_WINDOW, this.t.length * 2));
+      if (want > this.t.length) this.t += buf.toString('latin1', this.t.length, want);
+      const r = this.scanText(buf);
+      if (r !== 'more' || this.t.length >= buf.length) return r;
+    }
+  }
+
+  /** Scans the text so far from where the last call stopped. */
+  private scanText(buf: Buffer): ScanResult {
+    const t = this.t;
     for (;;) {
       const lt = t.indexOf('<', this.pos);
-      if (lt < 0 || lt + 1 >= t.length) return this.needMore(buf);
+      if (lt < 0 || lt + 1 >= t.length) return this.needMore();
       this.checkText(t, buf, this.pos, lt);
       const next = t.charCodeAt(lt + 1);
       if (next === QUESTION) {
         const end = t.indexOf('?>', lt + 2);
-        if (end < 0) return this.needMore(buf);
+        if (end < 0) return this.needMore();
         const target = t.slice(lt + 2, Math.min(end, lt + 6));
         // only the XML declaration, and only as the very first thing, is allowed
         if (this.sawRoot || lt !== this.start || !/^xml\s/.test(target)) {
@@ -140,12 +153,12 @@ export class HeadScanner {
         this.pos = end + 2;
       } else if (next === BANG) {
         const r = this.skipMarkup(t, lt);
-        if (r === 'more') return this.needMore(buf);
+        if (r === 'more') return this.needMore();
         this.markupInBlock();
         this.pos = r;
       } else if (next === SLASH) {
         const end = t.indexOf('>', lt + 2);
-        if (end < 0) return this.needMore(buf);
+        if (end < 0) return this.needMore();
         if (isSpace(t.charCodeAt(lt + 2))) throw new XmlSyntaxError('an end tag must not have space after </', { offset: lt });
         let nameEnd = end;
         while (nameEnd > lt + 2 && isSpace(t.charCodeAt(nameEnd - 1))) nameEnd--;
@@ -165,7 +178,7 @@ export class HeadScanner {
         }
       } else {
         const tag = this.startTag(t, buf, lt);
-        if (tag === 'more') return this.needMore(buf);
+        if (tag === 'more') return this.needMore();
         const { name, selfClosing } = tag;
         const end = lt + tag.length;
         const known = tag;
@@ -237,8 +250,9 @@ export class HeadScanner {
     };
   }
 
-  private needMore(buf: Buffer): 'more' {
-    this.checkHeadSize(buf.length);
+  private needMore(): 'more' {
+    // (the text scanned so far: a head that has not ended within the limit is too large)
+    this.checkHeadSize(this.t.length);
     return 'more';
   }
 

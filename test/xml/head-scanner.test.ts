@@ -177,6 +177,16 @@ test('maxAttributes: namespace declarations count, an = inside a quoted value do
   });
 });
 
+test('a long head in one chunk (read as text a window at a time) gives the boundary that byte-by-byte delivery gives', (t) => {
+  // blocks of varied lengths, so that window edges fall inside tags, names, text and end tags
+  const blocks = Array.from({ length: 60 }, (_, i) => `<h${i % 7}:B${i} xmlns:h${i % 7}="urn:h${i}" a="${'v'.repeat(i % 13)}">${'t'.repeat((i * 37) % 101)}</h${i % 7}:B${i}>`).join('');
+  const text = `<soapenv:Envelope ${SOAP11}><soapenv:Header>${blocks}</soapenv:Header><soapenv:Body>${'<x/>'.repeat(500)}</soapenv:Body></soapenv:Envelope>`;
+  const whole = boundary(scan(text));
+  t.true(whole.bodyTagEnd > 4000);
+  t.deepEqual(whole, boundary(scanByteByByte(text).result));
+  t.is(whole.index.blocks.length, 60);
+});
+
 test('maxHeadBytes: the same head is refused whether it arrives in one chunk or byte by byte', (t) => {
   const text = `<soapenv:Envelope ${SOAP11}><soapenv:Header><a>${'x'.repeat(2000)}</a></soapenv:Header><soapenv:Body>${'y'.repeat(5000)}</soapenv:Body></soapenv:Envelope>`;
   const headBytes = boundary(scan(text)).bodyTagEnd;
