@@ -1,5 +1,5 @@
 /** Which HTTP headers cross the gateway: all but the hop-by-hop ones (RFC 9110 §7.6.1) and framing. */
-import { type HeaderLines } from '../message/context.ts';
+import { headerMapOf, type HeaderLines } from '../message/context.ts';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -102,13 +102,5 @@ export function headerListForClient(msg: HeaderSource): string[] {
 
 /** {@link headerListForClient} as a record with lower-case names (several values of a name in an array). */
 export function headersForClient(msg: HeaderSource): Record<string, string | string[]> {
-  const list = headerListForClient(msg);
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < list.length; i += 2) {
-    const k = list[i]!.toLowerCase();
-    const v = list[i + 1]!;
-    const had = out[k];
-    out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
-  }
-  return out;
+  return Object.fromEntries(headerMapOf(headerListForClient(msg)));
 }

@@ -29,16 +29,15 @@ export function applyDraining(runtime: Runtime, name: string, draining: boolean)
   return matches.map((e) => e.id);
 }
 
-/** Answers admin paths; false when `url` is not one. */
-export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerResponse, gw: AdminTarget): Promise<boolean> {
-  if (!url.pathname.startsWith('/_moor/')) return false;
+/** Answers a request whose path is under /_moor/ (the gateway routes only those here). */
+export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerResponse, gw: AdminTarget): Promise<void> {
   req.resume();
   if (url.pathname === '/_moor/health' && req.method === 'GET') {
     const endpoints = [...gw.current.endpoints.addresses()].map((e) => ({ id: e.id, state: e.state }));
     const up = endpoints.some((e) => e.state === 'active');
     const status = gw.store.health === 'ok' ? 'ok' : 'degraded';
     json(res, endpoints.length && !up ? 503 : 200, { status, store: gw.store.health, endpoints });
-    return true;
+    return;
   }
   const m = /^\/_moor\/endpoints\/([^/]+)\/(drain|undrain)$/.exec(url.pathname);
   if (m && req.method === 'POST') {
@@ -47,16 +46,15 @@ export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerRes
       name = decodeURIComponent(m[1]!);
     } catch {
       json(res, 400, { error: `the endpoint name ${m[1]!} has a malformed %-escape` });
-      return true;
+      return;
     }
     const draining = m[2] === 'drain';
     const matches = gw.setDraining(name, draining);
     if (matches.length) gw.onDrain?.(name, draining);
     json(res, matches.length ? 200 : 404, matches.length ? { endpoints: matches, draining } : { error: `no endpoint named ${name}` });
-    return true;
+    return;
   }
   json(res, 404, { error: 'unknown admin path' });
-  return true;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -16,6 +16,7 @@ import { GroupEndpoint } from '../endpoints/group.ts';
 import { EndpointError, type OutboundRequest, type RawResponse } from '../endpoints/outbound.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { MoorError } from '../errors.ts';
+import { headerMapOf } from '../message/context.ts';
 import { type CompiledConfig } from '../mediators/compile.ts';
 import { type ManualClock } from '../session/clock.ts';
 import { NS } from '../xml/names.ts';
@@ -154,13 +155,7 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
   const chunks: Buffer[] = [];
   if (Buffer.isBuffer(request.body)) chunks.push(request.body);
   else for await (const c of request.body) chunks.push(c);
-  const headers: Headers = {};
-  for (let i = 0; i + 1 < request.headers.length; i += 2) {
-    const k = request.headers[i]!.toLowerCase();
-    const v = request.headers[i + 1]!;
-    const had = headers[k];
-    headers[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
-  }
+  const headers: Headers = Object.fromEntries(headerMapOf(request.headers));
   const call: EndpointCall = {
     endpoint: names[0]!,
     names: [...new Set(names)],
