@@ -44,6 +44,9 @@ return {ARGV[2], tonumber(ARGV[3])}`,
 
 type ScriptName = keyof typeof SCRIPTS;
 
+/** Rounds of writing back what traffic bound locally during the write-back, before switching to Redis. */
+const CATCH_UP_ROUNDS = 3;
+
 /** A script call waiting for the end of the event-loop turn. */
 interface QueuedScript {
   readonly name: ScriptName;
@@ -80,7 +83,7 @@ export class RedisStore implements SessionStore {
   private readonly local: MemoryStore;
   /** Sessions moved while degraded: key → the endpoint Redis last held for it (written back as compare-and-set). */
   private readonly moved = new Map<string, string>();
-  /** Keys changed locally while a write-back is running (written back before turning ok). */
+  /** Keys claimed or moved locally while a write-back is running (written back too). */
   private readonly changedDuringRecovery = new Set<string>();
   private recovering = false;
   private closed = false;
@@ -154,9 +157,9 @@ export class RedisStore implements SessionStore {
         this.degrade(e);
       }
     }
-    const b = await this.local.get(key, expiry, ttlMs);
-    if (b && expiry === 'sliding') this.changed(key);
-    return b;
+    // (a sliding refresh is not marked as changed: the write-back carries the binding's expiry, and
+    // marking every read would keep a write-back under steady traffic from ever finishing)
+    return await this.local.get(key, expiry, ttlMs);
   }
 
   async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
@@ -323,23 +326,23 @@ export class RedisStore implements SessionStore {
       await this.withTimeout(this.client.ping());
       let written = 0;
       let replaced = 0;
-      let batch = this.local.entries();
-      while (batch.length) {
+      const writeAll = async (batch: readonly Binding[]): Promise<void> => {
         for (let i = 0; i < batch.length; i += 200) {
           const r = await Promise.all(batch.slice(i, i + 200).map((b) => this.writeBack(b)));
           written += r.filter((x) => x !== 'expired').length;
           replaced += r.filter((x) => x === 'replaced').length;
         }
-        // requests kept binding locally while we wrote: write those too before switching over
-        const again = [...this.changedDuringRecovery];
-        this.changedDuringRecovery.clear();
-        batch = [];
-        for (const key of again) {
-          const b = await this.local.get(key, 'absolute', 1);
-          if (b) batch.push(b);
-        }
+      };
+      let batch = this.local.entries();
+      // requests kept binding locally while we wrote: write those too, a few rounds at most (under a
+      // steady stream of new sessions the rounds would never end)
+      for (let round = 0; batch.length && round < CATCH_UP_ROUNDS; round++) {
+        await writeAll(batch);
+        batch = await this.changedLocally();
       }
       this.state = 'ok';
+      // what the last round bound locally is written after the switch, under the same rules
+      await writeAll([...batch, ...(await this.changedLocally())]);
       clearInterval(this.probe);
       this.probe = undefined;
       const restored = written ? `; ${written} local bindings written back${replaced ? `, ${replaced} of them replaced by the binding Redis held` : ''}` : '';
@@ -351,6 +354,18 @@ export class RedisStore implements SessionStore {
     } finally {
       this.recovering = false;
     }
+  }
+
+  /** The local bindings of the keys claimed or moved during the write-back so far (and forgets the list). */
+  private async changedLocally(): Promise<Binding[]> {
+    const keys = [...this.changedDuringRecovery];
+    this.changedDuringRecovery.clear();
+    const out: Binding[] = [];
+    for (const key of keys) {
+      const b = await this.local.get(key, 'absolute', 1);
+      if (b) out.push(b);
+    }
+    return out;
   }
 
   /** Writes one local binding to Redis under the live rules; the local table then follows Redis. */

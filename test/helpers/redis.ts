@@ -1,6 +1,8 @@
 /**
  * A real redis-server for tests: on a free loopback port, without persistence, stopped in teardown.
- * It can be stopped and started again on the same port (a Redis restart, as the nodes see it).
+ * It can be stopped and started again on the same port (a Redis restart, as the nodes see it), or
+ * killed (a crash). `launchRedis` starts one with extra arguments (replicas, cluster nodes, Sentinels:
+ * see redis-sentinel.ts and redis-cluster.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +15,10 @@ export interface RedisServer {
   readonly url: string;
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL: a crash, nothing flushed) and waits for it to exit. */
+  kill(): Promise<void>;
+  /** True while the process runs. */
+  alive(): boolean;
   /** Starts it again on the same port (empty: nothing is saved). */
   start(): Promise<void>;
   /** Pauses (SIGSTOP) or resumes (SIGCONT) the process: a Redis that accepts bytes and never answers. */
@@ -45,10 +51,30 @@ export async function startRedis(): Promise<RedisServer> {
 }
 
 async function launch(port: number): Promise<RedisServer> {
+  return launchRedis(port);
+}
+
+/** What launchRedis starts: redis-server (the default) or redis-sentinel with a config file. */
+export interface LaunchOptions {
+  /** Arguments after the base ones (port, loopback, no persistence). */
+  readonly args?: readonly string[];
+  /** Working directory (cluster nodes write their nodes.conf there). */
+  readonly cwd?: string;
+  /** A config file to start from (Sentinel needs one it can rewrite): given as the first argument. */
+  readonly configFile?: string;
+  /** `redis-sentinel` instead of `redis-server`. */
+  readonly sentinel?: boolean;
+}
+
+/** Starts a Redis process on `port` and resolves once it answers PING. */
+export async function launchRedis(port: number, options: LaunchOptions = {}): Promise<RedisServer> {
   let proc: ChildProcess | undefined;
+  const binary = options.sentinel ? (process.env.REDIS_SENTINEL ?? 'redis-sentinel') : BINARY;
+  const base = options.sentinel ? ['--port', String(port), '--bind', '127.0.0.1'] : ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
   const start = async (): Promise<void> => {
-    const p = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], {
+    const p = spawn(binary, [...(options.configFile ? [options.configFile] : []), ...base, ...(options.args ?? [])], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     proc = p;
     let stderr = '';
@@ -70,11 +96,21 @@ async function launch(port: number): Promise<RedisServer> {
     await gone;
     clearTimeout(timer);
   };
+  const kill = async (): Promise<void> => {
+    const p = proc;
+    proc = undefined;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = once(p, 'exit');
+    p.kill('SIGKILL');
+    await gone;
+  };
   await start();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     stop,
+    kill,
+    alive: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
     start,
     pause: () => void proc?.kill('SIGSTOP'),
     resume: () => void proc?.kill('SIGCONT'),
