@@ -4,8 +4,8 @@
  * samples load, which are refused and for what. test/config/synapse-samples.test.ts checks that the
  * committed page is what this code produces now, so the page cannot drift from the code.
  *
- * The samples are read from the shared corpus (`../shared/corpus` beside the repository, or
- * $MOOR_CORPUS), upstream bytes and all.
+ * The samples are read from the corpus in the repository (test/fixtures/corpus, or $MOOR_CORPUS),
+ * upstream bytes and all.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { MemoryStore } from '../src/session/memory-store.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The folder of Synapse's synapse_sample_N.xml files. */
-export const SAMPLES_DIR = path.join(process.env.MOOR_CORPUS ?? path.resolve(ROOT, '..', 'shared', 'corpus'), 'synapse', 'repository', 'conf', 'sample');
+export const SAMPLES_DIR = path.join(process.env.MOOR_CORPUS ?? path.join(ROOT, 'test', 'fixtures', 'corpus'), 'synapse', 'repository', 'conf', 'sample');
 
 /** The page this script writes. */
 export const TABLE_FILE = path.join(ROOT, 'docs', 'compatibility.md');

@@ -19,6 +19,9 @@ export const ERROR_CODES = {
   MOOR_ERR_UNSUPPORTED: 'a Synapse feature that moor does not support',
   MOOR_ERR_CLASS_LOAD: 'a user module named by class= could not be loaded or has the wrong shape',
   MOOR_ERR_BAD_XPATH: 'an XPath expression that does not compile or uses an undeclared prefix',
+  // configuration warnings (printed by `moor validate` with exit 0, logged at start)
+  MOOR_WARN_NO_EFFECT: 'a construct that moor reads but that changes nothing',
+  MOOR_WARN_DIFFERENT: 'a construct that works, but not exactly as in Synapse (the message says how)',
   MOOR_ERR_COOKIE_KEY: 'a mode="insert" session has no HMAC key (<moor:cookieKey> or MOOR_COOKIE_KEY), or one too short',
   // command line
   MOOR_ERR_CLI_USAGE: 'a bad command-line flag or argument',
@@ -44,6 +47,9 @@ export const ERROR_CODES = {
 
 /** A code from the catalogue. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The catalogue's warning codes: a configuration that loads, with something to say about it. */
+export type WarningCode = Extract<ErrorCode, `MOOR_WARN_${string}`>;
 
 /** Base of every error moor raises on purpose: a literal code, a message, an optional cause. */
 export class MoorError extends Error {

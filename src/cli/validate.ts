@@ -1,7 +1,8 @@
 /**
  * `moor validate --config <dir>`: loads the configuration exactly as `moor start` would (parse, check,
- * compile, build endpoints and user modules) without listening. Valid: a one-line summary on stdout,
- * exit 0. Invalid: every problem on stdout, one per line as `file:line:col CODE message`, a count on
+ * compile, build endpoints and user modules) without listening. Valid: its warnings (constructs that
+ * have no effect or differ from Synapse, `file:line:col MOOR_WARN_… message`) and a one-line summary on
+ * stdout, exit 0. Invalid: every problem on stdout, one per line as `file:line:col CODE message`, a count on
  * stderr, exit 1 — so the lines can be piped to an editor or grep while a person still sees the total.
  */
 import { ConfigErrors, MoorError } from '../errors.ts';
@@ -20,6 +21,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
     const runtime = await loadRuntime(values.config, { limits: DEFAULT_LIMITS, store, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
     await runtime.endpoints.close();
     const c = runtime.compiled;
+    // warnings do not make a configuration invalid: listed, exit 0
+    process.stdout.write(runtime.warnings.map((w) => `${w.toString()}\n`).join(''));
     process.stdout.write(`${values.config}: valid (${c.proxies.size} proxies, ${c.sequences.size} sequences, ${c.config.endpoints.size} endpoints in ${c.config.files.length} files)\n`);
     return 0;
   } catch (e) {

@@ -6,10 +6,9 @@
  *   <session …/>?                                  (with loadbalance or failover)
  *   ( <address uri="http://…" [format="soap11|soap12"]>
  *       <enableAddressing/>?
- *       <timeout><duration>ms</duration><responseAction>fault|discard</responseAction></timeout>?
- *       <suspendOnFailure><initialDuration>ms</initialDuration>…</suspendOnFailure>?
- *       <suspendDurationOnFailure>seconds</suspendDurationOnFailure>?
- *       <markForSuspension>…</markForSuspension>?
+ *       <timeout>…</timeout>? <markForSuspension>…</markForSuspension>? <suspendOnFailure>…</suspendOnFailure>?
+ *       <suspendDurationOnFailure>…</suspendDurationOnFailure>? <retryConfig>…</retryConfig>?
+ *                                                   (grammar in endpoint-failure-def.ts)
  *     </address>
  *   | <loadbalance [algorithm="roundRobin|weightedRoundRobin|org.apache.synapse…RoundRobin"] [failover="true|false"]>
  *       (<endpoint …/> | <member hostName="h" httpPort="p"/>)+
@@ -18,6 +17,7 @@
  * </endpoint>
  */
 import { type SourceLoc } from '../errors.ts';
+import { DEFAULT_FAILURE, FAILURE_CHILDREN, type FailureDef, parseFailure } from './endpoint-failure-def.ts';
 import { type ConfigNode } from './node.ts';
 import { parseSession, type SessionDef } from './session-def.ts';
 
@@ -28,8 +28,8 @@ export interface AddressDef {
   readonly uri: string;
   readonly format: 'soap11' | 'soap12' | undefined;
   readonly addressing: boolean;
-  readonly timeoutMs: number | undefined;
-  readonly suspendMs: number | undefined;
+  /** Timeout, suspension and retry policy (src/config/endpoint-failure-def.ts). */
+  readonly failure: FailureDef;
   readonly draining: boolean;
   /** Synapse <member>: forward to the same path as the request, on this host. */
   readonly keepRequestPath?: boolean;
@@ -111,7 +111,7 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
 
 function parseAddress(node: ConfigNode, name: string | undefined, draining: boolean, weight: number): AddressDef | undefined {
   node.allowAttributes('uri', 'format', 'optimize', 'encoding', 'statistics', 'trace');
-  node.allowChildren('enableAddressing', 'timeout', 'suspendOnFailure', 'suspendDurationOnFailure', 'markForSuspension', 'retryConfig', 'enableSec', 'enableRM');
+  node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
   for (const c of node.children()) {
     if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
   }
@@ -140,11 +140,6 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
   if (wsa?.attr('separateListener') === 'true') {
     wsa.report('MOOR_ERR_UNSUPPORTED', 'separateListener="true" (responses on a separate WS-Addressing channel) is not supported');
   }
-  const timeout = node.child('timeout');
-  const duration = timeout?.child('duration');
-  const suspend = node.child('suspendOnFailure')?.child('initialDuration');
-  const suspendSeconds = node.child('suspendDurationOnFailure');
-  const suspendMs = (suspend && suspend.integer(suspend.text, '<initialDuration>')) ?? (suspendSeconds && mul(suspendSeconds.integer(suspendSeconds.text, '<suspendDurationOnFailure>'), 1000));
   return {
     kind: 'address',
     loc: node.loc,
@@ -152,15 +147,10 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
     uri,
     format: format === 'soap11' || format === 'soap12' ? format : undefined,
     addressing: node.child('enableAddressing') !== undefined,
-    timeoutMs: duration ? duration.integer(duration.text, '<duration>') : undefined,
-    suspendMs: suspendMs ?? undefined,
+    failure: parseFailure(node),
     draining,
     weight,
   };
-}
-
-function mul(n: number | undefined, by: number): number | undefined {
-  return n === undefined ? undefined : n * by;
 }
 
 function parseGroup(node: ConfigNode, name: string | undefined, session: SessionDef | undefined, draining: boolean): GroupDef | undefined {
@@ -183,7 +173,7 @@ function parseGroup(node: ConfigNode, name: string | undefined, session: Session
       const port = c.integer(c.required('httpPort'), 'httpPort');
       if (host !== undefined && port !== undefined) {
         // Synapse's <member> forwards to the same path on the member host
-        members.push({ kind: 'address', loc: c.loc, name: `${host}:${port}`, uri: `http://${host}:${port}`, keepRequestPath: true, format: undefined, addressing: false, timeoutMs: undefined, suspendMs: undefined, draining: false, weight: 1 });
+        members.push({ kind: 'address', loc: c.loc, name: `${host}:${port}`, uri: `http://${host}:${port}`, keepRequestPath: true, format: undefined, addressing: false, failure: DEFAULT_FAILURE, draining: false, weight: 1 });
       }
     }
   }

@@ -2,7 +2,7 @@
  * A configuration element with its source location, and the checks every element parser needs:
  * allowed attributes (with a "did you mean"), required attributes, numbers.
  */
-import { ConfigError, type ErrorCode, type SourceLoc } from '../errors.ts';
+import { ConfigError, type ErrorCode, type SourceLoc, type WarningCode } from '../errors.ts';
 import { attributeValue, childElements, textOf, type XmlElement } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { type LineIndex } from '../xml/positions.ts';
@@ -11,8 +11,14 @@ import { suggest } from './suggest.ts';
 /** Collects problems so that one load reports all of them, not only the first. */
 export class Diagnostics {
   readonly errors: ConfigError[] = [];
+  /** What loads but does not behave as in Synapse: printed by `moor validate`, logged at start; never fatal. */
+  readonly warnings: ConfigError[] = [];
   report(code: ErrorCode, loc: SourceLoc, message: string): void {
     this.errors.push(new ConfigError(code, loc, message));
+  }
+  /** Records a warning (a construct that has no effect, or one that behaves differently from Synapse). */
+  warn(code: WarningCode, loc: SourceLoc, message: string): void {
+    this.warnings.push(new ConfigError(code, loc, message));
   }
 }
 
@@ -116,5 +122,10 @@ export class ConfigNode {
   /** Reports a problem at this element. */
   report(code: ErrorCode, message: string): void {
     this.diag.report(code, this.loc, message);
+  }
+
+  /** Warns about this element: it is read, but has no effect or behaves differently from Synapse. */
+  warn(code: WarningCode, message: string): void {
+    this.diag.warn(code, this.loc, message);
   }
 }

@@ -1,50 +1,84 @@
 /**
- * An address endpoint: one backend URL. A connection failure suspends it for a while (Synapse's
- * suspendOnFailure) so that balancing skips it; a success makes it active again.
+ * An address endpoint: one backend URL, with Synapse's state machine (suspension.ts) deciding when it
+ * takes traffic. Every failed send is classified into Synapse's codes once (outbound.ts), and the
+ * state machine hears it; every answer makes the endpoint active again.
  */
 import { randomUUID } from 'node:crypto';
 import { type AddressDef } from '../config/endpoint-def.ts';
 import { type MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
+import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError, type Outbound, type OutboundRequest, type RawResponse } from './outbound.ts';
 import { type EndpointEnv } from './env.ts';
+import { describeChange } from './events.ts';
+import { SYNAPSE_CODES } from './failure-codes.ts';
 import { forwardedHeaderList } from './headers.ts';
+import { EndpointHealth, type HealthState, type StateListener } from './suspension.ts';
 import { soapAction } from '../expr/properties.ts';
 import { element, type XmlElement } from '../xml/element.ts';
 import { NS, WSA_NAMESPACES } from '../xml/names.ts';
 
+/** What an operator (health, metrics, `/endpoints`) can read of an address endpoint. */
+export interface AddressStatus {
+  readonly id: string;
+  /** Synapse's state; draining is separate (a draining endpoint keeps its state machine). */
+  readonly state: HealthState;
+  readonly draining: boolean;
+  /** Why it is in this state. */
+  readonly reason: string;
+  /** The Synapse code of the failure that caused it, if any. */
+  readonly code: number | undefined;
+  /** Since when (ms since the epoch). */
+  readonly since: number;
+  /** When a suspended or timed-out endpoint takes traffic again (ms since the epoch). */
+  readonly suspendedUntil: number | undefined;
+  /** Requests sent and not yet answered. */
+  readonly inFlight: number;
+}
+
 export class AddressEndpoint implements Endpoint {
   readonly id: string;
   draining: boolean;
-  private suspendedUntil = 0;
+  /** Synapse's state machine of this endpoint. */
+  readonly health: EndpointHealth;
+  private active = 0;
+  private readonly clock: Clock;
 
   constructor(
     readonly def: AddressDef,
     private readonly outbound: Outbound,
     private readonly env: EndpointEnv,
+    onStateChange: StateListener = () => {},
   ) {
     this.id = def.name ? `${def.name}@${def.uri}` : def.uri;
     this.draining = def.draining;
+    this.clock = env.clock ?? systemClock;
+    this.health = new EndpointHealth(this.id, def.failure, env.defaultSuspendMs, this.clock, onStateChange);
   }
 
   available(now: number): boolean {
-    return !this.draining && now >= this.suspendedUntil;
+    return !this.draining && this.health.ready(now);
   }
 
-  /** 'suspended' while a recent failure keeps it out of rotation. */
-  get state(): 'active' | 'suspended' | 'draining' {
-    if (this.draining) return 'draining';
-    return this.now() < this.suspendedUntil ? 'suspended' : 'active';
+  /** 'draining', else Synapse's state: 'active', 'timeout' or 'suspended'. */
+  get state(): HealthState | 'draining' {
+    return this.draining ? 'draining' : this.health.state;
+  }
+
+  /** Requests sent and not yet answered (least-active balancing, metrics). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Everything an operator can read of this endpoint now. */
+  status(): AddressStatus {
+    const h = this.health;
+    return { id: this.id, state: h.state, draining: this.draining, reason: h.reason, code: h.code, since: h.since, suspendedUntil: h.until, inFlight: this.active };
   }
 
   *leaves(): Iterable<Endpoint> {
     yield this;
-  }
-
-  /** The injected clock's time (tests control suspension), else the wall clock. */
-  private now(): number {
-    return this.env.clock ? this.env.clock.now() : Date.now();
   }
 
   /** The HTTP edge, or the send the environment injects in its place (the testing API's mocks). */
@@ -57,9 +91,12 @@ export class AddressEndpoint implements Endpoint {
    * endpoint stays suspended while the backend works.)
    */
   send(request: MessageContext, options: SendOptions = NO_OPTIONS): Promise<MessageContext> {
-    const now = this.now();
-    if (!options.force && now < this.suspendedUntil) {
-      return Promise.reject(new EndpointError('unreachable', this.id, `suspended after a failure, for ${Math.ceil((this.suspendedUntil - now) / 1000)} s more`));
+    const now = this.clock.now();
+    if (!options.force && !this.health.ready(now)) {
+      const left = Math.max(0, (this.health.until ?? now) - now);
+      return Promise.reject(
+        new EndpointError('unreachable', this.id, `${this.health.state} (${this.health.reason}), for ${Math.ceil(left / 1000)} s more`, { code: SYNAPSE_CODES.ENDPOINT_ADDRESS_NONE_READY }),
+      );
     }
     if (this.def.addressing) return addAddressing(request, this.def.uri).then(() => this.exchange(request));
     return this.exchange(request);
@@ -67,6 +104,8 @@ export class AddressEndpoint implements Endpoint {
 
   private exchange(request: MessageContext): Promise<MessageContext> {
     let sent: Promise<RawResponse>;
+    const generation = this.health.generation;
+    const f = this.def.failure;
     try {
       request.commitHead();
       let url = this.def.uri;
@@ -81,31 +120,43 @@ export class AddressEndpoint implements Endpoint {
         body: request.body.whole ?? request.body.open(),
         length: request.body.length,
         abort: request.abort,
-        timeoutMs: this.def.timeoutMs ?? this.env.defaultTimeoutMs,
+        // responseAction never: no timeout of its own; the gateway's bounds the wait
+        timeoutMs: f.timeoutMs ?? this.env.defaultTimeoutMs,
       });
     } catch (e) {
       return Promise.reject(e);
     }
+    this.active++;
     return sent.then(
       (raw) => this.received(request, raw),
-      (e: unknown) => this.failed(request, e),
+      (e: unknown) => this.failed(request, e, generation),
     );
   }
 
   /** The backend answered: the endpoint is well, and the answer is the response message. */
   private received(request: MessageContext, raw: RawResponse): MessageContext {
-    this.suspendedUntil = 0;
+    this.active--;
+    const change = this.health.onSuccess();
+    if (change) request.log.info(describeChange(change), { component: 'endpoint' });
     request.axis2.set('ENDPOINT', this.id);
     const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, false));
     response.status = raw.status;
     return response;
   }
 
-  /** The send failed: a backend that could not be reached is left out of rotation for a while. */
-  private failed(request: MessageContext, e: unknown): never {
-    if (e instanceof EndpointError && e.failure === 'unreachable') {
-      this.suspendedUntil = this.now() + (this.def.suspendMs ?? this.env.defaultSuspendMs);
-      request.log.warn(`endpoint ${this.id} suspended: ${e.message}`, { component: 'endpoint' });
+  /** The send failed: Synapse's state machine hears its code; a change is logged once, on this message. */
+  private failed(request: MessageContext, e: unknown, generation: number): never {
+    this.active--;
+    if (!(e instanceof EndpointError)) throw e;
+    const change = this.health.onFailure(e.synapseCode, e.detail, generation);
+    if (change) request.log.warn(describeChange(change), { component: 'endpoint' });
+    const f = this.def.failure;
+    if (e.failure === 'timeout' && f.timeoutAction === 'discard') {
+      throw new EndpointError('timeout', this.id, e.detail, { cause: e, code: e.synapseCode, discarded: true }, false);
+    }
+    // <retryConfig> may only narrow what is safe to retry elsewhere, never widen it
+    if (e.retryable && (f.retryDisabledCodes.includes(e.synapseCode) || (f.retryEnabledCodes.length > 0 && !f.retryEnabledCodes.includes(e.synapseCode)))) {
+      throw new EndpointError(e.failure, this.id, `${e.detail} (not retried: <retryConfig>)`, { cause: e, code: e.synapseCode }, false);
     }
     throw e;
   }

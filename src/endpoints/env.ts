@@ -1,4 +1,5 @@
 /** What endpoints need from the gateway around them. */
+import { type Logger } from '../logging.ts';
 import { type MessageLimits } from '../message/limits.ts';
 import { type Clock } from '../session/clock.ts';
 import { type SessionStore } from '../session/store.ts';
@@ -23,6 +24,8 @@ export interface EndpointEnv {
   readonly baseDir: string;
   /** Time for suspension and balancing; the wall clock when not given (the testing API injects one). */
   readonly clock?: Clock;
+  /** Where endpoint state changes are logged (once each); not logged when not given. */
+  readonly log?: Logger;
   /** Replaces the HTTP edge for address endpoints (the testing API's in-process mocks). */
   readonly send?: OutboundSend;
 }

@@ -1,22 +1,29 @@
 /**
  * The outbound HTTP edge: the only importer of undici. One keep-alive pool per backend origin; each send
  * streams the request body and returns the response body as a stream, so neither direction is
- * buffered. Failures are classified the way routing needs: 'unreachable' (no connection: safe to try
- * elsewhere) or 'timeout' (the backend may have acted: never retried).
+ * buffered. Failures are classified into Synapse's codes (failure-codes.ts), with what routing needs:
+ * whether the request may have reached the backend (then it is never retried elsewhere).
  */
 import { errors as undiciErrors, Pool } from 'undici';
 import { MoorError } from '../errors.ts';
+import { classify, SYNAPSE_CODES } from './failure-codes.ts';
 
 /** Why a send failed. */
 export type SendFailure = 'unreachable' | 'timeout';
 
 /** A send that failed before a response came. */
 export class EndpointError extends MoorError {
+  /** Synapse's error code (101503 connection failed, 101504 timed out…; src/endpoints/failure-codes.ts). */
+  readonly synapseCode: number;
+  /** The failure without the endpoint's name (ERROR_DETAIL). */
+  readonly detail: string;
+  /** `<responseAction>discard</responseAction>`: no fault handler runs; the client gets the fault. */
+  readonly discarded: boolean;
   constructor(
     readonly failure: SendFailure,
     readonly endpoint: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: number; discarded?: boolean },
     /** True when no byte reached the backend, so another endpoint may safely be tried. */
     readonly retryable = failure === 'unreachable',
   ) {
@@ -25,6 +32,9 @@ export class EndpointError extends MoorError {
       failure === 'timeout' ? `endpoint ${endpoint} timed out: ${detail}` : `endpoint ${endpoint} is unreachable: ${detail}`,
       options,
     );
+    this.detail = detail;
+    this.synapseCode = options?.code ?? (failure === 'timeout' ? SYNAPSE_CODES.CONNECTION_TIMEOUT : retryable ? SYNAPSE_CODES.CONNECTION_FAILED : SYNAPSE_CODES.CONNECTION_CLOSED);
+    this.discarded = options?.discarded ?? false;
   }
 }
 
@@ -63,27 +73,20 @@ export interface AbortSource {
 }
 
 /**
- * What a failed exchange tells routing: a timeout, or an unreachable backend that is safe to try
- * elsewhere only when the connection failed before any request byte left. Errors of moor's own (an
- * aborted message's reason) pass as they are.
+ * What a failed exchange tells routing, classified into Synapse's codes (failure-codes.ts): a timeout,
+ * or an unreachable backend that is safe to try elsewhere only when no request byte left. Errors of
+ * moor's own (an aborted message's reason) pass as they are.
  */
 function sendFailure(e: unknown, name: string, timeoutMs: number, aborted: boolean, bodyStarted: boolean): unknown {
   if (e instanceof MoorError) return e;
   const cause = (e as { cause?: unknown }).cause;
   if (cause instanceof MoorError) return cause;
-  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError) {
-    return new EndpointError('timeout', name, `no response within ${timeoutMs} ms`, { cause: e });
-  }
-  const code = (e as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code ?? '';
-  if (CONNECT_FAILURES.has(code) && !(bodyStarted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'))) {
-    return new EndpointError('unreachable', name, code, { cause: e });
-  }
-  if (aborted) return e;
-  // the connection broke after the request started: the backend may have acted on it
-  return new EndpointError('unreachable', name, (e as Error).message, { cause: e }, false);
+  const c = classify(e, bodyStarted, false, timeoutMs);
+  // the client went away or the message's time ran out: not the backend's failure
+  if (aborted && c.sent) return e;
+  const failure = c.code === SYNAPSE_CODES.CONNECTION_TIMEOUT ? 'timeout' : 'unreachable';
+  return new EndpointError(failure, name, c.message, { cause: e, code: c.code }, !c.sent);
 }
-
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 export class Outbound {
   /**

@@ -4,10 +4,12 @@
  * across messages.
  */
 import { type EndpointDef } from '../config/endpoint-def.ts';
+import { DEFAULT_FAILURE } from '../config/endpoint-failure-def.ts';
 import { type Config } from '../config/load.ts';
 import { createDispatcher } from '../dispatch/create.ts';
 import { ConfigError, MoorError } from '../errors.ts';
-import { AddressEndpoint } from './address.ts';
+import { AddressEndpoint, type AddressStatus } from './address.ts';
+import { EndpointEvents } from './events.ts';
 import { type Endpoint } from './endpoint.ts';
 import { type EndpointEnv } from './env.ts';
 import { GroupEndpoint } from './group.ts';
@@ -21,6 +23,8 @@ export class EndpointRegistry {
   private readonly implicit = new Map<string, Endpoint>();
   private readonly shared = new Map<string, Endpoint>();
   readonly outbound = new Outbound();
+  /** Every state change of every address endpoint here (subscribe for metrics, `/endpoints`). */
+  readonly events = new EndpointEvents();
 
   private constructor(
     private readonly config: Config,
@@ -60,10 +64,15 @@ export class EndpointRegistry {
     let e = this.implicit.get(uri);
     if (!e) {
       const loc = { file: '(To header)', line: 1, col: 1 };
-      e = new AddressEndpoint({ kind: 'address', loc, name: undefined, uri, format: undefined, addressing: false, timeoutMs: undefined, suspendMs: undefined, draining: false, weight: 1 }, this.outbound, this.env);
+      e = new AddressEndpoint({ kind: 'address', loc, name: undefined, uri, format: undefined, addressing: false, failure: DEFAULT_FAILURE, draining: false, weight: 1 }, this.outbound, this.env, this.events.emit);
       this.implicit.set(uri, e);
     }
     return e;
+  }
+
+  /** The status of every address endpoint (health, metrics, `/endpoints`). */
+  statuses(): AddressStatus[] {
+    return [...this.addresses()].map((a) => a.status());
   }
 
   /** Every address endpoint, for health and admin. */
@@ -105,8 +114,8 @@ export class EndpointRegistry {
       }
       case 'address': {
         // one backend named the same way in several groups is one endpoint: its health is shared
-        const shareKey = JSON.stringify([def.name, def.uri, def.timeoutMs, def.suspendMs, def.addressing, def.keepRequestPath, def.draining]);
-        e = this.shared.get(shareKey) ?? new AddressEndpoint(def, this.outbound, this.env);
+        const shareKey = JSON.stringify([def.name, def.uri, def.failure, def.addressing, def.keepRequestPath, def.draining]);
+        e = this.shared.get(shareKey) ?? new AddressEndpoint(def, this.outbound, this.env, this.events.emit);
         this.shared.set(shareKey, e);
         break;
       }

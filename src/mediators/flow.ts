@@ -11,7 +11,7 @@ import { type MessageContext } from '../message/context.ts';
 import { type CompiledConfig, type ProxyRuntime } from './compile.ts';
 import { type MediationEnv, type Outcome, type Sequence } from './mediator.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
-import { runSequence, setErrorProperties } from './sequence-runner.ts';
+import { runSequence, runsFaultHandlers, setErrorProperties } from './sequence-runner.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 
@@ -139,7 +139,7 @@ async function runWithFaultSequence(
   try {
     return await runSequence(seq, msg, env);
   } catch (e) {
-    if (msg.abort.aborted || msg.replied) throw e;
+    if (msg.abort.aborted || msg.replied || !runsFaultHandlers(e)) throw e;
     setErrorProperties(msg, e);
     trace(`faultSequence:${faultSequence.name ?? ''}`);
     await runSequence(faultSequence, msg, env);

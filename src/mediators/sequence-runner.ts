@@ -7,6 +7,7 @@
  * <log>) may answer without a promise; the sequence then runs on without waiting a turn of the
  * microtask queue for each, and answers at once itself when none of its mediators needed to wait.
  */
+import { EndpointError } from '../endpoints/outbound.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
@@ -63,16 +64,28 @@ function stops(outcome: unknown, m: Mediator): boolean {
 /** An error in `seq`: its onError sequence runs, if it has one (whose own onError is not followed). */
 function onSequenceError(seq: Sequence, msg: MessageContext, env: MediationEnv, e: unknown): MaybePromise<Outcome> {
   const handler = seq.onError !== undefined ? env.sequence(seq.onError) : undefined;
-  if (!handler || msg.abort.aborted) throw e;
+  if (!handler || msg.abort.aborted || !runsFaultHandlers(e)) throw e;
   setErrorProperties(msg, e);
   env.trace(`onError:${handler.name ?? ''}`);
   // the handler's own onError is not followed: an error in the error handler ends the sequence
   return runSequence({ ...handler, onError: undefined }, msg, env);
 }
 
-/** Synapse's ERROR_CODE / ERROR_MESSAGE / ERROR_DETAIL properties, for fault sequences. */
+/**
+ * Synapse's ERROR_CODE / ERROR_MESSAGE / ERROR_DETAIL properties, for fault sequences. A failed send
+ * has Synapse's numeric code (101503, 101504, 303001…, src/endpoints/failure-codes.ts), as WSO2
+ * configurations test for it; other errors have their MOOR_ERR_* code. MOOR_ERROR_CODE always holds
+ * the MOOR_ERR_* code.
+ */
 export function setErrorProperties(msg: MessageContext, e: unknown): void {
-  msg.properties.set('ERROR_CODE', e instanceof MoorError ? e.code : 'MOOR_ERR_MEDIATION');
+  const code = e instanceof MoorError ? e.code : 'MOOR_ERR_MEDIATION';
+  msg.properties.set('ERROR_CODE', e instanceof EndpointError ? String(e.synapseCode) : code);
+  msg.properties.set('MOOR_ERROR_CODE', code);
   msg.properties.set('ERROR_MESSAGE', e instanceof Error ? e.message : String(e));
-  msg.properties.set('ERROR_DETAIL', e instanceof Error ? (e.stack ?? '') : '');
+  msg.properties.set('ERROR_DETAIL', e instanceof EndpointError ? e.detail : e instanceof Error ? (e.stack ?? '') : '');
+}
+
+/** False for an error whose endpoint says no fault handler runs for it (`<responseAction>discard`). */
+export function runsFaultHandlers(e: unknown): boolean {
+  return !(e instanceof EndpointError && e.discarded);
 }

@@ -33,8 +33,16 @@ export function applyDraining(runtime: Runtime, name: string, draining: boolean)
 export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerResponse, gw: AdminTarget): Promise<void> {
   req.resume();
   if (url.pathname === '/_moor/health' && req.method === 'GET') {
-    const endpoints = [...gw.current.endpoints.addresses()].map((e) => ({ id: e.id, state: e.state }));
-    const up = endpoints.some((e) => e.state === 'active');
+    // Synapse's state (active, timeout, suspended) with why and until when; draining shows as its own state
+    const endpoints = gw.current.endpoints.statuses().map((e) => ({
+      id: e.id,
+      state: e.draining ? 'draining' : e.state,
+      reason: e.reason,
+      ...(e.code !== undefined ? { code: e.code } : {}),
+      ...(e.suspendedUntil !== undefined ? { until: new Date(e.suspendedUntil).toISOString() } : {}),
+      inFlight: e.inFlight,
+    }));
+    const up = endpoints.some((e) => e.state === 'active' || e.state === 'timeout');
     const status = gw.store.health === 'ok' ? 'ok' : 'degraded';
     json(res, endpoints.length && !up ? 503 : 200, { status, store: gw.store.health, endpoints });
     return;

@@ -67,11 +67,13 @@ export class Gateway {
     const runtime = await loadRuntime(options.config, {
       limits,
       store,
+      log,
       defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
     });
     const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 });
     const gw = new Gateway(server, runtime, store, log, options, limits);
+    for (const w of runtime.warnings) log.warn(w.toString(), { component: 'config' });
     server.on('request', (req, res) => void gw.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -105,9 +107,11 @@ export class Gateway {
     const next = await loadRuntime(this.options.config, {
       limits: this.limits,
       store: this.store,
+      log: this.log,
       defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
     });
+    for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
     // draining="…" holds (so removing it from the file and reloading undrains)

@@ -12,6 +12,8 @@ import { compile, type CompiledConfig } from '../mediators/compile.ts';
 export interface Runtime {
   readonly compiled: CompiledConfig;
   readonly endpoints: EndpointRegistry;
+  /** What loads but does not behave as in Synapse (`moor validate` prints these, start logs them). */
+  readonly warnings: readonly ConfigError[];
 }
 
 /** Reads, checks and compiles the configuration at `location`. Throws ConfigErrors listing every problem. */
@@ -27,7 +29,7 @@ export async function loadRuntime(location: string, env: Omit<EndpointEnv, 'base
   const compiled = await checkConfig(location);
   try {
     const endpoints = await EndpointRegistry.create(compiled.config, { ...env, baseDir: compiled.config.dir }, compiled.inlineEndpoints);
-    return { compiled, endpoints };
+    return { compiled, endpoints, warnings: sortErrors(compiled.config.diag.warnings) };
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigErrors([e]);
     throw e;

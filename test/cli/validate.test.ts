@@ -82,6 +82,30 @@ test('validate: a valid configuration exits 0 with a one-line summary', async (t
   t.is(r.stderr, '');
 });
 
+test('validate: what loads but differs from Synapse is a warning at its file:line:col, and the exit is still 0', async (t) => {
+  const { root } = await configTree({
+    'ep.xml': [
+      `<endpoint ${SYN} name="Slow">`,
+      '  <address uri="http://127.0.0.1:1/x">',
+      '    <timeout>',
+      '      <duration>5000</duration>',
+      '      <responseAction>never</responseAction>',
+      '    </timeout>',
+      '    <suspendOnFailure><initialDuration>-1</initialDuration><progressionFactor>1.0</progressionFactor></suspendOnFailure>',
+      '    <markForSuspension><retriesBeforeSuspension>0</retriesBeforeSuspension></markForSuspension>',
+      '  </address>',
+      '</endpoint>',
+      '',
+    ].join('\n'),
+  });
+  const r = await runMoor(['validate', '--config', 'conf'], root);
+  t.is(r.code, 0, r.stderr);
+  const out = lines(r.stdout);
+  t.regex(out[0] ?? '', /^conf\/ep\.xml:4:7 MOOR_WARN_NO_EFFECT <duration> has no effect with <responseAction>never/);
+  t.is(out[1], 'conf: valid (0 proxies, 0 sequences, 1 endpoints in 1 files)');
+  t.is(out.length, 2, 'Integration Studio\'s -1 and 1.0 are read without a word: they work as in Synapse');
+});
+
 test('validate: every problem on its own line as file:line:col CODE message, exit 1', async (t) => {
   const { root } = await configTree(BROKEN);
   const r = await runMoor(['validate', '--config', 'conf'], root);

@@ -93,7 +93,7 @@ test('an unreachable endpoint is an error the fault sequence handles', async (t)
   try {
     const res = await post(`${gw.url}/services/P`, ask);
     t.is(res.status, 500);
-    t.is(elementText(res.text, 'faultstring'), 'call failed: MOOR_ERR_ENDPOINT_UNREACHABLE');
+    t.is(elementText(res.text, 'faultstring'), 'call failed: 101503');
   } finally {
     await gw.close();
   }
