@@ -37,7 +37,8 @@ export interface AddressDef {
   readonly weight: number;
 }
 
-export type Algorithm = 'roundRobin' | 'weightedRoundRobin';
+/** leastActive is a moor extension: the member with the fewest requests in flight. */
+export type Algorithm = 'roundRobin' | 'weightedRoundRobin' | 'leastActive';
 
 export interface GroupDef {
   readonly kind: 'loadbalance' | 'failover';
@@ -46,6 +47,8 @@ export interface GroupDef {
   readonly algorithm: Algorithm;
   /** loadbalance: try the next member when one cannot be connected to (Synapse's failover="true"). */
   readonly failover: boolean;
+  /** failover: true (default) starts each message at the first active member; false stays on the member that last answered. */
+  readonly dynamic: boolean;
   readonly members: readonly EndpointDef[];
   readonly session: SessionDef | undefined;
   readonly draining: boolean;
@@ -62,6 +65,7 @@ export type EndpointDef = AddressDef | GroupDef | EndpointRef;
 const ALGORITHMS: Record<string, Algorithm> = {
   roundRobin: 'roundRobin',
   weightedRoundRobin: 'weightedRoundRobin',
+  leastActive: 'leastActive',
   'org.apache.synapse.endpoints.algorithms.RoundRobin': 'roundRobin',
   'org.apache.synapse.endpoints.algorithms.WeightedRoundRobin': 'weightedRoundRobin',
 };
@@ -80,6 +84,9 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   // Synapse gives a member its weight as <property name="loadbalance.weight" value="N"/>; weight="N" also works
   const weightProp = node.children().find((c) => c.name === 'property' && c.attr('name') === 'loadbalance.weight');
   const weight = node.integer(node.attr('weight'), 'weight') ?? (weightProp && weightProp.integer(weightProp.attr('value'), 'loadbalance.weight')) ?? 1;
+  for (const c of node.children()) {
+    if (c.name === 'property' && c.attr('name') !== 'loadbalance.weight') c.warn('MOOR_WARN_NO_EFFECT', `endpoint <property name="${c.attr('name') ?? ''}"> has no effect: moor reads only loadbalance.weight`);
+  }
   const kinds = node.children().filter((c) => c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
   const body = kinds[0];
   if (!body || kinds.length > 1) {
@@ -111,6 +118,9 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
 
 function parseAddress(node: ConfigNode, name: string | undefined, draining: boolean, weight: number): AddressDef | undefined {
   node.allowAttributes('uri', 'format', 'optimize', 'encoding', 'statistics', 'trace');
+  for (const a of ['optimize', 'encoding'] as const) {
+    if (node.attr(a) !== undefined) node.warn('MOOR_WARN_NO_EFFECT', `${a}= has no effect: moor forwards the message's bytes as they came`);
+  }
   node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
   for (const c of node.children()) {
     if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
@@ -160,7 +170,7 @@ function parseGroup(node: ConfigNode, name: string | undefined, session: Session
   const rawAlg = node.attr('algorithm');
   const algorithm = rawAlg === undefined ? 'roundRobin' : ALGORITHMS[rawAlg];
   if (algorithm === undefined) {
-    node.report('MOOR_ERR_BAD_VALUE', `unknown load-balance algorithm "${rawAlg}"; use roundRobin or weightedRoundRobin`);
+    node.report('MOOR_ERR_BAD_VALUE', `unknown load-balance algorithm "${rawAlg}"; use roundRobin, weightedRoundRobin or leastActive`);
   }
   const members: EndpointDef[] = [];
   for (const c of node.children()) {
@@ -178,12 +188,20 @@ function parseGroup(node: ConfigNode, name: string | undefined, session: Session
     }
   }
   if (members.length === 0) node.report('MOOR_ERR_BAD_VALUE', `<${kind}> needs at least one member endpoint`);
+  const dynamic = node.oneOf(node.attr('dynamic'), ['true', 'false'] as const, 'dynamic');
+  if (dynamic !== undefined && kind === 'loadbalance') node.warn('MOOR_WARN_NO_EFFECT', 'dynamic= has no effect on <loadbalance>: it belongs to <failover> (Synapse\'s dynamic load balancing is not supported)');
+  if (node.attr('policy') !== undefined) node.warn('MOOR_WARN_NO_EFFECT', 'policy= has no effect: moor balances by algorithm= alone');
+  if (algorithm !== undefined && algorithm !== 'roundRobin' && kind === 'failover') node.warn('MOOR_WARN_NO_EFFECT', 'algorithm= has no effect on <failover>, which always tries its members in order');
+  for (const c of node.children()) {
+    if (c.name === 'member' && c.attr('httpsPort') !== undefined) c.warn('MOOR_WARN_NO_EFFECT', 'httpsPort has no effect: the member is reached on httpPort over http');
+  }
   return {
     kind,
     loc: node.loc,
     name,
     algorithm: algorithm ?? 'roundRobin',
     failover: kind === 'failover' || node.attr('failover') !== 'false',
+    dynamic: dynamic !== 'false',
     members,
     session,
     draining,

@@ -36,21 +36,23 @@ export class Balancer {
   order(now: number, exclude?: ReadonlySet<Endpoint>): Endpoint[] {
     const start = this.wheel[this.next++ % this.wheel.length] ?? 0;
     if (this.next >= this.wheel.length * 1_000_000) this.next = 0;
-    const rotated = this.members.map((_, i) => this.members[(start + i) % this.members.length]!);
+    let rotated = this.members.map((_, i) => this.members[(start + i) % this.members.length]!);
+    // least active (moor's extension): fewest requests in flight first; ties keep the rotation
+    if (this.algorithm === 'leastActive') rotated = rotated.map((m, i) => ({ m, i, n: m.inFlight })).sort((a, b) => a.n - b.n || a.i - b.i).map((x) => x.m);
     const allowed = exclude ? rotated.filter((m) => !exclude.has(m)) : rotated;
     const up = allowed.filter((m) => m.available(now));
     const down = allowed.filter((m) => !m.available(now) && !m.draining);
     return [...up, ...down];
   }
 
-  /** Members in configuration order (failover groups: the primary first). */
-  ordered(now: number, exclude?: ReadonlySet<Endpoint>): Endpoint[] {
-    const allowed = exclude ? this.members.filter((m) => !exclude.has(m)) : [...this.members];
+  /**
+   * Members in configuration order (failover groups: the primary first), or from `from` on, wrapping
+   * round (a failover with dynamic="false" stays on the member that last answered).
+   */
+  ordered(now: number, exclude?: ReadonlySet<Endpoint>, from?: Endpoint): Endpoint[] {
+    const at = from ? Math.max(0, this.members.indexOf(from)) : 0;
+    const inOrder = at === 0 ? this.members : [...this.members.slice(at), ...this.members.slice(0, at)];
+    const allowed = exclude ? inOrder.filter((m) => !exclude.has(m)) : [...inOrder];
     return [...allowed.filter((m) => m.available(now)), ...allowed.filter((m) => !m.available(now) && !m.draining)];
-  }
-
-  /** The algorithm in use, for logs. */
-  get name(): Algorithm {
-    return this.algorithm;
   }
 }

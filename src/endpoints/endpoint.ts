@@ -13,6 +13,8 @@ export interface Endpoint {
   available(now: number): boolean;
   /** Draining endpoints keep their sessions and take no new ones. */
   draining: boolean;
+  /** Requests sent and not yet answered (for groups, the sum over their members). */
+  readonly inFlight: number;
   /** Every address endpoint below (itself included). */
   leaves(): Iterable<Endpoint>;
 }

@@ -23,6 +23,8 @@ export class GroupEndpoint implements Endpoint {
   readonly balancer: Balancer;
   sticky: SessionRouter | undefined;
   private readonly byId = new Map<string, Endpoint>();
+  /** failover dynamic="false": the member that answered last, where the next message starts. */
+  private stayOn: Endpoint | undefined;
 
   constructor(
     readonly def: GroupDef,
@@ -36,6 +38,12 @@ export class GroupEndpoint implements Endpoint {
     this.balancer = new Balancer(def.algorithm, members, weights);
     // the first of equal ids wins, as a search in member order would find it
     for (let i = members.length - 1; i >= 0; i--) this.byId.set(members[i]!.id, members[i]!);
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const m of this.members) n += m.inFlight;
+    return n;
   }
 
   available(now: number): boolean {
@@ -54,7 +62,7 @@ export class GroupEndpoint implements Endpoint {
   /** Members in the order to try for a message that may go anywhere. */
   candidates(exclude?: ReadonlySet<Endpoint>): Endpoint[] {
     const now = this.clock.now();
-    return this.def.kind === 'failover' ? this.balancer.ordered(now, exclude) : this.balancer.order(now, exclude);
+    return this.def.kind === 'failover' ? this.balancer.ordered(now, exclude, this.stayOn) : this.balancer.order(now, exclude);
   }
 
   send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
@@ -70,7 +78,9 @@ export class GroupEndpoint implements Endpoint {
     const tried: string[] = [];
     for (const member of this.candidates(exclude)) {
       try {
-        return { response: await member.send(request, { ...options, force: true }), member };
+        const response = await member.send(request, { ...options, force: true });
+        if (!this.def.dynamic && this.def.kind === 'failover') this.stayOn = member;
+        return { response, member };
       } catch (e) {
         if (!canTryNext(e, request) || !this.def.failover) throw e;
         tried.push(member.id);

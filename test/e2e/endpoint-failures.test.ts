@@ -152,3 +152,29 @@ test('a refused member is retried on the next one; <retryConfig><disabledErrorCo
   t.regex(elementText(res.text, 'faultstring') ?? '', /^101503 \|.*not retried: &lt;retryConfig&gt;/);
   t.is(other.received.length, 1, 'the second member was not tried');
 });
+
+test('failover: back to the primary once it answers again; dynamic="false" stays on the member it failed over to', async (t) => {
+  let primary = await startCartBackend({ name: 'primary', port: 0 });
+  const secondary = await startCartBackend({ name: 'secondary', port: 0 });
+  const port = primary.port;
+  t.teardown(() => Promise.all([primary.close(), secondary.close()]).then(() => undefined));
+  const group = (attr: string) => `<failover${attr}>
+      <endpoint name="primary"><address uri="${primary.url}"><suspendOnFailure><initialDuration>100</initialDuration></suspendOnFailure></address></endpoint>
+      <endpoint name="secondary"><address uri="${secondary.url}"/></endpoint></failover>`;
+  const gw = await startGateway({
+    'p.xml': definitions(`
+      <proxy name="Dynamic"><target><inSequence><send><endpoint>${group('')}</endpoint></send></inSequence></target></proxy>
+      <proxy name="Static"><target><inSequence><send><endpoint>${group(' dynamic="false"')}</endpoint></send></inSequence></target></proxy>`),
+  });
+  t.teardown(() => gw.close());
+  const served = async (proxy: string) =>
+    elementText((await post(`${gw.url}/services/${proxy}`, soap11(addItem('x')), { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' })).text, 'instance');
+  t.is(await served('Dynamic'), 'primary');
+  t.is(await served('Static'), 'primary');
+  await primary.close();
+  t.is(await served('Dynamic'), 'secondary');
+  t.is(await served('Static'), 'secondary');
+  primary = await startCartBackend({ name: 'primary', port });
+  await until(async () => (await served('Dynamic')) === 'primary');
+  for (let i = 0; i < 3; i++) t.is(await served('Static'), 'secondary', 'dynamic="false" sticks with the member it failed over to');
+});
