@@ -154,8 +154,7 @@ export class CookieRouter {
 
   /** A new session (or a moved one): the first member that answers gets it; draining ones get none. */
   private async sendNew(request: MessageContext, failed: Set<Endpoint>, outcome: 'new' | 'rebound'): Promise<MessageContext> {
-    for (const member of this.group.candidates(failed)) {
-      if (member.draining) continue;
+    for (const member of this.group.membersForNewSession(failed)) {
       try {
         const response = await member.send(request, { force: true });
         this.answer(request, response, member, outcome, undefined);

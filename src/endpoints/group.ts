@@ -65,6 +65,16 @@ export class GroupEndpoint implements Endpoint {
     return this.def.kind === 'failover' ? this.balancer.ordered(now, exclude, this.stayOn) : this.balancer.order(now, exclude);
   }
 
+  /**
+   * The members a new (or moved) session may be bound to, best first: the balancing order without
+   * draining members and without `exclude`. The one place a session's member is chosen, for table
+   * and cookie affinity alike; a different choice (a hash of the session key when the store is down)
+   * replaces this function.
+   */
+  membersForNewSession(exclude?: ReadonlySet<Endpoint>): Endpoint[] {
+    return this.candidates(exclude).filter((m) => !m.draining);
+  }
+
   send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {
     // (not async: the sticky path hands its promise on without a frame of its own)
     return this.sticky ? this.sticky.send(request) : this.sendFree(request, options).then((r) => r.response);

@@ -108,7 +108,7 @@ export class StickyRouter {
   private async rebind(request: MessageContext, key: string, from: Endpoint, failed: Set<Endpoint>): Promise<MessageContext> {
     let current = from;
     for (;;) {
-      const candidate = this.group.candidates(failed).find((m) => !m.draining);
+      const candidate = this.group.membersForNewSession(failed)[0];
       if (!candidate) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `session ${key}: no endpoint of ${this.group.id} could be reached`);
       // atomic: if another node already moved the session, follow it instead of overwriting it
       const winner = await this.store.rebind(this.storeKey(key), current.id, candidate.id, this.policy.timeoutMs);
@@ -128,7 +128,7 @@ export class StickyRouter {
 
   /** `unknown`: the session is bound to an endpoint this gateway does not know, and is bound anew. */
   private async sendNewClientSession(request: MessageContext, key: string, unknown?: string): Promise<MessageContext> {
-    const choice = this.group.candidates().find((m) => !m.draining);
+    const choice = this.group.membersForNewSession()[0];
     if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.id} takes new sessions`);
     // a claim would return the unknown binding again (and every message would log it): move it, as
     // compare-and-set, so that nodes seeing it at once converge on one endpoint
