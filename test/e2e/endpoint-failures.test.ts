@@ -178,3 +178,39 @@ test('failover: back to the primary once it answers again; dynamic="false" stays
   await until(async () => (await served('Dynamic')) === 'primary');
   for (let i = 0; i < 3; i++) t.is(await served('Static'), 'secondary', 'dynamic="false" sticks with the member it failed over to');
 });
+
+test('a backend that resets the connection after reading the request: 101505, and the request is not sent to a second member', async (t) => {
+  let got = 0;
+  const resetting = createServer((req) => {
+    got++;
+    req.resume();
+    req.on('end', () => req.socket.destroy());
+  });
+  const { port, close } = await listenOnFreePort(resetting);
+  const other = await startSoapBackend();
+  t.teardown(() => Promise.all([close(), other.close()]).then(() => undefined));
+  const gw = await startGateway({
+    'p.xml': definitions(`
+      <proxy name="P"><target><inSequence><send><endpoint><failover>
+        <endpoint name="reset"><address uri="http://127.0.0.1:${port}/x"/></endpoint>
+        <endpoint name="second"><address uri="${other.url}"/></endpoint>
+      </failover></endpoint></send></inSequence>${reportError}</target></proxy>`),
+  });
+  t.teardown(() => gw.close());
+  const res = await post(`${gw.url}/services/P`, ping);
+  t.regex(elementText(res.text, 'faultstring') ?? '', /^101505 \| .*closed after the request was sent/);
+  t.is(got, 1);
+  t.is(other.received.length, 0);
+});
+
+test('a slow backend that answers within the timeout is answered, and stays active', async (t) => {
+  const slow = await startSoapBackend((r) => new Promise((resolve) => setTimeout(() => resolve({ body: r.body }), 300)));
+  t.teardown(() => slow.close());
+  const gw = await startGateway({
+    'p.xml': definitions(`<proxy name="P"><target><inSequence><send><endpoint name="S"><address uri="${slow.url}"><timeout><duration>10000</duration></timeout></address></endpoint></send></inSequence>${reportError}</target></proxy>`),
+  });
+  t.teardown(() => gw.close());
+  t.is((await post(`${gw.url}/services/P`, ping)).status, 200);
+  const h = (await (await fetch(`${gw.url}/_moor/health`)).json()) as { endpoints: { state: string; inFlight: number }[] };
+  t.deepEqual(h.endpoints.map((e) => [e.state, e.inFlight]), [['active', 0]]);
+});
