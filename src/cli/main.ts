@@ -9,7 +9,7 @@ import { validateCommand } from './validate.ts';
 
 const USAGE = `usage:
   moor start    --config <dir> [--port 8280] [--host 127.0.0.1] [--watch] [--log-level info]
-                [--store memory|redis://host:port[/db]] [--workers N]
+                [--store memory|redis://host:port[/db]] [--workers N] [--access-log <file>|-]
   moor validate --config <dir>
   moor test     [--config <dir>] [--reporter text|junit] [--output report.xml] <suite.xml|dir>…
   moor help`;

@@ -9,6 +9,7 @@
 import { watch } from 'node:fs';
 import { ConfigErrors, MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
+import { AccessLog } from '../server/access-log.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parse } from './args.ts';
 import { describeStore, openStore, storeTarget } from './store-option.ts';
@@ -24,6 +25,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     'timeout-ms': { type: 'string' },
     store: { type: 'string' },
     workers: { type: 'string', short: 'w' },
+    'access-log': { type: 'string' },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
   const port = intFlag(values.port, '--port', 8280);
@@ -33,6 +35,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   if (workers < 1) throw new MoorError('MOOR_ERR_CLI_USAGE', '--workers takes 1 or more');
   const target = await storeTarget(values.store, values.config);
   if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log });
+  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
   const gw = await Gateway.start({
@@ -43,6 +46,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     host: values.host ?? '127.0.0.1',
     logger: log,
     defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
+    accessLog,
   });
   if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n`);
 
@@ -76,4 +80,14 @@ export async function startCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', () => stop('SIGINT'));
   if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) });
   return 0;
+}
+
+/** The access log of `--access-log <target>`; a file that cannot be written is a usage error, on one line. */
+function openAccessLog(target: string): AccessLog {
+  if (target === '') throw new MoorError('MOOR_ERR_CLI_USAGE', '--access-log takes a file path, or - for stdout');
+  try {
+    return AccessLog.open(target);
+  } catch (e) {
+    throw new MoorError('MOOR_ERR_CLI_USAGE', `--access-log ${target}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }

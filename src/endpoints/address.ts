@@ -10,7 +10,7 @@ import { MessageBody } from '../message/message-body.ts';
 import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError, type Outbound, type OutboundRequest, type RawResponse } from './outbound.ts';
-import { type EndpointEnv } from './env.ts';
+import { type BackendOutcome, type EndpointEnv } from './env.ts';
 import { describeChange } from './events.ts';
 import { SYNAPSE_CODES } from './failure-codes.ts';
 import { forwardedHeaderList } from './headers.ts';
@@ -127,9 +127,23 @@ export class AddressEndpoint implements Endpoint {
       return Promise.reject(e);
     }
     this.active++;
+    const observer = this.env.observer;
+    if (!observer) {
+      return sent.then(
+        (raw) => this.received(request, raw),
+        (e: unknown) => this.failed(request, e, generation),
+      );
+    }
+    const started = performance.now();
     return sent.then(
-      (raw) => this.received(request, raw),
-      (e: unknown) => this.failed(request, e, generation),
+      (raw) => {
+        observer.backend(this.id, raw.status >= 500 ? 'fault' : 'ok', (performance.now() - started) / 1000);
+        return this.received(request, raw);
+      },
+      (e: unknown) => {
+        observer.backend(this.id, outcomeOf(e, request), (performance.now() - started) / 1000);
+        return this.failed(request, e, generation);
+      },
     );
   }
 
@@ -163,6 +177,12 @@ export class AddressEndpoint implements Endpoint {
 }
 
 const NO_OPTIONS: SendOptions = {};
+
+/** Why an exchange failed, as the metrics name it. */
+function outcomeOf(e: unknown, request: MessageContext): BackendOutcome {
+  if (e instanceof EndpointError) return e.failure;
+  return request.abort.aborted ? 'aborted' : 'error';
+}
 
 /**
  * <enableAddressing/>: the request carries WS-Addressing headers, in the namespace it already uses

@@ -20,6 +20,7 @@ import { ConfigError, MoorError } from '../errors.ts';
 import { headerValue, type MessageContext, type TransportHeaders } from '../message/context.ts';
 import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint } from './endpoint.ts';
+import { type EndpointObserver } from './env.ts';
 import { canTryNext, type GroupEndpoint } from './group.ts';
 
 /** The environment variable that holds the HMAC key when the configuration has none. */
@@ -120,6 +121,7 @@ export class CookieRouter {
     private readonly policy: SessionDef,
     key: Buffer,
     private readonly clock: Clock = systemClock,
+    private readonly observer?: EndpointObserver,
   ) {
     this.affinity = new CookieAffinity(group.id, group.members, key, policy, clock);
   }
@@ -177,6 +179,7 @@ export class CookieRouter {
       response.transport.set('set-cookie', prior === undefined ? [line] : [...(Array.isArray(prior) ? prior : [prior]), line]);
     }
     const session = { key: value, endpoint: member.id, outcome };
+    if (outcome !== 'bound') this.observer?.session(this.group.id, outcome);
     request.session = session;
     response.session = session;
   }

@@ -12,6 +12,20 @@ import { type OutboundRequest, type RawResponse } from './outbound.ts';
  */
 export type OutboundSend = (id: string, request: OutboundRequest, endpoint: AddressEndpoint) => Promise<RawResponse>;
 
+/** How one exchange with a backend ended: an answer (`fault` when its status is 5xx), or why none came. */
+export type BackendOutcome = 'ok' | 'fault' | 'timeout' | 'unreachable' | 'aborted' | 'error';
+
+/**
+ * Told of what endpoints do, for metrics. Called on the per-message path: an implementation does no
+ * more than count.
+ */
+export interface EndpointObserver {
+  /** One exchange with the address endpoint `endpoint` ended after `seconds` (until the response head). */
+  backend(endpoint: string, outcome: BackendOutcome, seconds: number): void;
+  /** A session of `group` was bound for the first time, or moved to another member. */
+  session(group: string, outcome: 'new' | 'rebound'): void;
+}
+
 export interface EndpointEnv {
   readonly limits: MessageLimits;
   /** Used when an address has no <timeout>. */
@@ -28,4 +42,6 @@ export interface EndpointEnv {
   readonly log?: Logger;
   /** Replaces the HTTP edge for address endpoints (the testing API's in-process mocks). */
   readonly send?: OutboundSend;
+  /** Told of every backend exchange and session binding (the metrics), if given. */
+  readonly observer?: EndpointObserver | undefined;
 }

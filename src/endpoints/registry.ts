@@ -88,6 +88,11 @@ export class EndpointRegistry {
     }
   }
 
+  /** The ids of the groups that bind sessions in the session store (metrics, the admin API). */
+  sessionGroups(): string[] {
+    return this.all().filter((e): e is GroupEndpoint => e instanceof GroupEndpoint && e.sticky instanceof StickyRouter).map((g) => g.id);
+  }
+
   /** Every endpoint (groups and addresses), for the admin drain call. */
   all(): Endpoint[] {
     const out = new Set<Endpoint>([...this.named.values(), ...this.built.values()]);
@@ -127,10 +132,10 @@ export class EndpointRegistry {
         const g = new GroupEndpoint(def, members, weights, this.env.clock);
         if (def.session?.mode === 'insert') {
           // stateless affinity: the route lives in a signed cookie, not in the store
-          g.sticky = new CookieRouter(g, def.session, cookieKeyFor(def.session, this.config.settings?.cookieKey?.value), this.env.clock);
+          g.sticky = new CookieRouter(g, def.session, cookieKeyFor(def.session, this.config.settings?.cookieKey?.value), this.env.clock, this.env.observer);
         } else if (def.session) {
           const dispatcher = await createDispatcher(def.session, this.env.baseDir);
-          g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store);
+          g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store, this.env.observer);
         }
         e = g;
         break;

@@ -16,8 +16,9 @@ import { type SessionDispatcher } from '../dispatch/dispatcher.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
-import { type Binding, type SessionStore } from '../session/store.ts';
+import { type Binding, type SessionStore, storeKeyOf } from '../session/store.ts';
 import { type Endpoint } from './endpoint.ts';
+import { type EndpointObserver } from './env.ts';
 import { canTryNext, type GroupEndpoint } from './group.ts';
 
 /** A bound session goes to its member even when that member is marked suspended (it may be back). */
@@ -29,11 +30,12 @@ export class StickyRouter {
     private readonly dispatcher: SessionDispatcher,
     private readonly policy: SessionDef,
     private readonly store: SessionStore,
+    private readonly observer?: EndpointObserver,
   ) {}
 
   /** The store key of a session: sessions are scoped to the group that holds the <session>. */
   private storeKey(key: string): string {
-    return `${this.group.id}|${key}`;
+    return storeKeyOf(this.group.id, key);
   }
 
   /**
@@ -116,6 +118,7 @@ export class StickyRouter {
       try {
         const response = await target.send(request, FORCE);
         note(request, response, { key, endpoint: target.id, outcome: 'rebound' });
+        this.observer?.session(this.group.id, 'rebound');
         if (this.dispatcher.keyOfResponse) await this.learn(response, target, key);
         return response;
       } catch (e) {
@@ -137,6 +140,8 @@ export class StickyRouter {
         ? await this.store.claim(this.storeKey(key), choice.id, this.policy.timeoutMs)
         : await this.store.rebind(this.storeKey(key), unknown, choice.id, this.policy.timeoutMs);
     const target = this.group.member(binding.endpoint) ?? choice;
+    // (counted when bound, even if the first member fails and the session then moves)
+    if (binding.endpoint === choice.id) this.observer?.session(this.group.id, 'new');
     try {
       const response = await target.send(request, FORCE);
       note(request, response, { key, endpoint: target.id, outcome: binding.endpoint === choice.id ? 'new' : 'bound' });
@@ -165,6 +170,7 @@ export class StickyRouter {
     if (created === undefined || created === requestKey) return;
     const b = await this.store.claim(this.storeKey(created), member.id, this.policy.timeoutMs);
     response.session = { key: created, endpoint: b.endpoint, outcome: 'new' };
+    if (b.endpoint === member.id) this.observer?.session(this.group.id, 'new');
   }
 }
 

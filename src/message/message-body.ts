@@ -189,6 +189,11 @@ export class MessageBody {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
+  /** How many bytes of the message have been taken in so far (the whole message, once it was read). */
+  get bytesReceived(): number {
+    return this.received;
+  }
+
   /** The forwarded bytes, from the start. Each send attempt opens it anew. */
   async *open(): AsyncGenerator<Buffer> {
     if (this.overflowed) throw new MoorError('MOOR_ERR_MEDIATION', 'the message body was already forwarded and cannot be sent again');

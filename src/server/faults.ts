@@ -40,6 +40,8 @@ export function writeFault(res: ServerResponse, version: SoapVersion, err: unkno
   }
   const f = faultFor(version, err);
   const body = Buffer.from(f.body);
-  res.writeHead(f.status, { 'content-type': contentTypeOf(version), 'content-length': body.length, 'x-moor-error': f.code, ...extraHeaders });
+  // (set apart, so that the access log can read the code back from the response)
+  res.setHeader('x-moor-error', f.code);
+  res.writeHead(f.status, { 'content-type': contentTypeOf(version), 'content-length': body.length, ...extraHeaders });
   res.end(body);
 }

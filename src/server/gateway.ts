@@ -22,6 +22,8 @@ import { writeMessage } from './reply.ts';
 import { requestBody, type RequestBody } from './request-body.ts';
 import { loadRuntime, type Runtime } from './runtime.ts';
 import { applyDraining, handleAdmin } from './admin.ts';
+import { type AccessLog, sessionHash } from './access-log.ts';
+import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
@@ -38,9 +40,13 @@ export interface GatewayOptions {
   readonly defaultSuspendMs?: number;
   /** Told of every drain change made through the admin endpoint (worker processes relay it). */
   readonly onDrain?: (name: string, draining: boolean) => void;
+  /** Counts every request, backend exchange and session binding (served at the admin listener's /metrics). */
+  readonly metrics?: GatewayMetrics | undefined;
+  /** Writes a line per request (`--access-log`). */
+  readonly accessLog?: AccessLog | undefined;
 }
 
-export class Gateway {
+export class Gateway implements MetricsSource {
   private runtime: Runtime;
   private inFlight = 0;
   /** Drain changes made at run time (admin calls), in order, re-applied after each reload. */
@@ -70,10 +76,12 @@ export class Gateway {
       log,
       defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
+      observer: options.metrics,
     });
     const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 });
     const gw = new Gateway(server, runtime, store, log, options, limits);
     for (const w of runtime.warnings) log.warn(w.toString(), { component: 'config' });
+    options.metrics?.watch(gw);
     server.on('request', (req, res) => void gw.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -110,6 +118,7 @@ export class Gateway {
       log: this.log,
       defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
+      observer: this.options.metrics,
     });
     for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
@@ -118,6 +127,16 @@ export class Gateway {
     for (const [name, draining] of this.drainOverrides) applyDraining(next, name, draining);
     this.runtime = next;
     setTimeout(() => void old.endpoints.close(), (this.options.defaultTimeoutMs ?? 60_000) + 1000).unref();
+  }
+
+  /** Every address endpoint serving now, with its state (metrics, admin). */
+  addresses(): Iterable<{ readonly id: string; readonly state: string }> {
+    return this.runtime.endpoints.addresses();
+  }
+
+  /** The groups that bind sessions in the store (metrics). */
+  sessionGroups(): Iterable<string> {
+    return this.runtime.endpoints.sessionGroups();
   }
 
   /** Marks the endpoints named `name` draining or not, now and after later reloads; the ids it changed. */
@@ -138,19 +157,31 @@ export class Gateway {
     await closed;
     await this.runtime.endpoints.close();
     await this.store.close();
+    await this.options.accessLog?.close();
   }
 
   /** One request, start to end; whatever escapes the mediation's own handling becomes a fault. */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
+    const observed = this.options.metrics !== undefined || this.options.accessLog !== undefined;
+    const started = observed ? performance.now() : 0;
+    const written = observed ? req.socket.bytesWritten : 0;
+    /** The proxy label of the metrics and the access log; undefined for an admin call (not counted). */
+    let proxy: string | undefined;
+    let input: RequestBody | undefined;
+    let msg: MessageContext | undefined;
     // (the mediation is written inline, not in a function of its own: an async frame less per message)
     try {
       const a = this.admit(req, res);
-      if (a === undefined) return;
+      if (a === undefined) {
+        if (observed) proxy = this.proxyLabel(req.url ?? '/');
+        return;
+      }
       if (a.kind === 'admin') {
         await handleAdmin(a.url, req, res, this);
         return;
       }
+      proxy = a.proxy?.name ?? (a.kind === 'soap' && this.runtime.compiled.sequences.has('main') ? 'main' : '(none)');
       if (a.kind === 'wsdl') {
         await this.serveWsdl(res, a.file, a.version);
         return;
@@ -159,8 +190,6 @@ export class Gateway {
       res.on('close', () => {
         if (!res.writableFinished) abort.abort(new Error('client went away'));
       });
-      let input: RequestBody | undefined;
-      let msg: MessageContext | undefined;
       try {
         input = await requestBody(req, a.declared, this.limits);
         msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version: a.version });
@@ -184,8 +213,42 @@ export class Gateway {
       this.log.error(`unhandled error: ${(e as Error).stack ?? String(e)}`, { component: 'server' });
       writeFault(res, '1.1', e);
     } finally {
+      if (observed && proxy !== undefined) this.observe(req, res, proxy, started, written, input, msg);
       if (--this.inFlight === 0 && this.idle) this.idle();
     }
+  }
+
+  /** Counts an answered request and writes its access log line. */
+  private observe(req: IncomingMessage, res: ServerResponse, proxy: string, started: number, written: number, input: RequestBody | undefined, msg: MessageContext | undefined): void {
+    const ms = performance.now() - started;
+    // (nobody was answered: the client went away first; 499 as nginx logs it)
+    const status = res.headersSent ? res.statusCode : 499;
+    this.options.metrics?.request(proxy, status, ms / 1000);
+    const log = this.options.accessLog;
+    if (!log) return;
+    const endpoint = msg?.axis2.get('ENDPOINT');
+    const session = msg?.session?.key;
+    const error = res.getHeader('x-moor-error');
+    log.write({
+      time: new Date(Date.now() - ms).toISOString(),
+      proxy,
+      method: req.method ?? '',
+      status,
+      durationMs: Math.round(ms * 1000) / 1000,
+      bytesIn: input?.body.bytesReceived ?? 0,
+      bytesOut: req.socket.bytesWritten - written,
+      ...(typeof endpoint === 'string' ? { endpoint } : {}),
+      ...(session !== undefined ? { session: sessionHash(session) } : {}),
+      ...(typeof error === 'string' ? { error } : {}),
+    });
+  }
+
+  /** The proxy label of a request refused before mediation: its proxy, `main`, or `(none)` (never client text). */
+  private proxyLabel(target: string): string {
+    const { service } = requestTarget(target);
+    const compiled = this.runtime.compiled;
+    if (service !== undefined && compiled.proxies.has(service)) return service;
+    return compiled.sequences.has('main') ? 'main' : '(none)';
   }
 
   /**
@@ -213,7 +276,7 @@ export class Gateway {
       writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${proxyName}"`));
       return undefined;
     }
-    if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) return { kind: 'wsdl', file: proxy.wsdl, version };
+    if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) return { kind: 'wsdl', file: proxy.wsdl, version, proxy };
     if (req.method !== 'POST') {
       drain(req);
       res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('SOAP requests are POSTed\n');
@@ -252,7 +315,7 @@ export class Gateway {
 type Admission =
   | { readonly kind: 'soap'; readonly url: URL; readonly runtime: Runtime; readonly proxy: ProxyRuntime | undefined; readonly version: SoapVersion; readonly declared: number | undefined }
   | { readonly kind: 'admin'; readonly url: URL }
-  | { readonly kind: 'wsdl'; readonly file: string | undefined; readonly version: SoapVersion };
+  | { readonly kind: 'wsdl'; readonly file: string | undefined; readonly version: SoapVersion; readonly proxy: ProxyRuntime };
 
 /** A request target: the URL, and the service named by a `/services/<Name>[/…]` path, decoded. */
 interface RequestTarget {

@@ -7,22 +7,25 @@
  * A worker sends the operations of one event-loop turn in one message, and gets their answers in one:
  * a message per operation would cost each routed request an IPC write and a read on both sides.
  *
- *   worker → primary  { moor: 'store', batch: [{ id, op: 'get'|'claim'|'rebind'|'delete', args: [...] }, …] }
+ *   worker → primary  { moor: 'store', batch: [{ id, op: 'get'|'claim'|'rebind'|'delete'|'list'|'count', args: [...] }, …] }
  *   primary → worker  { moor: 'store', replies: [{ id, result } | { id, error }, …] }
  */
-import { type Binding, type Expiry, type SessionStore } from './store.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, type SessionStore } from './store.ts';
 
-type Op = 'get' | 'claim' | 'rebind' | 'delete';
+type Op = 'get' | 'claim' | 'rebind' | 'delete' | 'list' | 'count';
 
 interface StoreRequest {
   readonly id: number;
   readonly op: Op;
-  readonly args: readonly (string | number)[];
+  readonly args: readonly (string | number | null)[];
 }
+
+/** What an operation answers: a binding (or none), or an operator's listing or counts. */
+type StoreResult = Binding | BindingPage | BindingCounts | undefined;
 
 interface StoreReply {
   readonly id: number;
-  readonly result?: Binding | null;
+  readonly result?: Exclude<StoreResult, undefined> | null;
   readonly error?: string;
 }
 
@@ -40,7 +43,7 @@ export interface IpcChannel {
 export class IpcStore implements SessionStore {
   readonly health = 'ok' as const;
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: (b: Binding | undefined) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: StoreResult) => void; reject: (e: Error) => void }>();
   private readonly listener = (m: unknown): void => this.onReply(m);
 
   constructor(private readonly channel: IpcChannel) {
@@ -48,15 +51,23 @@ export class IpcStore implements SessionStore {
   }
 
   get(key: string, expiry: Expiry, ttlMs: number): Promise<Binding | undefined> {
-    return this.call('get', [key, expiry, ttlMs]);
+    return this.call('get', [key, expiry, ttlMs]) as Promise<Binding | undefined>;
   }
 
   async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
-    return (await this.call('claim', [key, endpoint, ttlMs]))!;
+    return (await this.call('claim', [key, endpoint, ttlMs])) as Binding;
   }
 
   async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding> {
-    return (await this.call('rebind', [key, from, to, ttlMs]))!;
+    return (await this.call('rebind', [key, from, to, ttlMs])) as Binding;
+  }
+
+  async list(filter: BindingFilter, limit: number): Promise<BindingPage> {
+    return (await this.call('list', [filter.group ?? null, filter.endpoint ?? null, limit])) as BindingPage;
+  }
+
+  async count(limit: number): Promise<BindingCounts> {
+    return (await this.call('count', [limit])) as BindingCounts;
   }
 
   async delete(key: string): Promise<void> {
@@ -72,7 +83,7 @@ export class IpcStore implements SessionStore {
   /** The operations of this turn, sent together at its end. */
   private outbox: StoreRequest[] = [];
 
-  private call(op: Op, args: (string | number)[]): Promise<Binding | undefined> {
+  private call(op: Op, args: (string | number | null)[]): Promise<StoreResult> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -123,7 +134,7 @@ export function serveStore(worker: IpcChannel, store: SessionStore): () => void 
   return () => worker.off('message', listener);
 }
 
-function run(store: SessionStore, m: StoreRequest): Promise<Binding | undefined | void> {
+function run(store: SessionStore, m: StoreRequest): Promise<StoreResult | void> {
   const a = m.args;
   switch (m.op) {
     case 'get':
@@ -134,6 +145,10 @@ function run(store: SessionStore, m: StoreRequest): Promise<Binding | undefined 
       return store.rebind(String(a[0]), String(a[1]), String(a[2]), Number(a[3]));
     case 'delete':
       return store.delete(String(a[0]));
+    case 'list':
+      return store.list({ group: a[0] === null ? undefined : String(a[0]), endpoint: a[1] === null ? undefined : String(a[1]) }, Number(a[2]));
+    case 'count':
+      return store.count(Number(a[0]));
   }
 }
 

@@ -3,7 +3,7 @@
  * stays bounded by the live sessions.
  */
 import { type Clock, systemClock } from './clock.ts';
-import { type Binding, type Expiry, type SessionStore } from './store.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally } from './store.ts';
 
 /** A binding as the table holds it: refreshed in place, so a sliding session costs no new object per use. */
 interface Entry {
@@ -51,6 +51,30 @@ export class MemoryStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     this.table.delete(key);
+  }
+
+  async list(filter: BindingFilter, limit: number): Promise<BindingPage> {
+    const now = this.clock.now();
+    const bindings: Binding[] = [];
+    for (const b of this.table.values()) {
+      if (b.expiresAt <= now || !matchesFilter(b, filter)) continue;
+      if (bindings.length === limit) return { bindings, truncated: true };
+      bindings.push(copyOf(b));
+    }
+    return { bindings, truncated: false };
+  }
+
+  async count(limit: number): Promise<BindingCounts> {
+    const now = this.clock.now();
+    const byGroup: Record<string, number> = {};
+    const byEndpoint: Record<string, number> = {};
+    let seen = 0;
+    for (const b of this.table.values()) {
+      if (b.expiresAt <= now) continue;
+      if (seen++ === limit) return { byGroup, byEndpoint, truncated: true };
+      tally(b, byGroup, byEndpoint);
+    }
+    return { byGroup, byEndpoint, truncated: false };
   }
 
   /** Sets a binding as given, expiry included (a mirror of a binding held elsewhere). */

@@ -23,7 +23,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { type Logger } from '../logging.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { MemoryStore } from './memory-store.ts';
-import { type Binding, type Expiry, type SessionStore } from './store.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally } from './store.ts';
 import { type RedisTarget } from './store-url.ts';
 
 /** The scripts, each on KEYS[1] only. Replies: the endpoint (and the remaining TTL in ms), or nil. */
@@ -203,6 +203,80 @@ export class RedisStore implements SessionStore {
     } catch (e) {
       this.degrade(e);
     }
+  }
+
+  /**
+   * From Redis (SCAN, never KEYS, so Redis is not blocked), looking at no more than {@link LIST_SCAN_BOUND}
+   * keys; while degraded, from this node's local table.
+   */
+  async list(filter: BindingFilter, limit: number): Promise<BindingPage> {
+    if (this.state === 'ok') {
+      try {
+        const bindings: Binding[] = [];
+        const pattern = filter.group === undefined ? '*' : `${globEscape(filter.group)}|*`;
+        const complete = await this.scan(pattern, LIST_SCAN_BOUND, (b) => {
+          if (!matchesFilter(b, filter)) return true;
+          if (bindings.length === limit) return false;
+          bindings.push(b);
+          return true;
+        });
+        return { bindings, truncated: !complete };
+      } catch (e) {
+        this.degrade(e);
+      }
+    }
+    return this.local.list(filter, limit);
+  }
+
+  /** Counted from Redis with SCAN, at most `limit` keys; while degraded, from the local table. */
+  async count(limit: number): Promise<BindingCounts> {
+    if (this.state === 'ok') {
+      try {
+        const byGroup: Record<string, number> = {};
+        const byEndpoint: Record<string, number> = {};
+        const complete = await this.scan('*', limit, (b) => {
+          tally(b, byGroup, byEndpoint);
+          return true;
+        });
+        return { byGroup, byEndpoint, truncated: !complete };
+      } catch (e) {
+        this.degrade(e);
+      }
+    }
+    return this.local.count(limit);
+  }
+
+  /**
+   * Walks the bindings whose key (after the prefix) matches the glob `pattern`, on every primary of a
+   * Cluster, handing each to `visit` until it answers false or `bound` keys were looked at. True when
+   * every key was visited.
+   */
+  private async scan(pattern: string, bound: number, visit: (b: Binding) => boolean): Promise<boolean> {
+    const nodes: Redis[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    const prefix = this.target.prefix;
+    let looked = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.withTimeout(node.scan(cursor, 'MATCH', globEscape(prefix) + pattern, 'COUNT', SCAN_COUNT));
+        cursor = next;
+        if (keys.length === 0) continue;
+        const p = node.pipeline();
+        for (const k of keys) p.get(k).pttl(k);
+        const replies = (await this.withTimeout(p.exec())) ?? [];
+        const now = this.clock.now();
+        for (let i = 0; i < keys.length; i++) {
+          const endpoint = replies[2 * i]?.[1];
+          const pttl = Number(replies[2 * i + 1]?.[1]);
+          // (a key that expired between SCAN and GET is gone: skipped)
+          if (typeof endpoint !== 'string' || pttl === -2) continue;
+          if (looked++ === bound) return false;
+          const b = { key: keys[i]!.slice(prefix.length), endpoint, expiresAt: pttl >= 0 ? now + pttl : Number.MAX_SAFE_INTEGER };
+          if (!visit(b)) return false;
+        }
+      } while (cursor !== '0');
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -387,6 +461,16 @@ export class RedisStore implements SessionStore {
     this.reported = health;
     this.options.log.log(health === 'ok' ? 'info' : 'warn', `session store ${health}: ${message}`, { component: 'session' });
   }
+}
+
+/** How many keys one SCAN step asks for. */
+const SCAN_COUNT = 1000;
+/** The most keys one listing looks at (a filter that matches few of many keys stops here, truncated). */
+export const LIST_SCAN_BOUND = 100_000;
+
+/** `text` with Redis glob characters escaped, to match itself only. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 /** A TTL that Redis accepts (PX needs at least 1 ms). */

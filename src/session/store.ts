@@ -31,8 +31,65 @@ export interface SessionStore {
   rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding>;
   /** Forgets `key`. */
   delete(key: string): Promise<void>;
+  /**
+   * Live bindings that match `filter`, at most `limit` of them, for operators (the admin API). Bounded:
+   * a store across the network stops scanning after a bounded number of keys and says so.
+   */
+  list(filter: BindingFilter, limit: number): Promise<BindingPage>;
+  /** Live bindings counted per group and per endpoint, looking at no more than `limit` of them (metrics). */
+  count(limit: number): Promise<BindingCounts>;
   /** Health of the store, for the health endpoint. */
   readonly health: 'ok' | 'degraded';
   /** Releases connections and timers. */
   close(): Promise<void>;
+}
+
+/**
+ * The store key of session `key` in group `group`: sessions are scoped to the group that holds the
+ * <session>, and operators list and count them by that group.
+ */
+export function storeKeyOf(group: string, key: string): string {
+  return `${group}|${key}`;
+}
+
+/** The group and session of a store key made by {@link storeKeyOf} (a group name holds no `|`). */
+export function splitStoreKey(storeKey: string): { readonly group: string; readonly session: string } {
+  const bar = storeKey.indexOf('|');
+  return bar < 0 ? { group: '', session: storeKey } : { group: storeKey.slice(0, bar), session: storeKey.slice(bar + 1) };
+}
+
+/** Which bindings an operator asks for; every field narrows. */
+export interface BindingFilter {
+  /** Only the sessions of this group. */
+  readonly group?: string | undefined;
+  /** Only sessions bound to this endpoint id (`name@uri`). */
+  readonly endpoint?: string | undefined;
+}
+
+/** A bounded answer to {@link SessionStore.list}. */
+export interface BindingPage {
+  readonly bindings: readonly Binding[];
+  /** True when more bindings may match than were returned (the limit, or the scan's bound, was reached). */
+  readonly truncated: boolean;
+}
+
+/** Live bindings counted by {@link SessionStore.count}. */
+export interface BindingCounts {
+  readonly byGroup: Readonly<Record<string, number>>;
+  readonly byEndpoint: Readonly<Record<string, number>>;
+  /** True when the count stopped at its limit (the numbers are then lower bounds). */
+  readonly truncated: boolean;
+}
+
+/** True when `b` matches `filter`. */
+export function matchesFilter(b: Binding, filter: BindingFilter): boolean {
+  if (filter.endpoint !== undefined && b.endpoint !== filter.endpoint) return false;
+  return filter.group === undefined || b.key.startsWith(`${filter.group}|`);
+}
+
+/** Adds `b` to the counts in `byGroup` and `byEndpoint`. */
+export function tally(b: Binding, byGroup: Record<string, number>, byEndpoint: Record<string, number>): void {
+  const group = splitStoreKey(b.key).group;
+  byGroup[group] = (byGroup[group] ?? 0) + 1;
+  byEndpoint[b.endpoint] = (byEndpoint[b.endpoint] ?? 0) + 1;
 }
