@@ -65,7 +65,7 @@ const baseline: Variant = {
  * workers once moor has them: `moor('moor --workers 2', ['--workers', '2'])`, or
  * `moor('moor + redis', ['--store', 'redis://127.0.0.1:6379'])` with a Redis started beforehand.
  */
-const variants: Variant[] = [moor('moor'), ...sessionVariants(moor), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
+const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), ...sessionVariants(moor), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
   (v) => !values.variant || values.variant.includes(v.name) || v.name.startsWith('moor@'),
 );
 
