@@ -1,25 +1,20 @@
 /**
  * The embedded binding table. Expired entries are dropped when read and swept periodically, so memory
- * stays bounded by the live sessions.
+ * stays bounded by the live sessions. The bindings live in a BindingTable (typed arrays and a byte
+ * arena, no object per binding): what a million sessions cost is in docs/benchmarks.md.
  */
+import { BindingTable } from './binding-table.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally } from './store.ts';
 
-/** A binding as the table holds it: refreshed in place, so a sliding session costs no new object per use. */
-interface Entry {
-  readonly key: string;
-  readonly endpoint: string;
-  expiresAt: number;
-}
-
 export class MemoryStore implements SessionStore {
-  private readonly table = new Map<string, Entry>();
+  private readonly table = new BindingTable();
   private readonly sweeper: NodeJS.Timeout | undefined;
   readonly health = 'ok' as const;
 
   constructor(private readonly clock: Clock = systemClock, sweepEveryMs = 30_000) {
     if (sweepEveryMs > 0) {
-      this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
+      this.sweeper = setInterval(() => this.table.sweep(this.clock.now()), sweepEveryMs);
       this.sweeper.unref();
     }
   }
@@ -27,26 +22,26 @@ export class MemoryStore implements SessionStore {
   /** (Not async: the table answers at once, and the router need not wait a turn for it.) */
   get(key: string, expiry: Expiry, ttlMs: number): Binding | undefined {
     const now = this.clock.now();
-    const b = this.live(key, now);
-    if (!b) return undefined;
-    if (expiry === 'sliding') b.expiresAt = now + ttlMs;
-    return copyOf(b);
+    const e = this.live(key, now);
+    if (e < 0) return undefined;
+    if (expiry === 'sliding') this.table.refresh(e, now + ttlMs);
+    return this.bindingOf(key, e);
   }
 
   async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
-    const held = this.live(key);
-    if (held) return copyOf(held);
-    const b = { key, endpoint, expiresAt: this.clock.now() + ttlMs };
-    this.table.set(key, b);
-    return copyOf(b);
+    const now = this.clock.now();
+    const held = this.live(key, now);
+    if (held >= 0) return this.bindingOf(key, held);
+    this.table.set(key, endpoint, now + ttlMs);
+    return { key, endpoint, expiresAt: now + ttlMs };
   }
 
   async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding> {
-    const held = this.live(key);
-    if (held && held.endpoint !== from) return copyOf(held);
-    const b = { key, endpoint: to, expiresAt: this.clock.now() + ttlMs };
-    this.table.set(key, b);
-    return copyOf(b);
+    const now = this.clock.now();
+    const held = this.live(key, now);
+    if (held >= 0 && this.table.endpointOf(held) !== from) return this.bindingOf(key, held);
+    this.table.set(key, to, now + ttlMs);
+    return { key, endpoint: to, expiresAt: now + ttlMs };
   }
 
   async delete(key: string): Promise<void> {
@@ -79,18 +74,18 @@ export class MemoryStore implements SessionStore {
 
   /** Sets a binding as given, expiry included (a mirror of a binding held elsewhere). */
   put(binding: Binding): void {
-    this.table.set(binding.key, copyOf(binding));
+    this.table.set(binding.key, binding.endpoint, binding.expiresAt);
   }
 
   /** Every live binding. */
   entries(): Binding[] {
-    this.sweep();
-    return [...this.table.values()].map(copyOf);
+    this.table.sweep(this.clock.now());
+    return [...this.table.entries()];
   }
 
   /** Number of live bindings (metrics, tests). */
   get size(): number {
-    this.sweep();
+    this.table.sweep(this.clock.now());
     return this.table.size;
   }
 
@@ -98,23 +93,18 @@ export class MemoryStore implements SessionStore {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  /** The entry of `key` unless it has expired by `now` (then it is dropped). */
-  private live(key: string, now = this.clock.now()): Entry | undefined {
-    const b = this.table.get(key);
-    if (b && b.expiresAt <= now) {
+  /** The entry of `key` unless it has expired by `now` (then it is dropped); -1 when there is none. */
+  private live(key: string, now: number): number {
+    const e = this.table.find(key);
+    if (e >= 0 && this.table.expiryOf(e) <= now) {
       this.table.delete(key);
-      return undefined;
+      return -1;
     }
-    return b;
+    return e;
   }
 
-  private sweep(): void {
-    const now = this.clock.now();
-    for (const [k, b] of this.table) if (b.expiresAt <= now) this.table.delete(k);
+  /** A copy of entry `e` of `key`: what a caller holds does not change when the entry is refreshed. */
+  private bindingOf(key: string, e: number): Binding {
+    return { key, endpoint: this.table.endpointOf(e), expiresAt: this.table.expiryOf(e) };
   }
-}
-
-/** A binding apart from the table's entry: what a caller holds does not change when the entry is refreshed. */
-function copyOf(b: Binding): Entry {
-  return { key: b.key, endpoint: b.endpoint, expiresAt: b.expiresAt };
 }
