@@ -6,7 +6,16 @@
  * through each proxy in both directions and the growth of its peak RSS is reported.
  *
  *   npm run bench [-- --rounds 3 --duration-ms 10000 --warmup-ms 3000 --concurrency 32
- *                     --sessions 10000 --big-mb 50 --only throughput|memory --cpu-prof <dir>]
+ *                     --sessions 10000 --big-mb 50 --live-sessions 200000
+ *                     --only throughput|memory|sessions|latency --cpu-prof <dir>]
+ *
+ * HAProxy (Debian's `haproxy`, when installed) runs as a third party beside the baseline: round robin
+ * with a stick table on the same session id (bench/haproxy.ts), so every run reports moor × HAProxy too.
+ * The sessions part opens --live-sessions sessions through moor, moor --workers 2 and HAProxy and
+ * reports the resident memory each live session costs (bench/session-memory.ts). The latency part
+ * drives the baseline, moor and HAProxy open-loop (bench/open-loop.ts: sends scheduled by the clock,
+ * latency from the scheduled time) at 25 %, 50 % and 80 % of the baseline's maximum rate, and reports
+ * p50/p99/p99.9 and moor's p99 against the baseline's (target: within 1.25×).
  *
  * --cpu-prof writes a V8 CPU profile of each proxy process (moor and the baseline) into <dir> (open it in
  * Chrome DevTools), so that where the time goes can be compared function by function.
@@ -18,7 +27,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { haproxyInstalled, startHaproxy } from './haproxy.ts';
 import { cpuMsOf, memoryOf, resetPeak, ROOT, runJson, type Service, startService, TSX } from './procs.ts';
+import { measureSessions } from './session-memory.ts';
 import { sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
 
 const { values } = parseArgs({
@@ -29,6 +40,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     sessions: { type: 'string', default: '10000' },
     'big-mb': { type: 'string', default: '50' },
+    'live-sessions': { type: 'string', default: '200000' },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
     compare: { type: 'string', multiple: true },
@@ -65,7 +77,8 @@ const baseline: Variant = {
  * workers once moor has them: `moor('moor --workers 2', ['--workers', '2'])`, or
  * `moor('moor + redis', ['--store', 'redis://127.0.0.1:6379'])` with a Redis started beforehand.
  */
-const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), ...sessionVariants(moor), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
+const haproxy: Variant | undefined = (await haproxyInstalled()) ? { name: 'haproxy', start: (backends) => startHaproxy('haproxy', backends.map((b) => b.url)) } : undefined;
+const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), ...sessionVariants(moor), ...(haproxy ? [haproxy] : []), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
   (v) => !values.variant || values.variant.includes(v.name) || v.name.startsWith('moor@'),
 );
 
@@ -80,8 +93,10 @@ console.log(`moor benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 
 console.log(`backends: ${backends.map((b) => b.url).join(' ')}`);
 
 try {
-  if (values.only !== 'memory') await throughput();
-  if (values.only !== 'throughput') await memory();
+  if (!values.only || values.only === 'throughput') await throughput();
+  if (!values.only || values.only === 'memory') await memory();
+  if (!values.only || values.only === 'sessions') await sessionMemory();
+  if (!values.only || values.only === 'latency') await latency();
 } finally {
   await Promise.all(started.map((s) => s.stop()));
   await stopSessionVariants();
@@ -101,6 +116,9 @@ interface LoadResult {
   proxyCpuUs?: number;
   backendCpuUs?: number;
 }
+
+/** The baseline's median closed-loop rate from the throughput part, when it ran (the latency part's 100 %). */
+let baselineMaxRps: number | undefined;
 
 async function throughput(): Promise<void> {
   const all = [baseline, ...variants];
@@ -142,6 +160,7 @@ async function throughput(): Promise<void> {
     }
   }
   const base = results.get('baseline')!;
+  baselineMaxRps = median(base.map((x) => x.rps));
   console.log('\n| proxy | req/s (median) | p50 ms | p99 ms | proxy CPU µs/req | errors | × baseline (median of per-round ratios) |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of all) {
@@ -154,6 +173,12 @@ async function throughput(): Promise<void> {
     );
   }
   if (variants.some((v) => 'throughputOnly' in v)) for (const line of sessionRatios(results)) console.log(line);
+  const hap = results.get('haproxy');
+  const plain = results.get('moor');
+  if (hap && plain) {
+    const ratios = plain.map((x, i) => x.rps / hap[i]!.rps);
+    console.log(`\nmoor × HAProxy (stick table on the same ids): ${fmt(median(ratios), 3)} (${ratios.map((x) => fmt(x, 2)).join(', ')})`);
+  }
   for (const v of all) await servers.get(v.name)!.stop();
 }
 
@@ -169,7 +194,7 @@ async function memory(): Promise<void> {
   console.log(`\n## Memory: one ${values['big-mb']} MB envelope streamed through a freshly started proxy (after a 2 s warm-up of small messages)\n`);
   console.log('| proxy | direction | RSS before MB | peak RSS MB | growth MB | MB/s | check |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | --- |');
-  for (const v of [...variants.filter((x) => !('throughputOnly' in x)), baseline]) {
+  for (const v of [...variants.filter((x) => !('throughputOnly' in x) && x !== haproxy), baseline]) {
     for (const direction of ['request', 'response'] as const) {
       const server = await v.start(backends, configDir);
       started.push(server);
@@ -193,6 +218,76 @@ async function memory(): Promise<void> {
       );
       await server.stop();
     }
+  }
+}
+
+interface OpenLoopResult {
+  rate: number;
+  sent: number;
+  errors: number;
+  firstError?: string;
+  achievedRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+}
+
+/** Latency without coordinated omission: open-loop sends at fixed fractions of the baseline's maximum rate. */
+async function latency(): Promise<void> {
+  const targets = [baseline, variants[0]!, ...(haproxy ? [haproxy] : [])];
+  const servers = new Map<string, Service>();
+  for (const v of targets) {
+    const s = await v.start(backends, configDir);
+    servers.set(v.name, s);
+    started.push(s);
+  }
+  if (baselineMaxRps === undefined) {
+    const b = servers.get('baseline')!;
+    const res = await runJson<LoadResult>([...TSX, 'bench/load.ts', '--url', `${b.url}/services/Bench`, '--concurrency', values.concurrency!, '--duration-ms', '5000', '--warmup-ms', '2000', '--sessions', values.sessions!]);
+    baselineMaxRps = res.rps;
+  }
+  console.log(`\n## Latency, open loop (sends scheduled by the clock; latency from the scheduled time): baseline maximum ${fmt(baselineMaxRps, 0)} req/s\n`);
+  console.log('| load | proxy | rate req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | p99 × baseline (target ≤ 1.25) |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const fraction of [0.25, 0.5, 0.8]) {
+    const rate = Math.round(baselineMaxRps * fraction);
+    let baseP99 = NaN;
+    for (const v of targets) {
+      const server = servers.get(v.name)!;
+      const res = await runJson<OpenLoopResult>([
+        ...TSX, 'bench/open-loop.ts',
+        '--url', `${server.url}/services/Bench`,
+        '--rate', String(rate),
+        '--duration-ms', values['duration-ms']!,
+        '--warmup-ms', values['warmup-ms']!,
+        '--sessions', values.sessions!,
+      ]);
+      if (v === baseline) baseP99 = res.p99Ms;
+      const vsBase = v === baseline ? '—' : `${fmt(res.p99Ms / baseP99, 2)}${v.name === 'moor' ? (res.p99Ms / baseP99 <= 1.25 ? ' met' : ' NOT met') : ''}`;
+      console.log(
+        `| ${fraction * 100} % | ${v.name} | ${rate} | ${fmt(res.achievedRps, 0)} | ${fmt(res.p50Ms, 2)} | ${fmt(res.p99Ms, 2)} | ${fmt(res.p999Ms, 2)} | ${fmt(res.maxMs, 1)} | ${res.errors}${res.firstError ? ` (${res.firstError})` : ''} | ${vsBase} |`,
+      );
+    }
+  }
+  for (const s of servers.values()) await s.stop();
+}
+
+/** What a live session costs each proxy that keeps a session table (moor, moor --workers 2, HAProxy). */
+async function sessionMemory(): Promise<void> {
+  const count = Number(values['live-sessions']);
+  console.log(`\n## Memory per live session: ${count} sessions opened through a freshly started proxy, one request each\n`);
+  console.log('| proxy | sessions | errors | RSS before MB | RSS after MB | bytes per session (process tree) | bytes per session (table holder) | seconds |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const workers = variants.find((v) => v.name === 'moor --workers 2');
+  for (const v of [variants[0]!, ...(workers ? [workers] : []), ...(haproxy ? [haproxy] : [])]) {
+    const server = await v.start(backends, configDir);
+    started.push(server);
+    const m = await measureSessions(server, v === haproxy ? '/services/Orders' : '/services/Bench', count);
+    console.log(
+      `| ${m.name} | ${m.sessions} | ${m.errors} | ${fmt(m.rssBeforeMb, 1)} | ${fmt(m.rssAfterMb, 1)} | ${fmt(m.bytesPerSession, 0)} | ${fmt(m.holderBytesPerSession, 0)} | ${fmt(m.seconds, 1)} |`,
+    );
+    await server.stop();
   }
 }
 
