@@ -51,10 +51,10 @@ export class MemoryStore implements SessionStore {
   async list(filter: BindingFilter, limit: number): Promise<BindingPage> {
     const now = this.clock.now();
     const bindings: Binding[] = [];
-    for (const b of this.table.values()) {
+    for (const b of this.table.entries()) {
       if (b.expiresAt <= now || !matchesFilter(b, filter)) continue;
       if (bindings.length === limit) return { bindings, truncated: true };
-      bindings.push(copyOf(b));
+      bindings.push(b);
     }
     return { bindings, truncated: false };
   }
@@ -64,7 +64,7 @@ export class MemoryStore implements SessionStore {
     const byGroup: Record<string, number> = {};
     const byEndpoint: Record<string, number> = {};
     let seen = 0;
-    for (const b of this.table.values()) {
+    for (const b of this.table.entries()) {
       if (b.expiresAt <= now) continue;
       if (seen++ === limit) return { byGroup, byEndpoint, truncated: true };
       tally(b, byGroup, byEndpoint);
