@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { requestEnvelope } from './envelopes.ts';
+import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -68,7 +69,7 @@ await Promise.all(workers);
 await pool.close();
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const pct = (p: number): number => percentile(latencies, p);
 const result = {
   requests: latencies.length,
   errors,

@@ -14,6 +14,7 @@
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { requestEnvelope } from './envelopes.ts';
+import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -80,7 +81,7 @@ while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
 await pool.close();
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const pct = (p: number): number => percentile(latencies, p);
 const seconds = durationMs / 1000;
 process.stdout.write(
   JSON.stringify({

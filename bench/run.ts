@@ -31,6 +31,7 @@ import { haproxyInstalled, startHaproxy } from './haproxy.ts';
 import { cpuMsOf, memoryOf, resetPeak, ROOT, runJson, type Service, startService, TSX } from './procs.ts';
 import { measureSessions } from './session-memory.ts';
 import { sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
+import { median } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -311,12 +312,6 @@ async function writeConfig(bs: readonly Service[]): Promise<string> {
     '</definitions>';
   await writeFile(path.join(dir, 'bench.xml'), xml);
   return dir;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function fmt(x: number, digits: number): string {

@@ -5,6 +5,7 @@
  * one process — measured in the same interleaved rounds. Target: the Redis store at ≥ 0.7× of memory.
  */
 import { type RedisServer, startRedis } from '../test/helpers/redis.ts';
+import { median } from './stats.ts';
 
 /** The shape of run.ts's variants, kept structural so this file stands on its own. */
 interface VariantLike<S> {
@@ -62,10 +63,4 @@ export function sessionRatios(results: ReadonlyMap<string, readonly { rps: numbe
     lines.push(`| ${name} | ${median(rs.map((x) => x.rps)).toFixed(0)} | ${m.toFixed(3)} (${ratios.map((x) => x.toFixed(2)).join(', ')}) | ${target} |`);
   }
   return lines;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
