@@ -216,7 +216,7 @@ test('a WSO2 suite runs as written: project paths, supportive artifacts, mock-se
   t.is(r.code, 1);
 });
 
-test('300 generated cases run in seconds (in-process, no sockets)', async (t) => {
+test('300 generated cases run in process, no sockets', async (t) => {
   const cases = Array.from(
     { length: 300 },
     (_, i) => `<test-case name="client ${i}"><input><payload><![CDATA[<s:Envelope xmlns:s="${SOAP}" xmlns:syn="http://ws.apache.org/ns/synapse"><s:Header><syn:ClientID>c${i}</syn:ClientID></s:Header><s:Body><n>${i}</n></s:Body></s:Envelope>]]></payload></input>
@@ -235,14 +235,10 @@ test('300 generated cases run in seconds (in-process, no sockets)', async (t) =>
     'many.xml': `<unit-test><artifacts><test-artifact><artifact>conf/p.xml</artifact></test-artifact></artifacts><test-cases>${cases}</test-cases>
       <mock-services><mock endpoint="Nodes"><payload><![CDATA[${reply('<r>ok</r>')}]]></payload></mock></mock-services></unit-test>`,
   });
-  const started = Date.now();
   const r = await inProcess([path.join(dir, 'many.xml')]);
-  const ms = Date.now() - started;
   t.is(r.code, 0, r.err);
   t.regex(r.out, /\n300 passed, 0 failed\n$/);
-  // about a second on a quiet machine; the bound leaves room for a busy CI runner
-  t.true(ms < 15_000, `took ${ms} ms`);
-  t.log(`300 cases in ${ms} ms`);
+  // how fast they run is measured by the benchmark, not asserted here
 });
 
 test.serial('usage errors exit 2', async (t) => {
