@@ -64,7 +64,7 @@ function moor(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, ro
   return {
     name,
     start: (_backends, configDir) =>
-      startService(name, [...profiling, path.join(root, 'bin', 'moor.js'), 'start', '--config', configDir, '--port', '0', ...args], /moor listening on (\S+)/, env),
+      startService(name, [...profiling, ...TSX, path.join(root, 'src', 'cli', 'bin.ts'), 'start', '--config', configDir, '--port', '0', ...args], /moor listening on (\S+)/, env),
   };
 }
 

@@ -1,10 +1,12 @@
 /** winston loggers: one root logger per process, and children that name the message they speak of. */
 import winston from 'winston';
+// (the types by a namespace import: the declarations then compile for users without esModuleInterop)
+import type * as Winston from 'winston';
 
-export type Logger = winston.Logger;
+export type Logger = Winston.Logger;
 
 /** Creates the process logger. Lines go to stdout as `time level [component] message key=value…`. */
-export function createLogger(level = process.env.MOOR_LOG_LEVEL ?? 'info', transports?: winston.transport[]): Logger {
+export function createLogger(level = process.env.MOOR_LOG_LEVEL ?? 'info', transports?: Winston.transport[]): Logger {
   return winston.createLogger({
     level,
     format: winston.format.combine(

@@ -1,10 +1,10 @@
 /**
- * moor as a library: the package's own entry point ('moor', as an application that depends on it
- * imports it) starts a real gateway that answers SOAP.
+ * moor as a library: the package's entry point (src/index.ts) starts a real gateway that answers SOAP.
+ * test/package/packed.test.ts imports 'moor' itself, from the packed tarball, as an application does.
  */
 import test from 'ava';
 import { request } from 'undici';
-import { Gateway, MemoryStore } from 'moor';
+import { Gateway, MemoryStore } from '../src/index.ts';
 import { silentLogger } from '../src/logging.ts';
 import { configDir, definitions, soap11 } from './helpers/gateway.ts';
 

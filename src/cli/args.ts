@@ -4,8 +4,11 @@ import { MoorError } from '../errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** What {@link parse} gives for `options` (named, so that the declarations can name it). */
+export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>>;
+
 /** Parses `argv` against `options`; throws MoorError(MOOR_ERR_CLI_USAGE) with parseArgs' explanation. */
-export function parse<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+export function parse<O extends Options>(argv: string[], options: O, allowPositionals = false): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {

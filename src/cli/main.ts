@@ -3,9 +3,16 @@
  * tests, 2 usage errors.
  */
 import { ConfigErrors, MoorError } from '../errors.ts';
-import { startCommand } from './start.ts';
-import { testCommand } from './test.ts';
-import { validateCommand } from './validate.ts';
+
+/**
+ * Each command is imported only when it runs: `moor --help` loads nothing else, `moor validate` not the
+ * HTTP server, the session stores nor the test runner (docs/benchmarks.md has the start-up times).
+ */
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  start: async () => (await import('./start.ts')).startCommand,
+  validate: async () => (await import('./validate.ts')).validateCommand,
+  test: async () => (await import('./test.ts')).testCommand,
+};
 
 const USAGE = `usage:
   moor start    --config <dir> [--port 8280] [--host 127.0.0.1] [--watch] [--log-level info]
@@ -18,21 +25,13 @@ const USAGE = `usage:
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'start':
-        return await startCommand(rest);
-      case 'validate':
-        return await validateCommand(rest);
-      case 'test':
-        return await testCommand(rest);
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-      default:
-        throw new MoorError('MOOR_ERR_CLI_USAGE', command === undefined ? 'no command given' : `unknown command "${command}"`);
+    if (command === 'help' || command === '--help' || command === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
     }
+    const load = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new MoorError('MOOR_ERR_CLI_USAGE', command === undefined ? 'no command given' : `unknown command "${command}"`);
+    return await (await load())(rest);
   } catch (e) {
     if (e instanceof ConfigErrors) {
       for (const err of e.errors) process.stderr.write(`${err.toString()}\n`);
@@ -45,9 +44,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`moor: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
-  const code = await main(process.argv.slice(2));
-  if (code !== 0 || process.argv[2] !== 'start') process.exit(code);
 }

@@ -1,15 +1,12 @@
 /**
- * Runs the real `moor` command (bin/moor.js in a child process), the way a user does: for tests of the
+ * Runs the real `moor` command (its sources in a child process, test/helpers/moor-command.ts), the way a user does: for tests of the
  * command line, its output and its exit codes, and of long-running `moor start` processes.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** bin/moor.js of this checkout. */
-export const MOOR_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'moor.js');
+import { moorArgs } from '../helpers/moor-command.ts';
 
 /** What a finished command printed and how it exited. */
 export interface MoorRun {
@@ -26,7 +23,7 @@ export function lines(text: string): string[] {
 /** Runs `moor ...args` in `cwd` to completion (killed after `timeoutMs`). */
 export function runMoor(args: readonly string[], cwd: string, timeoutMs = 30_000): Promise<MoorRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MOOR_BIN, ...args], { cwd, env: { ...process.env, MOOR_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, moorArgs(args), { cwd, env: { ...process.env, MOOR_LOG_LEVEL: 'info' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -70,7 +67,7 @@ export interface MoorProcess {
  * the output if the process exits first. The caller must stop() it (t.teardown).
  */
 export async function startMoor(args: readonly string[], cwd: string, timeoutMs = 30_000): Promise<MoorProcess> {
-  const child = spawn(process.execPath, [MOOR_BIN, 'start', '--port', '0', ...args], { cwd, env: { ...process.env, MOOR_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, moorArgs(['start', '--port', '0', ...args]), { cwd, env: { ...process.env, MOOR_LOG_LEVEL: 'info' } });
   let out = '';
   const waiters = new Set<() => void>();
   const onData = (d: string): void => {

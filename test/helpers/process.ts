@@ -1,8 +1,6 @@
 /** Runs `moor` as a user does: a real process, its stdout, stderr and exit code. */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import path from 'node:path';
-
-const BIN = path.resolve('bin/moor.js');
+import { moorArgs } from './moor-command.ts';
 
 export interface MoorProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -14,9 +12,9 @@ export interface MoorProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Spawns `node bin/moor.js …args`. */
+/** Spawns `moor …args` (from source, test/helpers/moor-command.ts). */
 export function spawnMoor(args: string[], env: Record<string, string> = {}): MoorProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, MOOR_LOG_LEVEL: 'warn', ...env } });
+  const child = spawn(process.execPath, moorArgs(args), { env: { ...process.env, MOOR_LOG_LEVEL: 'warn', ...env } });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8');

@@ -1,14 +1,14 @@
 /**
- * Real gateway processes for end-to-end tests: `node bin/moor.js start --config <dir> --port 0 …`,
+ * Real gateway processes for end-to-end tests: `moor start --config <dir> --port 0 …` (from source),
  * ready when it prints its listening line. Register `kill` with t.teardown.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moorArgs } from './moor-command.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'moor.js');
 
 /** A `moor start` process. */
 export interface GatewayProcess {
@@ -27,7 +27,7 @@ export interface GatewayProcess {
 
 /** Runs `moor start` to completion (for commands expected to fail); resolves to exit code and output. */
 export async function runMoor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, moorArgs(args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -40,7 +40,7 @@ export async function runMoor(args: string[], env: NodeJS.ProcessEnv = {}): Prom
 
 /** Starts `moor start --config <dir> --port 0 …extra` and resolves once it listens. */
 export async function startMoor(configDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
-  const proc = spawn(process.execPath, [BIN, 'start', '--config', configDir, '--port', '0', '--log-level', 'warn', ...extra], {
+  const proc = spawn(process.execPath, moorArgs(['start', '--config', configDir, '--port', '0', '--log-level', 'warn', ...extra]), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +106,7 @@ export async function startMoor(configDir: string, extra: string[] = [], env: No
       // only the worker processes (tsx's esbuild service is a child too)
       return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(proc.pid)], { encoding: 'utf8' })
         .split('\n')
-        .filter((line) => line.includes('moor.js'))
+        .filter((line) => line.includes('cli/bin.ts'))
         .map((line) => Number(line.trim().split(/\s+/)[0]));
     } catch {
       return [];

@@ -1,6 +1,9 @@
-/** The example of docs/testing.md, as written there: it must keep working. Imports the package export. */
+/**
+ * The example of docs/testing.md, as written there but for the import (the sources: test/package/packed.test.ts
+ * runs it on node:test against 'moor/testing' from the packed tarball): it must keep working.
+ */
 import test from 'ava';
-import { createHarness, xpathValue } from 'moor/testing';
+import { createHarness, xpathValue } from '../../src/testing/index.ts';
 
 test('a new client opens a session on cart1, and stays there', async (t) => {
   const moor = await createHarness('mediators', {
