@@ -11,7 +11,7 @@
  * <sequence name="N" [onError="key"]> mediators… </sequence>
  */
 import { type SourceLoc } from '../errors.ts';
-import { type EndpointDef, parseEndpoint } from './endpoint-def.ts';
+import { type EndpointDef, parseEndpoint, warnStatisticsAndTrace } from './endpoint-def.ts';
 import { type ConfigNode } from './node.ts';
 
 /** A sequence written in place, or named by key. */
@@ -49,6 +49,7 @@ export type Artifact = SequenceDef | ProxyDef | NamedEndpoint;
 /** Parses `<sequence name>`. */
 export function parseSequenceArtifact(node: ConfigNode): SequenceDef | undefined {
   node.allowAttributes('name', 'onError', 'trace', 'statistics', 'description');
+  warnStatisticsAndTrace(node);
   const name = node.required('name');
   if (name === undefined) return undefined;
   return { kind: 'sequence', name, loc: node.loc, node, onError: node.attr('onError') };
@@ -65,6 +66,7 @@ export function parseEndpointArtifact(node: ConfigNode): NamedEndpoint | undefin
 /** Parses `<proxy>`. `resolveFile` turns a file: URI of publishWSDL into a path. */
 export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => string): ProxyDef | undefined {
   node.allowAttributes('name', 'transports', 'startOnLoad', 'trace', 'statistics', 'pinnedServers', 'serviceGroup');
+  warnStatisticsAndTrace(node);
   node.allowChildren('target', 'publishWSDL', 'description', 'parameter', 'policy', 'enableSec', 'enableRM', 'enableAddressing');
   for (const c of node.children()) {
     if (c.name === 'enableSec' || c.name === 'enableRM' || c.name === 'policy') {

@@ -4,6 +4,7 @@
  *
  * <endpoint [name="N"] [key="K"] [draining="true"]>
  *   <session …/>?                                  (with loadbalance or failover)
+ *   <moor:healthCheck …/>?                         (moor's active health checks: health-check-def.ts)
  *   ( <address uri="http://…" [format="soap11|soap12"]>
  *       <enableAddressing/>?
  *       <timeout>…</timeout>? <markForSuspension>…</markForSuspension>? <suspendOnFailure>…</suspendOnFailure>?
@@ -18,6 +19,8 @@
  */
 import { type SourceLoc } from '../errors.ts';
 import { DEFAULT_FAILURE, FAILURE_CHILDREN, type FailureDef, parseFailure } from './endpoint-failure-def.ts';
+import { type HealthCheckDef, parseHealthCheck } from './health-check-def.ts';
+import { MOOR_CONFIG_NS } from './moor-settings.ts';
 import { type ConfigNode } from './node.ts';
 import { parseSession, type SessionDef } from './session-def.ts';
 
@@ -35,6 +38,8 @@ export interface AddressDef {
   readonly keepRequestPath?: boolean;
   /** Relative weight for weightedRoundRobin. */
   readonly weight: number;
+  /** moor's active health check of this backend, if configured (on it or on its group). */
+  readonly healthCheck?: HealthCheckDef;
 }
 
 /** leastActive is a moor extension: the member with the fewest requests in flight. */
@@ -87,7 +92,11 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   for (const c of node.children()) {
     if (c.name === 'property' && c.attr('name') !== 'loadbalance.weight') c.warn('MOOR_WARN_NO_EFFECT', `endpoint <property name="${c.attr('name') ?? ''}"> has no effect: moor reads only loadbalance.weight`);
   }
-  const kinds = node.children().filter((c) => c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
+  const moorChildren = node.children().filter((c) => c.el.name.uri === MOOR_CONFIG_NS);
+  for (const c of moorChildren) if (c.name !== 'healthCheck') c.unknownElement(['healthCheck'], '<endpoint> (moor extensions)');
+  const checkNode = moorChildren.find((c) => c.name === 'healthCheck');
+  const healthCheck = checkNode && parseHealthCheck(checkNode);
+  const kinds = node.children().filter((c) => c.el.name.uri !== MOOR_CONFIG_NS && c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
   const body = kinds[0];
   if (!body || kinds.length > 1) {
     node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <loadbalance>, <failover> (or key="…")');
@@ -98,10 +107,10 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   switch (body.name) {
     case 'address':
       if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
-      return parseAddress(body, name, draining, weight);
+      return withHealthCheck(parseAddress(body, name, draining, weight), healthCheck);
     case 'loadbalance':
     case 'failover':
-      return parseGroup(body, name, session, draining);
+      return withHealthCheck(parseGroup(body, name, session, draining), healthCheck);
     case 'wsdl':
     case 'default':
     case 'http':
@@ -116,11 +125,26 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   }
 }
 
+/** `check` on an address, or on every address member of a group that has none of its own. */
+function withHealthCheck<D extends EndpointDef>(def: D | undefined, check: HealthCheckDef | undefined): D | undefined {
+  if (!def || !check) return def;
+  switch (def.kind) {
+    case 'address':
+      return def.healthCheck ? def : { ...def, healthCheck: check };
+    case 'loadbalance':
+    case 'failover':
+      return { ...def, members: def.members.map((m) => withHealthCheck(m, check)!) };
+    default:
+      return def;
+  }
+}
+
 function parseAddress(node: ConfigNode, name: string | undefined, draining: boolean, weight: number): AddressDef | undefined {
   node.allowAttributes('uri', 'format', 'optimize', 'encoding', 'statistics', 'trace');
   for (const a of ['optimize', 'encoding'] as const) {
     if (node.attr(a) !== undefined) node.warn('MOOR_WARN_NO_EFFECT', `${a}= has no effect: moor forwards the message's bytes as they came`);
   }
+  warnStatisticsAndTrace(node);
   node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
   for (const c of node.children()) {
     if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
@@ -177,6 +201,10 @@ function parseGroup(node: ConfigNode, name: string | undefined, session: Session
     if (c.name === 'endpoint') {
       const m = parseEndpoint(c);
       if (m) members.push(m);
+      // Synapse reads loadbalance.weight only in WeightedRoundRobin
+      if (m?.kind === 'address' && m.weight !== 1 && (kind === 'failover' || (algorithm !== undefined && algorithm !== 'weightedRoundRobin'))) {
+        c.warn('MOOR_WARN_NO_EFFECT', `the weight ${m.weight} has no effect: only algorithm="weightedRoundRobin" on a <loadbalance> reads weights`);
+      }
     } else if (c.name === 'member') {
       c.allowAttributes('hostName', 'httpPort', 'httpsPort');
       const host = c.required('hostName');
@@ -206,4 +234,14 @@ function parseGroup(node: ConfigNode, name: string | undefined, session: Session
     session,
     draining,
   };
+}
+
+/**
+ * statistics="enable" and trace="enable" (on addresses, proxies, sequences) turn on Synapse's
+ * statistics collection and message tracing, which moor does not have; "disable" is what moor does anyway.
+ */
+export function warnStatisticsAndTrace(node: ConfigNode): void {
+  for (const a of ['statistics', 'trace'] as const) {
+    if (node.attr(a) === 'enable') node.warn('MOOR_WARN_NO_EFFECT', `${a}="enable" has no effect: moor collects no Synapse ${a === 'statistics' ? 'statistics' : 'message traces'} (its metrics and access log: docs/operations.md)`);
+  }
 }

@@ -92,11 +92,12 @@ export class AddressEndpoint implements Endpoint {
    */
   send(request: MessageContext, options: SendOptions = NO_OPTIONS): Promise<MessageContext> {
     const now = this.clock.now();
-    if (!options.force && !this.health.ready(now)) {
-      const left = Math.max(0, (this.health.until ?? now) - now);
-      return Promise.reject(
-        new EndpointError('unreachable', this.id, `${this.health.state} (${this.health.reason}), for ${Math.ceil(left / 1000)} s more`, { code: SYNAPSE_CODES.ENDPOINT_ADDRESS_NONE_READY }),
-      );
+    // force (a bound session) may try a suspended endpoint, which may be back; one that its health
+    // check holds out is known to be down, so the session follows its onFailure instead
+    if ((!options.force || this.health.outByHealthCheck) && !this.health.ready(now)) {
+      const until = this.health.until;
+      const left = until === undefined ? 'until its health check passes' : `for ${Math.ceil(Math.max(0, until - now) / 1000)} s more`;
+      return Promise.reject(new EndpointError('unreachable', this.id, `${this.health.state} (${this.health.reason}), ${left}`, { code: SYNAPSE_CODES.ENDPOINT_ADDRESS_NONE_READY }));
     }
     if (this.def.addressing) return addAddressing(request, this.def.uri).then(() => this.exchange(request));
     return this.exchange(request);

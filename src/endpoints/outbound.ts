@@ -155,10 +155,43 @@ export class Outbound {
     return exchange.response;
   }
 
+  /**
+   * One health-check request (health-check.ts) on the backend's own pool: the answer's status, or in
+   * words why none came within `timeoutMs`. Never throws.
+   */
+  async probe(href: string, init: ProbeRequest): Promise<{ status: number } | { error: string }> {
+    const url = target(href);
+    try {
+      const r = await this.poolOf(url.origin).request({
+        path: url.path,
+        method: init.method,
+        headers: init.headers,
+        body: init.body ?? null,
+        headersTimeout: init.timeoutMs,
+        bodyTimeout: init.timeoutMs,
+        signal: AbortSignal.timeout(init.timeoutMs),
+      });
+      await r.body.dump();
+      return { status: r.statusCode };
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.name === 'TimeoutError' || err.name === 'AbortError') return { error: `no answer within ${init.timeoutMs} ms` };
+      return { error: err.code ?? err.message };
+    }
+  }
+
   /** Closes idle connections. */
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
+}
+
+/** What a health check sends. */
+export interface ProbeRequest {
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly timeoutMs: number;
 }
 
 const targets = new Map<string, { origin: string; path: string }>();

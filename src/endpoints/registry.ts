@@ -13,6 +13,7 @@ import { EndpointEvents } from './events.ts';
 import { type Endpoint } from './endpoint.ts';
 import { type EndpointEnv } from './env.ts';
 import { GroupEndpoint } from './group.ts';
+import { HealthCheck } from './health-check.ts';
 import { Outbound } from './outbound.ts';
 import { CookieRouter, cookieKeyFor } from './cookie-affinity.ts';
 import { StickyRouter } from './sticky.ts';
@@ -21,22 +22,29 @@ export class EndpointRegistry {
   private readonly built = new Map<EndpointDef, Endpoint>();
   private readonly named = new Map<string, Endpoint>();
   private readonly implicit = new Map<string, Endpoint>();
-  private readonly shared = new Map<string, Endpoint>();
+  private readonly shared = new Map<string, AddressEndpoint>();
   readonly outbound = new Outbound();
   /** Every state change of every address endpoint here (subscribe for metrics, `/endpoints`). */
   readonly events = new EndpointEvents();
+  private readonly checks: HealthCheck[] = [];
 
   private constructor(
     private readonly config: Config,
     readonly env: EndpointEnv,
+    /** The address endpoints of the configuration this one replaces, by id: their state carries over. */
+    private readonly previous: ReadonlyMap<string, AddressEndpoint>,
   ) {}
 
   /**
    * Builds every endpoint of `config` (named ones and those inline in `inline`), loading user
-   * dispatcher modules. Throws ConfigError for a module that cannot be loaded.
+   * dispatcher modules. Throws ConfigError for a module that cannot be loaded. With `previous` (a
+   * reload), each backend that is still configured the same way keeps its state: a suspended one stays
+   * suspended, with its progression.
    */
-  static async create(config: Config, env: EndpointEnv, inline: readonly EndpointDef[]): Promise<EndpointRegistry> {
-    const r = new EndpointRegistry(config, env);
+  static async create(config: Config, env: EndpointEnv, inline: readonly EndpointDef[], previous?: EndpointRegistry): Promise<EndpointRegistry> {
+    const before = new Map<string, AddressEndpoint>();
+    if (previous) for (const a of previous.addresses()) before.set(a.id, a);
+    const r = new EndpointRegistry(config, env, before);
     for (const [name, n] of config.endpoints) r.named.set(name, await r.build(n.def, [name]));
     for (const def of inline) await r.build(def, []);
     return r;
@@ -100,7 +108,24 @@ export class EndpointRegistry {
     return [...out];
   }
 
+  /** Starts the active health checks (`<moor:healthCheck>`) of the gateway's endpoints. */
+  startHealthChecks(): void {
+    if (this.checks.length) return;
+    for (const a of this.addresses()) {
+      if (!a.def.healthCheck) continue;
+      const check = new HealthCheck(a, a.def.healthCheck, this.outbound, this.env.log);
+      this.checks.push(check);
+      check.start();
+    }
+  }
+
+  /** Stops them (the configuration is replaced, or the gateway stops). */
+  stopHealthChecks(): void {
+    for (const c of this.checks.splice(0)) c.stop();
+  }
+
   async close(): Promise<void> {
+    this.stopHealthChecks();
     await this.outbound.close();
   }
 
@@ -119,9 +144,16 @@ export class EndpointRegistry {
       }
       case 'address': {
         // one backend named the same way in several groups is one endpoint: its health is shared
-        const shareKey = JSON.stringify([def.name, def.uri, def.failure, def.addressing, def.keepRequestPath, def.draining]);
-        e = this.shared.get(shareKey) ?? new AddressEndpoint(def, this.outbound, this.env, this.events.emit);
-        this.shared.set(shareKey, e);
+        const shareKey = JSON.stringify([def.name, def.uri, def.failure, def.addressing, def.keepRequestPath, def.draining, def.healthCheck && { ...def.healthCheck, loc: undefined }]);
+        let a = this.shared.get(shareKey);
+        if (!a) {
+          a = new AddressEndpoint(def, this.outbound, this.env, this.events.emit);
+          const before = this.previous.get(a.id);
+          // a changed failure policy starts afresh: the old state was reached under other rules
+          if (before && JSON.stringify(before.def.failure) === JSON.stringify(def.failure)) a.health.adopt(before.health);
+          this.shared.set(shareKey, a);
+        }
+        e = a;
         break;
       }
       case 'loadbalance':

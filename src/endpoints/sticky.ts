@@ -2,7 +2,8 @@
  * Session affinity for a group: the session key of each message (from the group's dispatcher) is bound
  * to one member in the session store, and every message of the session goes to that member.
  *
- * - A bound session goes to its member even if that member is marked suspended (it may be back).
+ * - A bound session goes to its member even if that member is marked suspended (it may be back), but
+ *   not when its active health check holds it out: that counts as "cannot be connected to".
  * - When the bound member cannot be connected to, `onFailure` decides: `rebind` moves the session to a
  *   healthy member (atomically, so concurrent gateway nodes converge on one) and keeps it there; `fault`
  *   answers with a fault and keeps the binding.

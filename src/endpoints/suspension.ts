@@ -13,6 +13,9 @@
  *   makes the endpoint active, a failure suspends it again for longer.
  * - A code in neither list (when `<suspendOnFailure><errorCodes>` names some) leaves the state alone.
  *
+ * moor's active health check (health-check.ts) adds one way in and out of suspended: failed probes
+ * suspend the endpoint until probes pass again, whatever traffic does meanwhile.
+ *
  * One difference from Synapse, on purpose: the failures of requests that were already in flight when
  * the endpoint was suspended do not suspend it again (in Synapse, N parallel failures multiply the
  * suspension by progressionFactor^N). Time comes from an injected clock, so tests need no sleeps.
@@ -55,6 +58,8 @@ export class EndpointHealth {
   private lastSuspendMs = -1;
   /** Counts suspensions: a request remembers it when sent, so a stale failure is known as one. */
   private suspensions = 0;
+  /** Suspended by the active health check: only passing probes end it. */
+  private probeDown = false;
 
   constructor(
     readonly endpoint: string,
@@ -89,7 +94,12 @@ export class EndpointHealth {
 
   /** When a suspended or timed-out endpoint takes traffic again; undefined when active. */
   get until(): number | undefined {
-    return this.current === 'active' ? undefined : this.retryAt;
+    return this.current === 'active' || this.probeDown ? undefined : this.retryAt;
+  }
+
+  /** True while the active health check holds it out of service. */
+  get outByHealthCheck(): boolean {
+    return this.probeDown;
   }
 
   /** A token for a request being sent now; give it back to onFailure. */
@@ -99,12 +109,13 @@ export class EndpointHealth {
 
   /** True when traffic may be sent now (Synapse's readyToSend). */
   ready(now: number): boolean {
-    return this.current === 'active' || now >= this.retryAt;
+    return !this.probeDown && (this.current === 'active' || now >= this.retryAt);
   }
 
   /** The endpoint answered: it is active again. Returns the change, if it was not active. */
   onSuccess(reason = 'it answered again'): StateChange | undefined {
-    if (this.current === 'active') return undefined;
+    // an answer to a request sent before the probes failed does not undo their verdict
+    if (this.current === 'active' || this.probeDown) return undefined;
     this.remaining = -1;
     this.lastSuspendMs = -1;
     return this.change('active', reason, undefined, undefined);
@@ -122,6 +133,40 @@ export class EndpointHealth {
     const suspendCodes = this.policy.suspendCodes;
     if (suspendCodes === undefined || suspendCodes.includes(code)) return this.suspend(code, message);
     return undefined;
+  }
+
+  /** The health check's probes failed `unhealthyThreshold` times in a row: suspended until they pass. */
+  probeFailed(reason: string): StateChange | undefined {
+    if (this.probeDown) return undefined;
+    this.probeDown = true;
+    this.suspensions++;
+    return this.change('suspended', `health check failed: ${reason}`, undefined, undefined);
+  }
+
+  /** The probes passed `healthyThreshold` times in a row: back in service, as after an answer. */
+  probePassed(reason: string): StateChange | undefined {
+    if (!this.probeDown) return undefined;
+    this.probeDown = false;
+    this.remaining = -1;
+    this.lastSuspendMs = -1;
+    return this.change('active', `health check passed: ${reason}`, undefined, undefined);
+  }
+
+  /**
+   * Takes over the state of the same endpoint in the configuration being replaced (a reload), so a
+   * suspended backend stays suspended and its next suspension is as long as Synapse would make it.
+   * Told to no listener: nothing changed.
+   */
+  adopt(previous: EndpointHealth): void {
+    this.current = previous.current;
+    this.why = previous.why;
+    this.lastCode = previous.lastCode;
+    this.changedAt = previous.changedAt;
+    this.retryAt = previous.retryAt;
+    this.remaining = previous.remaining;
+    this.lastSuspendMs = previous.lastSuspendMs;
+    this.suspensions = previous.suspensions;
+    this.probeDown = previous.probeDown;
   }
 
   private markForSuspension(code: number, message: string): StateChange {

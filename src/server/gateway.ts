@@ -87,6 +87,7 @@ export class Gateway implements MetricsSource {
       server.once('error', reject);
       server.listen(options.port ?? 8280, options.host ?? '127.0.0.1', () => resolve());
     });
+    runtime.endpoints.startHealthChecks();
     return gw;
   }
 
@@ -119,13 +120,15 @@ export class Gateway implements MetricsSource {
       defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
       observer: this.options.metrics,
-    });
+    }, this.runtime);
     for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
     // draining="…" holds (so removing it from the file and reloading undrains)
     for (const [name, draining] of this.drainOverrides) applyDraining(next, name, draining);
     this.runtime = next;
+    old.endpoints.stopHealthChecks();
+    next.endpoints.startHealthChecks();
     setTimeout(() => void old.endpoints.close(), (this.options.defaultTimeoutMs ?? 60_000) + 1000).unref();
   }
 

@@ -24,11 +24,14 @@ export async function checkConfig(location: string): Promise<CompiledConfig> {
   return compiled;
 }
 
-/** Loads a runtime: checks the configuration, then builds its endpoints (and user dispatcher modules). */
-export async function loadRuntime(location: string, env: Omit<EndpointEnv, 'baseDir'>): Promise<Runtime> {
+/**
+ * Loads a runtime: checks the configuration, then builds its endpoints (and user dispatcher modules).
+ * `replacing` is the runtime a reload replaces: its backends' state carries over.
+ */
+export async function loadRuntime(location: string, env: Omit<EndpointEnv, 'baseDir'>, replacing?: Runtime): Promise<Runtime> {
   const compiled = await checkConfig(location);
   try {
-    const endpoints = await EndpointRegistry.create(compiled.config, { ...env, baseDir: compiled.config.dir }, compiled.inlineEndpoints);
+    const endpoints = await EndpointRegistry.create(compiled.config, { ...env, baseDir: compiled.config.dir }, compiled.inlineEndpoints, replacing?.endpoints);
     return { compiled, endpoints, warnings: sortErrors(compiled.config.diag.warnings) };
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigErrors([e]);
