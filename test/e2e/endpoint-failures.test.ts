@@ -54,14 +54,14 @@ test("Integration Studio's endpoint (initialDuration -1) loads; a refusal is 101
         <markForSuspension><retriesBeforeSuspension>0</retriesBeforeSuspension></markForSuspension>
       </address></endpoint>
       <proxy name="P"><target><inSequence><send><endpoint key="Orders"/></send></inSequence>${reportError}</target></proxy>`),
-  });
+  }, { defaultSuspendMs: 600_000 }); // -1 is the gateway's default: long enough that no machine is slower
   t.teardown(() => gw.close());
   const first = await post(`${gw.url}/services/P`, ping);
   t.is(first.status, 500);
   t.regex(elementText(first.text, 'faultstring') ?? '', /^101503 \| endpoint Orders@.* is unreachable: ECONNREFUSED$/);
   t.is(elementText(first.text, 'detail'), 'ECONNREFUSED', 'ERROR_DETAIL holds the failure itself');
   const second = await post(`${gw.url}/services/P`, ping);
-  t.regex(elementText(second.text, 'faultstring') ?? '', /^303001 \| endpoint Orders@.* suspended \(101503 ECONNREFUSED; suspended for 1000 ms\)/);
+  t.regex(elementText(second.text, 'faultstring') ?? '', /^303001 \| endpoint Orders@.* suspended \(101503 ECONNREFUSED; suspended for 600000 ms\)/);
   const health = JSON.parse((await (await fetch(`${gw.url}/_moor/health`)).text())) as { endpoints: { id: string; state: string; code?: number; until?: string }[] };
   const orders = health.endpoints.find((e) => e.id.startsWith('Orders@'))!;
   t.is(orders.state, 'suspended');
