@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   MOOR_ERR_COOKIE_KEY: 'a mode="insert" session has no HMAC key (<moor:cookieKey> or MOOR_COOKIE_KEY), or one too short',
   // command line
   MOOR_ERR_CLI_USAGE: 'a bad command-line flag or argument',
+  MOOR_ERR_CLI_ADMIN: 'a command against a running gateway found none at the admin URL, or the gateway refused the call',
   // testing (`moor test`, moor/testing)
   MOOR_ERR_TEST_SUITE: 'a test suite is malformed or names a file, artifact or endpoint that does not exist',
   MOOR_ERR_UNMOCKED_ENDPOINT: 'a test sent a message to an endpoint that has no mock',

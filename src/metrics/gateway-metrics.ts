@@ -16,7 +16,7 @@
  * Counters and histograms are updated on the per-message path through series bound once per label set
  * (series.ts); gauges are read from the gateway when scraped. No label ever holds a session id.
  */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
 import { type BackendOutcome, type EndpointObserver } from '../endpoints/env.ts';
 import { type BindingCounts, type SessionStore } from '../session/store.ts';
 import { CounterFamily, type CounterSeries, HistogramFamily, type HistogramSeries } from './series.ts';
@@ -32,6 +32,9 @@ const COUNT_REUSE_MS = 1000;
 
 /** States every address endpoint reports a series for (others appear when an endpoint is in them). */
 const KNOWN_STATES = ['active', 'timeout', 'suspended', 'draining'] as const;
+
+/** The gauges a scrape counts from the session store (one count serves every worker). */
+const STORE_COUNTED = new Set(['moor_sessions_active', 'moor_sessions_count_truncated']);
 
 /** What a scrape reads from the running gateway. */
 export interface MetricsSource {
@@ -129,6 +132,24 @@ export class GatewayMetrics implements EndpointObserver {
         this.set(metrics.source && metrics.source.store.health !== 'ok' ? 0 : 1);
       },
     });
+  }
+
+  /** Requests answered so far, over every proxy and status (the console's request rate). */
+  requestsTotal(): number {
+    let n = 0;
+    for (const p of this.proxies.values()) for (const c of p.byStatus) if (c) n += c.value;
+    return n;
+  }
+
+  /**
+   * Every metric as prom-client's JSON (what AggregatorRegistry merges), for the primary of
+   * `--workers N`. `countSessions` false leaves out the gauges counted from the session store: every
+   * worker reads the same store, so the primary has one worker count it rather than all of them.
+   */
+  async snapshot(countSessions: boolean): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    // (each metric of a registry has get(), as getMetricsAsJSON calls it; the typings leave it out)
+    const metrics = this.registry.getMetricsAsArray().filter((m) => countSessions || !STORE_COUNTED.has(m.name)) as unknown as { get(): Promise<MetricObjectWithValues<MetricValue<string>>> }[];
+    return Promise.all(metrics.map((m) => m.get()));
   }
 
   /** Reads gauges from `source` from now on (the gateway, once started). */

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { MoorError } from '../errors.ts';
+import { type ConfigError, MoorError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { MessageContext } from '../message/context.ts';
@@ -110,9 +110,10 @@ export class Gateway implements MetricsSource {
 
   /**
    * Loads the configuration anew and, if valid, serves new requests with it; requests in flight finish
-   * on the old one and session bindings are kept. Throws ConfigErrors (the old runtime keeps serving).
+   * on the old one and session bindings are kept. Resolves to the new configuration's warnings; throws
+   * ConfigErrors (the old runtime keeps serving).
    */
-  async reload(): Promise<void> {
+  async reload(): Promise<readonly ConfigError[]> {
     const next = await loadRuntime(this.options.config, {
       limits: this.limits,
       store: this.store,
@@ -130,6 +131,7 @@ export class Gateway implements MetricsSource {
     old.endpoints.stopHealthChecks();
     next.endpoints.startHealthChecks();
     setTimeout(() => void old.endpoints.close(), (this.options.defaultTimeoutMs ?? 60_000) + 1000).unref();
+    return next.warnings;
   }
 
   /** Every address endpoint serving now, with its state (metrics, admin). */
