@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AddressDef } from '../config/endpoint-def.ts';
-import { type MessageContext } from '../message/context.ts';
-import { MessageBody } from '../message/message-body.ts';
+import { type MessageContext, rawHeader } from '../message/context.ts';
+import { type BodyOrigin, MessageBody } from '../message/message-body.ts';
+import { soapVersionOfContentType } from '../xml/soap.ts';
 import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError, type Outbound, type OutboundRequest, type RawResponse } from './outbound.ts';
@@ -44,6 +45,8 @@ export class AddressEndpoint implements Endpoint {
   readonly health: EndpointHealth;
   private active = 0;
   private readonly clock: Clock;
+  /** The origin of this endpoint's replies (one object for all of them). */
+  private origin: BodyOrigin | undefined;
 
   constructor(
     readonly def: AddressDef,
@@ -154,9 +157,20 @@ export class AddressEndpoint implements Endpoint {
     const change = this.health.onSuccess();
     if (change) request.log.info(describeChange(change), { component: 'endpoint' });
     request.axis2.set('ENDPOINT', this.id);
-    const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, false));
+    const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, this.replyOrigin(raw.headers)));
     response.status = raw.status;
     return response;
+  }
+
+  /**
+   * Who the reply is from: this backend, checked as an envelope as it streams, when it says it is XML
+   * (SOAP 1.1's text/xml, SOAP 1.2's application/soap+xml, any +xml); any other body (a proxy's HTML
+   * error page, a WSDL download through main) passes untouched, as it is not a SOAP message.
+   */
+  private replyOrigin(headers: RawResponse['headers']): BodyOrigin {
+    const type = headers instanceof Map ? headers.get('content-type') : rawHeader(headers, 'content-type');
+    const v = soapVersionOfContentType(Array.isArray(type) ? type[0] : type);
+    return v === undefined ? 'trusted' : (this.origin ??= { backend: this.def.name ?? 'anonymous' });
   }
 
   /** The send failed: Synapse's state machine hears its code; a change is logged once, on this message. */

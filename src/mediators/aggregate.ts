@@ -135,7 +135,7 @@ function merge(origin: MessageContext, arrivals: readonly Arrival[]): MessageCon
   const transport = new Map<string, string | string[]>();
   const ct = base.msg.transport.get('content-type');
   if (ct !== undefined) transport.set('content-type', ct);
-  const merged = origin.derive(base.msg.direction, transport, new MessageBody(Buffer.from(String(doc)), DEFAULT_LIMITS, undefined, false));
+  const merged = origin.derive(base.msg.direction, transport, new MessageBody(Buffer.from(String(doc)), DEFAULT_LIMITS, undefined, 'trusted'));
   merged.status = base.msg.status;
   return merged;
 }

@@ -16,7 +16,7 @@ export const drop: MediatorDefinition = {
       loc: node.loc,
       async mediate(msg): Promise<Outcome> {
         if (!msg.replied) {
-          const empty = msg.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, false));
+          const empty = msg.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, 'trusted'));
           empty.status = 202;
           await empty.respondToClient();
         }

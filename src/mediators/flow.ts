@@ -84,7 +84,7 @@ export async function mediate(
     // a response taken in by <call> and never sent on: release its connection to the backend (the
     // client's own request body is left to the server, which drains it to keep the connection)
     if (request.body !== clientBody) await request.body.discard();
-    const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, false));
+    const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, 'trusted'));
     empty.status = 202;
     await empty.respondToClient();
   }

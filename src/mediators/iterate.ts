@@ -163,7 +163,7 @@ async function split(msg: MessageContext, expression: Expression, preservePayloa
 
 /** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
 function partOf(origin: MessageContext, xml: string): MessageContext {
-  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, false), origin.abort, origin.log, discard, {
+  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, discard, {
     id: origin.id,
     properties: new Map(origin.properties),
     axis2: new Map(origin.axis2),

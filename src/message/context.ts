@@ -35,6 +35,15 @@ export function headerMapOf(lines: HeaderLines): TransportHeaders {
   return map;
 }
 
+/** The first value of header `name` (lower case) among header lines as they came. */
+export function rawHeader(lines: HeaderLines, name: string): string | undefined {
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const k = lines[i]!;
+    if (k.length === name.length && k.toLowerCase() === name) return lines[i + 1];
+  }
+  return undefined;
+}
+
 /** A header's value as one string (several values joined the HTTP way). */
 export function headerValue(h: TransportHeaders, name: string): string | undefined {
   const key = name.toLowerCase();
@@ -164,7 +173,11 @@ export class MessageContext {
   }
 
   private parseHead(h: ReadHead): EnvelopeHead {
-    return (this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text));
+    try {
+      return (this.headCache = EnvelopeHead.parse(h.bytes, h.boundary, h.text));
+    } catch (e) {
+      throw this.body.blame(e);
+    }
   }
 
   /** The head if it was already read (never reads). */
@@ -233,7 +246,7 @@ export class MessageContext {
         // xmldom throws its own ParseError on fatal errors (mismatched tags): still the sender's malformed XML
         failure ??= (e as Error).message;
       }
-      if (failure) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure}`);
+      if (failure) throw this.body.blame(new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure}`));
       this.dom = doc as unknown as Document;
     }
     return this.dom;

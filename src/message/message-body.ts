@@ -3,15 +3,28 @@
  * kept; the rest stays in the source stream and is forwarded untouched, chunk by chunk, as it arrives.
  * Up to `replayBytes` of what was forwarded is remembered, so that a send whose connection failed can be
  * replayed to another endpoint; a larger body that already started flowing cannot be replayed.
+ *
+ * Every byte from a client or a backend passes the streaming envelope check (envelope-check.ts) before
+ * it is handed on: a chunk that breaks the message is never yielded, and the chunk that completes the
+ * message is yielded only once the whole message proved well formed, so a malformed message is never
+ * forwarded whole (the send fails, and undici aborts the request it was streaming).
  */
 import { MoorError } from '../errors.ts';
+import { EnvelopeCheck } from '../xml/envelope-check.ts';
 import { type HeadBoundary, HeadScanner, type ScanResult } from '../xml/head-scanner.ts';
 import { XmlSyntaxError } from '../xml/parse.ts';
+import { soapVersionOf } from '../xml/soap.ts';
+import { BadReplyError } from './bad-reply.ts';
 import { type MessageLimits } from './limits.ts';
 
 const EMPTY = Buffer.alloc(0);
-const DOCTYPE = '<!DOCTYPE';
-const MARKUP = Buffer.from('<!');
+
+/**
+ * Who sent a message's bytes, which says whether they are checked and whom a problem blames: a client
+ * (its faults are the sender's), a backend endpoint named `backend` (its faults are the receiver's, and
+ * name the endpoint), or moor itself and the code it runs (envelopes it wrote: not checked).
+ */
+export type BodyOrigin = 'client' | 'trusted' | { readonly backend: string };
 
 /** What reading the head found: the bytes so far and where the head ends. */
 export interface ReadHead {
@@ -43,19 +56,23 @@ export class MessageBody {
   private recordedBytes = 0;
   private overflowed = false;
   private received = 0;
-  private carry = EMPTY;
+  /** The check of the bytes still to come; undefined before it starts and once it is over. */
+  private checker: EnvelopeCheck | undefined;
+  /** True once every byte was checked (or none needs to be). */
+  private checked: boolean;
 
   /**
    * @param source the remaining bytes of the message
    * @param declaredLength Content-Length as announced, when it was
-   * @param guarded refuse a DOCTYPE in the body too (requests from clients; responses are trusted)
+   * @param origin who sent the bytes: whether they are checked, and whom a problem blames
    */
   constructor(
     source: SettledSource | Buffer,
     private readonly limits: MessageLimits,
     readonly declaredLength?: number,
-    private readonly guarded = true,
+    readonly origin: BodyOrigin = 'client',
   ) {
+    this.checked = origin === 'trusted';
     const all = Buffer.isBuffer(source) ? [source] : source.takeAll?.(limits.maxMessageBytes);
     if (all) {
       this.prefix = all.length === 1 ? all[0]! : Buffer.concat(all);
@@ -70,25 +87,42 @@ export class MessageBody {
   readHeadNow(): ReadHead | undefined {
     if (this.head) return this.head;
     if (this.source) return undefined;
-    const scanner = new HeadScanner(this.limits);
-    const result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
-    if (result === 'more') throw this.endedEarly();
-    return this.headFound(scanner, result);
+    try {
+      const scanner = new HeadScanner(this.limits);
+      const result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
+      if (result === 'more') throw this.endedEarly();
+      return this.headFound(scanner, result);
+    } catch (e) {
+      throw this.blame(e);
+    }
   }
 
   /** Reads until the end of the SOAP head is known. Throws MoorError on hostile or broken input. */
   async readHead(): Promise<ReadHead> {
     const now = this.readHeadNow();
     if (now) return now;
-    const scanner = new HeadScanner(this.limits);
-    let result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
-    while (result === 'more') {
-      const chunk = await this.pull();
-      if (!chunk) throw this.endedEarly();
-      this.prefix = this.prefix.length ? Buffer.concat([this.prefix, chunk]) : chunk;
-      result = scanner.scan(this.prefix);
+    try {
+      const scanner = new HeadScanner(this.limits);
+      let result: ScanResult = this.prefix.length ? scanner.scan(this.prefix) : 'more';
+      while (result === 'more') {
+        const chunk = await this.pull();
+        if (!chunk) throw this.endedEarly();
+        this.prefix = this.prefix.length ? Buffer.concat([this.prefix, chunk]) : chunk;
+        result = scanner.scan(this.prefix);
+      }
+      return this.headFound(scanner, result);
+    } catch (e) {
+      throw this.blame(e);
     }
-    return this.headFound(scanner, result);
+  }
+
+  /**
+   * `e` as the fault it makes: a backend's broken reply blames the backend (by its name, the details
+   * kept for the log); a client's problem stays the sender's.
+   */
+  blame(e: unknown): unknown {
+    if (typeof this.origin === 'string' || !(e instanceof MoorError) || e instanceof BadReplyError) return e;
+    return new BadReplyError(this.origin.backend, e);
   }
 
   /** What a message that ends before its Body starts is told. */
@@ -97,22 +131,54 @@ export class MessageBody {
     return new XmlSyntaxError('the message ends before its SOAP Body starts');
   }
 
-  /** Keeps what the scan found, and holds the bytes read past the head to the body's DOCTYPE guard. */
+  /** Keeps what the scan found, and checks the bytes read past the head. */
   private headFound(scanner: HeadScanner, result: HeadBoundary | 'ended'): ReadHead {
     // all the announced bytes are here: the message goes on as one buffer (see `whole`) rather than as
     // a stream. HTTP framing ends a message at its Content-Length, so nothing more can come; the
     // stream's own end is left to whoever owns it (the server drains the request when it answered).
     if (this.source && this.declaredLength !== undefined && this.received >= this.declaredLength) this.source = undefined;
     this.head = { bytes: this.prefix, boundary: result, text: scanner.text };
-    // what was read past the head is body: it gets the same DOCTYPE guard as the rest of the stream
-    // (one native search for "<!"; the scanner read only the head as text)
-    const tailFrom = result === 'ended' ? this.prefix.length : result.bodyTagEnd;
-    if (this.guarded) {
-      const at = this.prefix.indexOf(MARKUP, tailFrom);
-      if (at >= 0 && hasDoctype(this.prefix.toString('latin1', at), 0)) throw doctypeRefused();
-      this.keepCarry(this.prefix, tailFrom);
+    // the check goes on after the Body start tag, where the scanner stopped (a root that closed
+    // without a Body, or a head that stopped at something else, is refused when the head is parsed)
+    if (!this.checked && !this.checker) {
+      if (result === 'ended' || !endsAtSoapBody(result)) this.checked = true;
+      else {
+        this.checker = EnvelopeCheck.after(result, this.limits);
+        this.checkChunk(this.prefix.subarray(result.bodyTagEnd));
+        if (!this.source) this.finishCheck();
+      }
     }
     return this.head;
+  }
+
+  /** Starts the check from the first byte, for a message whose head was never read. */
+  private startCheck(): void {
+    if (this.checked || this.checker) return;
+    this.checker = EnvelopeCheck.fresh(this.limits);
+    this.checkChunk(this.prefix);
+    if (!this.source) this.finishCheck();
+  }
+
+  private checkChunk(chunk: Buffer): void {
+    try {
+      this.checker!.feed(chunk);
+    } catch (e) {
+      throw this.blame(e);
+    }
+  }
+
+  /** The message is complete: the check must have seen its Envelope close. */
+  private finishCheck(): void {
+    const checker = this.checker!;
+    this.checker = undefined;
+    this.checked = true;
+    // a backend may answer with no body at all (202 Accepted)
+    if (this.received === 0 && typeof this.origin !== 'string') return;
+    try {
+      checker.end();
+    } catch (e) {
+      throw this.blame(e);
+    }
   }
 
   /** Replaces bytes [0, end) of the message with `bytes` when forwarding (a rewritten head). */
@@ -123,14 +189,12 @@ export class MessageBody {
   /** Reads the whole message into memory (bounded by maxMessageBytes) and returns it. */
   async readAll(): Promise<Buffer> {
     if (this.overflowed) throw new MoorError('MOOR_ERR_MEDIATION', 'the message body was already forwarded and cannot be read again');
+    this.startCheck();
     // chunks an earlier send attempt forwarded lie between the prefix and the rest of the stream
     const parts = [this.prefix, ...this.recorded];
     this.recorded = [];
     this.recordedBytes = 0;
-    for (let c = await this.pull(); c; c = await this.pull()) {
-      this.guard(c);
-      parts.push(c);
-    }
+    for (let c = await this.pull(); c; c = await this.pull()) parts.push(c);
     this.prefix = parts.length === 1 ? this.prefix : Buffer.concat(parts);
     if (this.replacement) {
       this.prefix = Buffer.concat([this.replacement.bytes, this.prefix.subarray(this.replacement.end)]);
@@ -157,6 +221,9 @@ export class MessageBody {
     this.recorded = [];
     this.recordedBytes = 0;
     this.overflowed = false;
+    // moor wrote it: nothing is left to check
+    this.checker = undefined;
+    this.checked = true;
   }
 
   /** The bytes read from the source so far (the head and whatever arrived with it). */
@@ -180,9 +247,12 @@ export class MessageBody {
   /**
    * The forwarded bytes as one buffer when all of them are in memory (the source is drained and nothing
    * was let go), so that a sender can write them at once; undefined while bytes are still to come.
+   * Throws MoorError when those bytes fail the envelope check (a message whose head was never read is
+   * checked here, before any of it is written).
    */
   get whole(): Buffer | undefined {
     if (this.source || this.overflowed) return undefined;
+    this.startCheck();
     if (!this.replacement && this.recorded.length === 0) return this.prefix;
     const parts = this.replacement ? [this.replacement.bytes, this.prefix.subarray(this.replacement.end)] : [this.prefix];
     for (const r of this.recorded) parts.push(r);
@@ -197,6 +267,7 @@ export class MessageBody {
   /** The forwarded bytes, from the start. Each send attempt opens it anew. */
   async *open(): AsyncGenerator<Buffer> {
     if (this.overflowed) throw new MoorError('MOOR_ERR_MEDIATION', 'the message body was already forwarded and cannot be sent again');
+    this.startCheck();
     if (this.replacement) {
       yield this.replacement.bytes;
       const rest = this.prefix.subarray(this.replacement.end);
@@ -204,7 +275,6 @@ export class MessageBody {
     } else if (this.prefix.length) yield this.prefix;
     for (const r of this.recorded) yield r;
     for (let c = await this.pull(); c; c = await this.pull()) {
-      this.guard(c);
       this.record(c);
       yield c;
     }
@@ -226,44 +296,25 @@ export class MessageBody {
     const r = await this.source.next();
     if (r.done) {
       this.source = undefined;
+      if (this.checker) this.finishCheck();
       return undefined;
     }
     const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
     this.received += chunk.length;
     if (this.received > this.limits.maxMessageBytes) {
-      throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`);
+      throw this.blame(new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`));
+    }
+    if (this.checker) {
+      this.checkChunk(chunk);
+      // the chunk that completes the announced length is handed on only once the whole message passed
+      if (this.declaredLength !== undefined && this.received >= this.declaredLength) this.finishCheck();
     }
     return chunk;
   }
-
-  /** Refuses a DOCTYPE anywhere in the body, even split across two chunks. */
-  private guard(chunk: Buffer): void {
-    if (chunk.length === 0 || !this.guarded) return;
-    const window = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    // one native search for "<!" (rare in a body: comments, CDATA); only a chunk that has one is read as text
-    const at = window.indexOf(MARKUP);
-    if (at >= 0 && hasDoctype(window.toString('latin1', at), 0)) throw doctypeRefused();
-    this.keepCarry(window, 0);
-  }
-
-  /**
-   * Keeps the last bytes of `bytes` (from `from` on) that could begin a DOCTYPE split across chunks,
-   * while more can come; copied, so that the carry does not pin a whole chunk in memory.
-   */
-  private keepCarry(bytes: Buffer, from: number): void {
-    if (this.source) this.carry = Buffer.from(bytes.subarray(Math.max(from, bytes.length - (DOCTYPE.length - 1))));
-  }
 }
 
-/** True when `text` (bytes as latin1) holds `<!DOCTYPE`, in any case, from `from` on. */
-function hasDoctype(text: string, from: number): boolean {
-  for (let at = text.indexOf('<!', from); at >= 0; at = text.indexOf('<!', at + 2)) {
-    if (at + DOCTYPE.length > text.length) return false;
-    if (text.slice(at + 2, at + DOCTYPE.length).toUpperCase() === 'DOCTYPE') return true;
-  }
-  return false;
-}
-
-function doctypeRefused(): MoorError {
-  return new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
+/** True when the head ends at the SOAP Body of its Envelope's own namespace (the head parse refuses anything else). */
+function endsAtSoapBody(b: HeadBoundary): boolean {
+  const { envelope, body } = b.index;
+  return body.local === 'Body' && body.uri === envelope.uri && soapVersionOf(envelope.uri) !== undefined;
 }

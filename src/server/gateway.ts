@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { type ConfigError, MoorError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
-import { MessageContext } from '../message/context.ts';
+import { MessageContext, rawHeader } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { type ProxyRuntime } from '../mediators/compile.ts';
 import { mediate } from '../mediators/flow.ts';
@@ -209,7 +209,9 @@ export class Gateway implements MetricsSource {
         // (no body at all means the client broke off while sending it: nobody is left to answer)
         if (abort.aborted || !input) return;
         const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
-        this.log.log(level, `${req.method} ${a.url.pathname}: ${(e as Error).message}`, { component: 'server', msg: msg?.id });
+        // (what a fault keeps from the client, an endpoint's address or a parser's words, is logged)
+        const detail = (e as { detail?: unknown }).detail;
+        this.log.log(level, `${req.method} ${a.url.pathname}: ${(e as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`, { component: 'server', msg: msg?.id });
         // what the fault leaves unread is dropped, so that the connection can carry the next request
         input.discard();
         writeFault(res, msg?.version ?? a.version, e);
@@ -353,15 +355,6 @@ function decodedSegment(raw: string): string {
   } catch {
     return raw;
   }
-}
-
-/** The first value of header `name` (lower case) among raw header lines. */
-function rawHeader(lines: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const k = lines[i]!;
-    if (k.length === name.length && k.toLowerCase() === name) return lines[i + 1];
-  }
-  return undefined;
 }
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */

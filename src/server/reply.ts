@@ -10,6 +10,9 @@ import { type MessageContext } from '../message/context.ts';
 export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> | undefined {
   const headers = headerListForClient(msg);
   const length = msg.body.length;
+  // (taken before the status line: a reply all in memory is checked here, and one that fails the check
+  // is answered with a fault instead)
+  const whole = msg.body.whole;
   // a 204 or 304 has no body and must not announce one (RFC 9110 §8.6)
   if (length !== undefined && msg.status !== 204 && msg.status !== 304) headers.push('content-length', String(length));
   res.writeHead(msg.status, headers);
@@ -17,7 +20,6 @@ export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<
     res.end();
     return undefined;
   }
-  const whole = msg.body.whole;
   if (whole) {
     res.end(whole);
     return undefined;

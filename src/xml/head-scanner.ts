@@ -12,7 +12,7 @@
 import { MoorError } from '../errors.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
-import { checkReadable, checkReference, checkStartTag, isSpace, type TagNamespaces, textAt } from './well-formed.ts';
+import { checkReadable, checkReference, checkStartTag, isSpace, type TagNamespaces, textAt, XML_DECLARATION } from './well-formed.ts';
 
 /** Limits applied while scanning. */
 export interface ScanLimits {
@@ -54,6 +54,8 @@ export interface HeadIndex {
   readonly headerScope: ReadonlyMap<string, string>;
   /** The first Header's child elements, in order, with their byte ranges. */
   readonly blocks: readonly HeadBlock[];
+  /** The namespaces in scope inside the Body (the streaming check of the rest resolves prefixes in it). */
+  readonly bodyScope: ReadonlyMap<string, string>;
 }
 
 /** A header block as the scan found it. */
@@ -79,8 +81,6 @@ const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
-/** XML 1.0's XMLDecl: version, then optionally encoding and standalone, in that order. */
-const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>$/;
 
 /** Result of one scan: the boundary, 'more' (need more bytes), or 'ended' (root closed, no Body seen). */
 export type ScanResult = HeadBoundary | 'more' | 'ended';
@@ -207,7 +207,7 @@ export class HeadScanner {
           this.envelopeName = qname!;
           if (selfClosing) return 'ended';
         } else if (depth === 1) {
-          if (qname!.local !== 'Header') return this.boundary(lt, end, name, selfClosing, qname!);
+          if (qname!.local !== 'Header') return this.boundary(lt, end, name, selfClosing, qname!, scope);
           this.headerNames.push(qname!);
           if (this.headerStart < 0) {
             this.headerStart = lt;
@@ -235,7 +235,7 @@ export class HeadScanner {
     if (this.stack.length >= 3 && this.headerStart >= 0 && this.headerEnd < 0) this.blocks[this.blocks.length - 1]!.leaf = false;
   }
 
-  private boundary(start: number, end: number, tag: string, selfClosing: boolean, body: QName): HeadBoundary {
+  private boundary(start: number, end: number, tag: string, selfClosing: boolean, body: QName, bodyScope: ReadonlyMap<string, string>): HeadBoundary {
     // the limit holds however the bytes were chunked: a head that arrived in one piece is no smaller
     this.checkHeadSize(end);
     return {
@@ -246,7 +246,7 @@ export class HeadScanner {
       bodyTagEnd: end,
       bodyTag: tag,
       bodySelfClosing: selfClosing,
-      index: { envelope: this.envelopeName, headers: this.headerNames, body, headerScope: this.headerScope, blocks: this.blocks },
+      index: { envelope: this.envelopeName, headers: this.headerNames, body, headerScope: this.headerScope, blocks: this.blocks, bodyScope },
     };
   }
 

@@ -27,6 +27,9 @@ export function checkReadable(name: string, at: number): void {
   if ((name.length === 9 || name.length === 11) && UNREADABLE.has(name)) throw new XmlSyntaxError(`the XML cannot be read: the name ${name} cannot be held by the parser`, { offset: at });
 }
 
+/** XML 1.0's XMLDecl: version, then optionally encoding and standalone, in that order. */
+export const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>$/;
+
 /** True for XML's white space characters. */
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;

@@ -140,7 +140,7 @@ test.serial('a message over the size limit gets 413', async (t) => {
   const streamed = await request(`${small.url}/services/Echo`, {
     method: 'POST',
     headers: XML11,
-    body: Readable.from([Buffer.from(soap11('<a>')), Buffer.alloc(30_000, 'x'), Buffer.from('</a>')].map((b) => b)),
+    body: Readable.from([Buffer.from(soap11('<a>').replace('</soapenv:Body></soapenv:Envelope>', '')), Buffer.alloc(30_000, 'x'), Buffer.from('</a></soapenv:Body></soapenv:Envelope>')]),
   });
   t.is(streamed.statusCode, 413);
   await streamed.body.text();
@@ -149,7 +149,7 @@ test.serial('a message over the size limit gets 413', async (t) => {
 test.serial('a 50 MB envelope streams through to the backend', async (t) => {
   const size = 50 * 1024 * 1024;
   async function* big() {
-    yield Buffer.from(soap11('<big>').replace('</big></soapenv:Body></soapenv:Envelope>', ''));
+    yield Buffer.from(soap11('<big>').replace('</soapenv:Body></soapenv:Envelope>', ''));
     const chunk = Buffer.alloc(64 * 1024, 'a');
     for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
     yield Buffer.from('</big></soapenv:Body></soapenv:Envelope>');

@@ -7,7 +7,7 @@ test('a body that is not well-formed, read whole for a mediator, is the senderâ€
   for (const body of ['<a><b></a>', '<a>&undeclared;</a>', '<a x="1" x="2"/>']) {
     const msg = contextOf(`<soapenv:Envelope ${S11}><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`, {}, 'request', { chunk: 7 });
     t.is((await msg.head()).version, '1.1', 'the head alone is fine');
-    await t.throwsAsync(msg.envelopeDom(), { code: 'MOOR_ERR_MALFORMED_XML', message: /not well-formed/ }, body);
+    await t.throwsAsync(msg.envelopeDom(), { code: 'MOOR_ERR_MALFORMED_XML' }, body);
   }
 });
 

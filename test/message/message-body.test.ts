@@ -49,11 +49,21 @@ test('a DOCTYPE in the body is refused when the whole message is read for a medi
   await t.throwsAsync(body.readAll(), { code: 'MOOR_ERR_DOCTYPE' });
 });
 
-test('responses from backends are trusted: their body is not searched for a DOCTYPE', async (t) => {
+test('a DOCTYPE inside a CDATA section is text, not a declaration: the message passes', async (t) => {
   const bytes = message('<![CDATA[<!DOCTYPE html>]]>');
-  const body = new MessageBody(chunked(bytes, 10), DEFAULT_LIMITS, undefined, false);
+  const body = new MessageBody(chunked(bytes, 10), DEFAULT_LIMITS);
   await body.readHead();
   t.true((await forwarded(body)).equals(bytes));
+});
+
+test('a backend reply that breaks the envelope blames the backend by name; what was wrong is kept for the log', async (t) => {
+  const bytes = message('<a>&nope;</a>');
+  const body = new MessageBody(chunked(bytes, 10), DEFAULT_LIMITS, undefined, { backend: 'cart1' });
+  const e = await t.throwsAsync(forwarded(body), { code: 'MOOR_ERR_BAD_REPLY', message: 'the reply of endpoint cart1 is not a well-formed SOAP envelope' });
+  t.regex((e as unknown as { detail: string }).detail, /MOOR_ERR_MALFORMED_XML: .*&nope;/);
+  // a reply made by moor itself is not checked
+  const ours = new MessageBody(chunked(bytes, 10), DEFAULT_LIMITS, undefined, 'trusted');
+  t.true((await forwarded(ours)).equals(bytes));
 });
 
 test('maxMessageBytes: a message of exactly the limit passes, one byte more is refused as too large', async (t) => {

@@ -277,7 +277,7 @@ async function valueOf(actual: Actual, r: RunResult): Promise<string | undefined
 /** A message over `envelope` with the run's properties, for Synapse expressions ($ctx:, get-property…). */
 function contextOf(envelope: string, headers: Headers, direction: 'request' | 'response', r: RunResult): MessageContext {
   const bytes = Buffer.from(envelope);
-  return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, DEFAULT_LIMITS, bytes.length, false), new MessageAbort(), LOG, async () => {}, {
+  return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, DEFAULT_LIMITS, bytes.length, 'trusted'), new MessageAbort(), LOG, async () => {}, {
     properties: new Map(Object.entries(r.properties.default)),
     axis2: new Map(Object.entries(r.properties.axis2)),
   });
