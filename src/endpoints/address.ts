@@ -40,6 +40,7 @@ export interface AddressStatus {
 
 export class AddressEndpoint implements Endpoint {
   readonly id: string;
+  readonly label: string;
   draining: boolean;
   /** Synapse's state machine of this endpoint. */
   readonly health: EndpointHealth;
@@ -55,6 +56,7 @@ export class AddressEndpoint implements Endpoint {
     onStateChange: StateListener = () => {},
   ) {
     this.id = def.name ? `${def.name}@${def.uri}` : def.uri;
+    this.label = def.name ?? 'anonymous';
     this.draining = def.draining;
     this.clock = env.clock ?? systemClock;
     this.health = new EndpointHealth(this.id, def.failure, env.defaultSuspendMs, this.clock, onStateChange);
@@ -86,7 +88,7 @@ export class AddressEndpoint implements Endpoint {
 
   /** The HTTP edge, or the send the environment injects in its place (the testing API's mocks). */
   private post(req: OutboundRequest): Promise<RawResponse> {
-    return this.env.send ? this.env.send(this.id, req, this) : this.outbound.send(this.id, req);
+    return this.env.send ? this.env.send(this.id, req, this) : this.outbound.send(this.label, req);
   }
 
   /**
@@ -100,7 +102,7 @@ export class AddressEndpoint implements Endpoint {
     if ((!options.force || this.health.outByHealthCheck) && !this.health.ready(now)) {
       const until = this.health.until;
       const left = until === undefined ? 'until its health check passes' : `for ${Math.ceil(Math.max(0, until - now) / 1000)} s more`;
-      return Promise.reject(new EndpointError('unreachable', this.id, `${this.health.state} (${this.health.reason}), ${left}`, { code: SYNAPSE_CODES.ENDPOINT_ADDRESS_NONE_READY }));
+      return Promise.reject(new EndpointError('unreachable', this.label, `${this.health.state} (${this.health.reason}), ${left}`, { code: SYNAPSE_CODES.ENDPOINT_ADDRESS_NONE_READY, summary: this.health.state }));
     }
     if (this.def.addressing) return addAddressing(request, this.def.uri).then(() => this.exchange(request));
     return this.exchange(request);
@@ -181,11 +183,11 @@ export class AddressEndpoint implements Endpoint {
     if (change) request.log.warn(describeChange(change), { component: 'endpoint' });
     const f = this.def.failure;
     if (e.failure === 'timeout' && f.timeoutAction === 'discard') {
-      throw new EndpointError('timeout', this.id, e.detail, { cause: e, code: e.synapseCode, discarded: true }, false);
+      throw new EndpointError('timeout', this.label, e.detail, { cause: e, code: e.synapseCode, discarded: true }, false);
     }
     // <retryConfig> may only narrow what is safe to retry elsewhere, never widen it
     if (e.retryable && (f.retryDisabledCodes.includes(e.synapseCode) || (f.retryEnabledCodes.length > 0 && !f.retryEnabledCodes.includes(e.synapseCode)))) {
-      throw new EndpointError(e.failure, this.id, `${e.detail} (not retried: <retryConfig>)`, { cause: e, code: e.synapseCode }, false);
+      throw new EndpointError(e.failure, this.label, `${e.detail} (not retried: <retryConfig>)`, { cause: e, code: e.synapseCode }, false);
     }
     throw e;
   }

@@ -147,7 +147,7 @@ export class CookieRouter {
     } catch (e) {
       if (!canTryNext(e, request)) throw e;
       if (this.policy.onFailure === 'fault') {
-        throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `the ${this.policy.cookie} session is bound to ${member.id}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
+        throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `the ${this.policy.cookie} session is bound to ${member.label}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
       }
       request.log.warn(`${this.policy.cookie} session: ${member.id} is down, moving it`, { component: 'session' });
       return this.sendNew(request, new Set([member]), 'rebound');
@@ -166,7 +166,7 @@ export class CookieRouter {
         failed.add(member);
       }
     }
-    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.id} takes new sessions${failed.size ? ` (tried ${[...failed].map((m) => m.id).join(', ')})` : ''}`);
+    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.label} takes new sessions${failed.size ? ` (tried ${[...failed].map((m) => m.label).join(', ')})` : ''}`);
   }
 
   /** Adds the route cookie to the response (kept issue time for absolute expiry, else now). */

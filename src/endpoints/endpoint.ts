@@ -7,6 +7,12 @@ export type EndpointState = 'active' | 'suspended' | 'draining';
 export interface Endpoint {
   /** Stable identity across gateway nodes: `name@uri` for addresses, the name (or members) for groups. */
   readonly id: string;
+  /**
+   * The name the configuration gave it, as faults show it to clients: never an address (which, with
+   * socket errors and the like, goes to the log). Unnamed addresses are `anonymous`, unnamed groups
+   * their kind.
+   */
+  readonly label: string;
   /** Sends `request`, returning the response message. Throws EndpointError or MoorError. */
   send(request: MessageContext, options?: SendOptions): Promise<MessageContext>;
   /** True when the endpoint may take new sessions and unbound traffic now. */

@@ -19,6 +19,7 @@ export interface SessionRouter {
 
 export class GroupEndpoint implements Endpoint {
   readonly id: string;
+  readonly label: string;
   draining: boolean;
   readonly balancer: Balancer;
   sticky: SessionRouter | undefined;
@@ -34,6 +35,7 @@ export class GroupEndpoint implements Endpoint {
     private readonly clock: Clock = systemClock,
   ) {
     this.id = def.name ?? `${def.kind}(${members.map((m) => m.id).join(',')})`;
+    this.label = def.name ?? def.kind;
     this.draining = def.draining;
     this.balancer = new Balancer(def.algorithm, members, weights);
     // the first of equal ids wins, as a search in member order would find it
@@ -93,10 +95,10 @@ export class GroupEndpoint implements Endpoint {
         return { response, member };
       } catch (e) {
         if (!canTryNext(e, request) || !this.def.failover) throw e;
-        tried.push(member.id);
+        tried.push(member.label);
       }
     }
-    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.id} could be reached${tried.length ? ` (tried ${tried.join(', ')})` : ''}`);
+    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.label} could be reached${tried.length ? ` (tried ${tried.join(', ')})` : ''}`);
   }
 }
 

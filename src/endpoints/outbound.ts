@@ -11,7 +11,11 @@ import { classify, SYNAPSE_CODES } from './failure-codes.ts';
 /** Why a send failed. */
 export type SendFailure = 'unreachable' | 'timeout';
 
-/** A send that failed before a response came. */
+/**
+ * A send that failed before a response came. Its message, which faults show to clients, names the
+ * endpoint by its configured name only; what failed (a socket error, the address) is `detail`, for the
+ * log and for fault sequences (ERROR_DETAIL).
+ */
 export class EndpointError extends MoorError {
   /** Synapse's error code (101503 connection failed, 101504 timed out…; src/endpoints/failure-codes.ts). */
   readonly synapseCode: number;
@@ -21,15 +25,17 @@ export class EndpointError extends MoorError {
   readonly discarded: boolean;
   constructor(
     readonly failure: SendFailure,
+    /** The endpoint's label (its configured name). */
     readonly endpoint: string,
     detail: string,
-    options?: { cause?: unknown; code?: number; discarded?: boolean },
+    /** `summary`: a state to name instead of the failure (`suspended`), safe to show. */
+    options?: { cause?: unknown; code?: number; discarded?: boolean; summary?: string },
     /** True when no byte reached the backend, so another endpoint may safely be tried. */
     readonly retryable = failure === 'unreachable',
   ) {
     super(
       failure === 'timeout' ? 'MOOR_ERR_ENDPOINT_TIMEOUT' : 'MOOR_ERR_ENDPOINT_UNREACHABLE',
-      failure === 'timeout' ? `endpoint ${endpoint} timed out: ${detail}` : `endpoint ${endpoint} is unreachable: ${detail}`,
+      options?.summary ? `endpoint ${endpoint} is ${options.summary}` : failure === 'timeout' ? `endpoint ${endpoint} timed out` : `endpoint ${endpoint} is unreachable`,
       options,
     );
     this.detail = detail;
@@ -128,7 +134,7 @@ export class Outbound {
   }
 
   /**
-   * Sends `req` to its URL; `name` names the endpoint in errors. (Not async: the exchange's own promise
+   * Sends `req` to its URL; `name` names the endpoint in errors (its label: never the URL). (Not async: the exchange's own promise
    * is handed back, already failing with the error routing needs, so no frame is added per message.)
    */
   send(name: string, req: OutboundRequest): Promise<RawResponse> {

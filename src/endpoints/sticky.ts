@@ -101,7 +101,7 @@ export class StickyRouter {
   private boundFailed(request: MessageContext, key: string, member: Endpoint, e: unknown): Promise<MessageContext> {
     if (!canTryNext(e, request)) throw e;
     if (this.policy.onFailure === 'fault') {
-      throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.id}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
+      throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.label}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
     }
     request.log.warn(`session ${key}: ${member.id} is down, rebinding`, { component: 'session' });
     return this.rebind(request, key, member, new Set([member]));
@@ -112,7 +112,7 @@ export class StickyRouter {
     let current = from;
     for (;;) {
       const candidate = this.group.membersForNewSession(failed)[0];
-      if (!candidate) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `session ${key}: no endpoint of ${this.group.id} could be reached`);
+      if (!candidate) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `session ${key}: no endpoint of ${this.group.label} could be reached`);
       // atomic: if another node already moved the session, follow it instead of overwriting it
       const winner = await this.store.rebind(this.storeKey(key), current.id, candidate.id, this.policy.timeoutMs);
       const target = this.group.member(winner.endpoint) ?? candidate;
@@ -133,7 +133,7 @@ export class StickyRouter {
   /** `unknown`: the session is bound to an endpoint this gateway does not know, and is bound anew. */
   private async sendNewClientSession(request: MessageContext, key: string, unknown?: string): Promise<MessageContext> {
     const choice = this.group.membersForNewSession()[0];
-    if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.id} takes new sessions`);
+    if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.label} takes new sessions`);
     // a claim would return the unknown binding again (and every message would log it): move it, as
     // compare-and-set, so that nodes seeing it at once converge on one endpoint
     const binding =

@@ -172,11 +172,11 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
   if (reply.fail === 'timeout' || delay >= request.timeoutMs) {
     ctx.clock.advance(request.timeoutMs);
     call.outcome = 'timeout';
-    throw new EndpointError('timeout', id, `no response within ${request.timeoutMs} ms (mocked${reply.fail ? '' : ` delay of ${delay} ms`})`);
+    throw new EndpointError('timeout', endpoint.label, `no response within ${request.timeoutMs} ms (mocked${reply.fail ? '' : ` delay of ${delay} ms`})`);
   }
   if (reply.fail === 'unreachable') {
     call.outcome = 'unreachable';
-    throw new EndpointError('unreachable', id, 'ECONNREFUSED (mocked)');
+    throw new EndpointError('unreachable', endpoint.label, 'ECONNREFUSED (mocked)');
   }
   if (delay > 0) ctx.clock.advance(delay);
   const body = reply.envelope === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.envelope) ? reply.envelope : Buffer.from(await readSource(reply.envelope, ctx.baseDir));

@@ -47,6 +47,16 @@ export interface FaultSpec {
 }
 
 /**
+ * SOAP 1.2's Upgrade header block (part 1, §5.4.7): a VersionMismatch fault lists the envelopes the
+ * node understands, SOAP 1.2's first.
+ */
+const UPGRADE =
+  `<soapenv:Header><soapenv:Upgrade>` +
+  `<soapenv:SupportedEnvelope qname="v12:Envelope" xmlns:v12="${NS.soap12}"/>` +
+  `<soapenv:SupportedEnvelope qname="v11:Envelope" xmlns:v11="${NS.soap11}"/>` +
+  `</soapenv:Upgrade></soapenv:Header>`;
+
+/**
  * The HTTP status of a fault. SOAP 1.1 (WS-I Basic Profile R1126): always 500. SOAP 1.2 HTTP binding:
  * 400 for Sender, 500 otherwise.
  */
@@ -80,7 +90,7 @@ export function faultEnvelope(v: SoapVersion, f: FaultSpec): string {
     : '';
   return (
     `<?xml version="1.0" encoding="utf-8"?>` +
-    `<soapenv:Envelope xmlns:soapenv="${NS.soap12}"><soapenv:Body><soapenv:Fault>` +
+    `<soapenv:Envelope xmlns:soapenv="${NS.soap12}">${f.code === 'VersionMismatch' ? UPGRADE : ''}<soapenv:Body><soapenv:Fault>` +
     `<soapenv:Code><soapenv:Value>soapenv:${f.code}</soapenv:Value>${sub}</soapenv:Code>` +
     `<soapenv:Reason><soapenv:Text xml:lang="en">${escapeText(f.reason)}</soapenv:Text></soapenv:Reason>` +
     (f.role ? `<soapenv:Role>${escapeText(f.role)}</soapenv:Role>` : '') +

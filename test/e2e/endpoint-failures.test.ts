@@ -58,10 +58,12 @@ test("Integration Studio's endpoint (initialDuration -1) loads; a refusal is 101
   t.teardown(() => gw.close());
   const first = await post(`${gw.url}/services/P`, ping);
   t.is(first.status, 500);
-  t.regex(elementText(first.text, 'faultstring') ?? '', /^101503 \| endpoint Orders@.* is unreachable: ECONNREFUSED$/);
+  // the message names the endpoint only; the address and the socket error are in ERROR_DETAIL
+  t.is(elementText(first.text, 'faultstring'), '101503 | endpoint Orders is unreachable');
   t.is(elementText(first.text, 'detail'), 'ECONNREFUSED', 'ERROR_DETAIL holds the failure itself');
   const second = await post(`${gw.url}/services/P`, ping);
-  t.regex(elementText(second.text, 'faultstring') ?? '', /^303001 \| endpoint Orders@.* suspended \(101503 ECONNREFUSED; suspended for 600000 ms\)/);
+  t.is(elementText(second.text, 'faultstring'), '303001 | endpoint Orders is suspended');
+  t.regex(elementText(second.text, 'detail') ?? '', /^suspended \(101503 ECONNREFUSED; suspended for 600000 ms\)/);
   const health = JSON.parse((await (await fetch(`${gw.url}/_moor/health`)).text())) as { endpoints: { id: string; state: string; code?: number; until?: string }[] };
   const orders = health.endpoints.find((e) => e.id.startsWith('Orders@'))!;
   t.is(orders.state, 'suspended');
@@ -110,7 +112,7 @@ test('a request that timed out is never sent to a second member; the fault seque
   t.teardown(() => gw.close());
   const res = await post(`${gw.url}/services/P`, ping);
   t.is(res.status, 500);
-  t.regex(elementText(res.text, 'faultstring') ?? '', /^101504 \| endpoint first@.* timed out: no response within 300 ms$/);
+  t.is(elementText(res.text, 'faultstring'), '101504 | endpoint first timed out');
   t.is(hang.requests(), 1);
   t.is(other.received.length, 0, 'the backend may have acted on it: the second member never sees it');
   // the timed-out member is suspended now (default markForSuspension: no retries), so the next message fails over
@@ -149,7 +151,8 @@ test('a refused member is retried on the next one; <retryConfig><disabledErrorCo
   t.is((await post(`${gw.url}/services/Free`, ping)).status, 200);
   t.is(other.received.length, 1, 'nothing reached the dead member: safe to send to the next');
   const res = await post(`${gw.url}/services/NoRetry`, ping);
-  t.regex(elementText(res.text, 'faultstring') ?? '', /^101503 \|.*not retried: &lt;retryConfig&gt;/);
+  t.is(elementText(res.text, 'faultstring'), '101503 | endpoint first is unreachable');
+  t.regex(elementText(res.text, 'detail') ?? '', /not retried: &lt;retryConfig&gt;/);
   t.is(other.received.length, 1, 'the second member was not tried');
 });
 
@@ -198,7 +201,8 @@ test('a backend that resets the connection after reading the request: 101505, an
   });
   t.teardown(() => gw.close());
   const res = await post(`${gw.url}/services/P`, ping);
-  t.regex(elementText(res.text, 'faultstring') ?? '', /^101505 \| .*closed after the request was sent/);
+  t.is(elementText(res.text, 'faultstring'), '101505 | endpoint reset is unreachable');
+  t.regex(elementText(res.text, 'detail') ?? '', /closed after the request was sent/);
   t.is(got, 1);
   t.is(other.received.length, 0);
 });

@@ -6,6 +6,7 @@ import { type Endpoint } from '../../src/endpoints/endpoint.ts';
 function member(id: string, inFlight = 0, up = true): Endpoint & { inFlight: number; up: boolean } {
   return {
     id,
+    label: id,
     inFlight,
     up,
     draining: false,

@@ -15,6 +15,7 @@ type Behaviour = 'answer' | 'refused' | 'timeout';
 function member(id: string, behaviour: Behaviour, draining = false): Endpoint & { sent: number } {
   return {
     id,
+    label: id,
     draining,
     inFlight: 0,
     sent: 0,

@@ -37,6 +37,11 @@ export function soap12(body: string, header = '', ns = ''): string {
   return `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"${ns}>${header ? `<env:Header>${header}</env:Header>` : ''}<env:Body>${body}</env:Body></env:Envelope>`;
 }
 
+/** About `n` bytes of well-formed body content (64-byte items), to make a message stream in many chunks. */
+export function filler(n: number): string {
+  return '<i>0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab</i>'.repeat(Math.ceil(n / 67));
+}
+
 /** The demo cart's AddItem body. */
 export function addItem(item: string): string {
   return `<c:AddItem xmlns:c="urn:moor:demo:cart"><c:item>${item}</c:item></c:AddItem>`;
