@@ -1,11 +1,12 @@
 /**
  * The load generator, run as its own process: `concurrency` keep-alive connections (undici Pool), each
  * sending the next ~1 KB envelope as soon as the previous answer is read. Session ids cycle through
- * `sessions` distinct values. A warm-up runs first and is not counted. Prints one JSON line:
+ * `sessions` distinct values; with --new-sessions every request opens a session of its own (an id
+ * never sent before: the cost of making bindings). A warm-up runs first and is not counted. Prints one JSON line:
  * { requests, errors, seconds, rps, p50Ms, p99Ms, clientCpuUs }.
  *
  *   node --import tsx bench/load.ts --url http://127.0.0.1:P/services/Bench [--concurrency 32]
- *        [--duration-ms 10000] [--warmup-ms 3000] [--sessions 10000]
+ *        [--duration-ms 10000] [--warmup-ms 3000] [--sessions 10000] [--new-sessions]
  */
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string', default: '10000' },
     'warmup-ms': { type: 'string', default: '3000' },
     sessions: { type: 'string', default: '10000' },
+    'new-sessions': { type: 'boolean', default: false },
   },
 });
 if (!values.url) throw new Error('--url is required');
@@ -30,6 +32,8 @@ const warmupMs = Number(values['warmup-ms']);
 
 // built up front so that the generator spends its time on the wire, not on strings
 const bodies = Array.from({ length: sessions }, (_, i) => Buffer.from(requestEnvelope(`session-${String(i).padStart(6, '0')}`, i)));
+/** Tells this run's new session ids from those of earlier runs against the same store. */
+const run = `new-${process.pid}-${Date.now().toString(36)}`;
 const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:bench:orders/Submit"' };
 const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
 
@@ -41,7 +45,7 @@ const latencies: number[] = [];
 
 async function worker(): Promise<void> {
   while (phase !== 'done') {
-    const body = bodies[counter++ % sessions]!;
+    const body = values['new-sessions'] ? Buffer.from(requestEnvelope(`${run}-${counter++}`, counter)) : bodies[counter++ % sessions]!;
     const t0 = performance.now();
     const counted = phase === 'measure';
     try {

@@ -7,7 +7,7 @@
  *
  *   npm run bench [-- --rounds 3 --duration-ms 10000 --warmup-ms 3000 --concurrency 32
  *                     --sessions 10000 --big-mb 50 --live-sessions 200000
- *                     --only throughput|memory|sessions|latency --cpu-prof <dir>]
+ *                     --only throughput|memory|sessions|latency|new-sessions --cpu-prof <dir>]
  *
  * HAProxy (Debian's `haproxy`, when installed) runs as a third party beside the baseline: round robin
  * with a stick table on the same session id (bench/haproxy.ts), so every run reports moor × HAProxy too.
@@ -16,6 +16,11 @@
  * drives the baseline, moor and HAProxy open-loop (bench/open-loop.ts: sends scheduled by the clock,
  * latency from the scheduled time) at 25 %, 50 % and 80 % of the baseline's maximum rate, and reports
  * p50/p99/p99.9 and moor's p99 against the baseline's (target: within 1.25×).
+ *
+ * The new-sessions part runs moor on a replicated Redis (primary + replica) in plain and in durable
+ * mode with every request opening a session of its own (load.ts --new-sessions), so each request makes
+ * a binding: what durable mode's WAIT costs where it is paid (the throughput part's steady traffic
+ * reuses bound sessions and pays it only once per session).
  *
  * --cpu-prof writes a V8 CPU profile of each proxy process (moor and the baseline) into <dir> (open it in
  * Chrome DevTools), so that where the time goes can be compared function by function.
@@ -30,7 +35,7 @@ import { parseArgs } from 'node:util';
 import { haproxyInstalled, startHaproxy } from './haproxy.ts';
 import { cpuMsOf, memoryOf, resetPeak, ROOT, runJson, type Service, startService, TSX } from './procs.ts';
 import { measureSessions } from './session-memory.ts';
-import { sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
+import { DURABLE, REPLICATED, sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
 import { median } from './stats.ts';
 
 const { values } = parseArgs({
@@ -85,6 +90,9 @@ const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-
 
 // ---------------------------------------------------------------------------------------------------
 
+/** The baseline's median closed-loop rate from the throughput part, when it ran (the latency part's 100 %). */
+let baselineMaxRps: number | undefined;
+
 const backends = await Promise.all([1, 2, 3].map((i) => startService(`backend${i}`, [...TSX, 'bench/backend.ts'], /listening on (\S+)/)));
 const configDir = await writeConfig(backends);
 const started: Service[] = [...backends];
@@ -98,6 +106,7 @@ try {
   if (!values.only || values.only === 'memory') await memory();
   if (!values.only || values.only === 'sessions') await sessionMemory();
   if (!values.only || values.only === 'latency') await latency();
+  if (!values.only || values.only === 'new-sessions') await newSessions();
 } finally {
   await Promise.all(started.map((s) => s.stop()));
   await stopSessionVariants();
@@ -117,9 +126,6 @@ interface LoadResult {
   proxyCpuUs?: number;
   backendCpuUs?: number;
 }
-
-/** The baseline's median closed-loop rate from the throughput part, when it ran (the latency part's 100 %). */
-let baselineMaxRps: number | undefined;
 
 async function throughput(): Promise<void> {
   const all = [baseline, ...variants];
@@ -271,6 +277,36 @@ async function latency(): Promise<void> {
       );
     }
   }
+  for (const s of servers.values()) await s.stop();
+}
+
+/** Every request a new session: moor on a primary+replica, plain against durable, interleaved rounds. */
+async function newSessions(): Promise<void> {
+  const pairVariants = variants.filter((v) => v.name === REPLICATED || v.name === DURABLE);
+  if (pairVariants.length < 2) return;
+  const servers = new Map<string, Service>();
+  for (const v of pairVariants) {
+    const s = await v.start(backends, configDir);
+    servers.set(v.name, s);
+    started.push(s);
+  }
+  console.log(`\n## New sessions: every request opens a session (one binding each), Redis primary + replica, concurrency ${values.concurrency}, ${rounds} interleaved rounds\n`);
+  const results = new Map<string, LoadResult[]>(pairVariants.map((v) => [v.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const v of r % 2 === 0 ? pairVariants : [...pairVariants].reverse()) {
+      const server = servers.get(v.name)!;
+      const res = await runJson<LoadResult>([...TSX, 'bench/load.ts', '--url', `${server.url}/services/Bench`, '--concurrency', values.concurrency!, '--duration-ms', values['duration-ms']!, '--warmup-ms', values['warmup-ms']!, '--new-sessions']);
+      results.get(v.name)!.push(res);
+      console.log(`round ${r + 1} ${v.name.padEnd(24)} ${fmt(res.rps, 0).padStart(7)} req/s  p50 ${fmt(res.p50Ms, 2)} ms  p99 ${fmt(res.p99Ms, 2)} ms${res.errors ? `  ${res.errors} errors (${res.firstError})` : ''}`);
+    }
+  }
+  const plain = results.get(REPLICATED)!;
+  const durable = results.get(DURABLE)!;
+  console.log('\n| store mode | new sessions/s (median) | p50 ms | p99 ms | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [name, rs] of results) console.log(`| ${name} | ${fmt(median(rs.map((x) => x.rps)), 0)} | ${fmt(median(rs.map((x) => x.p50Ms)), 2)} | ${fmt(median(rs.map((x) => x.p99Ms)), 2)} | ${rs.reduce((a, x) => a + x.errors, 0)} |`);
+  const ratios = durable.map((x, i) => x.rps / plain[i]!.rps);
+  console.log(`\ndurable × plain, new sessions: ${fmt(median(ratios), 3)} (${ratios.map((x) => fmt(x, 2)).join(', ')})`);
   for (const s of servers.values()) await s.stop();
 }
 

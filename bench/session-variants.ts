@@ -1,10 +1,14 @@
 /**
  * The session-store variants of `npm run bench`: moor with the Redis store (a redis-server started for
  * the run on a free loopback port, without persistence) and moor with `--workers 2` (the memory store's
- * table in the primary, reached over IPC). Each is reported as a ratio of plain moor — in-memory store,
- * one process — measured in the same interleaved rounds. Target: the Redis store at ≥ 0.7× of memory.
+ * table in the primary, reached over IPC), and moor with a replicated Redis (a primary and a replica)
+ * in plain and in durable mode (`?durable=1`: each new binding confirmed by WAIT 1). Each is reported
+ * as a ratio of plain moor — in-memory store, one process — measured in the same interleaved rounds.
+ * Target: the Redis store at ≥ 0.7× of memory. The durable pair is also what the new-sessions part of
+ * run.ts measures, where every request makes a binding.
  */
 import { type RedisServer, startRedis } from '../test/helpers/redis.ts';
+import { type ReplicaPair, startReplicaPair } from '../test/helpers/redis-replica.ts';
 import { median } from './stats.ts';
 
 /** The shape of run.ts's variants, kept structural so this file stands on its own. */
@@ -21,6 +25,11 @@ export const REFERENCE = 'moor';
 export const REDIS_TARGET = 0.7;
 
 let redis: Promise<RedisServer> | undefined;
+let pair: Promise<ReplicaPair & { close(): Promise<void> }> | undefined;
+
+/** The replicated variants: plain and durable, on one primary+replica pair (each with its own key prefix). */
+export const REPLICATED = 'moor + redis replicated';
+export const DURABLE = 'moor + redis durable';
 
 /**
  * The variants, built with run.ts's `moor(name, args)`. The Redis server starts when the Redis variant
@@ -39,12 +48,23 @@ export function sessionVariants<S>(moor: (name: string, args?: string[]) => Vari
       },
     },
     { name: workers.name, throughputOnly: true, start: (backends, configDir) => workers.start(backends, configDir) },
+    ...[REPLICATED, DURABLE].map((name): VariantLike<S> => ({
+      name,
+      throughputOnly: true,
+      async start(backends, configDir) {
+        pair ??= startReplicaPair();
+        const p = await pair;
+        const query = name === DURABLE ? '?prefix=durable:&durable=1' : '?prefix=plain:';
+        return moor(name, ['--store', `${p.primary.url}/0${query}`]).start(backends, configDir);
+      },
+    })),
   ];
 }
 
 /** Stops the Redis server of the run, if one was started. */
 export async function stopSessionVariants(): Promise<void> {
   if (redis) await (await redis).stop();
+  if (pair) await (await pair).close();
 }
 
 /**

@@ -23,11 +23,16 @@ export async function storeTarget(flag: string | undefined, configDir: string): 
   // problems elsewhere in the configuration are reported when the gateway loads it
   const setting = (await readConfig(configDir)).settings?.store;
   if (!setting) return { kind: 'memory' };
+  let target: StoreTarget;
   try {
-    return parseStoreUrl(setting.url);
+    target = parseStoreUrl(setting.url);
   } catch (e) {
     throw new ConfigErrors([new ConfigError('MOOR_ERR_BAD_VALUE', setting.loc, `<moor:store url>: ${(e as Error).message}`)]);
   }
+  if (!setting.durable) return target;
+  // replicas confirm writes: the memory table has none
+  if (target.kind === 'memory') throw new ConfigErrors([new ConfigError('MOOR_ERR_BAD_VALUE', setting.loc, '<moor:store durable="true"> needs a Redis store URL: the memory table has no replica to confirm a binding')]);
+  return { ...target, durable: true };
 }
 
 /**

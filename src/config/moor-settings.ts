@@ -3,7 +3,8 @@
  * `<definitions>` (Synapse ignores foreign elements there, so the file stays a Synapse file):
  *
  * <definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config">
- *   <moor:store url="redis://10.0.0.5:6379/0"/>     where session bindings live (`moor start --store` wins)
+ *   <moor:store url="redis://10.0.0.5:6379/0" durable="true"/>   where session bindings live (`moor start
+ *                                                  --store` wins); durable: as `?durable=1` on the URL
  *   <moor:cookieKey>…</moor:cookieKey>             HMAC key of mode="insert" cookies (else MOOR_COOKIE_KEY)
  * </definitions>
  *
@@ -19,8 +20,8 @@ export const MOOR_CONFIG_NS = 'urn:moor:config';
 const SETTINGS = ['store', 'cookieKey'] as const;
 
 export interface MoorSettings {
-  /** `<moor:store url>`. */
-  store?: { readonly url: string; readonly loc: SourceLoc };
+  /** `<moor:store url durable>`. */
+  store?: { readonly url: string; readonly durable: boolean; readonly loc: SourceLoc };
   /** `<moor:cookieKey>` text. */
   cookieKey?: { readonly value: string; readonly loc: SourceLoc };
 }
@@ -35,10 +36,11 @@ export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean 
   }
   switch (node.name) {
     case 'store': {
-      node.allowAttributes('url');
+      node.allowAttributes('url', 'durable');
       node.allowChildren();
       const url = node.required('url');
-      if (url !== undefined) into.store = { url, loc: node.loc };
+      const durable = node.oneOf(node.attr('durable'), ['true', 'false'] as const, 'durable') === 'true';
+      if (url !== undefined) into.store = { url, durable, loc: node.loc };
       return true;
     }
     case 'cookieKey': {

@@ -11,6 +11,8 @@
  *   member cannot be connected to, the next one is tried and the binding moved.
  * - A server-initiated session is bound when a response creates it (Set-Cookie, ServiceGroupId).
  * - Draining members keep their sessions and take no new ones.
+ * - With a durable store, an answer that shows the client a new or moved binding leaves only once the
+ *   store confirmed the binding (Written.confirmed).
  */
 import { type SessionDef } from '../config/session-def.ts';
 import { type SessionDispatcher } from '../dispatch/dispatcher.ts';
@@ -121,6 +123,7 @@ export class StickyRouter {
         note(request, response, { key, endpoint: target.id, outcome: 'rebound' });
         this.observer?.session(this.group.id, 'rebound');
         if (this.dispatcher.keyOfResponse) await this.learn(response, target, key);
+        await winner.confirmed;
         return response;
       } catch (e) {
         if (!canTryNext(e, request)) throw e;
@@ -146,6 +149,8 @@ export class StickyRouter {
     try {
       const response = await target.send(request, FORCE);
       note(request, response, { key, endpoint: target.id, outcome: binding.endpoint === choice.id ? 'new' : 'bound' });
+      // durable store: the first answer leaves once a replica holds the binding (the wait ran alongside the backend's)
+      await binding.confirmed;
       return response;
     } catch (e) {
       // the first message of a session always tries the next endpoint when it cannot connect
@@ -172,6 +177,8 @@ export class StickyRouter {
     const b = await this.store.claim(this.storeKey(created), member.id, this.policy.timeoutMs);
     response.session = { key: created, endpoint: b.endpoint, outcome: 'new' };
     if (b.endpoint === member.id) this.observer?.session(this.group.id, 'new');
+    // durable store: the answer that hands the client its session leaves once a replica holds the binding
+    await b.confirmed;
   }
 }
 

@@ -17,32 +17,19 @@
  * is written back under the same rules as live traffic (claims with NX, moves as compare-and-set), so
  * a Redis that restarted empty gets its live bindings back and a binding that Redis holds is never
  * overwritten by a claim; then the store is `ok` again. Each change of health is logged once.
+ *
+ * Durable mode (`?durable=1`): claims and moves go through a {@link DurableWriter} on a second
+ * connection, and each returns with a `confirmed` promise that settles once a replica holds it.
  * docs/sessions.md states the guarantees.
  */
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { type Logger } from '../logging.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { MemoryStore } from './memory-store.ts';
-import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally } from './store.ts';
+import { type Client, createClient, px, type ScriptCall, type ScriptName, StoreTimeout, withTimeout } from './redis-client.ts';
+import { type DurabilityCounts, DurableWriter } from './redis-durable.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally, type Written } from './store.ts';
 import { type RedisTarget } from './store-url.ts';
-
-/** The scripts, each on KEYS[1] only. Replies: the endpoint (and the remaining TTL in ms), or nil. */
-const SCRIPTS = {
-  moorGetSliding: `local v = redis.call('GET', KEYS[1])
-if v then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return v`,
-  moorGetAbsolute: `local v = redis.call('GET', KEYS[1])
-if not v then return nil end
-return {v, redis.call('PTTL', KEYS[1])}`,
-  moorClaim: `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {ARGV[1], tonumber(ARGV[2])} end
-return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`,
-  moorRebind: `local v = redis.call('GET', KEYS[1])
-if v and v ~= ARGV[1] then return {v, redis.call('PTTL', KEYS[1])} end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return {ARGV[2], tonumber(ARGV[3])}`,
-} as const;
-
-type ScriptName = keyof typeof SCRIPTS;
 
 /** Rounds of writing back what traffic bound locally during the write-back, before switching to Redis. */
 const CATCH_UP_ROUNDS = 3;
@@ -56,8 +43,6 @@ interface QueuedScript {
   readonly reject: (e: Error) => void;
   settled?: boolean;
 }
-type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
-type Client = Redis | Cluster;
 
 export interface RedisStoreOptions {
   readonly log: Logger;
@@ -66,13 +51,6 @@ export interface RedisStoreOptions {
   readonly probeMs?: number;
   /** How long `connect` waits for Redis before starting degraded (ms). */
   readonly connectWaitMs?: number;
-}
-
-/** A command that took longer than the store's timeout. */
-class StoreTimeout extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-  }
 }
 
 export class RedisStore implements SessionStore {
@@ -90,6 +68,8 @@ export class RedisStore implements SessionStore {
   private probe: NodeJS.Timeout | undefined;
   private readonly clock: Clock;
   private readonly client: Client;
+  /** Durable mode: the connection whose writes are confirmed by WAIT. */
+  private readonly durable: DurableWriter | undefined;
   private readonly scripts: Record<ScriptName, ScriptCall>;
   private onRecovered: (() => void) | undefined;
 
@@ -100,7 +80,6 @@ export class RedisStore implements SessionStore {
     this.clock = options.clock ?? systemClock;
     this.local = new MemoryStore(this.clock);
     this.client = createClient(target);
-    for (const [name, lua] of Object.entries(SCRIPTS)) this.client.defineCommand(name, { numberOfKeys: 1, lua });
     const c = this.client as unknown as Record<ScriptName, ScriptCall>;
     this.scripts = {
       moorGetSliding: c.moorGetSliding.bind(this.client),
@@ -108,10 +87,14 @@ export class RedisStore implements SessionStore {
       moorClaim: c.moorClaim.bind(this.client),
       moorRebind: c.moorRebind.bind(this.client),
     };
-    this.client.on('ready', () => void this.recover());
-    this.client.on('close', () => this.degrade(new Error('connection closed')));
+    this.durable = target.durable ? new DurableWriter(createClient(target), { timeoutMs: target.timeoutMs, display: target.display, log: options.log }) : undefined;
+    for (const client of [this.client, ...(this.durable ? [this.durable.client] : [])]) {
+      client.on('ready', () => void this.recover());
+      client.on('close', () => this.degrade(new Error('connection closed')));
+    }
     // ioredis reports every failed reconnection attempt; the transition is logged once, in degrade()
     this.client.on('error', (e: Error) => this.options.log.debug(`session store: ${target.display}: ${e.message}`, { component: 'session' }));
+    this.durable?.client.on('error', (e: Error) => this.options.log.debug(`session store (confirmed writes): ${target.display}: ${e.message}`, { component: 'session' }));
   }
 
   /**
@@ -162,12 +145,10 @@ export class RedisStore implements SessionStore {
     return await this.local.get(key, expiry, ttlMs);
   }
 
-  async claim(key: string, endpoint: string, ttlMs: number): Promise<Binding> {
+  async claim(key: string, endpoint: string, ttlMs: number): Promise<Written> {
     if (this.state === 'ok') {
       try {
-        const b = this.binding(key, (await this.run('moorClaim', this.target.prefix + key, endpoint, px(ttlMs))) as [string, number]);
-        this.local.put(b);
-        return b;
+        return await this.written(key, 'moorClaim', endpoint, px(ttlMs));
       } catch (e) {
         this.degrade(e);
       }
@@ -176,12 +157,10 @@ export class RedisStore implements SessionStore {
     return this.local.claim(key, endpoint, ttlMs);
   }
 
-  async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding> {
+  async rebind(key: string, from: string, to: string, ttlMs: number): Promise<Written> {
     if (this.state === 'ok') {
       try {
-        const b = this.binding(key, (await this.run('moorRebind', this.target.prefix + key, from, to, px(ttlMs))) as [string, number]);
-        this.local.put(b);
-        return b;
+        return await this.written(key, 'moorRebind', from, to, px(ttlMs));
       } catch (e) {
         this.degrade(e);
       }
@@ -192,6 +171,25 @@ export class RedisStore implements SessionStore {
     if (b.endpoint === to && before !== to && !this.moved.has(key)) this.moved.set(key, before ?? from);
     this.changed(key);
     return b;
+  }
+
+  /** A claim or a move through Redis (durable mode: on the confirming connection); the mirror follows. */
+  private async written(key: string, script: 'moorClaim' | 'moorRebind', ...args: (string | number)[]): Promise<Written> {
+    const k = this.target.prefix + key;
+    if (!this.durable) {
+      const b = this.binding(key, (await this.run(script, k, ...args)) as [string, number]);
+      this.local.put(b);
+      return b;
+    }
+    const w = this.durable.write(script, k, ...args);
+    const b = this.binding(key, (await w.reply) as [string, number]);
+    this.local.put(b);
+    return { ...b, confirmed: w.confirmed };
+  }
+
+  /** Durable mode: how many writes a replica confirmed, and how many were answered without (undefined otherwise). */
+  get durability(): DurabilityCounts | undefined {
+    return this.durable?.counts;
   }
 
   async delete(key: string): Promise<void> {
@@ -284,12 +282,14 @@ export class RedisStore implements SessionStore {
     this.closed = true;
     clearInterval(this.probe);
     await this.local.close();
-    try {
-      await this.withTimeout(this.client.quit());
-    } catch {
-      // an unreachable Redis cannot be told goodbye
+    for (const client of [this.client, ...(this.durable ? [this.durable.client] : [])]) {
+      try {
+        await this.withTimeout(client.quit());
+      } catch {
+        // an unreachable Redis cannot be told goodbye
+      }
+      client.disconnect();
     }
-    this.client.disconnect();
   }
 
   /**
@@ -350,22 +350,7 @@ export class RedisStore implements SessionStore {
   };
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
-    const ms = this.target.timeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      // timers run before I/O in an event-loop turn: after a busy spell, a reply already waiting on
-      // the socket would lose to its own timeout; setImmediate lets that I/O be read first
-      const timer = setTimeout(() => setImmediate(() => reject(new StoreTimeout(ms))), ms);
-      p.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
+    return withTimeout(p, this.target.timeoutMs);
   }
 
   /** A binding from a script's `{endpoint, pttl}` reply. */
@@ -387,7 +372,7 @@ export class RedisStore implements SessionStore {
     }
     // a closed connection reconnects by itself ('ready' recovers); a silent one is probed
     this.probe ??= setInterval(() => {
-      if (this.client.status === 'ready') void this.recover();
+      if (this.client.status === 'ready' && (this.durable?.client.status ?? 'ready') === 'ready') void this.recover();
     }, this.options.probeMs ?? 1000).unref();
   }
 
@@ -398,6 +383,7 @@ export class RedisStore implements SessionStore {
     this.changedDuringRecovery.clear();
     try {
       await this.withTimeout(this.client.ping());
+      if (this.durable) await this.withTimeout(this.durable.client.ping());
       let written = 0;
       let replaced = 0;
       const writeAll = async (batch: readonly Binding[]): Promise<void> => {
@@ -471,40 +457,4 @@ export const LIST_SCAN_BOUND = 100_000;
 /** `text` with Redis glob characters escaped, to match itself only. */
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/** A TTL that Redis accepts (PX needs at least 1 ms). */
-function px(ms: number): number {
-  return Math.max(1, Math.ceil(ms));
-}
-
-/** The ioredis client for `target`: fail fast, never queue, reconnect in the background forever. */
-function createClient(target: RedisTarget): Client {
-  const auth = {
-    ...(target.username !== undefined ? { username: target.username } : {}),
-    ...(target.password !== undefined ? { password: target.password } : {}),
-    ...(target.tls ? { tls: {} } : {}),
-  };
-  const failFast = {
-    // a command issued while disconnected fails at once instead of waiting for the connection
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: Math.max(1000, target.timeoutMs * 4),
-  };
-  const retryStrategy = (times: number): number => Math.min(100 * times, 1000);
-  if (target.kind === 'cluster') {
-    const options: ClusterOptions = {
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      clusterRetryStrategy: retryStrategy,
-      redisOptions: { ...auth, ...failFast },
-    };
-    return new Cluster(target.hosts.map((h) => ({ host: h.host, port: h.port })), options);
-  }
-  const options: RedisOptions = { ...auth, ...failFast, db: target.db, retryStrategy };
-  if (target.kind === 'sentinel') {
-    return new Redis({ ...options, sentinels: target.hosts.map((h) => ({ host: h.host, port: h.port })), name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
-  }
-  return new Redis({ ...options, host: target.hosts[0]!.host, port: target.hosts[0]!.port });
 }

@@ -8,8 +8,10 @@
  *   redis+cluster://[[user]:password@]h1:7000,h2:7001   Redis Cluster (seed nodes; db 0 only)
  *   (rediss+sentinel:// and rediss+cluster:// use TLS)
  *
- * Query parameters, all optional: `prefix` (key prefix, default `moor:session:`) and `timeoutMs` (how
- * long one Redis command may take before the store falls back to local bindings, default 250).
+ * Query parameters, all optional: `prefix` (key prefix, default `moor:session:`), `timeoutMs` (how
+ * long one Redis command may take before the store falls back to local bindings, default 250) and
+ * `durable=1` (a new binding is confirmed by at least one replica before its session's first answer
+ * leaves the gateway: redis-durable.ts).
  *
  * ioredis would accept any query parameter as a client option; parsing here keeps the accepted
  * syntax small and its errors readable.
@@ -34,6 +36,8 @@ export interface RedisTarget {
   readonly tls: boolean;
   readonly prefix: string;
   readonly timeoutMs: number;
+  /** `durable=1`: writes a client will see are confirmed by `WAIT 1` before the answer leaves. */
+  readonly durable: boolean;
   /** The URL without its password, for logs and the health endpoint. */
   readonly display: string;
 }
@@ -42,6 +46,7 @@ export type StoreTarget = { readonly kind: 'memory' } | RedisTarget;
 
 export const DEFAULT_PREFIX = 'moor:session:';
 export const DEFAULT_TIMEOUT_MS = 250;
+const PARAMS = ['prefix', 'timeoutMs', 'durable'];
 
 const SCHEMES: Record<string, { kind: RedisTarget['kind']; tls: boolean; port: number }> = {
   redis: { kind: 'redis', tls: false, port: 6379 },
@@ -77,9 +82,11 @@ export function parseStoreUrl(raw: string): StoreTarget {
   const db = dbText === undefined ? 0 : Number(dbText);
   if (scheme.kind === 'cluster' && db !== 0) throw new Error(`"${url}": Redis Cluster has database 0 only`);
   const params = new URLSearchParams(query ?? '');
-  for (const k of params.keys()) if (k !== 'prefix' && k !== 'timeoutMs') throw new Error(`"${url}": unknown parameter "${k}" (known: prefix, timeoutMs)`);
+  for (const k of params.keys()) if (!PARAMS.includes(k)) throw new Error(`"${url}": unknown parameter "${k}" (known: ${PARAMS.join(', ')})`);
   const timeoutText = params.get('timeoutMs');
   if (timeoutText !== null && !/^[1-9]\d*$/.test(timeoutText)) throw new Error(`"${url}": timeoutMs must be a positive whole number`);
+  const durableText = params.get('durable');
+  if (durableText !== null && durableText !== '0' && durableText !== '1') throw new Error(`"${url}": durable must be 0 or 1`);
   let username: string | undefined;
   let password: string | undefined;
   if (userinfo !== undefined) {
@@ -103,6 +110,7 @@ export function parseStoreUrl(raw: string): StoreTarget {
     tls: scheme.tls,
     prefix: params.get('prefix') ?? DEFAULT_PREFIX,
     timeoutMs: timeoutText === null ? DEFAULT_TIMEOUT_MS : Number(timeoutText),
+    durable: durableText === '1',
     display: url.replace(/\/\/[^@/]*@/, password !== undefined ? `//${username ?? ''}:***@` : '//'),
   };
 }

@@ -13,6 +13,14 @@ export interface Binding {
   readonly expiresAt: number;
 }
 
+/**
+ * A binding as a write returns it. `confirmed`, from a durable store, settles once a replica holds the
+ * write (or the store stopped waiting for one): the session's answer must not leave before it does.
+ */
+export interface Written extends Binding {
+  readonly confirmed?: Promise<void>;
+}
+
 /** How a binding ages: sliding (each use extends it) or absolute (Synapse's behaviour). */
 export type Expiry = 'sliding' | 'absolute';
 
@@ -23,12 +31,12 @@ export interface SessionStore {
    */
   get(key: string, expiry: Expiry, ttlMs: number): MaybePromise<Binding | undefined>;
   /** Binds `key` to `endpoint` unless it is bound already; either way returns the binding that holds. */
-  claim(key: string, endpoint: string, ttlMs: number): Promise<Binding>;
+  claim(key: string, endpoint: string, ttlMs: number): Promise<Written>;
   /**
    * Moves `key` from endpoint `from` to `to`, but only if it is still bound to `from` (or unbound):
    * concurrent rebinds converge on one endpoint. Returns the binding that holds afterwards.
    */
-  rebind(key: string, from: string, to: string, ttlMs: number): Promise<Binding>;
+  rebind(key: string, from: string, to: string, ttlMs: number): Promise<Written>;
   /** Forgets `key`. */
   delete(key: string): Promise<void>;
   /**

@@ -7,14 +7,12 @@
  * `close` stops everything and removes the folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { freePort, launchRedis, type RedisServer } from './redis.ts';
-import { until } from './redis-sentinel.ts';
+import { freePort, type RedisServer } from './redis.ts';
+import { ask, setUp, until } from './redis-group.ts';
 
 const run = promisify(execFile);
 
@@ -32,22 +30,18 @@ export interface ClusterSetup {
 const NODE_TIMEOUT_MS = 1000;
 
 /** Starts and forms the cluster; register `close` with t.teardown. */
-export async function startRedisCluster(): Promise<ClusterSetup> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'moor-cluster-'));
-  const servers: RedisServer[] = [];
-  const close = async (): Promise<void> => {
-    await Promise.all(servers.map((s) => s.kill()));
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
+export function startRedisCluster(): Promise<ClusterSetup> {
+  return setUp('cluster', async (group) => {
+    const { dir } = group;
+    const servers: RedisServer[] = [];
     for (let i = 0; i < 6; i++) {
       const port = await clusterPort();
       const nodeDir = path.join(dir, String(port));
       await mkdir(nodeDir);
       servers.push(
-        await launchRedis(port, {
+        await group.launch(port, {
           cwd: nodeDir,
-          args: ['--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--cluster-replica-validity-factor', '0'],
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--cluster-replica-validity-factor', '0'],
         }),
       );
     }
@@ -85,12 +79,9 @@ export async function startRedisCluster(): Promise<ClusterSetup> {
           return !r.has(port) && [...r.values()].filter((x) => x === 'primary').length === 3 && (await stateOk());
         });
       },
-      close,
+      close: group.close,
     };
-  } catch (e) {
-    await close();
-    throw e;
-  }
+  });
 }
 
 /** A free port whose cluster bus port (port + 10000) is free and valid too. */
@@ -108,15 +99,4 @@ function isFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
-}
-
-async function ask<T>(port: number, f: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true, connectTimeout: 1000 });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return await f(r);
-  } finally {
-    r.disconnect();
-  }
 }

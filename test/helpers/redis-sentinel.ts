@@ -1,17 +1,18 @@
 /**
- * A replicated Redis watched by Sentinel, for tests: a primary, a replica and three Sentinels on free
- * loopback ports, each Sentinel with its own config file in a temporary folder (Sentinel rewrites it),
+ * A replicated Redis watched by Sentinel, for tests: a primary, a replica (redis-replica.ts) and three
+ * Sentinels on free loopback ports, each Sentinel with its own config file in the group's temporary
+ * folder (Sentinel rewrites it),
  * with failover timings small enough for a test (down after 1 s). `close` stops everything and removes
  * the folder.
  *
  * `startSentinels` resolves only once every Sentinel knows the replica and the two other Sentinels:
  * before that, a failover could not gather its quorum.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort, launchRedis, type RedisServer } from './redis.ts';
+import { freePort, type RedisServer } from './redis.ts';
+import { ask, setUp, until } from './redis-group.ts';
+import { replicaPair } from './redis-replica.ts';
 
 /** The master name the Sentinels monitor. */
 export const MASTER = 'moor';
@@ -35,18 +36,10 @@ const DOWN_AFTER_MS = 1000;
 const FAILOVER_TIMEOUT_MS = 3000;
 
 /** Starts the primary, the replica and three Sentinels; register `close` with t.teardown. */
-export async function startSentinels(): Promise<SentinelSetup> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'moor-sentinel-'));
-  const started: RedisServer[] = [];
-  const close = async (): Promise<void> => {
-    await Promise.all(started.map((s) => s.kill()));
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    const primary = await launchRedis(await freePort(), { args: ['--dir', dir] });
-    started.push(primary);
-    const replica = await launchRedis(await freePort(), { args: ['--dir', dir, '--replicaof', '127.0.0.1', String(primary.port)] });
-    started.push(replica);
+export function startSentinels(): Promise<SentinelSetup> {
+  return setUp('sentinel', async (group) => {
+    const { dir } = group;
+    const { primary, replica } = await replicaPair(group);
     const sentinels: RedisServer[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
@@ -62,20 +55,8 @@ export async function startSentinels(): Promise<SentinelSetup> {
           '',
         ].join('\n'),
       );
-      const s = await launchRedis(port, { sentinel: true, configFile: file });
-      started.push(s);
-      sentinels.push(s);
+      sentinels.push(await group.launch(port, { sentinel: true, configFile: file }));
     }
-    const ask = async <T>(port: number, f: (r: Redis) => Promise<T>): Promise<T> => {
-      const r = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true, connectTimeout: 1000 });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        return await f(r);
-      } finally {
-        r.disconnect();
-      }
-    };
     const masterOf = async (port: number): Promise<number | undefined> => {
       const reply = (await ask(port, (r) => r.call('SENTINEL', 'get-master-addr-by-name', MASTER)).catch(() => null)) as [string, string] | null;
       return reply ? Number(reply[1]) : undefined;
@@ -105,12 +86,9 @@ export async function startSentinels(): Promise<SentinelSetup> {
         });
         return now;
       },
-      close,
+      close: group.close,
     };
-  } catch (e) {
-    await close();
-    throw e;
-  }
+  });
 }
 
 /** A flat `[name, value, …]` reply as an object. */
@@ -118,13 +96,4 @@ function fields(flat: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
   return out;
-}
-
-/** Polls `cond` until it holds (throws after `timeoutMs`, naming `what`). */
-export async function until(what: string, timeoutMs: number, cond: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -1,8 +1,8 @@
 /**
  * The Redis binding table against replicated Redis, for real: `redis+sentinel://` against a primary, a
  * replica and three Sentinels, and `redis+cluster://` against a cluster of three primaries with a
- * replica each. Two store instances (two gateway nodes) agree on first bindings; the cluster spreads
- * the keys over all primaries; a primary killed under traffic fails no operation, and each node
+ * replica each (with durable bindings, whose WAIT must reach each key's own primary). Two store
+ * instances (two gateway nodes) agree on first bindings; the cluster spreads the keys over all primaries; a primary killed under traffic fails no operation, and each node
  * comes back on the new primary with the bindings it knew.
  */
 import test from 'ava';
@@ -11,13 +11,14 @@ import { silentLogger } from '../../src/logging.ts';
 import { RedisStore } from '../../src/session/redis-store.ts';
 import { parseStoreUrl, type RedisTarget } from '../../src/session/store-url.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
-import { startSentinels, until } from '../helpers/redis-sentinel.ts';
+import { until } from '../helpers/redis-group.ts';
+import { startSentinels } from '../helpers/redis-sentinel.ts';
 
 // (a 1 s command timeout: a busy test machine must not be taken for an outage)
 const QUERY = '?prefix=t:&timeoutMs=1000';
 
-async function twoNodes(t: import('ava').ExecutionContext, url: string): Promise<[RedisStore, RedisStore]> {
-  const target = parseStoreUrl(url + QUERY) as RedisTarget;
+async function twoNodes(t: import('ava').ExecutionContext, url: string, query = ''): Promise<[RedisStore, RedisStore]> {
+  const target = parseStoreUrl(url + QUERY + query) as RedisTarget;
   const nodes = await Promise.all([0, 1].map(() => RedisStore.connect(target, { log: silentLogger(), probeMs: 100, connectWaitMs: 10_000 })));
   t.teardown(() => Promise.all(nodes.map((n) => n.close())));
   return nodes as [RedisStore, RedisStore];
@@ -85,11 +86,11 @@ test.serial('redis+sentinel://: one binding per session; the primary killed unde
   t.is((await promoted.keys('t:g|s*')).length, 100, 'every binding is on the new primary');
 });
 
-test.serial('redis+cluster://: keys spread over all three primaries; one primary killed under traffic fails nothing', async (t) => {
+test.serial('redis+cluster:// with durable bindings: keys spread over all three primaries, each write confirmed by its primary’s replica; one primary killed under traffic fails nothing', async (t) => {
   t.timeout(120_000);
   const cluster = await startRedisCluster();
   t.teardown(() => cluster.close());
-  const nodes = await twoNodes(t, cluster.url);
+  const nodes = await twoNodes(t, cluster.url, '&durable=1');
   const primaries = await cluster.primaries();
   t.is(primaries.length, 3);
   const { errors, ops, disagreements } = await traffic(nodes, 'c', 120, async () => {
@@ -116,4 +117,12 @@ test.serial('redis+cluster://: keys spread over all three primaries; one primary
     r.disconnect();
   }
   t.is(total, 120, 'every binding is held by the primaries after the failover');
+  t.deepEqual(
+    nodes.map((n) => n.durability),
+    [
+      { confirmed: 120, unconfirmed: 0 },
+      { confirmed: 120, unconfirmed: 0 },
+    ],
+    'every claim of both nodes (the winner’s write and the loser’s touch) was confirmed by a replica',
+  );
 });

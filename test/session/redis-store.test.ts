@@ -3,26 +3,12 @@
  * across two store instances (two gateway nodes), sliding and absolute expiry as Redis sees them, and
  * the degraded mode: Redis stopped, paused or restarted empty never makes an operation fail or hang.
  */
-import { Writable } from 'node:stream';
 import test from 'ava';
 import { Redis } from 'ioredis';
-import winston from 'winston';
-import { createLogger } from '../../src/logging.ts';
 import { RedisStore } from '../../src/session/redis-store.ts';
 import { parseStoreUrl, type RedisTarget } from '../../src/session/store-url.ts';
+import { capturingLogger } from '../helpers/log.ts';
 import { type RedisServer, startRedis } from '../helpers/redis.ts';
-
-/** A logger that keeps its lines, to assert what an operator would read. */
-function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { log: createLogger('info', [new winston.transports.Stream({ stream })]), lines };
-}
 
 function target(redis: RedisServer, query = ''): RedisTarget {
   return parseStoreUrl(`${redis.url}/0${query}`) as RedisTarget;
