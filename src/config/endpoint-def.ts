@@ -110,6 +110,7 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
       return withHealthCheck(parseAddress(body, name, draining, weight), healthCheck);
     case 'loadbalance':
     case 'failover':
+      if (sessionNode && session) warnChoiceWithoutEffect(sessionNode, session, body);
       return withHealthCheck(parseGroup(body, name, session, draining), healthCheck);
     case 'wsdl':
     case 'default':
@@ -185,6 +186,14 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
     draining,
     weight,
   };
+}
+
+/** `choose=` where it changes nothing, or where it overrides what the group's algorithm says. */
+function warnChoiceWithoutEffect(sessionNode: ConfigNode, session: SessionDef, group: ConfigNode): void {
+  if (!session.chosen) return;
+  if (group.name === 'failover') sessionNode.warn('MOOR_WARN_NO_EFFECT', 'choose= has no effect on <failover>: every node already gives a new session to the first member that is up');
+  else if (session.mode === 'insert') sessionNode.warn('MOOR_WARN_NO_EFFECT', 'choose= has no effect with mode="insert": the cookie names the member, no store is involved');
+  else if (session.choose === 'hash' && group.attr('algorithm') === 'leastActive') sessionNode.warn('MOOR_WARN_NO_EFFECT', 'algorithm="leastActive" does not place new sessions when choose="hash": the hash of the session key does (it still orders messages without a session)');
 }
 
 function parseGroup(node: ConfigNode, name: string | undefined, session: SessionDef | undefined, draining: boolean): GroupDef | undefined {

@@ -5,7 +5,8 @@
  * <session type="http|soap|simpleClientSession|header|xpath|class"
  *          [cookie="JSESSIONID"] [mode="learn|insert"] [class="./dispatcher.js"]
  *          [expression="xpath" xmlns:p="…"] [expiry="sliding|absolute"] [onFailure="rebind|fault"]
- *          [secure="true|false"] [sameSite="Lax|Strict|None"] [path="/"]>
+ *          [secure="true|false"] [sameSite="Lax|Strict|None"] [path="/"]
+ *          [choose="auto|balance|hash|hashWhenDegraded"]>
  *   <sessionTimeout>ms</sessionTimeout>?
  *   <header name="p:Local" xmlns:p="…"/>?                 (type="header")
  *   <referenceParameter name="p:Local" xmlns:p="…"/>?     (type="soap")
@@ -22,12 +23,26 @@ export type SessionType = (typeof SESSION_TYPES)[number];
 /** Synapse's default session timeout. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 120_000;
 
+/**
+ * How the member of a new (or moved) session is chosen: by the group's balancing algorithm, by
+ * rendezvous hash of the session key (every node picks the same member without the store), by hash
+ * only while the session store is degraded, or `auto` (the default): hash when the bindings live in a
+ * store shared by several nodes (Redis), balance with the one table of the memory store. The failover
+ * report (bench/failover.ts) is the evidence; docs/sessions.md gives it.
+ */
+export const CHOICES = ['auto', 'balance', 'hash', 'hashWhenDegraded'] as const;
+export type Choice = (typeof CHOICES)[number];
+export const DEFAULT_CHOICE: Choice = 'auto';
+
 export interface SessionDef {
   readonly type: SessionType;
   readonly loc: SourceLoc;
   readonly timeoutMs: number;
   readonly expiry: 'sliding' | 'absolute';
   readonly onFailure: 'rebind' | 'fault';
+  /** How a new session's member is chosen (`choose=`); `chosen`: whether the attribute was written. */
+  readonly choose: Choice;
+  readonly chosen: boolean;
   /** http: the cookie's name. */
   readonly cookie: string;
   /** http: 'learn' the backend's cookie (default) or 'insert' a signed cookie of the gateway's own. */
@@ -47,7 +62,7 @@ export interface SessionDef {
 
 /** Parses a `<session>` element; undefined when its type is not known (reported). */
 export function parseSession(node: ConfigNode): SessionDef | undefined {
-  node.allowAttributes('type', 'cookie', 'mode', 'class', 'expression', 'expiry', 'onFailure', 'secure', 'sameSite', 'path');
+  node.allowAttributes('type', 'cookie', 'mode', 'class', 'expression', 'expiry', 'onFailure', 'secure', 'sameSite', 'path', 'choose');
   node.allowChildren('sessionTimeout', 'header', 'referenceParameter');
   const rawType = node.required('type');
   if (rawType === undefined) return undefined;
@@ -73,6 +88,8 @@ export function parseSession(node: ConfigNode): SessionDef | undefined {
     timeoutMs: (timeout && timeout.integer(timeout.text, '<sessionTimeout>')) ?? DEFAULT_SESSION_TIMEOUT_MS,
     expiry: node.oneOf(node.attr('expiry'), ['sliding', 'absolute'] as const, 'expiry') ?? 'sliding',
     onFailure: node.oneOf(node.attr('onFailure'), ['rebind', 'fault'] as const, 'onFailure') ?? 'rebind',
+    choose: node.oneOf(node.attr('choose'), CHOICES, 'choose') ?? DEFAULT_CHOICE,
+    chosen: node.attr('choose') !== undefined,
     cookie: node.attr('cookie') ?? (mode === 'insert' ? 'MOORROUTE' : 'JSESSIONID'),
     mode,
     ...(name ? { name } : {}),

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../session/clock.ts';
 import { Balancer } from './balancer.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { EndpointError } from './outbound.ts';
+import { rendezvousOrder } from './rendezvous.ts';
 
 /** Routes the messages of a group that holds a <session>. */
 export interface SessionRouter {
@@ -30,7 +31,7 @@ export class GroupEndpoint implements Endpoint {
   constructor(
     readonly def: GroupDef,
     readonly members: readonly Endpoint[],
-    weights: readonly number[],
+    private readonly weights: readonly number[],
     /** Must be the clock its addresses use, or suspension would be judged on two time lines. */
     private readonly clock: Clock = systemClock,
   ) {
@@ -68,13 +69,18 @@ export class GroupEndpoint implements Endpoint {
   }
 
   /**
-   * The members a new (or moved) session may be bound to, best first: the balancing order without
-   * draining members and without `exclude`. The one place a session's member is chosen, for table
-   * and cookie affinity alike; a different choice (a hash of the session key when the store is down)
-   * replaces this function.
+   * The members a new (or moved) session may be bound to, best first, without draining members and
+   * without `exclude`: the balancing order, or, given the session's key (`byHash`), the rendezvous
+   * order of that key — members that are up first, each part by score — which every node computes
+   * alike without asking anyone. The one place a session's member is chosen, for table and cookie
+   * affinity alike (the caller decides when to hash: SessionDef.choose).
    */
-  membersForNewSession(exclude?: ReadonlySet<Endpoint>): Endpoint[] {
-    return this.candidates(exclude).filter((m) => !m.draining);
+  membersForNewSession(exclude?: ReadonlySet<Endpoint>, byHash?: string): Endpoint[] {
+    const candidates = this.candidates(exclude).filter((m) => !m.draining);
+    if (byHash === undefined) return candidates;
+    const now = this.clock.now();
+    const ranked = rendezvousOrder(byHash, candidates, (m) => this.weights[this.members.indexOf(m)] ?? 1);
+    return [...ranked.filter((m) => m.available(now)), ...ranked.filter((m) => !m.available(now))];
   }
 
   send(request: MessageContext, options: SendOptions = {}): Promise<MessageContext> {

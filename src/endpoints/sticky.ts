@@ -36,6 +36,18 @@ export class StickyRouter {
     private readonly observer?: EndpointObserver,
   ) {}
 
+  /**
+   * The key to choose a new session's member by (rendezvous hash), or undefined for the balancing
+   * order: `choose="hash"` always, and `auto` with a store shared by several nodes, so that a node
+   * that cannot reach the store (or never saw the session) still chooses what the others chose;
+   * `hashWhenDegraded` only while the store cannot be asked.
+   */
+  private hashKey(key: string): string | undefined {
+    const c = this.policy.choose;
+    if (c === 'hash' || (c === 'auto' && this.store.acrossNodes)) return key;
+    return c === 'hashWhenDegraded' && this.store.health === 'degraded' ? key : undefined;
+  }
+
   /** The store key of a session: sessions are scoped to the group that holds the <session>. */
   private storeKey(key: string): string {
     return storeKeyOf(this.group.id, key);
@@ -113,7 +125,7 @@ export class StickyRouter {
   private async rebind(request: MessageContext, key: string, from: Endpoint, failed: Set<Endpoint>): Promise<MessageContext> {
     let current = from;
     for (;;) {
-      const candidate = this.group.membersForNewSession(failed)[0];
+      const candidate = this.group.membersForNewSession(failed, this.hashKey(key))[0];
       if (!candidate) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `session ${key}: no endpoint of ${this.group.label} could be reached`);
       // atomic: if another node already moved the session, follow it instead of overwriting it
       const winner = await this.store.rebind(this.storeKey(key), current.id, candidate.id, this.policy.timeoutMs);
@@ -135,7 +147,7 @@ export class StickyRouter {
 
   /** `unknown`: the session is bound to an endpoint this gateway does not know, and is bound anew. */
   private async sendNewClientSession(request: MessageContext, key: string, unknown?: string): Promise<MessageContext> {
-    const choice = this.group.membersForNewSession()[0];
+    const choice = this.group.membersForNewSession(undefined, this.hashKey(key))[0];
     if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.label} takes new sessions`);
     // a claim would return the unknown binding again (and every message would log it): move it, as
     // compare-and-set, so that nodes seeing it at once converge on one endpoint

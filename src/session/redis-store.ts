@@ -117,6 +117,8 @@ export class RedisStore implements SessionStore {
     return store;
   }
 
+  readonly acrossNodes = true;
+
   get health(): 'ok' | 'degraded' {
     return this.state;
   }

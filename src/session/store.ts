@@ -46,6 +46,11 @@ export interface SessionStore {
   list(filter: BindingFilter, limit: number): Promise<BindingPage>;
   /** Live bindings counted per group and per endpoint, looking at no more than `limit` of them (metrics). */
   count(limit: number): Promise<BindingCounts>;
+  /**
+   * True when several gateway nodes share the bindings through this store and each decides alone
+   * while it is unreachable (Redis); false or absent for one table (memory, the workers' IPC store).
+   */
+  readonly acrossNodes?: boolean;
   /** Health of the store, for the health endpoint. */
   readonly health: 'ok' | 'degraded';
   /** Releases connections and timers. */

@@ -16,6 +16,8 @@ function def(over: Partial<SessionDef> & Pick<SessionDef, 'type'>): SessionDef {
     timeoutMs: 120_000,
     expiry: 'sliding',
     onFailure: 'rebind',
+    choose: 'auto',
+    chosen: false,
     cookie: 'JSESSIONID',
     mode: 'learn',
     namespaces: new Map(),
