@@ -38,14 +38,18 @@ export type Client = Redis | Cluster;
 /** A script as a method of the client (or of a pipeline, where the last argument may be a callback). */
 export type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 
-/** The ioredis client for `target`, with the scripts defined: fail fast, never queue, reconnect in the background forever. */
-export function createClient(target: RedisTarget): Client {
-  const client = newClient(target);
+/**
+ * The ioredis client for `target`, with the scripts defined: fail fast, never queue, reconnect in the
+ * background forever. `replicas`: a client that reads from replicas (Sentinel: a replica the Sentinels
+ * name; Cluster: each slot's replica), for reads while the primary is away.
+ */
+export function createClient(target: RedisTarget, replicas = false): Client {
+  const client = newClient(target, replicas);
   for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
   return client;
 }
 
-function newClient(target: RedisTarget): Client {
+function newClient(target: RedisTarget, replicas: boolean): Client {
   const auth = {
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
@@ -65,12 +69,13 @@ function newClient(target: RedisTarget): Client {
       enableAutoPipelining: true,
       clusterRetryStrategy: retryStrategy,
       redisOptions: { ...auth, ...failFast },
+      ...(replicas ? { scaleReads: 'slave' as const } : {}),
     };
     return new Cluster(target.hosts.map((h) => ({ host: h.host, port: h.port })), options);
   }
   const options: RedisOptions = { ...auth, ...failFast, db: target.db, retryStrategy };
   if (target.kind === 'sentinel') {
-    return new Redis({ ...options, sentinels: target.hosts.map((h) => ({ host: h.host, port: h.port })), name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
+    return new Redis({ ...options, sentinels: target.hosts.map((h) => ({ host: h.host, port: h.port })), name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(replicas ? { role: 'slave' as const } : {}), ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
   }
   return new Redis({ ...options, host: target.hosts[0]!.host, port: target.hosts[0]!.port });
 }

@@ -19,7 +19,8 @@
  * overwritten by a claim; then the store is `ok` again. Each change of health is logged once.
  *
  * Durable mode (`?durable=1`): claims and moves go through a {@link DurableWriter} on a second
- * connection, and each returns with a `confirmed` promise that settles once a replica holds it.
+ * connection, and each returns with a `confirmed` promise that settles once a replica holds it; while
+ * degraded, a binding missing from the local table is looked for on a replica ({@link ReplicaReads}).
  * docs/sessions.md states the guarantees.
  */
 import { Cluster, type Redis } from 'ioredis';
@@ -28,6 +29,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { MemoryStore } from './memory-store.ts';
 import { type Client, createClient, px, type ScriptCall, type ScriptName, StoreTimeout, withTimeout } from './redis-client.ts';
 import { type DurabilityCounts, DurableWriter } from './redis-durable.ts';
+import { ReplicaReads } from './redis-replicas.ts';
 import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally, type Written } from './store.ts';
 import { type RedisTarget } from './store-url.ts';
 
@@ -70,6 +72,8 @@ export class RedisStore implements SessionStore {
   private readonly client: Client;
   /** Durable mode: the connection whose writes are confirmed by WAIT. */
   private readonly durable: DurableWriter | undefined;
+  /** Durable mode with Sentinel or Cluster: where a degraded node looks for a binding it never saw. */
+  private readonly replicas: ReplicaReads | undefined;
   private readonly scripts: Record<ScriptName, ScriptCall>;
   private onRecovered: (() => void) | undefined;
 
@@ -87,6 +91,7 @@ export class RedisStore implements SessionStore {
       moorClaim: c.moorClaim.bind(this.client),
       moorRebind: c.moorRebind.bind(this.client),
     };
+    this.replicas = ReplicaReads.of(target, options.log);
     this.durable = target.durable ? new DurableWriter(createClient(target), { timeoutMs: target.timeoutMs, display: target.display, log: options.log }) : undefined;
     for (const client of [this.client, ...(this.durable ? [this.durable.client] : [])]) {
       client.on('ready', () => void this.recover());
@@ -144,7 +149,14 @@ export class RedisStore implements SessionStore {
     }
     // (a sliding refresh is not marked as changed: the write-back carries the binding's expiry, and
     // marking every read would keep a write-back under steady traffic from ever finishing)
-    return await this.local.get(key, expiry, ttlMs);
+    const local = await this.local.get(key, expiry, ttlMs);
+    if (local || !this.replicas) return local;
+    // durable mode: a binding some client has seen is on a replica; this node may just never have seen it
+    const found = await this.replicas.read(this.target.prefix + key);
+    if (!found) return undefined;
+    const b = this.binding(key, found);
+    this.local.put(b);
+    return b;
   }
 
   async claim(key: string, endpoint: string, ttlMs: number): Promise<Written> {
@@ -189,9 +201,12 @@ export class RedisStore implements SessionStore {
     return { ...b, confirmed: w.confirmed };
   }
 
-  /** Durable mode: how many writes a replica confirmed, and how many were answered without (undefined otherwise). */
-  get durability(): DurabilityCounts | undefined {
-    return this.durable?.counts;
+  /**
+   * Durable mode: how many writes a replica confirmed, how many were answered without, and how many
+   * bindings this node found on a replica while the primary was away (undefined otherwise).
+   */
+  get durability(): (DurabilityCounts & { readFromReplica: number }) | undefined {
+    return this.durable && { ...this.durable.counts, readFromReplica: this.replicas?.found ?? 0 };
   }
 
   async delete(key: string): Promise<void> {
@@ -283,6 +298,7 @@ export class RedisStore implements SessionStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.probe);
+    this.replicas?.close();
     await this.local.close();
     for (const client of [this.client, ...(this.durable ? [this.durable.client] : [])]) {
       try {

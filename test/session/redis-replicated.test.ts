@@ -118,7 +118,7 @@ test.serial('redis+cluster:// with durable bindings: keys spread over all three 
   }
   t.is(total, 120, 'every binding is held by the primaries after the failover');
   t.deepEqual(
-    nodes.map((n) => n.durability),
+    nodes.map((n) => ({ confirmed: n.durability?.confirmed, unconfirmed: n.durability?.unconfirmed })),
     [
       { confirmed: 120, unconfirmed: 0 },
       { confirmed: 120, unconfirmed: 0 },
