@@ -14,6 +14,8 @@ interface Session {
   readonly id: string;
   phase?: Phase;
   readonly instances: Set<string>;
+  /** `phase:instance` of each answer, for the diagnosis of a split. */
+  readonly history: string[];
 }
 
 export interface PhaseCount {
@@ -29,6 +31,8 @@ export interface TrafficReport {
   byPhase: Record<Phase, PhaseCount>;
   /** The long-lived sessions (all opened before the failure, used until the end). */
   longLived: PhaseCount;
+  /** The answers of a few split sessions, as `phase:backend@gateway`. */
+  splitExamples: string[];
 }
 
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
@@ -52,7 +56,7 @@ export class Traffic {
   /** Opens the long-lived sessions, then starts the loops. */
   async start(): Promise<void> {
     for (let i = 0; i < this.options.longLived; i++) {
-      const s: Session = { id: `${this.options.tag}-long-${i}`, instances: new Set() };
+      const s: Session = { id: `${this.options.tag}-long-${i}`, instances: new Set(), history: [] };
       this.long.push(s);
       await this.send(s);
     }
@@ -85,12 +89,16 @@ export class Traffic {
         after: count(this.short.filter((s) => s.phase === 'after')),
       },
       longLived: count(this.long),
+      splitExamples: [...this.long, ...this.short]
+        .filter((s) => s.instances.size > 1)
+        .slice(0, 3)
+        .map((s) => `${s.id}: ${s.history.join(' ')}`),
     };
   }
 
   private async shortLoop(client: number): Promise<void> {
     for (let n = 0; this.running; n++) {
-      const s: Session = { id: `${this.options.tag}-c${client}-${n}`, instances: new Set() };
+      const s: Session = { id: `${this.options.tag}-c${client}-${n}`, instances: new Set(), history: [] };
       this.short.push(s);
       for (let m = 0; m < this.options.messages && this.running; m++) await this.send(s);
     }
@@ -101,7 +109,8 @@ export class Traffic {
   }
 
   private async send(s: Session): Promise<void> {
-    const gateway = this.gateways[Math.floor(Math.random() * this.gateways.length)]!;
+    const g = Math.floor(Math.random() * this.gateways.length);
+    const gateway = this.gateways[g]!;
     const body = soap11(addItem('x'), `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${s.id}</syn:ClientID>`);
     this.sent++;
     try {
@@ -109,7 +118,9 @@ export class Traffic {
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
       s.phase ??= this.phase;
-      s.instances.add(elementText(text, 'instance') ?? '?');
+      const instance = elementText(text, 'instance') ?? '?';
+      s.instances.add(instance);
+      if (s.history.length < 40) s.history.push(`${this.phase}:${instance}@${g}`);
     } catch (e) {
       this.failed++;
       this.firstFailure ??= (e as Error).message;

@@ -118,7 +118,10 @@ async function run(scenario: Scenario, mode: string, choose: string): Promise<Re
       await store.restore();
       failedAt = Date.now();
     }
-    await until('every gateway to be back on the store', 120_000, async () => (await Promise.all(gateways.map(health))).every((h) => h === 'ok'));
+    await until('every gateway to be back on the store', 60_000, async () => (await Promise.all(gateways.map(health))).every((h) => h === 'ok')).catch(async (e: Error) => {
+      for (const g of gateways) console.error(`gateway ${g.url}: store ${await health(g)}\n${g.output().split('\n').slice(-15).join('\n')}`);
+      throw e;
+    });
     const backMs = Date.now() - failedAt;
     traffic.phase = 'after';
     await opened('after', n('after'));
@@ -144,6 +147,7 @@ for (const scenario of scenarios) {
       console.log(
         `| ${r.name} | ${r.sent} | ${r.failed}${r.firstFailure ? ` (${r.firstFailure.slice(0, 80)})` : ''} | ${pc(r.byPhase.before)} | ${pc(r.byPhase.during)} | ${pc(r.byPhase.after)} | ${pc(r.longLived)} | ${(r.backMs / 1000).toFixed(1)} s${scenario === 'outage' ? ' (from the restart)' : ''} |`,
       );
+      for (const e of r.splitExamples) console.error(`  split: ${e}`);
     }
   }
 }

@@ -50,34 +50,53 @@ export function createClient(target: RedisTarget, replicas = false): Client {
 }
 
 function newClient(target: RedisTarget, replicas: boolean): Client {
-  const auth = {
+  if (target.kind === 'cluster') {
+    const options: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...auth(target), ...failFast(target) },
+      ...(replicas ? { scaleReads: 'slave' as const } : {}),
+    };
+    return new Cluster(target.hosts.map((h) => ({ host: h.host, port: h.port })), options);
+  }
+  if (target.kind === 'sentinel') {
+    const sentinels = target.hosts.map((h) => ({ host: h.host, port: h.port }));
+    return new Redis({ ...serverOptions(target), sentinels, name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(replicas ? { role: 'slave' as const } : {}), ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
+  }
+  return directClient(target, target.hosts[0]!);
+}
+
+/** A client of the one server at `address`, with `target`'s credentials and the store's fail-fast options. */
+export function directClient(target: RedisTarget, address: { readonly host: string; readonly port: number }): Redis {
+  return new Redis({ ...serverOptions(target), host: address.host, port: address.port });
+}
+
+function serverOptions(target: RedisTarget): RedisOptions {
+  return { ...auth(target), ...failFast(target), db: target.db, retryStrategy };
+}
+
+function auth(target: RedisTarget): RedisOptions {
+  return {
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
     ...(target.tls ? { tls: {} } : {}),
   };
-  const failFast = {
+}
+
+function failFast(target: RedisTarget): RedisOptions {
+  return {
     // a command issued while disconnected fails at once instead of waiting for the connection
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: Math.max(1000, target.timeoutMs * 4),
   };
-  const retryStrategy = (times: number): number => Math.min(100 * times, 1000);
-  if (target.kind === 'cluster') {
-    const options: ClusterOptions = {
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      clusterRetryStrategy: retryStrategy,
-      redisOptions: { ...auth, ...failFast },
-      ...(replicas ? { scaleReads: 'slave' as const } : {}),
-    };
-    return new Cluster(target.hosts.map((h) => ({ host: h.host, port: h.port })), options);
-  }
-  const options: RedisOptions = { ...auth, ...failFast, db: target.db, retryStrategy };
-  if (target.kind === 'sentinel') {
-    return new Redis({ ...options, sentinels: target.hosts.map((h) => ({ host: h.host, port: h.port })), name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(replicas ? { role: 'slave' as const } : {}), ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
-  }
-  return new Redis({ ...options, host: target.hosts[0]!.host, port: target.hosts[0]!.port });
+}
+
+/** Reconnect in the background forever, backing off from 100 ms to 1 s. */
+function retryStrategy(times: number): number {
+  return Math.min(100 * times, 1000);
 }
 
 /** A command that took longer than the store's timeout. */

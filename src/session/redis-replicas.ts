@@ -1,51 +1,96 @@
 /**
  * Durable mode's reads while the primary is away: a binding that a client has seen is on a replica
  * (redis-durable.ts made sure of it), so a node that cannot reach the primary, and has never seen the
- * session itself, asks a replica before it routes the session as new. Between a primary's death and a
- * replica's promotion — the window in which nodes decide alone — every node still finds every
- * confirmed binding. Sentinel: a replica the Sentinels name (the one about to be promoted, typically);
- * Cluster: the replica of the key's slot (readable until the cluster marks the primary failed). A
- * single `redis://` server has no replica to name.
+ * session itself, asks a replica before it routes the session as new. Between a primary's death and
+ * the moment a node is back on the promoted replica — the window in which nodes decide alone — every
+ * node still finds every confirmed binding.
+ *
+ * - Sentinel: a direct connection to a replica the Sentinels name, by address, not through Sentinel's
+ *   role lookup: when Sentinel promotes that replica it closes its clients, and the connection comes
+ *   back to the same address (now the new primary, with every binding) within 100 ms, while a lookup
+ *   by role would find no replica left at all. The address is asked again whenever the store is back
+ *   on a primary ({@link ReplicaReads.refresh}), so it follows the topology.
+ * - Cluster: ioredis reading from each slot's replica (`scaleReads: 'slave'`), readable until the
+ *   cluster marks the primary failed.
+ * - A single `redis://` server names no replica: nothing to read.
  */
+import { Redis } from 'ioredis';
 import { type Logger } from '../logging.ts';
-import { type Client, createClient, withTimeout } from './redis-client.ts';
+import { type Client, createClient, directClient, withTimeout } from './redis-client.ts';
 import { type RedisTarget } from './store-url.ts';
 
 export class ReplicaReads {
-  readonly client: Client;
+  private client: Client | undefined;
+  private address = '';
   /** Bindings found on a replica while the primary was away. */
   found = 0;
 
-  constructor(
+  private constructor(
     private readonly target: RedisTarget,
-    log: Logger,
+    private readonly log: Logger,
   ) {
-    this.client = createClient(target, true);
-    this.client.on('error', (e: Error) => log.debug(`session store (replica reads): ${target.display}: ${e.message}`, { component: 'session' }));
+    if (target.kind === 'cluster') this.watch((this.client = createClient(target, true)));
+    else void this.refresh();
   }
 
-  /** The replicas that can be asked for a target, or undefined (one server). */
+  /** The replica reads of a durable Sentinel or Cluster target; undefined otherwise. */
   static of(target: RedisTarget, log: Logger): ReplicaReads | undefined {
     return target.durable && target.kind !== 'redis' ? new ReplicaReads(target, log) : undefined;
   }
 
+  /** Sentinel: connects to a replica the Sentinels name now, if it is not the one connected already. */
+  async refresh(): Promise<void> {
+    if (this.target.kind !== 'sentinel') return;
+    const replica = await this.namedReplica();
+    if (!replica || `${replica.host}:${replica.port}` === this.address) return;
+    this.client?.disconnect();
+    this.address = `${replica.host}:${replica.port}`;
+    this.watch((this.client = directClient(this.target, replica)));
+  }
+
   /** `[endpoint, pttl]` of the key on a replica, or undefined when the replica lacks it or cannot answer. */
   async read(storeKey: string): Promise<[string, number] | undefined> {
-    if (this.client.status !== 'ready') return undefined;
+    if (this.client?.status !== 'ready') return undefined;
     try {
       const replies = (await withTimeout(this.client.pipeline().get(storeKey).pttl(storeKey).exec(), this.target.timeoutMs)) ?? [];
       const [get, ttl] = replies as [[Error | null, unknown]?, [Error | null, unknown]?];
       const endpoint = get?.[1];
-      const pttl = ttl?.[1];
       if (!get || !ttl || get[0] || ttl[0] || typeof endpoint !== 'string') return undefined;
       this.found++;
-      return [endpoint, Number(pttl)];
+      return [endpoint, Number(ttl[1])];
     } catch {
       return undefined;
     }
   }
 
   close(): void {
-    this.client.disconnect();
+    this.client?.disconnect();
+  }
+
+  private watch(client: Client): void {
+    client.on('error', (e: Error) => this.log.debug(`session store (replica reads): ${this.target.display}: ${e.message}`, { component: 'session' }));
+  }
+
+  /** The first replica that a Sentinel lists as up, asked of each Sentinel in turn. */
+  private async namedReplica(): Promise<{ host: string; port: number } | undefined> {
+    for (const s of this.target.hosts) {
+      const sentinel = new Redis({ host: s.host, port: s.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, ...(this.target.tls ? { tls: {} } : {}) });
+      sentinel.on('error', () => undefined);
+      try {
+        await withTimeout(sentinel.connect(), 1000);
+        const replicas = (await withTimeout(sentinel.call('SENTINEL', 'replicas', this.target.master ?? 'mymaster'), 1000)) as string[][];
+        for (const flat of replicas) {
+          const f = new Map<string, string>();
+          for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i]!, flat[i + 1]!);
+          if (!/s_down|o_down|disconnected/.test(f.get('flags') ?? '')) return { host: f.get('ip')!, port: Number(f.get('port')) };
+        }
+        return undefined;
+      } catch {
+        // the next Sentinel may answer
+      } finally {
+        sentinel.disconnect();
+      }
+    }
+    return undefined;
   }
 }

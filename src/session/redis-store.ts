@@ -402,6 +402,9 @@ export class RedisStore implements SessionStore {
     try {
       await this.withTimeout(this.client.ping());
       if (this.durable) await this.withTimeout(this.durable.client.ping());
+      // Cluster: a client that learnt no MOVED since the failover (the confirming one pipelines, and a
+      // pipeline is not redirected) still sends the lost primary's slots to it; every client asks anew
+      for (const c of [this.client, this.durable?.client]) if (c instanceof Cluster) await this.withTimeout(new Promise<void>((resolve, reject) => c.refreshSlotsCache((e) => (e ? reject(e) : resolve()))));
       let written = 0;
       let replaced = 0;
       const writeAll = async (batch: readonly Binding[]): Promise<void> => {
@@ -425,6 +428,8 @@ export class RedisStore implements SessionStore {
       this.probe = undefined;
       const restored = written ? `; ${written} local bindings written back${replaced ? `, ${replaced} of them replaced by the binding Redis held` : ''}` : '';
       this.report('ok', `Redis at ${this.target.display} answers${restored}`);
+      // (after a failover, the replica to read from in the next outage is another)
+      void this.replicas?.refresh();
       this.onRecovered?.();
     } catch (e) {
       this.options.log.debug(`session store: ${this.target.display} not ready yet: ${(e as Error).message}`, { component: 'session' });
