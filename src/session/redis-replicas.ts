@@ -22,6 +22,8 @@ import { type RedisTarget } from './store-url.ts';
 export class ReplicaReads {
   private client: Client | undefined;
   private address = '';
+  /** Reads waiting for the connection to come back. */
+  private waiting: Promise<boolean> | undefined;
   /** Bindings found on a replica while the primary was away. */
   found = 0;
 
@@ -50,7 +52,7 @@ export class ReplicaReads {
 
   /** `[endpoint, pttl]` of the key on a replica, or undefined when the replica lacks it or cannot answer. */
   async read(storeKey: string): Promise<[string, number] | undefined> {
-    if (this.client?.status !== 'ready') return undefined;
+    if (!this.client || !(await this.ready(this.client))) return undefined;
     try {
       const replies = (await withTimeout(this.client.pipeline().get(storeKey).pttl(storeKey).exec(), this.target.timeoutMs)) ?? [];
       const [get, ttl] = replies as [[Error | null, unknown]?, [Error | null, unknown]?];
@@ -61,6 +63,27 @@ export class ReplicaReads {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * True once `client` is connected; a client that is reconnecting (Sentinel closes every client of the
+   * replica it promotes) is waited for, at most one command timeout, by every read at once.
+   */
+  private ready(client: Client): Promise<boolean> {
+    if (client.status === 'ready') return Promise.resolve(true);
+    if (client.status === 'end') return Promise.resolve(false);
+    this.waiting ??= new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        this.waiting = undefined;
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), this.target.timeoutMs);
+      client.once('ready', onReady);
+    });
+    return this.waiting;
   }
 
   close(): void {
