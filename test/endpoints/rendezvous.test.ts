@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/session/clock.ts';
 function member(id: string, state: { draining?: boolean; down?: boolean } = {}): Endpoint {
   return {
     id,
+    label: id,
     draining: state.draining ?? false,
     inFlight: 0,
     available: () => !state.draining && !state.down,
