@@ -10,7 +10,8 @@ import { type Logger } from '../logging.ts';
 import { type SoapVersion } from '../xml/soap.ts';
 import { type MessageAbort } from './abort.ts';
 import { EnvelopeHead } from './envelope-head.ts';
-import { type MessageBody, type ReadHead } from './message-body.ts';
+import { type MessageBody, type ReadHead, tooLargeToParse } from './message-body.ts';
+import { holdWhileAlive, parseBudget, type ParseLease } from './parse-budget.ts';
 
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
@@ -78,8 +79,11 @@ export class MessageContext {
   status = 200;
   /** The session this message was routed in, once a send has run. */
   session: SessionNote | undefined;
-  /** Shared by a request and its responses: whether the client got its answer, and the message id. */
-  readonly exchange: { replied: boolean; id: string | undefined };
+  /**
+   * Shared by a request and its responses: whether the client got its answer, the message id, and the
+   * shares of the parse budget its trees hold (given back by {@link releaseParsed}).
+   */
+  readonly exchange: { replied: boolean; id: string | undefined; leases?: ParseLease[] | undefined };
   private headCache: EnvelopeHead | undefined;
   private dom: Document | undefined;
   private headerMap: TransportHeaders | undefined;
@@ -225,14 +229,21 @@ export class MessageContext {
 
   /**
    * The whole envelope as a DOM, for expressions that reach the body. Reads the rest of the message
-   * into memory (bounded by maxMessageBytes); the message is then forwarded from that copy.
+   * into memory (bounded by maxParseBytes: a message announced larger is refused at once, one that grows
+   * larger as soon as it does); the message is then forwarded from that copy. The tree holds a share of
+   * the process's parse budget until the exchange ends, and waits for one when it is spent.
    */
   async envelopeDom(): Promise<Document> {
     // a header block set or removed since the DOM was built makes it stale
     if (this.headCache?.changed) this.dom = undefined;
     if (!this.dom) {
       this.commitHead();
-      const bytes = await this.body.readAll();
+      const { maxParseBytes } = this.body.limits;
+      const announced = this.body.length;
+      if (announced !== undefined && announced > maxParseBytes) throw this.body.blame(tooLargeToParse(maxParseBytes));
+      const bytes = await this.body.readAll(maxParseBytes);
+      const lease = await parseBudget.acquire(bytes.length, this.abort);
+      (this.exchange.leases ??= []).push(lease);
       this.headCache = undefined;
       let failure: string | undefined;
       let doc: unknown;
@@ -248,8 +259,17 @@ export class MessageContext {
       }
       if (failure) throw this.body.blame(new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure}`));
       this.dom = doc as unknown as Document;
+      holdWhileAlive(this.dom, lease);
     }
     return this.dom;
+  }
+
+  /** The exchange is over: the trees its messages parsed give their share of the parse budget back. */
+  releaseParsed(): void {
+    const leases = this.exchange.leases;
+    if (!leases) return;
+    this.exchange.leases = undefined;
+    for (const l of leases) l.release();
   }
 
   /** Replaces the whole envelope (a mediator rewrote the message). */

@@ -68,7 +68,7 @@ export class MessageBody {
    */
   constructor(
     source: SettledSource | Buffer,
-    private readonly limits: MessageLimits,
+    readonly limits: MessageLimits,
     readonly declaredLength?: number,
     readonly origin: BodyOrigin = 'client',
   ) {
@@ -186,15 +186,21 @@ export class MessageBody {
     this.replacement = { bytes, end };
   }
 
-  /** Reads the whole message into memory (bounded by maxMessageBytes) and returns it. */
-  async readAll(): Promise<Buffer> {
+  /**
+   * Reads the whole message into memory (bounded by maxMessageBytes, or by `maxBytes` when given: a
+   * message to be parsed is refused as soon as it grows past what may be parsed) and returns it.
+   */
+  async readAll(maxBytes = this.limits.maxMessageBytes): Promise<Buffer> {
     if (this.overflowed) throw new MoorError('MOOR_ERR_MEDIATION', 'the message body was already forwarded and cannot be read again');
     this.startCheck();
     // chunks an earlier send attempt forwarded lie between the prefix and the rest of the stream
     const parts = [this.prefix, ...this.recorded];
     this.recorded = [];
     this.recordedBytes = 0;
-    for (let c = await this.pull(); c; c = await this.pull()) parts.push(c);
+    for (let c = await this.pull(); c; c = await this.pull()) {
+      if (this.received > maxBytes) throw this.blame(tooLargeToParse(maxBytes));
+      parts.push(c);
+    }
     this.prefix = parts.length === 1 ? this.prefix : Buffer.concat(parts);
     if (this.replacement) {
       this.prefix = Buffer.concat([this.replacement.bytes, this.prefix.subarray(this.replacement.end)]);
@@ -317,4 +323,9 @@ export class MessageBody {
 function endsAtSoapBody(b: HeadBoundary): boolean {
   const { envelope, body } = b.index;
   return body.local === 'Body' && body.uri === envelope.uri && soapVersionOf(envelope.uri) !== undefined;
+}
+
+/** The refusal of a message larger than a mediator may parse. */
+export function tooLargeToParse(maxBytes: number): MoorError {
+  return new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${maxBytes} bytes, the most a mediator may parse (maxParseBytes)`);
 }

@@ -17,6 +17,7 @@ const FAULTS: Partial<Record<ErrorCode, { code: FaultCode; status?: number }>> =
   MOOR_ERR_NOT_ENVELOPE: { code: 'Sender' },
   MOOR_ERR_VERSION_MISMATCH: { code: 'VersionMismatch' },
   MOOR_ERR_SHUTTING_DOWN: { code: 'Receiver', status: 503 },
+  MOOR_ERR_BUSY: { code: 'Receiver', status: 503 },
   MOOR_ERR_BAD_REPLY: { code: 'Receiver', status: 502 },
 };
 

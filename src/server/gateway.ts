@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { MessageContext, rawHeader } from '../message/context.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
+import { parseBudget } from '../message/parse-budget.ts';
 import { type ProxyRuntime } from '../mediators/compile.ts';
 import { mediate } from '../mediators/flow.ts';
 import { MemoryStore } from '../session/memory-store.ts';
@@ -69,6 +70,8 @@ export class Gateway implements MetricsSource {
   static async start(options: GatewayOptions): Promise<Gateway> {
     const log = options.logger ?? createLogger();
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    // (one budget per process: the heap it protects is the process's)
+    parseBudget.resize(limits.parseBudgetBytes);
     const store = options.store ?? new MemoryStore();
     const runtime = await loadRuntime(options.config, {
       limits,
@@ -220,6 +223,7 @@ export class Gateway implements MetricsSource {
       this.log.error(`unhandled error: ${(e as Error).stack ?? String(e)}`, { component: 'server' });
       writeFault(res, '1.1', e);
     } finally {
+      msg?.releaseParsed();
       if (observed && proxy !== undefined) this.observe(req, res, proxy, started, written, input, msg);
       if (--this.inFlight === 0 && this.idle) this.idle();
     }

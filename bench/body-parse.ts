@@ -1,0 +1,49 @@
+/**
+ * `npx tsx --expose-gc bench/body-parse.ts [--mb 1,5,10]`: what parsing a message body for a mediator
+ * costs in memory, per byte of message, for each representation moor could hold it in. Measured in
+ * process: the heap (and external memory) retained by the parsed form after a full GC, divided by the
+ * message's bytes; the peak RSS growth while parsing is printed beside it. Bodies are a typical SOAP
+ * payload (an order of line items: elements with attributes and short text).
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import { parseXml } from '../src/xml/parse.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+function body(bytes: number): string {
+  const item = '<o:line no="0001" sku="SKU-000123"><o:qty>3</o:qty><o:price currency="EUR">12.50</o:price><o:note>fragile, keep upright</o:note></o:line>';
+  const head = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><o:order xmlns:o="urn:orders">';
+  const tail = '</o:order></soapenv:Body></soapenv:Envelope>';
+  return head + item.repeat(Math.ceil((bytes - head.length - tail.length) / item.length)) + tail;
+}
+
+const forms: Record<string, (text: string) => unknown> = {
+  'xmldom DOM (what XPath and the DOM mediators read today)': (text) => new DOMParser().parseFromString(text, 'text/xml'),
+  'fast-xml-parser, ordered, as XmlElement trees (the head parser)': (text) => parseXml(text, { wellFormed: true }),
+};
+
+function retained(make: () => unknown): { heap: number; peakRss: number } {
+  gc!();
+  gc!();
+  const before = process.memoryUsage();
+  const held = make();
+  const during = process.memoryUsage().rss;
+  gc!();
+  gc!();
+  const after = process.memoryUsage();
+  void held;
+  const heap = after.heapUsed + after.external - (before.heapUsed + before.external);
+  (held as { x?: unknown }).x = 1; // keep it alive until here
+  return { heap, peakRss: during - before.rss };
+}
+
+const sizes = (process.argv.includes('--mb') ? process.argv[process.argv.indexOf('--mb') + 1]! : '1,5,10').split(',').map(Number);
+for (const mb of sizes) {
+  const bytes = Buffer.from(body(mb * 1024 * 1024));
+  console.log(`\n${mb} MB body (${bytes.length} bytes)`);
+  for (const [name, parse] of Object.entries(forms)) {
+    const r = retained(() => parse(bytes.toString('utf8')));
+    console.log(`  ${name}: ${(r.heap / bytes.length).toFixed(1)}× retained (${(r.heap / 1e6).toFixed(0)} MB), RSS +${(r.peakRss / 1e6).toFixed(0)} MB while parsing`);
+  }
+}
