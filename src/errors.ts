@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   MOOR_ERR_VERSION_MISMATCH: 'the Envelope is in neither the SOAP 1.1 nor the SOAP 1.2 namespace',
   MOOR_ERR_MESSAGE_TOO_LARGE: 'the message, its head, or its nesting exceeds a configured limit (HTTP 413)',
   MOOR_ERR_NO_SERVICE: 'no proxy service answers at the requested path (HTTP 404)',
+  MOOR_ERR_METHOD: 'a request to a service that is neither a POST nor a GET for its WSDL (HTTP 405)',
   MOOR_ERR_NO_MAIN: 'the request matched no proxy and there is no main sequence',
   MOOR_ERR_ENDPOINT_UNREACHABLE: 'the backend endpoint could not be connected to',
   MOOR_ERR_ENDPOINT_TIMEOUT: 'the backend endpoint did not answer in time',

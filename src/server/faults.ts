@@ -12,6 +12,7 @@ const FAULTS: Partial<Record<ErrorCode, { code: FaultCode; status?: number }>> =
   MOOR_ERR_NOT_SOAP: { code: 'Sender', status: 415 },
   MOOR_ERR_MESSAGE_TOO_LARGE: { code: 'Sender', status: 413 },
   MOOR_ERR_NO_SERVICE: { code: 'Sender', status: 404 },
+  MOOR_ERR_METHOD: { code: 'Sender', status: 405 },
   MOOR_ERR_DOCTYPE: { code: 'Sender' },
   MOOR_ERR_MALFORMED_XML: { code: 'Sender' },
   MOOR_ERR_NOT_ENVELOPE: { code: 'Sender' },

@@ -5,7 +5,6 @@
  * lets requests in flight finish.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { type ConfigError, MoorError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
@@ -25,6 +24,7 @@ import { loadRuntime, type Runtime } from './runtime.ts';
 import { applyDraining, handleAdmin } from './admin.ts';
 import { type AccessLog, sessionHash } from './access-log.ts';
 import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
+import { isWsdlRequest, publishWsdl } from '../wsdl/publish.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
@@ -191,7 +191,7 @@ export class Gateway implements MetricsSource {
       }
       proxy = a.proxy?.name ?? (a.kind === 'soap' && this.runtime.compiled.sequences.has('main') ? 'main' : '(none)');
       if (a.kind === 'wsdl') {
-        await this.serveWsdl(res, a.file, a.version);
+        await publishWsdl(req, res, a.url, a.proxy, a.version);
         return;
       }
       const abort = new MessageAbort();
@@ -287,10 +287,10 @@ export class Gateway implements MetricsSource {
       writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `no proxy service named "${proxyName}"`));
       return undefined;
     }
-    if (req.method === 'GET' && proxy && (url.search === '?wsdl' || url.searchParams.has('wsdl'))) return { kind: 'wsdl', file: proxy.wsdl, version, proxy };
+    if (req.method === 'GET' && proxy && isWsdlRequest(url)) return { kind: 'wsdl', url, version, proxy };
     if (req.method !== 'POST') {
       drain(req);
-      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('SOAP requests are POSTed\n');
+      writeFault(res, version, new MoorError('MOOR_ERR_METHOD', `${req.method ?? 'this method'} is not a SOAP request: messages are POSTed (GET ?wsdl gives a proxy's WSDL)`), { allow: 'POST' });
       return undefined;
     }
     if (announced === undefined) {
@@ -307,26 +307,13 @@ export class Gateway implements MetricsSource {
     }
     return { kind: 'soap', url, runtime, proxy, version, declared };
   }
-
-  private async serveWsdl(res: ServerResponse, file: string | undefined, version: SoapVersion): Promise<void> {
-    if (!file) {
-      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', 'this proxy publishes no WSDL'));
-      return;
-    }
-    try {
-      const wsdl = await readFile(file);
-      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': wsdl.length }).end(wsdl);
-    } catch (e) {
-      writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', `the WSDL cannot be read: ${(e as Error).message}`));
-    }
-  }
 }
 
 /** What {@link Gateway.admit} found a request to be. */
 type Admission =
   | { readonly kind: 'soap'; readonly url: URL; readonly runtime: Runtime; readonly proxy: ProxyRuntime | undefined; readonly version: SoapVersion; readonly declared: number | undefined }
   | { readonly kind: 'admin'; readonly url: URL }
-  | { readonly kind: 'wsdl'; readonly file: string | undefined; readonly version: SoapVersion; readonly proxy: ProxyRuntime };
+  | { readonly kind: 'wsdl'; readonly url: URL; readonly version: SoapVersion; readonly proxy: ProxyRuntime };
 
 /** A request target: the URL, and the service named by a `/services/<Name>[/…]` path, decoded. */
 interface RequestTarget {
