@@ -7,6 +7,10 @@
  * the axis2:ServiceGroupId header, or an acme:Ctx/acme:Sid header. A request with none of them opens a
  * new session: the answer carries Set-Cookie and a wsa:ReplyTo with the ServiceGroupId reference
  * parameter, as an Axis2 soapsession service does.
+ *
+ * It answers each request in the request's SOAP version: a SOAP 1.1 envelope as text/xml, a SOAP 1.2 one
+ * (application/soap+xml, the WSDL's soap12 binding) as application/soap+xml. The `soap` package answers
+ * one version per server, so there are two, one per version, behind one listener.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -30,10 +34,16 @@ export interface CartBackend {
 type SessionRequest = IncomingMessage & { cartSession?: string; rawBody?: string };
 
 /** Starts one instance on `port` (0 for any free port) at /services/Cart. */
-export async function startCartBackend(options: { name: string; port?: number; host?: string; soap12?: boolean }): Promise<CartBackend> {
+export async function startCartBackend(options: { name: string; port?: number; host?: string }): Promise<CartBackend> {
   const carts = new Map<string, string[]>();
   let served = 0;
-  const server: Server = createServer();
+  // one `soap` server per SOAP version, each on a listener of its own that never listens: `server`
+  // hands it the requests of its version (by content type; GET ?wsdl to the SOAP 1.1 one)
+  const byVersion = { '1.1': createServer(), '1.2': createServer() };
+  const server: Server = createServer((req, res) => {
+    const soap12 = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/soap+xml');
+    byVersion[soap12 ? '1.2' : '1.1'].emit('request', req, res);
+  });
   const respond = (req: SessionRequest): { instance: string; session: string; count: number; items: string } => {
     served++;
     const session = req.cartSession ?? 'none';
@@ -54,9 +64,31 @@ export async function startCartBackend(options: { name: string; port?: number; h
       },
     },
   };
-  const soapServer = soap.listen(server, { path: '/services/Cart', services: service, xml: WSDL, forceSoap12Headers: options.soap12 ?? false } as unknown as soap.IServerOptions);
-  // runs before each operation: find or open the session, and say so in the response headers
-  soapServer.addSoapHeader((_method: string, _args: unknown, headers: Record<string, unknown>, req: SessionRequest, res: ServerResponse) => {
+  for (const [version, listener] of Object.entries(byVersion)) {
+    const soapServer = soap.listen(listener, { path: '/services/Cart', services: service, xml: WSDL, forceSoap12Headers: version === '1.2' } as unknown as soap.IServerOptions);
+    // runs before each operation: find or open the session, and say so in the response headers
+    soapServer.addSoapHeader(openSession);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name: options.name,
+    port,
+    url: `http://127.0.0.1:${port}/services/Cart`,
+    get served() {
+      return served;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+
+  function openSession(_method: string, _args: unknown, headers: Record<string, unknown>, req: SessionRequest, res: ServerResponse): string {
     const existing = sessionOf(req, headers);
     // server-created ids (cookie, ServiceGroupId) count only if this instance issued them, as in a
     // servlet container: an unknown one opens a new session; client-created ids are taken as given
@@ -72,22 +104,7 @@ export async function startCartBackend(options: { name: string; port?: number; h
       `<wsa:ReplyTo xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address>` +
       `<wsa:ReferenceParameters><axis2:ServiceGroupId xmlns:axis2="http://ws.apache.org/namespaces/axis2">${id}</axis2:ServiceGroupId></wsa:ReferenceParameters></wsa:ReplyTo>`
     );
-  });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    name: options.name,
-    port,
-    url: `http://127.0.0.1:${port}/services/Cart`,
-    get served() {
-      return served;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  }
 }
 
 /** The session a request names, in any of the ways the demo accepts. */

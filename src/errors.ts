@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   // command line
   MOOR_ERR_CLI_USAGE: 'a bad command-line flag or argument',
   MOOR_ERR_CLI_ADMIN: 'a command against a running gateway found none at the admin URL, or the gateway refused the call',
+  MOOR_ERR_LISTEN: 'moor start cannot listen on the given host and port (in use, not on this machine, no permission)',
   // testing (`moor test`, moor/testing)
   MOOR_ERR_TEST_SUITE: 'a test suite is malformed or names a file, artifact or endpoint that does not exist',
   MOOR_ERR_UNMOCKED_ENDPOINT: 'a test sent a message to an endpoint that has no mock',

@@ -1,6 +1,6 @@
 /**
- * The `moor` command: start, validate, test. Exit codes: 0 success, 1 invalid configuration or failed
- * tests, 2 usage errors.
+ * The `moor` command: start, validate, test. Exit codes: 0 success, 1 invalid configuration, failed
+ * tests or a start error (printed on one line), 2 usage errors.
  */
 import { ConfigErrors, MoorError } from '../errors.ts';
 
@@ -40,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof MoorError && e.code === 'MOOR_ERR_CLI_USAGE') {
       process.stderr.write(`moor: ${e.message}\n${USAGE}\n`);
       return 2;
+    }
+    // moor's own errors are what a user did or met (a port in use): one line; anything else is a bug
+    if (e instanceof MoorError) {
+      process.stderr.write(`moor: ${e.message}\n`);
+      return 1;
     }
     process.stderr.write(`moor: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

@@ -6,14 +6,15 @@
  * --store picks where session bindings live (src/cli/store-option.ts); --workers N runs N processes
  * on one port (src/cli/workers.ts). docs/sessions.md describes both.
  */
-import { watch } from 'node:fs';
 import { ConfigErrors, MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
 import { AccessLog } from '../server/access-log.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parse } from './args.ts';
 import { describeStore, openStore, storeTarget } from './store-option.ts';
-import { isWorker, joinPrimary, relayDrain, runPrimary } from './workers.ts';
+import { listenFailure } from './listen-error.ts';
+import { watchConfig } from './watch-config.ts';
+import { isWorker, joinPrimary, relayDrain, reportStartFailure, runPrimary } from './workers.ts';
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -38,16 +39,25 @@ export async function startCommand(argv: string[]): Promise<number> {
   const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
-  const gw = await Gateway.start({
-    store,
-    ...(isWorker ? { onDrain: relayDrain } : {}),
-    config: values.config,
-    port,
-    host: values.host ?? '127.0.0.1',
-    logger: log,
-    defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
-    accessLog,
-  });
+  const host = values.host ?? '127.0.0.1';
+  let gw: Gateway;
+  try {
+    gw = await Gateway.start({
+      store,
+      ...(isWorker ? { onDrain: relayDrain } : {}),
+      config: values.config,
+      port,
+      host,
+      logger: log,
+      defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
+      accessLog,
+    });
+  } catch (e) {
+    await store.close();
+    const failure = listenFailure(e, host, port);
+    if (failure && isWorker) return reportStartFailure(failure.message);
+    throw failure ?? e;
+  }
   if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n`);
 
   const reloadNow = async (why: string): Promise<void> => {
@@ -64,13 +74,12 @@ export async function startCommand(argv: string[]): Promise<number> {
   const reload = (why: string): Promise<void> => (reloading = reloading.then(() => reloadNow(why)));
   process.on('SIGHUP', () => void reload('SIGHUP'));
   if (values.watch) {
-    let timer: NodeJS.Timeout | undefined;
-    const watcher = watch(values.config, { recursive: true }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void reload('file change'), 200);
-    });
-    // a watcher that fails (its folder was removed) must not take the gateway down with it
-    watcher.on('error', (e) => log.error(`--watch stopped: ${e.message}; SIGHUP still reloads`, { component: 'config' }));
+    // a watch that fails (its folder was removed) must not take the gateway down with it
+    watchConfig(
+      values.config,
+      () => void reload('file change'),
+      (e) => log.error(`--watch: ${e.message}; SIGHUP still reloads`, { component: 'config' }),
+    );
   }
   const stop = (signal: string): void => {
     log.info(`${signal}: finishing requests in flight`, { component: 'server' });

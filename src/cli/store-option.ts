@@ -7,7 +7,6 @@ import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
 import { type Logger } from '../logging.ts';
 import { type IpcChannel, IpcStore } from '../session/ipc-store.ts';
 import { MemoryStore } from '../session/memory-store.ts';
-import { RedisStore } from '../session/redis-store.ts';
 import { type SessionStore } from '../session/store.ts';
 import { parseStoreUrl, type StoreTarget } from '../session/store-url.ts';
 
@@ -40,7 +39,13 @@ export async function storeTarget(flag: string | undefined, configDir: string): 
  * table, reached over the cluster IPC channel, so that all workers agree on every binding.
  */
 export async function openStore(target: StoreTarget, log: Logger, inWorker: boolean): Promise<SessionStore> {
-  if (target.kind !== 'memory') return RedisStore.connect(target, { log });
+  if (target.kind !== 'memory') {
+    // said at once: the connection may take its whole wait (2 s) when Redis does not answer
+    if (!inWorker) log.info(`session store: connecting to ${target.display}`, { component: 'session' });
+    // (imported here: ioredis is not loaded by a gateway that does not use it)
+    const { RedisStore } = await import('../session/redis-store.ts');
+    return RedisStore.connect(target, { log });
+  }
   return inWorker ? new IpcStore(process as IpcChannel) : new MemoryStore();
 }
 

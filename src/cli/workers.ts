@@ -23,7 +23,7 @@ import { type StoreTarget } from '../session/store-url.ts';
 import { describeStore } from './store-option.ts';
 
 /** worker → primary */
-type FromWorker = { moor: 'ready'; url: string } | DrainMessage;
+type FromWorker = { moor: 'ready'; url: string } | { moor: 'failed'; message: string } | DrainMessage;
 /** primary → worker */
 type ToWorker = { moor: 'stop' } | { moor: 'reload' } | DrainMessage;
 type DrainMessage = { moor: 'drain'; name: string; draining: boolean };
@@ -83,6 +83,8 @@ export async function runPrimary(options: { workers: number; config: string; tar
     for (const w of workers) {
       w.on('message', (m: FromWorker) => {
         if (m?.moor === 'ready' && ++ready === workers.length) resolve({ url: m.url });
+        // (a worker that could not listen said why: printed once here, not once per worker)
+        else if (m?.moor === 'failed') resolve({ failed: m.message });
       });
       w.once('exit', (code, signal) => resolve({ failed: `a worker exited while starting (${signal ?? code})` }));
     }
@@ -133,6 +135,12 @@ export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; re
   // the primary is gone (killed): nothing will reach this worker any more
   process.on('disconnect', () => handlers.stop('the primary process is gone'));
   process.send?.({ moor: 'ready', url: gw.url } satisfies FromWorker);
+}
+
+/** In a worker that could not start: tells the primary why (it prints it, once); resolves to the exit code. */
+export async function reportStartFailure(message: string): Promise<number> {
+  await new Promise<void>((resolve) => (process.send ? process.send({ moor: 'failed', message } satisfies FromWorker, () => resolve()) : resolve()));
+  return 1;
 }
 
 /** In a worker: the Gateway's onDrain, relaying an admin drain call to the other workers. */

@@ -54,3 +54,43 @@ test('the shipped configuration is valid', async (t) => {
   t.is(await moor.exited, 0, moor.stderr());
   t.regex(moor.stdout(), /valid/);
 });
+
+test('start errors are one line with the system code, exit 1, no stack: a port in use (also for --workers), an address of no interface, an unknown host', async (t) => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  t.teardown(() => busy.close());
+  const port = (busy.address() as AddressInfo).port;
+  const dir = await configDir({ 'p.xml': definitions('<proxy name="P"><target><inSequence><respond/></inSequence></target></proxy>') });
+  const cases: [string[], string][] = [
+    [['--port', String(port)], `moor: cannot listen on 127.0.0.1:${port}: address in use (EADDRINUSE)\n`],
+    [['--port', String(port), '--workers', '2'], `moor: cannot listen on 127.0.0.1:${port}: address in use (EADDRINUSE)\n`],
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): an address no machine's interface has
+    [['--port', '0', '--host', '192.0.2.1'], 'moor: cannot listen on 192.0.2.1:0: address not available on this machine (EADDRNOTAVAIL)\n'],
+    [['--port', '0', '--host', 'no-such-host.invalid'], /^moor: cannot listen on no-such-host\.invalid:0: (no such host \(ENOTFOUND\)|host name lookup failed \(EAI_AGAIN\))\n$/.source],
+  ];
+  for (const [flags, expected] of cases) {
+    const moor = spawnMoor(['start', '--config', dir, ...flags]);
+    t.is(await moor.exited, 1, flags.join(' '));
+    if (expected.startsWith('^')) t.regex(moor.stderr(), new RegExp(expected));
+    else t.is(moor.stderr(), expected, flags.join(' '));
+    t.notRegex(moor.stdout(), /listening/);
+  }
+});
+
+test('an unreachable Redis at start is said at once, before the wait for it, then the gateway starts degraded', async (t) => {
+  // a port that nothing listens on
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const dir = await configDir({ 'p.xml': definitions('<proxy name="P"><target><inSequence><respond/></inSequence></target></proxy>') });
+  const moor = spawnMoor(['start', '--config', dir, '--port', '0', '--store', `redis://127.0.0.1:${port}/0`], { MOOR_LOG_LEVEL: 'info' });
+  t.teardown(() => moor.child.kill('SIGKILL'));
+  await moor.listening;
+  const out = moor.stdout();
+  const connecting = out.indexOf(`session store: connecting to redis://127.0.0.1:${port}/0`);
+  const degraded = out.indexOf('session store degraded');
+  t.true(connecting >= 0, out);
+  t.true(degraded > connecting, 'the first line comes before the connection wait ends');
+  t.true(out.indexOf('moor listening on') > degraded);
+});

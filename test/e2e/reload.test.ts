@@ -5,7 +5,8 @@
  * by line and the running configuration keeps serving.
  */
 import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -130,6 +131,37 @@ test('--watch: a changed file is reloaded without a signal; a broken one is logg
   await writeFile(path.join(path.dirname(file), 'extra.xml'), '<sequence xmlns="http://ws.apache.org/ns/synapse" name="unused"><drop/></sequence>');
   await moor.waitFor(/configuration reloaded \(file change\)/, mark);
   t.deepEqual(await add('carol'), { instance: first.instance, count: 4, config: 'v4' });
+});
+
+test('--watch survives saves by rename (editors, sed -i): every atomic replacement reloads, and files in new folders count', async (t) => {
+  const { backends, moor, file, add } = await setup(t, ['--watch']);
+  const first = await add('dave');
+  /**
+   * Writes `text` beside `target` and renames it over `target` at once, as `sed -i` does: a new inode each
+   * time, and the temporary file is gone before the gateway looks (so only the rename can be seen).
+   */
+  let saves = 0;
+  const saveByRename = async (target: string, text: string): Promise<void> => {
+    const tmp = path.join(path.dirname(target), `sed${++saves}`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, target);
+  };
+  for (const version of ['v2', 'v3', 'v4']) {
+    const mark = moor.output().length;
+    await saveByRename(file, cartConfig(backends, version));
+    await moor.waitFor(/configuration reloaded \(file change\)/, mark);
+    t.is((await add('dave')).config, version, `the save of ${version} was seen`);
+  }
+  // a folder created after the start is watched once it appears (its first file is seen too)
+  let mark = moor.output().length;
+  await mkdir(path.join(path.dirname(file), 'more'));
+  await writeFile(path.join(path.dirname(file), 'more', 'a.xml'), '<sequence xmlns="http://ws.apache.org/ns/synapse" name="unused"><drop/></sequence>');
+  await moor.waitFor(/configuration reloaded \(file change\)/, mark);
+  mark = moor.output().length;
+  await saveByRename(path.join(path.dirname(file), 'more', 'a.xml'), '<sequence xmlns="http://ws.apache.org/ns/synapse" name="unused"><dropp/></sequence>');
+  await moor.waitFor(/configuration not reloaded \(file change\)/, mark);
+  await moor.waitFor(/conf\/more\/a\.xml:1:\d+ MOOR_ERR_UNKNOWN_MEDIATOR/, mark);
+  t.deepEqual(await add('dave'), { instance: first.instance, count: 5, config: 'v4' });
 });
 
 test('a request in flight during a reload finishes on the old configuration; the next one uses the new', async (t) => {

@@ -137,7 +137,7 @@ test('a custom dispatcher module (type="class") routes on whatever it reads', as
 });
 
 test('SOAP 1.2: routed, sticky, and answered in SOAP 1.2', async (t) => {
-  const backends = await startBackends(3, { soap12: true });
+  const backends = await startBackends(3);
   const gw = await gatewayWith(backends, '<session type="simpleClientSession"/>');
   t.teardown(async () => {
     await gw.close();
@@ -148,6 +148,12 @@ test('SOAP 1.2: routed, sticky, and answered in SOAP 1.2', async (t) => {
   const first = await post(`${gw.url}/services/Cart`, soap12(addItem('a'), header), headers);
   t.is(first.status, 200, first.text);
   t.true(first.text.includes('http://www.w3.org/2003/05/soap-envelope'), 'a SOAP 1.2 response');
+  t.regex(String(first.headers['content-type']), /^application\/soap\+xml/);
+  // the same backends answer SOAP 1.1 in SOAP 1.1, as text/xml
+  const old = await post(`${gw.url}/services/Cart`, soap11(addItem('a'), header), SOAP_ACTION);
+  t.is(old.status, 200, old.text);
+  t.true(old.text.includes('http://schemas.xmlsoap.org/soap/envelope/') && !old.text.includes('http://www.w3.org/2003/05/soap-envelope'), 'a SOAP 1.1 response');
+  t.regex(String(old.headers['content-type']), /^text\/xml/);
   for (let i = 0; i < 3; i++) {
     const r = await post(`${gw.url}/services/Cart`, soap12(addItem('b'), header), headers);
     t.is(elementText(r.text, 'instance'), elementText(first.text, 'instance'));

@@ -1,9 +1,9 @@
 /** Starts N instances of the demo Cart service on free loopback ports. */
 import { type CartBackend, startCartBackend } from '../../demo/cart-backend.ts';
 
-export async function startBackends(n: number, options: { soap12?: boolean } = {}): Promise<CartBackend[]> {
+export async function startBackends(n: number): Promise<CartBackend[]> {
   const out: CartBackend[] = [];
-  for (let i = 0; i < n; i++) out.push(await startCartBackend({ name: `cart${i + 1}`, port: 0, ...options }));
+  for (let i = 0; i < n; i++) out.push(await startCartBackend({ name: `cart${i + 1}`, port: 0 }));
   return out;
 }
 
