@@ -4,9 +4,17 @@
  * buffered. Failures are classified into Synapse's codes (failure-codes.ts), with what routing needs:
  * whether the request may have reached the backend (then it is never retried elsewhere).
  */
-import { errors as undiciErrors, Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import { MoorError } from '../errors.ts';
 import { classify, SYNAPSE_CODES } from './failure-codes.ts';
+
+/**
+ * undici, loaded when the first pool is made: commands that never send (`moor validate`, `moor test`,
+ * in-process tests with mocks) do not pay for its ~110 modules.
+ */
+let undici: typeof import('undici') | undefined;
+const loadUndici = (): typeof import('undici') => (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
 
 /** Why a send failed. */
 export type SendFailure = 'unreachable' | 'timeout';
@@ -113,7 +121,7 @@ export class Outbound {
   private poolOf(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      const created = new Pool(origin, this.poolOptions);
+      const created = new (loadUndici().Pool)(origin, this.poolOptions);
       // as an Agent does: a pool left with no connection and no work is closed and forgotten, so that
       // origins seen once (a WS-Addressing To, a backend gone from the configuration) do not pile up
       const release = (): void => {

@@ -1,0 +1,20 @@
+// Runs a command until it prints `moor listening on`, then kills it and exits: a process whose whole
+// length is one start-up, for timing from outside (docs/benchmarks.md, start-up). Plain JavaScript, so
+// that the wrapper adds only bare node's start-up to what it times.
+//   node bench/until-listening.mjs node bin/moor.js start --config mediators --port 0
+import { spawn } from 'node:child_process';
+
+const [command, ...args] = process.argv.slice(2);
+const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+let out = '';
+child.stdout.setEncoding('utf8').on('data', (text) => {
+  out += text;
+  if (out.includes('moor listening on')) {
+    child.kill('SIGKILL');
+    process.exit(0);
+  }
+});
+child.on('exit', (code) => {
+  process.stderr.write(`exited (${code}) before listening:\n${out}`);
+  process.exit(1);
+});
