@@ -226,6 +226,9 @@ export class Harness {
           request.exchange.replied = true;
           reply = { response: { status: f.status, headers: { 'content-type': contentTypeOf(request.version), 'x-moor-error': f.code }, envelope: f.body }, msg: undefined };
         }
+      } finally {
+        // as the gateway does at the end of an exchange: its parsed trees give their budget back
+        request.releaseParsed();
       }
     });
     await this.logs.end(id);
