@@ -44,7 +44,8 @@ export async function handleAdmin(url: URL, req: IncomingMessage, res: ServerRes
     }));
     const up = endpoints.some((e) => e.state === 'active' || e.state === 'timeout');
     const status = gw.store.health === 'ok' ? 'ok' : 'degraded';
-    json(res, endpoints.length && !up ? 503 : 200, { status, store: gw.store.health, endpoints });
+    const durability = gw.store.durability;
+    json(res, endpoints.length && !up ? 503 : 200, { status, store: gw.store.health, ...(durability ? { durability } : {}), endpoints });
     return;
   }
   const m = /^\/_moor\/endpoints\/([^/]+)\/(drain|undrain)$/.exec(url.pathname);

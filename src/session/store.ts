@@ -51,6 +51,11 @@ export interface SessionStore {
    * while it is unreachable (Redis); false or absent for one table (memory, the workers' IPC store).
    */
   readonly acrossNodes?: boolean;
+  /**
+   * Durable mode only: writes a replica confirmed, writes answered without a confirmation, and bindings
+   * found on a replica while the primary was away (the health endpoint shows them).
+   */
+  readonly durability?: { readonly confirmed: number; readonly unconfirmed: number; readonly readFromReplica: number } | undefined;
   /** Health of the store, for the health endpoint. */
   readonly health: 'ok' | 'degraded';
   /** Releases connections and timers. */

@@ -97,6 +97,8 @@ test.serial('through the gateway, a new session’s first answer leaves only onc
   t.like(store.durability, { confirmed: 1, unconfirmed: 1 }, 'the answer came after the wait had ended');
   t.is((await send('alice')).status, 200, 'a bound session needs no wait');
   t.like(store.durability, { confirmed: 1, unconfirmed: 1 });
+  const health = (await (await fetch(`${gw.url}/_moor/health`)).json()) as { store: string; durability: unknown };
+  t.deepEqual([health.store, health.durability], ['ok', { confirmed: 1, unconfirmed: 1, readFromReplica: 0 }], 'operators see the counts');
 });
 
 test.serial('Sentinel, primary killed: a node that never saw a session finds its binding on the replica before the failover', async (t) => {
