@@ -264,6 +264,30 @@ export class EnvelopeCheck {
 
   /** A start tag, checked whole once its `>` arrived. The offset after it, or -1 for more bytes. */
   private startTag(t: string, b: Buffer, lt: number): number {
+    // a tag seen before is found by its bytes up to the first '>': a known tag has no '>' inside its
+    // quotes (or that would have been its end), so if those bytes are one, the tag ends there
+    const first = t.indexOf('>', lt + 1);
+    const known = first >= 0 && first - lt < KNOWN_TAG_LENGTH ? KNOWN_TAGS.get(t.slice(lt, first + 1)) : undefined;
+    const tag = known && known.attributes <= this.limits.maxAttributes ? known : this.readStartTag(t, b, lt);
+    if (tag === undefined) return -1;
+    const { name, declared, selfClosing } = tag;
+    const uri = this.lookup(tag.prefix, declared);
+    if (uri === undefined) throw new XmlSyntaxError(`prefix "${tag.prefix}" of <${utf8(name)}> is not declared`);
+    if (tag.used) for (const p of tag.used) if (this.lookup(p, declared) === undefined) throw new XmlSyntaxError(`prefix "${p}" of an attribute of <${utf8(name)}> is not declared`);
+    const depth = this.names.length;
+    if (this.place === PROLOG) this.openEnvelope(uri, tag.local, selfClosing);
+    else if (this.place === EPILOG) throw new XmlSyntaxError('nothing but white space and comments may follow the Envelope');
+    else if (depth === 1) this.envelopeChild(uri, tag.local, selfClosing);
+    if (!selfClosing) {
+      this.names.push(name);
+      this.declared.push(declared);
+      if (this.names.length > this.limits.maxDepth) throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message nests deeper than ${this.limits.maxDepth} elements`);
+    }
+    return lt + tag.length;
+  }
+
+  /** Reads and checks a start tag from its bytes alone (remembered, when short); undefined until its '>' arrived. */
+  private readStartTag(t: string, b: Buffer, lt: number): KnownTag | undefined {
     // the end of the tag, honouring quotes (a '>' may stand in an attribute value), counting attributes
     const n = t.length;
     let i = lt + 1;
@@ -278,12 +302,11 @@ export class EnvelopeCheck {
       else if (c === EQ) attributes++;
       else if (c === LT) throw new XmlSyntaxError('a start tag holds <');
     }
-    if (i >= n) return -1;
+    if (i >= n) return undefined;
     if (attributes > this.limits.maxAttributes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the message has more than ${this.limits.maxAttributes} attributes`);
     }
     const ns = checkStartTag(t, b, lt, i);
-    const selfClosing = t.charCodeAt(i - 1) === SLASH;
     let nameEnd = lt + 1;
     while (nameEnd < i && !isSpace(t.charCodeAt(nameEnd)) && t.charCodeAt(nameEnd) !== SLASH) nameEnd++;
     const name = t.slice(lt + 1, nameEnd);
@@ -295,20 +318,18 @@ export class EnvelopeCheck {
       }
     }
     const colon = name.indexOf(':');
-    const prefix = colon < 0 ? '' : utf8(name.slice(0, colon));
-    const uri = this.lookup(prefix, declared);
-    if (uri === undefined) throw new XmlSyntaxError(`prefix "${prefix}" of <${utf8(name)}> is not declared`);
-    if (ns?.used) for (const p of ns.used) if (this.lookup(p, declared) === undefined) throw new XmlSyntaxError(`prefix "${p}" of an attribute of <${utf8(name)}> is not declared`);
-    const depth = this.names.length;
-    if (this.place === PROLOG) this.openEnvelope(uri, colon < 0 ? name : name.slice(colon + 1), selfClosing);
-    else if (this.place === EPILOG) throw new XmlSyntaxError('nothing but white space and comments may follow the Envelope');
-    else if (depth === 1) this.envelopeChild(uri, colon < 0 ? name : name.slice(colon + 1), selfClosing);
-    if (!selfClosing) {
-      this.names.push(name);
-      this.declared.push(declared);
-      if (this.names.length > this.limits.maxDepth) throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message nests deeper than ${this.limits.maxDepth} elements`);
-    }
-    return i + 1;
+    const tag: KnownTag = {
+      length: i + 1 - lt,
+      name,
+      prefix: colon < 0 ? '' : utf8(name.slice(0, colon)),
+      local: colon < 0 ? name : name.slice(colon + 1),
+      selfClosing: t.charCodeAt(i - 1) === SLASH,
+      declared,
+      used: ns?.used,
+      attributes,
+    };
+    if (i - lt < KNOWN_TAG_LENGTH) remember(t.slice(lt, i + 1), tag);
+    return tag;
   }
 
   /** The root: a SOAP Envelope. */
@@ -348,6 +369,36 @@ export class EnvelopeCheck {
 }
 
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
+
+/**
+ * A start tag and what checking it found, which depends on nothing but its bytes: messages repeat the
+ * same tags (the same line items, the same response elements), and reading and checking tags is most
+ * of the check's work, so a tag seen before is not read again. (Where its prefixes are bound, and where
+ * it stands in the envelope, is checked every time.)
+ */
+interface KnownTag {
+  /** Its bytes, from `<` to `>`. */
+  readonly length: number;
+  /** Its name as latin1 text, as end tags are compared with it. */
+  readonly name: string;
+  readonly prefix: string;
+  readonly local: string;
+  readonly selfClosing: boolean;
+  readonly declared: [string, string][] | undefined;
+  readonly used: string[] | undefined;
+  /** How many attributes it has (held against each check's own limit). */
+  readonly attributes: number;
+}
+
+/** Known tags by their text; at most this many (then it starts over), each shorter than this. */
+const KNOWN_TAGS = new Map<string, KnownTag>();
+const KNOWN_TAG_COUNT = 1024;
+const KNOWN_TAG_LENGTH = 256;
+
+function remember(text: string, tag: KnownTag): void {
+  if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
+  KNOWN_TAGS.set(text, tag);
+}
 
 function processingInstruction(): MoorError {
   return new MoorError('MOOR_ERR_NOT_ENVELOPE', 'a SOAP message must not contain processing instructions');

@@ -121,3 +121,12 @@ test('property: the head scanner, fed mutated corpus envelopes in any chunking, 
   );
   t.pass();
 });
+
+test('a tag seen before is checked again where it stands: its prefixes in the new scope, its attributes against the new limit', (t) => {
+  t.is(verdict(of(envelope('<p:a xmlns:p="urn:p"><p:b x="1" y="2"/></p:a>'))), 'ok');
+  // the same <p:b …/> where p is not bound
+  t.is(verdict(of(envelope('<p:b x="1" y="2"/>'))), 'MOOR_ERR_MALFORMED_XML');
+  t.is(verdict(of(envelope('<p:a xmlns:p="urn:p"><p:b x="1" y="2"/></p:a>')), { ...DEFAULT_LIMITS, maxAttributes: 1 }), 'MOOR_ERR_MESSAGE_TOO_LARGE');
+  // and as the Envelope's child, where only a Header or the Body may stand
+  t.is(verdict(of(`<s:Envelope ${S11}><p:b xmlns:p="urn:p"/><s:Body/></s:Envelope>`)), 'MOOR_ERR_NOT_ENVELOPE');
+});
