@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { request } from 'undici';
 import { parseBudget } from '../../src/message/parse-budget.ts';
-import { definitions, filler, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { definitions, filler, post, soap11, startGateway, until } from '../helpers/gateway.ts';
 import { listenOnFreePort } from '../helpers/listen.ts';
 import { startEchoBackend } from '../helpers/echo-backend.ts';
 
@@ -111,11 +111,6 @@ async function gatedBackend(): Promise<{ url: string; held: () => number; most: 
     },
     close,
   };
-}
-
-/** Waits until `cond` holds, letting the event loop run (no clock involved). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r));
 }
 
 test.serial('parsed messages share the parse budget: the next waits for its share, and once a budget’s worth waits, more get 503', async (t) => {

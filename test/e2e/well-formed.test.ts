@@ -9,7 +9,7 @@ import test from 'ava';
 import { request } from 'undici';
 import { type Gateway } from '../../src/server/gateway.ts';
 import { type EchoBackend, startEchoBackend } from '../helpers/echo-backend.ts';
-import { definitions, filler, post, soap11, soap12, startGateway } from '../helpers/gateway.ts';
+import { definitions, filler, post, soap11, soap12, startGateway, until } from '../helpers/gateway.ts';
 
 const XML11 = { 'content-type': 'text/xml; charset=utf-8' };
 const XML12 = { 'content-type': 'application/soap+xml; charset=utf-8' };
@@ -57,11 +57,14 @@ const MALFORMED: Record<string, string> = {
 for (const [what, bad] of Object.entries(MALFORMED)) {
   test.serial(`a streamed request with ${what} deep in its Body never reaches the backend whole; the client gets a Client fault`, async (t) => {
     const before = echo.received.length;
+    const cut = echo.aborted();
     const r = await streamed(url, [`${OPEN11}<a>`, filler(200_000), `</a>${bad}`, filler(100_000), CLOSE11], XML11);
     t.is(r.status, 500, r.text);
     t.regex(r.text, /<faultcode>soapenv:Client<\/faultcode>/);
     t.notRegex(r.text, /expected <\/a> but found <\/soapenv:Body>/, 'refused for its own defect');
     t.is(echo.received.length, before, 'the backend received no complete request');
+    await until(() => echo.aborted() === cut + 1);
+    t.pass('the backend saw the request begin, and saw it cut off');
   });
 }
 

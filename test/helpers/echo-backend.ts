@@ -15,12 +15,15 @@ export interface Received {
 export interface EchoBackend {
   readonly url: string;
   readonly received: Received[];
+  /** Requests that began but were cut off before their end (the gateway aborted them). */
+  readonly aborted: () => number;
   close(): Promise<void>;
 }
 
 /** Starts the backend; `keepBodiesUpTo` bounds what it stores (bigger bodies are only counted). */
 export async function startEchoBackend(options: { responseHeaders?: Record<string, string | string[]>; keepBodiesUpTo?: number } = {}): Promise<EchoBackend> {
   const received: Received[] = [];
+  let aborted = 0;
   const keep = options.keepBodiesUpTo ?? 1024 * 1024;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -32,6 +35,7 @@ export async function startEchoBackend(options: { responseHeaders?: Record<strin
       }
     } catch {
       // the gateway cut the request off (a refused body): nothing to answer
+      aborted++;
       return;
     }
     const body = bytes <= keep ? Buffer.concat(chunks) : Buffer.alloc(0);
@@ -43,5 +47,5 @@ export async function startEchoBackend(options: { responseHeaders?: Record<strin
     res.end(reply);
   });
   const { port, close } = await listenOnFreePort(server);
-  return { url: `http://127.0.0.1:${port}/services/Echo`, received, close };
+  return { url: `http://127.0.0.1:${port}/services/Echo`, received, aborted: () => aborted, close };
 }

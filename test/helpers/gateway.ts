@@ -37,6 +37,11 @@ export function soap12(body: string, header = '', ns = ''): string {
   return `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"${ns}>${header ? `<env:Header>${header}</env:Header>` : ''}<env:Body>${body}</env:Body></env:Envelope>`;
 }
 
+/** Waits until `cond` holds, letting the event loop run in between (no clock: the test's own timeout bounds it). */
+export async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setImmediate(r));
+}
+
 /** About `n` bytes of well-formed body content (64-byte items), to make a message stream in many chunks. */
 export function filler(n: number): string {
   return '<i>0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab</i>'.repeat(Math.ceil(n / 67));
