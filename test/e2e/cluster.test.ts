@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logging.ts';
 import { MemoryStore } from '../../src/session/memory-store.ts';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
-import { type GatewayProcess, startMoor } from '../helpers/processes.ts';
+import { type GatewayProcess, startMoor, startMoors } from '../helpers/processes.ts';
 import { type RedisServer, startRedis } from '../helpers/redis.ts';
 
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
@@ -46,7 +46,7 @@ async function startCluster(): Promise<Cluster> {
   const c: Cluster = { redis, backends, nodes: [], dir };
   running.push(c);
   // a 1 s command timeout: a busy test machine must not be taken for a Redis outage (the default is 250 ms)
-  c.nodes = await Promise.all([0, 1, 2].map(() => startMoor(dir, ['--store', `${redis.url}/0?timeoutMs=1000`])));
+  c.nodes = await startMoors(3, dir, ['--store', `${redis.url}/0?timeoutMs=1000`]);
   return c;
 }
 

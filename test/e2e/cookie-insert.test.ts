@@ -11,7 +11,7 @@ import test from 'ava';
 import { type CartBackend } from '../../demo/cart-backend.ts';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
-import { type GatewayProcess, runMoor, startMoor } from '../helpers/processes.ts';
+import { type GatewayProcess, runMoor, startMoors } from '../helpers/processes.ts';
 
 const KEY = 'k3y-for-tests-0123456789abcdef';
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
@@ -53,7 +53,7 @@ function nodes3(): Promise<{ backends: CartBackend[]; nodes: GatewayProcess[] }>
   shared ??= (async () => {
     const backends = await startBackends(3);
     const dir = await configDir(files(backends));
-    const nodes = await Promise.all([0, 1, 2].map(() => startMoor(dir, [], { MOOR_COOKIE_KEY: KEY })));
+    const nodes = await startMoors(3, dir, [], { MOOR_COOKIE_KEY: KEY });
     return { backends, nodes };
   })();
   return shared;

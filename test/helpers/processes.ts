@@ -38,6 +38,21 @@ export async function runMoor(args: string[], env: NodeJS.ProcessEnv = {}): Prom
   return { code, stdout, stderr };
 }
 
+/**
+ * Starts `n` gateways at once. If one fails to start, the others are killed before the error is
+ * thrown: a listening gateway nobody holds would keep the test worker (and the whole run) alive.
+ */
+export async function startMoors(n: number, configDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess[]> {
+  const started = await Promise.allSettled(Array.from({ length: n }, () => startMoor(configDir, extra, env)));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const up = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failed) {
+    await Promise.all(up.map((g) => g.kill()));
+    throw failed.reason;
+  }
+  return up;
+}
+
 /** Starts `moor start --config <dir> --port 0 …extra` and resolves once it listens. */
 export async function startMoor(configDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
   const proc = spawn(process.execPath, moorArgs(['start', '--config', configDir, '--port', '0', '--log-level', 'warn', ...extra]), {
