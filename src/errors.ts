@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   MOOR_ERR_CLI_USAGE: 'a bad command-line flag or argument',
   MOOR_ERR_CLI_ADMIN: 'a command against a running gateway found none at the admin URL, or the gateway refused the call',
   MOOR_ERR_LISTEN: 'moor start cannot listen on the given host and port (in use, not on this machine, no permission)',
+  MOOR_ERR_ADMIN_TOKEN: 'the admin listener would be reachable from other machines without a token (exit code 1)',
   // testing (`moor test`, moor/testing)
   MOOR_ERR_TEST_SUITE: 'a test suite is malformed or names a file, artifact or endpoint that does not exist',
   MOOR_ERR_UNMOCKED_ENDPOINT: 'a test sent a message to an endpoint that has no mock',

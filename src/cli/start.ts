@@ -9,6 +9,7 @@
 import { ConfigErrors, MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
 import { AccessLog } from '../server/access-log.ts';
+import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
 import { intFlag, parse } from './args.ts';
 import { describeStore, openStore, storeTarget } from './store-option.ts';
@@ -27,6 +28,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     store: { type: 'string' },
     workers: { type: 'string', short: 'w' },
     'access-log': { type: 'string' },
+    admin: { type: 'string' },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
   const port = intFlag(values.port, '--port', 8280);
@@ -34,8 +36,9 @@ export async function startCommand(argv: string[]): Promise<number> {
   const log = createLogger(values['log-level'] ?? process.env.MOOR_LOG_LEVEL ?? 'info');
   const workers = intFlag(values.workers, '--workers', 1);
   if (workers < 1) throw new MoorError('MOOR_ERR_CLI_USAGE', '--workers takes 1 or more');
+  const admin = values.admin === undefined ? undefined : adminFlag(values.admin);
   const target = await storeTarget(values.store, values.config);
-  if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log });
+  if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log, admin });
   const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
@@ -51,14 +54,17 @@ export async function startCommand(argv: string[]): Promise<number> {
       logger: log,
       defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
       accessLog,
+      admin,
     });
   } catch (e) {
     await store.close();
-    const failure = listenFailure(e, host, port);
+    const at = (e as { adminAddress?: AdminAddress }).adminAddress;
+    const failure = at ? listenFailure(e, at.host, at.port) : listenFailure(e, host, port);
     if (failure && isWorker) return reportStartFailure(failure.message);
     throw failure ?? e;
   }
-  if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n`);
+  // (one write: a reader of the first line finds the second beside it)
+  if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n${gw.adminUrl !== undefined ? `moor admin on ${gw.adminUrl}\n` : ''}`);
 
   const reloadNow = async (why: string): Promise<void> => {
     try {
@@ -89,6 +95,13 @@ export async function startCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', () => stop('SIGINT'));
   if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) });
   return 0;
+}
+
+/** `--admin HOST:PORT`; anything else is a usage error. */
+function adminFlag(text: string): AdminAddress {
+  const address = parseAdminAddress(text);
+  if (!address) throw new MoorError('MOOR_ERR_CLI_USAGE', `--admin takes HOST:PORT (e.g. 127.0.0.1:9164), not "${text}"`);
+  return address;
 }
 
 /** The access log of `--access-log <target>`; a file that cannot be written is a usage error, on one line. */

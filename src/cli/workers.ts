@@ -9,12 +9,15 @@
  * - `moor listening on <url> (N workers)` is printed once, when every worker listens.
  * - SIGTERM or SIGINT to the primary: every worker finishes its requests in flight and exits, then the
  *   primary exits 0. SIGHUP to the primary: every worker reloads the configuration.
- * - An admin drain/undrain call answered by any worker is applied by all of them, and by workers
- *   started later (a worker that dies is replaced).
+ * - `--admin HOST:PORT`: every worker listens there too (node:cluster shares the port), so an admin
+ *   call is answered by one of them. A drain/undrain call answered by any worker is applied by all of
+ *   them, and by workers started later (a worker that dies is replaced).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type Logger } from '../logging.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
+import { type AdminAddress } from '../server/admin/address.ts';
+import { adminTokenOf, refuseUnprotected } from '../server/admin/listener.ts';
 import { type Gateway } from '../server/gateway.ts';
 import { loadRuntime } from '../server/runtime.ts';
 import { serveStore } from '../session/ipc-store.ts';
@@ -23,7 +26,7 @@ import { type StoreTarget } from '../session/store-url.ts';
 import { describeStore } from './store-option.ts';
 
 /** worker → primary */
-type FromWorker = { moor: 'ready'; url: string } | { moor: 'failed'; message: string } | DrainMessage;
+type FromWorker = { moor: 'ready'; url: string; adminUrl?: string | undefined } | { moor: 'failed'; message: string } | DrainMessage;
 /** primary → worker */
 type ToWorker = { moor: 'stop' } | { moor: 'reload' } | DrainMessage;
 type DrainMessage = { moor: 'drain'; name: string; draining: boolean };
@@ -35,13 +38,15 @@ export const isWorker = cluster.isWorker;
  * Runs the primary of `moor start --workers N`. Resolves to 0 once every worker listens (the process
  * then lives until a signal), or to 1 when a worker could not start.
  */
-export async function runPrimary(options: { workers: number; config: string; target: StoreTarget; log: Logger }): Promise<number> {
+export async function runPrimary(options: { workers: number; config: string; target: StoreTarget; log: Logger; admin: AdminAddress | undefined }): Promise<number> {
   const { log } = options;
   // throws ConfigErrors (printed once by main) before any worker is forked
   const check = new MemoryStore(undefined, 0);
   const runtime = await loadRuntime(options.config, { limits: DEFAULT_LIMITS, store: check, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
   await runtime.endpoints.close();
   await check.close();
+  // (refused here, once, rather than by each worker as it starts)
+  if (options.admin) refuseUnprotected(options.admin, adminTokenOf(runtime.compiled.config.settings?.admin?.token));
 
   const table = options.target.kind === 'memory' ? new MemoryStore() : undefined;
   const drains = new Map<string, boolean>();
@@ -78,11 +83,11 @@ export async function runPrimary(options: { workers: number; config: string; tar
   };
 
   const workers = Array.from({ length: options.workers }, fork);
-  const outcome = await new Promise<{ url: string } | { failed: string }>((resolve) => {
+  const outcome = await new Promise<{ url: string; adminUrl?: string | undefined } | { failed: string }>((resolve) => {
     let ready = 0;
     for (const w of workers) {
       w.on('message', (m: FromWorker) => {
-        if (m?.moor === 'ready' && ++ready === workers.length) resolve({ url: m.url });
+        if (m?.moor === 'ready' && ++ready === workers.length) resolve({ url: m.url, adminUrl: m.adminUrl });
         // (a worker that could not listen said why: printed once here, not once per worker)
         else if (m?.moor === 'failed') resolve({ failed: m.message });
       });
@@ -102,7 +107,8 @@ export async function runPrimary(options: { workers: number; config: string; tar
       ? 'session bindings in the primary process, shared by the workers over IPC (use --store redis://… to share them between machines)'
       : `session bindings in ${describeStore(options.target)}`;
   log.info(`${options.workers} workers; ${sessions}`, { component: 'server' });
-  process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n`);
+  const admin = outcome.adminUrl !== undefined ? `moor admin on ${outcome.adminUrl}\n` : '';
+  process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n${admin}`);
 
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -134,7 +140,7 @@ export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; re
   });
   // the primary is gone (killed): nothing will reach this worker any more
   process.on('disconnect', () => handlers.stop('the primary process is gone'));
-  process.send?.({ moor: 'ready', url: gw.url } satisfies FromWorker);
+  process.send?.({ moor: 'ready', url: gw.url, adminUrl: gw.adminUrl } satisfies FromWorker);
 }
 
 /** In a worker that could not start: tells the primary why (it prints it, once); resolves to the exit code. */

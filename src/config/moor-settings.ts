@@ -6,6 +6,7 @@
  *   <moor:store url="redis://10.0.0.5:6379/0" durable="true"/>   where session bindings live (`moor start
  *                                                  --store` wins); durable: as `?durable=1` on the URL
  *   <moor:cookieKey>…</moor:cookieKey>             HMAC key of mode="insert" cookies (else MOOR_COOKIE_KEY)
+ *   <moor:admin token="…"/>                        the admin listener's token (else MOOR_ADMIN_TOKEN)
  * </definitions>
  *
  * The store URL's syntax is checked when the store is opened (src/session/store-url.ts); a setting
@@ -17,19 +18,21 @@ import { type ConfigNode } from './node.ts';
 /** moor's configuration namespace. */
 export const MOOR_CONFIG_NS = 'urn:moor:config';
 
-const SETTINGS = ['store', 'cookieKey'] as const;
+const SETTINGS = ['store', 'cookieKey', 'admin'] as const;
 
 export interface MoorSettings {
   /** `<moor:store url durable>`. */
   store?: { readonly url: string; readonly durable: boolean; readonly loc: SourceLoc };
   /** `<moor:cookieKey>` text. */
   cookieKey?: { readonly value: string; readonly loc: SourceLoc };
+  /** `<moor:admin token>`. */
+  admin?: { readonly token: string; readonly loc: SourceLoc };
 }
 
 /** Reads `node` into `into` when it is in moor's namespace; false when it is not (not handled). */
 export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean {
   if (node.el.name.uri !== MOOR_CONFIG_NS) return false;
-  const first = (node.name === 'store' ? into.store : node.name === 'cookieKey' ? into.cookieKey : undefined)?.loc;
+  const first = (node.name === 'store' || node.name === 'cookieKey' || node.name === 'admin' ? into[node.name] : undefined)?.loc;
   if (first) {
     node.report('MOOR_ERR_DUPLICATE_NAME', `<moor:${node.name}> is already set at ${first.file}:${first.line}:${first.col}`);
     return true;
@@ -48,6 +51,14 @@ export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean 
       node.allowChildren();
       if (node.text === '') node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<moor:cookieKey> needs the key as its text');
       else into.cookieKey = { value: node.text, loc: node.loc };
+      return true;
+    }
+    case 'admin': {
+      node.allowAttributes('token');
+      node.allowChildren();
+      const token = node.required('token');
+      if (token === '') node.report('MOOR_ERR_BAD_VALUE', '<moor:admin token> is empty: give a token, or leave the element out');
+      else if (token !== undefined) into.admin = { token, loc: node.loc };
       return true;
     }
     default:

@@ -21,7 +21,10 @@ import { writeFault } from './faults.ts';
 import { writeMessage } from './reply.ts';
 import { requestBody, type RequestBody } from './request-body.ts';
 import { loadRuntime, type Runtime } from './runtime.ts';
-import { applyDraining, handleAdmin } from './admin.ts';
+import { type AdminAddress } from './admin/address.ts';
+import { AdminListener, adminTokenOf } from './admin/listener.ts';
+import { type AdminAnswer, type AdminRoute, sendAnswer } from './admin/router.ts';
+import { applyDraining, gatewayRoutes, publicHealth } from './admin/routes.ts';
 import { type AccessLog, sessionHash } from './access-log.ts';
 import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
 import { isWsdlRequest, publishWsdl } from '../wsdl/publish.ts';
@@ -39,7 +42,14 @@ export interface GatewayOptions {
   readonly defaultTimeoutMs?: number;
   /** How long a failed address is skipped (ms). */
   readonly defaultSuspendMs?: number;
-  /** Told of every drain change made through the admin endpoint (worker processes relay it). */
+  /**
+   * Opens the admin listener there (off when not given). Its token: `<moor:admin token>`, else
+   * `token` here, else MOOR_ADMIN_TOKEN; without one it listens only on a loopback address.
+   */
+  readonly admin?: (AdminAddress & { readonly token?: string | undefined }) | undefined;
+  /** Routes the admin listener answers besides the gateway's own (health, drain). */
+  readonly adminRoutes?: readonly AdminRoute[];
+  /** Told of every drain change made through the admin listener (worker processes relay it). */
   readonly onDrain?: (name: string, draining: boolean) => void;
   /** Counts every request, backend exchange and session binding (served at the admin listener's /metrics). */
   readonly metrics?: GatewayMetrics | undefined;
@@ -54,6 +64,7 @@ export class Gateway implements MetricsSource {
   private readonly drainOverrides = new Map<string, boolean>();
   private stopping = false;
   private idle: (() => void) | undefined;
+  private adminListener: AdminListener | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -84,12 +95,26 @@ export class Gateway implements MetricsSource {
     const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 });
     const gw = new Gateway(server, runtime, store, log, options, limits);
     for (const w of runtime.warnings) log.warn(w.toString(), { component: 'config' });
+    if (options.admin) {
+      try {
+        gw.adminListener = await AdminListener.start({ ...options.admin, routes: [...gatewayRoutes(gw), ...(options.adminRoutes ?? [])], token: () => gw.adminToken(), log });
+      } catch (e) {
+        await runtime.endpoints.close();
+        throw e;
+      }
+    }
     options.metrics?.watch(gw);
     server.on('request', (req, res) => void gw.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 8280, options.host ?? '127.0.0.1', () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 8280, options.host ?? '127.0.0.1', () => resolve());
+      });
+    } catch (e) {
+      await gw.adminListener?.close();
+      await runtime.endpoints.close();
+      throw e;
+    }
     runtime.endpoints.startHealthChecks();
     return gw;
   }
@@ -99,6 +124,16 @@ export class Gateway implements MetricsSource {
     const a = this.server.address() as AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `http://${host}:${a.port}`;
+  }
+
+  /** The admin listener's URL, when `admin` was given. */
+  get adminUrl(): string | undefined {
+    return this.adminListener?.url;
+  }
+
+  /** The admin token in force: the configuration's, else the one given to start, else MOOR_ADMIN_TOKEN. */
+  private adminToken(): string | undefined {
+    return adminTokenOf(this.runtime.compiled.config.settings?.admin?.token, this.options.admin?.token);
   }
 
   /** The runtime serving new requests. */
@@ -160,6 +195,7 @@ export class Gateway implements MetricsSource {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    await this.adminListener?.close();
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.server.closeAllConnections();
     await closed;
@@ -185,8 +221,9 @@ export class Gateway implements MetricsSource {
         if (observed) proxy = this.proxyLabel(req.url ?? '/');
         return;
       }
-      if (a.kind === 'admin') {
-        await handleAdmin(a.url, req, res, this);
+      if (a.kind === 'reserved') {
+        drain(req);
+        sendAnswer(res, a.url.pathname === '/_moor/health' && req.method === 'GET' ? publicHealth(this.runtime, this.store) : RESERVED_PATH);
         return;
       }
       proxy = a.proxy?.name ?? (a.kind === 'soap' && this.runtime.compiled.sequences.has('main') ? 'main' : '(none)');
@@ -264,7 +301,7 @@ export class Gateway implements MetricsSource {
 
   /**
    * What a request is, from its line and headers, before any byte of its body: a SOAP message to
-   * mediate, an admin call, a WSDL request; or undefined when it was answered here (shutting down, no
+   * mediate, a path under /_moor/ (only the public health lives there), a WSDL request; or undefined when it was answered here (shutting down, no
    * such service, not POST, not SOAP, too large).
    */
   private admit(req: IncomingMessage, res: ServerResponse): Admission | undefined {
@@ -277,7 +314,8 @@ export class Gateway implements MetricsSource {
       writeFault(res, version, new MoorError('MOOR_ERR_SHUTTING_DOWN', 'the gateway is shutting down'), { connection: 'close' });
       return undefined;
     }
-    if (url.pathname.startsWith('/_moor/')) return { kind: 'admin', url };
+    // (the path is normalised by URL parsing: /services/../_moor/health is /_moor/health here)
+    if (url.pathname.startsWith('/_moor/')) return { kind: 'reserved', url };
     const runtime = this.runtime;
     const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(proxyName) : undefined;
     // as in Synapse, a message for a service that is not a proxy goes to the main sequence, if any
@@ -312,8 +350,11 @@ export class Gateway implements MetricsSource {
 /** What {@link Gateway.admit} found a request to be. */
 type Admission =
   | { readonly kind: 'soap'; readonly url: URL; readonly runtime: Runtime; readonly proxy: ProxyRuntime | undefined; readonly version: SoapVersion; readonly declared: number | undefined }
-  | { readonly kind: 'admin'; readonly url: URL }
+  | { readonly kind: 'reserved'; readonly url: URL }
   | { readonly kind: 'wsdl'; readonly url: URL; readonly version: SoapVersion; readonly proxy: ProxyRuntime };
+
+/** What a path under /_moor/ other than `GET /_moor/health` answers on the traffic port. */
+const RESERVED_PATH: AdminAnswer = { status: 404, body: { error: 'no such path: admin calls are answered on the admin listener (moor start --admin HOST:PORT)' } };
 
 /** A request target: the URL, and the service named by a `/services/<Name>[/…]` path, decoded. */
 interface RequestTarget {

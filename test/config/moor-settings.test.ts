@@ -34,6 +34,16 @@ test('a setting given twice, an unknown moor element, an empty key: errors at th
   t.true(errors.some((e) => /a\.xml:5:3 MOOR_ERR_MISSING_ATTRIBUTE <moor:cookieKey> needs the key as its text/.test(e)), errors.join('\n'));
 });
 
+test('<moor:admin token>: read; empty, twice, or with another attribute an error at its place', async (t) => {
+  const ok = await readConfig(await configDir({ 'a.xml': `<definitions ${MOOR}><moor:admin token="t0k3n"/></definitions>` }));
+  t.is(ok.settings?.admin?.token, 't0k3n');
+  const dir = await configDir({ 'a.xml': `<definitions ${MOOR}>\n  <moor:admin token=""/>\n  <moor:admin token="a" tokn="b"/>\n  <moor:admin token="c"/>\n</definitions>` });
+  const errors = (await readConfig(dir)).diag.errors.map(String);
+  t.true(errors.some((e) => /a\.xml:2:3 MOOR_ERR_BAD_VALUE <moor:admin token> is empty/.test(e)), errors.join('\n'));
+  t.true(errors.some((e) => /a\.xml:3:3 MOOR_ERR_UNKNOWN_ATTRIBUTE .*tokn/.test(e)), errors.join('\n'));
+  t.true(errors.some((e) => /a\.xml:4:3 MOOR_ERR_DUPLICATE_NAME <moor:admin> is already set at .*a\.xml:3:3/.test(e)), errors.join('\n'));
+});
+
 test('moor start uses the configured store, and --store wins over it', async (t) => {
   const redis = await startRedis();
   const [backend] = await startBackends(1);

@@ -235,7 +235,7 @@ test.serial('restarting Redis under continuous traffic loses no request, and ses
 test.serial('--workers 2: one port, one listening line, shared bindings (memory store in the primary), drain relayed, SIGTERM exits 0', async (t) => {
   const backends = await startBackends(3);
   const dir = await config(backends);
-  const gw = await startMoor(dir, ['--workers', '2']);
+  const gw = await startMoor(dir, ['--workers', '2', '--admin', '127.0.0.1:0']);
   t.teardown(async () => {
     await gw.kill();
     await Promise.all(backends.map((b) => b.close()));
@@ -257,7 +257,7 @@ test.serial('--workers 2: one port, one listening line, shared bindings (memory 
   t.deepEqual(again.map((a) => a.instance), first.map((a) => a.instance));
   t.true(new Set(first.map((a) => a.instance)).size > 1, 'new sessions spread');
   // a drain call answered by one worker holds for both
-  const drained = await post(`${gw.url}/_moor/endpoints/cart1/drain`, '', {});
+  const drained = await post(`${gw.adminUrl!}/endpoints/cart1/drain`, '', {});
   t.is(drained.status, 200);
   for (let i = 0; i < 30; i++) {
     const r = await addByClient(gw, `after-drain-${i}`, 'a');

@@ -9,7 +9,7 @@ import test from 'ava';
 import { type CartBackend } from '../../demo/cart-backend.ts';
 import { MemoryStore } from '../../src/session/memory-store.ts';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
-import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { ADMIN, addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { startMoor } from '../helpers/processes.ts';
 
 const KEY = `<definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config"><moor:cookieKey>drain-tests-key-0123456789</moor:cookieKey></definitions>`;
@@ -82,7 +82,7 @@ async function withBackends(t: import('ava').ExecutionContext): Promise<CartBack
 
 test('the admin drain call: sessions on the endpoint stay, new ones go elsewhere; undrain takes new ones again', async (t) => {
   const backends = await withBackends(t);
-  const gw = await startGateway(files(memberEndpoints(backends)));
+  const gw = await startGateway(files(memberEndpoints(backends)), ADMIN);
   t.teardown(() => gw.close());
   for (const kind of KINDS) {
     const onCart1: Record<string, string>[] = [];
@@ -91,10 +91,10 @@ test('the admin drain call: sessions on the endpoint stay, new ones go elsewhere
       if (s.instance === 'cart1') onCart1.push(s.carry);
     }
     t.true(onCart1.length >= 1, `${kind.name}: some sessions on cart1 before the drain`);
-    const drain = await post(`${gw.url}/_moor/endpoints/cart1/drain`, '', {});
+    const drain = await post(`${gw.adminUrl!}/endpoints/cart1/drain`, '', {});
     t.is(drain.status, 200);
     t.like(JSON.parse(drain.text), { draining: true });
-    const health = (await (await fetch(`${gw.url}/_moor/health`)).json()) as { endpoints: { id: string; state: string }[] };
+    const health = (await (await fetch(`${gw.adminUrl!}/health`)).json()) as { endpoints: { id: string; state: string }[] };
     t.is(health.endpoints.find((e) => e.id.startsWith('cart1@'))?.state, 'draining');
     for (const carry of onCart1) {
       const r = await kind.next(gw.url, carry);
@@ -102,13 +102,13 @@ test('the admin drain call: sessions on the endpoint stay, new ones go elsewhere
       t.is(r.count, '2');
     }
     for (let i = 0; i < 12; i++) t.not((await kind.open(gw.url, i)).instance, 'cart1', `${kind.name}: no new session on cart1`);
-    await post(`${gw.url}/_moor/endpoints/cart1/undrain`, '', {});
+    await post(`${gw.adminUrl!}/endpoints/cart1/undrain`, '', {});
     const after = new Set<string>();
     for (let i = 0; i < 6; i++) after.add((await kind.open(gw.url, i)).instance);
     t.true(after.has('cart1'), `${kind.name}: after undrain cart1 takes new sessions`);
   }
-  t.is((await post(`${gw.url}/_moor/endpoints/nosuch/drain`, '', {})).status, 404);
-  t.is((await post(`${gw.url}/_moor/endpoints/bad%E0%A4/drain`, '', {})).status, 400);
+  t.is((await post(`${gw.adminUrl!}/endpoints/nosuch/drain`, '', {})).status, 404);
+  t.is((await post(`${gw.adminUrl!}/endpoints/bad%E0%A4/drain`, '', {})).status, 400);
 });
 
 test('draining="true" in the configuration: no new sessions, and a session bound to it elsewhere keeps going there', async (t) => {
@@ -128,10 +128,10 @@ test('draining="true" in the configuration: no new sessions, and a session bound
 
 test('every member draining: new sessions get a fault naming the group, bound sessions are still served', async (t) => {
   const backends = await withBackends(t);
-  const gw = await startGateway(files(memberEndpoints(backends)));
+  const gw = await startGateway(files(memberEndpoints(backends)), ADMIN);
   t.teardown(() => gw.close());
   const kept = await KINDS[0]!.open(gw.url, 0);
-  for (const b of backends) await post(`${gw.url}/_moor/endpoints/${b.name}/drain`, '', {});
+  for (const b of backends) await post(`${gw.adminUrl!}/endpoints/${b.name}/drain`, '', {});
   const refused = await call(`${gw.url}/services/Client`, {}, clientId('brand-new'));
   t.is(refused.status, 500);
   t.regex(refused.text, /MOOR_ERR_NO_ENDPOINT/);

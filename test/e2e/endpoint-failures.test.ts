@@ -8,7 +8,7 @@ import { type Socket } from 'node:net';
 import test from 'ava';
 import { listenOnFreePort } from '../helpers/listen.ts';
 import { startCartBackend } from '../../demo/cart-backend.ts';
-import { addItem, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { ADMIN, addItem, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { deadUrl, startSoapBackend } from '../mediators/soap-backend.ts';
 
 const ping = soap11('<s:Ping xmlns:s="urn:s"/>');
@@ -54,7 +54,7 @@ test("Integration Studio's endpoint (initialDuration -1) loads; a refusal is 101
         <markForSuspension><retriesBeforeSuspension>0</retriesBeforeSuspension></markForSuspension>
       </address></endpoint>
       <proxy name="P"><target><inSequence><send><endpoint key="Orders"/></send></inSequence>${reportError}</target></proxy>`),
-  }, { defaultSuspendMs: 600_000 }); // -1 is the gateway's default: long enough that no machine is slower
+  }, { ...ADMIN, defaultSuspendMs: 600_000 }); // -1 is the gateway's default: long enough that no machine is slower
   t.teardown(() => gw.close());
   const first = await post(`${gw.url}/services/P`, ping);
   t.is(first.status, 500);
@@ -64,7 +64,7 @@ test("Integration Studio's endpoint (initialDuration -1) loads; a refusal is 101
   const second = await post(`${gw.url}/services/P`, ping);
   t.is(elementText(second.text, 'faultstring'), '303001 | endpoint Orders is suspended');
   t.regex(elementText(second.text, 'detail') ?? '', /^suspended \(101503 ECONNREFUSED; suspended for 600000 ms\)/);
-  const health = JSON.parse((await (await fetch(`${gw.url}/_moor/health`)).text())) as { endpoints: { id: string; state: string; code?: number; until?: string }[] };
+  const health = JSON.parse((await (await fetch(`${gw.adminUrl!}/health`)).text())) as { endpoints: { id: string; state: string; code?: number; until?: string }[] };
   const orders = health.endpoints.find((e) => e.id.startsWith('Orders@'))!;
   t.is(orders.state, 'suspended');
   t.is(orders.code, 101503);
@@ -79,10 +79,10 @@ test('a suspended address takes traffic again when its suspension ends; a failed
     'p.xml': definitions(`
       <proxy name="P"><target><inSequence><send><endpoint name="B"><address uri="${backend.url}">
         <suspendOnFailure><initialDuration>200</initialDuration><progressionFactor>2</progressionFactor></suspendOnFailure></address></endpoint></send></inSequence>${reportError}</target></proxy>`),
-  });
+  }, ADMIN);
   t.teardown(() => gw.close());
   const send = () => post(`${gw.url}/services/P`, soap11(addItem('x')), { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' });
-  const health = async () => ((await (await fetch(`${gw.url}/_moor/health`)).json()) as { endpoints: { state: string; reason: string }[] }).endpoints[0]!;
+  const health = async () => ((await (await fetch(`${gw.adminUrl!}/health`)).json()) as { endpoints: { state: string; reason: string }[] }).endpoints[0]!;
   t.is((await send()).status, 200);
   await backend.close();
   t.regex(elementText((await send()).text, 'faultstring') ?? '', /^101503/);
@@ -212,9 +212,9 @@ test('a slow backend that answers within the timeout is answered, and stays acti
   t.teardown(() => slow.close());
   const gw = await startGateway({
     'p.xml': definitions(`<proxy name="P"><target><inSequence><send><endpoint name="S"><address uri="${slow.url}"><timeout><duration>10000</duration></timeout></address></endpoint></send></inSequence>${reportError}</target></proxy>`),
-  });
+  }, ADMIN);
   t.teardown(() => gw.close());
   t.is((await post(`${gw.url}/services/P`, ping)).status, 200);
-  const h = (await (await fetch(`${gw.url}/_moor/health`)).json()) as { endpoints: { state: string; inFlight: number }[] };
+  const h = (await (await fetch(`${gw.adminUrl!}/health`)).json()) as { endpoints: { state: string; inFlight: number }[] };
   t.deepEqual(h.endpoints.map((e) => [e.state, e.inFlight]), [['active', 0]]);
 });

@@ -22,6 +22,9 @@ export async function startGateway(config: Record<string, string> | string, opti
   return Gateway.start({ config: dir, port: 0, host: '127.0.0.1', logger: silentLogger(), defaultSuspendMs: 1000, ...options });
 }
 
+/** Options for startGateway that open the admin listener on a free loopback port (`gw.adminUrl`). */
+export const ADMIN: Partial<GatewayOptions> = { admin: { host: '127.0.0.1', port: 0 } };
+
 /** Wraps `inner` in a <definitions> root in the Synapse namespace. */
 export function definitions(inner: string): string {
   return `<definitions xmlns="http://ws.apache.org/ns/synapse">${inner}</definitions>`;

@@ -13,6 +13,8 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** A `moor start` process. */
 export interface GatewayProcess {
   readonly url: string;
+  /** The admin listener's URL (`--admin`), printed beside the listening line. */
+  readonly adminUrl: string | undefined;
   readonly pid: number;
   readonly proc: ChildProcess;
   /** Everything it wrote to stdout and stderr so far. */
@@ -86,6 +88,7 @@ export async function startMoor(configDir: string, extra: string[] = [], env: No
   const alive = (): boolean => proc.exitCode === null && proc.signalCode === null;
   return {
     url,
+    adminUrl: /moor admin on (\S+)/.exec(out)?.[1],
     pid: proc.pid!,
     proc,
     output: () => out,
