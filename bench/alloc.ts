@@ -45,7 +45,7 @@ const send = (): Promise<RawResponse> =>
     length: RESPONSE_ENVELOPE.length,
     body: { takeAll: () => [RESPONSE_ENVELOPE], [Symbol.asyncIterator]: () => [RESPONSE_ENVELOPE][Symbol.iterator]() as unknown as AsyncIterator<Buffer> },
   });
-const runtime = await loadRuntime(dir, { limits: DEFAULT_LIMITS, store: new MemoryStore(), defaultTimeoutMs: 60_000, defaultSuspendMs: 30_000, send });
+const runtime = await loadRuntime(dir, { store: new MemoryStore(), defaultTimeoutMs: 60_000, defaultSuspendMs: 30_000, send });
 const proxy = runtime.compiled.proxies.get('Bench');
 const log = silentLogger();
 let written = 0;

@@ -17,7 +17,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
 const USAGE = `usage:
   moor start    --config <dir> [--port 8280] [--host 127.0.0.1] [--watch] [--log-level info]
                 [--store memory|redis://host:port[/db]] [--workers N] [--access-log <file>|-]
-                [--admin 127.0.0.1:9164]
+                [--admin 127.0.0.1:9164] [--limit NAME=N]…
   moor validate --config <dir>
   moor test     [--config <dir>] [--reporter text|junit] [--output report.xml] <suite.xml|dir>…
   moor help`;

@@ -11,6 +11,7 @@ import { createLogger } from '../logging.ts';
 import { AccessLog } from '../server/access-log.ts';
 import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
+import { LIMIT_NAMES, type MessageLimits } from '../message/limits.ts';
 import { intFlag, parse } from './args.ts';
 import { describeStore, openStore, storeTarget } from './store-option.ts';
 import { listenFailure } from './listen-error.ts';
@@ -29,6 +30,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     workers: { type: 'string', short: 'w' },
     'access-log': { type: 'string' },
     admin: { type: 'string' },
+    limit: { type: 'string', multiple: true },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
   const port = intFlag(values.port, '--port', 8280);
@@ -37,6 +39,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const workers = intFlag(values.workers, '--workers', 1);
   if (workers < 1) throw new MoorError('MOOR_ERR_CLI_USAGE', '--workers takes 1 or more');
   const admin = values.admin === undefined ? undefined : adminFlag(values.admin);
+  const limits = limitFlags(values.limit ?? []);
   const target = await storeTarget(values.store, values.config);
   if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log, admin });
   const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
@@ -55,6 +58,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
       accessLog,
       admin,
+      limits,
     });
   } catch (e) {
     await store.close();
@@ -95,6 +99,20 @@ export async function startCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', () => stop('SIGINT'));
   if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) });
   return 0;
+}
+
+/** `--limit NAME=N`, repeated: limits that win over `<moor:limits>`. */
+function limitFlags(flags: readonly string[]): Partial<MessageLimits> {
+  const limits: Partial<Record<keyof MessageLimits, number>> = {};
+  for (const flag of flags) {
+    const m = /^(\w+)=(\d+)$/.exec(flag);
+    const name = m?.[1] as keyof MessageLimits | undefined;
+    if (!m || !name || !LIMIT_NAMES.includes(name) || Number(m[2]) === 0) {
+      throw new MoorError('MOOR_ERR_CLI_USAGE', `--limit takes NAME=N with N above 0 and NAME one of ${LIMIT_NAMES.join(', ')}; not "${flag}"`);
+    }
+    limits[name] = Number(m[2]);
+  }
+  return limits;
 }
 
 /** `--admin HOST:PORT`; anything else is a usage error. */

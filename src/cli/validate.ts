@@ -6,7 +6,6 @@
  * stderr, exit 1 — so the lines can be piped to an editor or grep while a person still sees the total.
  */
 import { ConfigErrors, MoorError } from '../errors.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { loadRuntime } from '../server/runtime.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { parse } from './args.ts';
@@ -18,7 +17,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const store = new MemoryStore(undefined, 0);
   try {
     // building the endpoints too loads user dispatcher modules, so a broken class= is caught here
-    const runtime = await loadRuntime(values.config, { limits: DEFAULT_LIMITS, store, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
+    const runtime = await loadRuntime(values.config, { store, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
     await runtime.endpoints.close();
     const c = runtime.compiled;
     // warnings do not make a configuration invalid: listed, exit 0

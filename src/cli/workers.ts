@@ -15,7 +15,6 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type Logger } from '../logging.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { type AdminAddress } from '../server/admin/address.ts';
 import { adminTokenOf, refuseUnprotected } from '../server/admin/listener.ts';
 import { type Gateway } from '../server/gateway.ts';
@@ -42,7 +41,7 @@ export async function runPrimary(options: { workers: number; config: string; tar
   const { log } = options;
   // throws ConfigErrors (printed once by main) before any worker is forked
   const check = new MemoryStore(undefined, 0);
-  const runtime = await loadRuntime(options.config, { limits: DEFAULT_LIMITS, store: check, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
+  const runtime = await loadRuntime(options.config, { store: check, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
   await runtime.endpoints.close();
   await check.close();
   // (refused here, once, rather than by each worker as it starts)

@@ -7,18 +7,21 @@
  *                                                  --store` wins); durable: as `?durable=1` on the URL
  *   <moor:cookieKey>…</moor:cookieKey>             HMAC key of mode="insert" cookies (else MOOR_COOKIE_KEY)
  *   <moor:admin token="…"/>                        the admin listener's token (else MOOR_ADMIN_TOKEN)
+ *   <moor:limits maxMessageBytes="…" …/>           limits on traffic (src/config/limits-setting.ts)
  * </definitions>
  *
  * The store URL's syntax is checked when the store is opened (src/session/store-url.ts); a setting
  * given twice, or an unknown element in this namespace, is a configuration error.
  */
 import { type SourceLoc } from '../errors.ts';
+import { type MessageLimits } from '../message/limits.ts';
+import { parseLimits } from './limits-setting.ts';
 import { type ConfigNode } from './node.ts';
 
 /** moor's configuration namespace. */
 export const MOOR_CONFIG_NS = 'urn:moor:config';
 
-const SETTINGS = ['store', 'cookieKey', 'admin'] as const;
+const SETTINGS = ['store', 'cookieKey', 'admin', 'limits'] as const;
 
 export interface MoorSettings {
   /** `<moor:store url durable>`. */
@@ -27,12 +30,14 @@ export interface MoorSettings {
   cookieKey?: { readonly value: string; readonly loc: SourceLoc };
   /** `<moor:admin token>`. */
   admin?: { readonly token: string; readonly loc: SourceLoc };
+  /** `<moor:limits>`: the limits it sets. */
+  limits?: { readonly values: Partial<MessageLimits>; readonly loc: SourceLoc };
 }
 
 /** Reads `node` into `into` when it is in moor's namespace; false when it is not (not handled). */
 export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean {
   if (node.el.name.uri !== MOOR_CONFIG_NS) return false;
-  const first = (node.name === 'store' || node.name === 'cookieKey' || node.name === 'admin' ? into[node.name] : undefined)?.loc;
+  const first = ((SETTINGS as readonly string[]).includes(node.name) ? into[node.name as (typeof SETTINGS)[number]] : undefined)?.loc;
   if (first) {
     node.report('MOOR_ERR_DUPLICATE_NAME', `<moor:${node.name}> is already set at ${first.file}:${first.line}:${first.col}`);
     return true;
@@ -61,6 +66,9 @@ export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean 
       else if (token !== undefined) into.admin = { token, loc: node.loc };
       return true;
     }
+    case 'limits':
+      into.limits = { values: parseLimits(node), loc: node.loc };
+      return true;
     default:
       node.unknownElement([...SETTINGS], 'moor settings');
       return true;

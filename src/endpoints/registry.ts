@@ -167,7 +167,7 @@ export class EndpointRegistry {
           g.sticky = new CookieRouter(g, def.session, cookieKeyFor(def.session, this.config.settings?.cookieKey?.value), this.env.clock, this.env.observer);
         } else if (def.session) {
           const dispatcher = await createDispatcher(def.session, this.env.baseDir);
-          g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store, this.env.observer);
+          g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store, this.env.limits.maxSessionIdBytes, this.env.observer);
         }
         e = g;
         break;

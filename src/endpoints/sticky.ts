@@ -33,6 +33,8 @@ export class StickyRouter {
     private readonly dispatcher: SessionDispatcher,
     private readonly policy: SessionDef,
     private readonly store: SessionStore,
+    /** A longer session id is refused, and never reaches the store. */
+    private readonly maxKeyBytes: number,
     private readonly observer?: EndpointObserver,
   ) {}
 
@@ -48,6 +50,12 @@ export class StickyRouter {
     return c === 'hashWhenDegraded' && this.store.health === 'degraded' ? key : undefined;
   }
 
+  /** `key` when it is within the limit; throws MOOR_ERR_SESSION_ID_TOO_LONG otherwise. */
+  private bounded(key: string): string {
+    if (!longerThan(key, this.maxKeyBytes)) return key;
+    throw new MoorError('MOOR_ERR_SESSION_ID_TOO_LONG', `the session id (${this.dispatcher.description}) is longer than ${this.maxKeyBytes} bytes`);
+  }
+
   /** The store key of a session: sessions are scoped to the group that holds the <session>. */
   private storeKey(key: string): string {
     return storeKeyOf(this.group.id, key);
@@ -58,9 +66,14 @@ export class StickyRouter {
    * table, the bound member's send is handed on without an async frame of this router's own.)
    */
   send(request: MessageContext): Promise<MessageContext> {
-    const k = this.dispatcher.keyOfRequest(request);
+    let k = this.dispatcher.keyOfRequest(request);
     if (isPromiseLike(k)) return this.sendWithKey(request, k);
     if (k === undefined) return this.sendUnkeyed(request, undefined);
+    try {
+      k = this.bounded(k);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const b = this.store.get(this.storeKey(k), this.policy.expiry, this.policy.timeoutMs);
     if (isPromiseLike(b)) return this.sendWithBinding(request, k, b);
     const member = b && this.group.member(b.endpoint);
@@ -69,8 +82,9 @@ export class StickyRouter {
 
   // (`return await` below: returning a pending promise from an async function costs more ticks)
   private async sendWithKey(request: MessageContext, pending: PromiseLike<string | undefined>): Promise<MessageContext> {
-    const key = await pending;
-    if (key === undefined) return await this.sendUnkeyed(request, undefined);
+    const pendingKey = await pending;
+    if (pendingKey === undefined) return await this.sendUnkeyed(request, undefined);
+    const key = this.bounded(pendingKey);
     const b = this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
     return await this.sendWithBinding(request, key, b);
   }
@@ -186,12 +200,22 @@ export class StickyRouter {
       return;
     }
     if (created === undefined || created === requestKey) return;
+    if (longerThan(created, this.maxKeyBytes)) {
+      // the backend's own answer still reaches the client; the session is just not sticky
+      response.log.warn(`${member.id} created a session id longer than ${this.maxKeyBytes} bytes (${this.dispatcher.description}); not bound`, { component: 'session' });
+      return;
+    }
     const b = await this.store.claim(this.storeKey(created), member.id, this.policy.timeoutMs);
     response.session = { key: created, endpoint: b.endpoint, outcome: 'new' };
     if (b.endpoint === member.id) this.observer?.session(this.group.id, 'new');
     // durable store: the answer that hands the client its session leaves once a replica holds the binding
     await b.confirmed;
   }
+}
+
+/** True when `key` takes more than `max` bytes in UTF-8 (at most 3 per UTF-16 unit: a short id is not counted). */
+function longerThan(key: string, max: number): boolean {
+  return key.length * 3 > max && Buffer.byteLength(key) > max;
 }
 
 /** Records the session outcome on both messages (logs, the testing API). */

@@ -1,6 +1,11 @@
-/** Size limits on traffic. Every refusal they cause is a SOAP fault, never a crash. */
+/**
+ * Limits on traffic: sizes of messages, and how long and how many connections may be held. Every
+ * refusal they cause is a SOAP fault or a closed connection, never a crash. Each has a default here, a
+ * setting in `<moor:limits …/>` (src/config/limits-setting.ts, the attribute has the field's name) and a
+ * row in docs/configuration.md.
+ */
 export interface MessageLimits {
-  /** Whole message, head and body (HTTP 413 beyond). */
+  /** Whole message, head and body (HTTP 413 beyond, answered at once and the connection closed). */
   readonly maxMessageBytes: number;
   /** Bytes read while looking for the end of the SOAP Header. */
   readonly maxHeadBytes: number;
@@ -17,6 +22,18 @@ export interface MessageLimits {
   readonly parseBudgetBytes: number;
   /** Bytes of body kept so that a failed connect can be retried on another endpoint. */
   readonly replayBytes: number;
+  /** A session id (UTF-8 bytes) longer than this is refused and never stored. */
+  readonly maxSessionIdBytes: number;
+  /** A value a mediator puts into an HTTP header may be at most this long (bytes). */
+  readonly maxHeaderValueBytes: number;
+  /** A request's line and headers must have arrived this long (ms) after it began (HTTP 408 beyond). */
+  readonly headTimeoutMs: number;
+  /** A request body that the gateway waits for may send nothing for at most this long (ms). */
+  readonly bodyStallMs: number;
+  /** A keep-alive connection with no request in progress is closed after this long (ms). */
+  readonly idleTimeoutMs: number;
+  /** Connections open at once on the traffic port; one more is closed as it is accepted. */
+  readonly maxConnections: number;
 }
 
 /** Defaults: large enough for real traffic (a 50 MB envelope passes), small enough to bound memory. */
@@ -28,4 +45,13 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   maxParseBytes: 8 * 1024 * 1024,
   parseBudgetBytes: 32 * 1024 * 1024,
   replayBytes: 1024 * 1024,
+  maxSessionIdBytes: 1024,
+  maxHeaderValueBytes: 8 * 1024,
+  headTimeoutMs: 10_000,
+  bodyStallMs: 30_000,
+  idleTimeoutMs: 5_000,
+  maxConnections: 10_000,
 });
+
+/** The limit names, as `<moor:limits>` attributes. */
+export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof MessageLimits)[];

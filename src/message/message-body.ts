@@ -68,6 +68,7 @@ export class MessageBody {
    */
   constructor(
     source: SettledSource | Buffer,
+    /** The limits in force (mediators read theirs here). */
     readonly limits: MessageLimits,
     readonly declaredLength?: number,
     readonly origin: BodyOrigin = 'client',

@@ -6,14 +6,32 @@
  */
 import type { Readable } from 'node:stream';
 
+/** Watches the stream while a chunk is waited for, and fails it when nothing comes for too long. */
+export interface StallGuard {
+  readonly watch: { watch(w: StallEntry): void; unwatch(w: StallEntry): void };
+  /** The error the stream fails with after `ms` without a byte. */
+  stalled(ms: number): Error;
+}
+
+interface StallEntry {
+  since: number;
+  onStall(ms: number): void;
+}
+
 export class StreamChunks implements AsyncIterableIterator<Buffer> {
   private readonly queue: Buffer[] = [];
   private ended = false;
   private failure: Error | undefined;
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
   private readonly onData: (c: Buffer | string) => void;
+  /** Watched for stalls while a chunk is waited for (when a guard is given). */
+  private readonly entry: StallEntry | undefined;
 
-  constructor(private readonly stream: Readable) {
+  constructor(
+    private readonly stream: Readable,
+    private readonly guard?: StallGuard,
+  ) {
+    if (guard) this.entry = { since: 0, onStall: (ms) => this.error(guard.stalled(ms)) };
     // listeners made here rather than as arrow-function fields, which tsx would name one by one per instance
     this.onData = (c) => this.data(c);
     stream.on('data', this.onData);
@@ -32,12 +50,14 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     const p = new Promise<IteratorResult<Buffer>>((resolve, reject) => (this.waiting = { resolve, reject }));
+    if (this.entry) this.guard!.watch.watch(this.entry);
     this.stream.resume();
     return p;
   }
 
   /** The reader stops here: whatever is left of the stream is read and dropped. */
   discard(): void {
+    if (this.entry) this.guard!.watch.unwatch(this.entry);
     this.queue.length = 0;
     this.stream.off('data', this.onData);
     if (!this.stream.readableEnded) this.stream.resume();
@@ -48,6 +68,7 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
     const w = this.waiting;
     if (w) {
       this.waiting = undefined;
+      if (this.entry) this.guard!.watch.unwatch(this.entry);
       w.resolve({ value: chunk, done: false });
     } else this.queue.push(chunk);
     // one chunk at a time: the stream stays paused until the next one is asked for
@@ -70,6 +91,7 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
   }
 
   private settle(): void {
+    if (this.entry) this.guard!.watch.unwatch(this.entry);
     const w = this.waiting;
     if (!w) return;
     this.waiting = undefined;

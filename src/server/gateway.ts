@@ -10,7 +10,7 @@ import { type ConfigError, MoorError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { MessageContext, rawHeader } from '../message/context.ts';
-import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
+import { type MessageLimits } from '../message/limits.ts';
 import { parseBudget } from '../message/parse-budget.ts';
 import { type ProxyRuntime } from '../mediators/compile.ts';
 import { mediate } from '../mediators/flow.ts';
@@ -20,6 +20,7 @@ import { soapVersionOfContentType, type SoapVersion } from '../xml/soap.ts';
 import { writeFault } from './faults.ts';
 import { writeMessage } from './reply.ts';
 import { requestBody, type RequestBody } from './request-body.ts';
+import { StallWatch } from './stall-watch.ts';
 import { loadRuntime, type Runtime } from './runtime.ts';
 import { type AdminAddress } from './admin/address.ts';
 import { AdminListener, adminTokenOf } from './admin/listener.ts';
@@ -34,6 +35,7 @@ export interface GatewayOptions {
   readonly config: string;
   readonly port?: number;
   readonly host?: string;
+  /** Limits that win over the configuration's `<moor:limits>` (whose own unset ones keep their defaults). */
   readonly limits?: Partial<MessageLimits>;
   /** Session bindings; an in-memory table when not given. */
   readonly store?: SessionStore;
@@ -65,6 +67,8 @@ export class Gateway implements MetricsSource {
   private stopping = false;
   private idle: (() => void) | undefined;
   private adminListener: AdminListener | undefined;
+  /** Request bodies being waited for, failed when they stall (bodyStallMs). */
+  private readonly stalls = new StallWatch(() => this.runtime.limits.bodyStallMs);
 
   private constructor(
     private readonly server: Server,
@@ -72,7 +76,6 @@ export class Gateway implements MetricsSource {
     readonly store: SessionStore,
     readonly log: Logger,
     private readonly options: GatewayOptions,
-    private readonly limits: MessageLimits,
   ) {
     this.runtime = runtime;
   }
@@ -80,20 +83,20 @@ export class Gateway implements MetricsSource {
   /** Loads the configuration and starts listening. Throws ConfigErrors for an invalid configuration. */
   static async start(options: GatewayOptions): Promise<Gateway> {
     const log = options.logger ?? createLogger();
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    // (one budget per process: the heap it protects is the process's)
-    parseBudget.resize(limits.parseBudgetBytes);
     const store = options.store ?? new MemoryStore();
     const runtime = await loadRuntime(options.config, {
-      limits,
+      limits: options.limits,
       store,
       log,
       defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
       observer: options.metrics,
     });
-    const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 });
-    const gw = new Gateway(server, runtime, store, log, options, limits);
+    // (one budget per process: the heap it protects is the process's)
+    parseBudget.resize(runtime.limits.parseBudgetBytes);
+    const server = createServer({ requestTimeout: 0, connectionsCheckingInterval: checkingInterval(runtime.limits) });
+    applyConnectionLimits(server, runtime.limits);
+    const gw = new Gateway(server, runtime, store, log, options);
     for (const w of runtime.warnings) log.warn(w.toString(), { component: 'config' });
     if (options.admin) {
       try {
@@ -153,7 +156,7 @@ export class Gateway implements MetricsSource {
    */
   async reload(): Promise<readonly ConfigError[]> {
     const next = await loadRuntime(this.options.config, {
-      limits: this.limits,
+      limits: this.options.limits,
       store: this.store,
       log: this.log,
       defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
@@ -165,6 +168,9 @@ export class Gateway implements MetricsSource {
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
     // draining="…" holds (so removing it from the file and reloading undrains)
     for (const [name, draining] of this.drainOverrides) applyDraining(next, name, draining);
+    // (connections already open keep the timeouts they started with; the checking interval stays)
+    applyConnectionLimits(this.server, next.limits);
+    parseBudget.resize(next.limits.parseBudgetBytes);
     this.runtime = next;
     old.endpoints.stopHealthChecks();
     next.endpoints.startHealthChecks();
@@ -199,6 +205,7 @@ export class Gateway implements MetricsSource {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.server.closeAllConnections();
     await closed;
+    this.stalls.close();
     await this.runtime.endpoints.close();
     await this.store.close();
     await this.options.accessLog?.close();
@@ -236,7 +243,7 @@ export class Gateway implements MetricsSource {
         if (!res.writableFinished) abort.abort(new Error('client went away'));
       });
       try {
-        input = await requestBody(req, a.declared, this.limits);
+        input = await requestBody(req, a.declared, a.runtime.limits, this.stalls);
         msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version: a.version });
         msg.axis2.set('TransportInURL', req.url ?? '/');
         // (a small request is all here: its head is read without an await)
@@ -246,14 +253,22 @@ export class Gateway implements MetricsSource {
         // answer from the backend) leaves the rest unread, and the connection would stall on it
         input.discard();
       } catch (e) {
-        // (no body at all means the client broke off while sending it: nobody is left to answer)
-        if (abort.aborted || !input) return;
+        // (no body and no refusal of ours means the client broke off while sending it: nobody is left to answer)
+        if (abort.aborted || (!input && !(e instanceof MoorError))) return;
         const level = e instanceof MoorError && !e.code.startsWith('MOOR_ERR_MEDIATION') ? 'warn' : 'error';
         // (what a fault keeps from the client, an endpoint's address or a parser's words, is logged)
         const detail = (e as { detail?: unknown }).detail;
         this.log.log(level, `${req.method} ${a.url.pathname}: ${(e as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`, { component: 'server', msg: msg?.id });
+        if (e instanceof MoorError && CLOSING.has(e.code)) {
+          // a body over the limit or stalled is not read on: answered now, and the connection closed
+          // once the answer is out (an endless body would otherwise hold it for ever)
+          writeFault(res, msg?.version ?? a.version, e, { connection: 'close' });
+          res.once('finish', () => req.socket.destroy());
+          abort.abort(e);
+          return;
+        }
         // what the fault leaves unread is dropped, so that the connection can carry the next request
-        input.discard();
+        input?.discard();
         writeFault(res, msg?.version ?? a.version, e);
       }
     } catch (e) {
@@ -338,8 +353,8 @@ export class Gateway implements MetricsSource {
     }
     const lengthHeader = rawHeader(req.rawHeaders, 'content-length');
     const declared = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
-    if (declared !== undefined && declared > this.limits.maxMessageBytes) {
-      writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${this.limits.maxMessageBytes} bytes`), { connection: 'close' });
+    if (declared !== undefined && declared > runtime.limits.maxMessageBytes) {
+      writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${runtime.limits.maxMessageBytes} bytes`), { connection: 'close' });
       req.destroy();
       return undefined;
     }
@@ -352,6 +367,25 @@ type Admission =
   | { readonly kind: 'soap'; readonly url: URL; readonly runtime: Runtime; readonly proxy: ProxyRuntime | undefined; readonly version: SoapVersion; readonly declared: number | undefined }
   | { readonly kind: 'reserved'; readonly url: URL }
   | { readonly kind: 'wsdl'; readonly url: URL; readonly version: SoapVersion; readonly proxy: ProxyRuntime };
+
+/**
+ * The traffic port's connection limits (docs/configuration.md, "Limits"): Node answers a head that takes
+ * too long with 408 and closes the connection, closes idle keep-alive connections, and drops a
+ * connection accepted beyond the cap. (A stalled body is the request body's own watch: request-body.ts.)
+ */
+function applyConnectionLimits(server: Server, limits: MessageLimits): void {
+  server.headersTimeout = limits.headTimeoutMs;
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+}
+
+/** How often Node looks for connections past the head timeout: a quarter of it, at most once a second. */
+function checkingInterval(limits: MessageLimits): number {
+  return Math.max(10, Math.min(1000, Math.floor(limits.headTimeoutMs / 4)));
+}
+
+/** Refusals after which the rest of the request is not read: the connection closes. */
+const CLOSING: ReadonlySet<string> = new Set(['MOOR_ERR_MESSAGE_TOO_LARGE', 'MOOR_ERR_REQUEST_TIMEOUT']);
 
 /** What a path under /_moor/ other than `GET /_moor/health` answers on the traffic port. */
 const RESERVED_PATH: AdminAnswer = { status: 404, body: { error: 'no such path: admin calls are answered on the admin listener (moor start --admin HOST:PORT)' } };

@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import { type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { StreamChunks } from '../message/stream-chunks.ts';
+import { MoorError } from '../errors.ts';
+import { type StallWatch } from './stall-watch.ts';
 
 /** Bodies announced up to this size are collected whole. */
 const SMALL_BODY = 64 * 1024;
@@ -20,26 +22,41 @@ export interface RequestBody {
 
 const NOTHING_LEFT = (): void => {};
 
-/** The request's body; rejects when the client goes away while a small one is collected. */
-export function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits): Promise<RequestBody> {
-  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) return collect(req, declared, limits);
-  const chunks = new StreamChunks(req);
+/**
+ * The request's body; rejects when the client goes away while a small one is collected, or with
+ * MOOR_ERR_REQUEST_TIMEOUT when it sends nothing for `limits.bodyStallMs` while it is waited for.
+ */
+export function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits, stalls: StallWatch): Promise<RequestBody> {
+  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) return collect(req, declared, limits, stalls);
+  const chunks = new StreamChunks(req, { watch: stalls, stalled });
   return Promise.resolve({ body: new MessageBody(chunks, limits, declared), discard: () => chunks.discard() });
 }
 
-/** Every chunk of `req`, joined into the body; rejects if it ends early. */
-function collect(req: IncomingMessage, declared: number, limits: MessageLimits): Promise<RequestBody> {
+/** What a body that stalled fails with. */
+export function stalled(ms: number): MoorError {
+  return new MoorError('MOOR_ERR_REQUEST_TIMEOUT', `the request body sent nothing for ${ms} ms`);
+}
+
+/** Every chunk of `req`, joined into the body; rejects if it ends early or stalls. */
+function collect(req: IncomingMessage, declared: number, limits: MessageLimits, stalls: StallWatch): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const watched = { since: 0, onStall: (ms: number) => reject(stalled(ms)) };
+    stalls.watch(watched);
     // (plain listeners, not once(): each event comes at most once for a request, and a promise settles
     // once anyway; once() would wrap every listener of every request)
-    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('data', (c: Buffer) => {
+      chunks.push(c);
+      watched.since = performance.now();
+    });
     req.on('end', () => {
+      stalls.unwatch(watched);
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       resolve({ body: new MessageBody(bytes, limits, declared), discard: NOTHING_LEFT });
     });
     req.on('error', reject);
     req.on('close', () => {
+      stalls.unwatch(watched);
       if (!req.complete) reject(new Error('the client went away before its request ended'));
     });
   });

@@ -1,0 +1,236 @@
+/**
+ * The traffic port's limits, set small in `<moor:limits>` so that each shows in a fraction of a second:
+ * slow and silent connections are closed, a body that stalls gets a 408 fault, a body over the limit a
+ * 413 at once (never read to its end, even chunked and endless), the connection cap holds, a client
+ * that hangs up cancels its backend request, and an overlong session id is refused and never stored.
+ * Clients are raw sockets, so that the gateway sees exactly the slow bytes a hostile client sends.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import test from 'ava';
+import { MemoryStore } from '../../src/session/memory-store.ts';
+import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { listenOnFreePort } from '../helpers/listen.ts';
+import { runMoor, startMoor } from '../helpers/processes.ts';
+
+const MOOR_NS = 'xmlns:moor="urn:moor:config"';
+
+/** A SOAP backend that counts what it saw: requests begun, bodies read to their end, requests cut off. */
+async function countingBackend(options: { hold?: boolean } = {}) {
+  const seen = { begun: 0, complete: 0, cut: 0 };
+  let cutListeners: (() => void)[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    seen.begun++;
+    let answered = false;
+    req.on('close', () => {
+      if (answered) return;
+      seen.cut++;
+      for (const l of cutListeners) l();
+      cutListeners = [];
+    });
+    req.resume();
+    req.on('end', () => {
+      seen.complete++;
+      if (options.hold) return;
+      answered = true;
+      const body = soap11('<ok/>');
+      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+    });
+  });
+  const { port, close } = await listenOnFreePort(server);
+  return {
+    url: `http://127.0.0.1:${port}/services/Back`,
+    seen,
+    /** Resolves when a request is cut off (at once if one already was). */
+    cut: () => new Promise<void>((resolve) => (seen.cut > 0 ? resolve() : cutListeners.push(resolve))),
+    close,
+  };
+}
+
+/** A gateway with the given limits, proxy `P` sending to `uri` (`read` makes it read the body: $body XPath). */
+function config(uri: string, limits: string, read = false): Record<string, string> {
+  const inSeq = `${read ? '<property name="first" expression="local-name($body/*[1])"/>' : ''}<send><endpoint><address uri="${uri}"/></endpoint></send>`;
+  return {
+    'p.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse" ${MOOR_NS}><moor:limits ${limits}/>
+      <proxy name="P"><target><inSequence>${inSeq}</inSequence><outSequence><send/></outSequence></target></proxy>
+      <endpoint name="Sticky"><session type="simpleClientSession"/><loadbalance><endpoint name="b1"><address uri="${uri}"/></endpoint></loadbalance></endpoint>
+      <proxy name="S"><target><inSequence><send><endpoint key="Sticky"/></send></inSequence><outSequence><send/></outSequence></target></proxy></definitions>`,
+  };
+}
+
+/** A raw client connection: what it received, and a promise of its close. */
+function open(url: string): { socket: Socket; text: () => string; closed: Promise<void>; isClosed: () => boolean } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let text = '';
+  let closed = false;
+  socket.setEncoding('latin1').on('data', (s: string) => (text += s));
+  socket.on('error', () => {});
+  return { socket, text: () => text, closed: new Promise((resolve) => socket.on('close', () => ((closed = true), resolve()))), isClosed: () => closed };
+}
+
+const HEAD = (length: string): string => `POST /services/P HTTP/1.1\r\nhost: x\r\ncontent-type: text/xml; charset=utf-8\r\n${length}\r\n`;
+const ENVELOPE_START = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><big>';
+
+test('slowloris heads and silent connections are closed (head within headTimeoutMs); idle keep-alive connections close', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  const gw = await startGateway(config(backend.url, 'headTimeoutMs="300" idleTimeoutMs="300"'));
+  t.teardown(() => gw.close());
+  const slow = Array.from({ length: 20 }, () => open(gw.url));
+  const silent = Array.from({ length: 20 }, () => open(gw.url));
+  // each slow client sends a header line every 100 ms, for ever: its head never completes
+  const trickle = setInterval(() => {
+    for (const c of slow) if (!c.isClosed()) c.socket.write(`x-slow: ${'a'.repeat(10)}\r\n`);
+  }, 100);
+  for (const c of slow) c.socket.write('POST /services/P HTTP/1.1\r\nhost: x\r\n');
+  await Promise.all([...slow, ...silent].map((c) => c.closed));
+  clearInterval(trickle);
+  // (a client still writing when the server closes may get a reset that drops the 408 it was sent)
+  t.true(slow.some((c) => /^HTTP\/1\.1 408 /.test(c.text())), 'slow heads are answered 408');
+  t.true(
+    slow.every((c) => c.text() === '' || /^HTTP\/1\.1 408 /.test(c.text())),
+    `each slow head is answered 408 and closed: ${JSON.stringify(slow.map((c) => c.text().slice(0, 40)))}`,
+  );
+  t.is(backend.seen.begun, 0, 'nothing reached the backend');
+
+  // a keep-alive connection that carried a request and then says nothing is closed
+  const idle = open(gw.url);
+  const body = soap11('<ping/>');
+  idle.socket.write(`${HEAD(`content-length: ${Buffer.byteLength(body)}`)}\r\n${body}`);
+  await idle.closed;
+  t.regex(idle.text(), /^HTTP\/1\.1 200 /, 'the request was answered, then the idle connection closed');
+  t.is(backend.seen.complete, 1);
+});
+
+test('a body that stalls gets a 408 fault and the connection closes; the backend request it started is cut off', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  const gw = await startGateway(config(backend.url, 'bodyStallMs="300"'));
+  t.teardown(() => gw.close());
+  // a small announced body (collected whole) and a chunked one (streamed to the backend as it comes)
+  const small = open(gw.url);
+  small.socket.write(`${HEAD('content-length: 1000')}\r\n${ENVELOPE_START}`);
+  const chunked = open(gw.url);
+  chunked.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n${(ENVELOPE_START.length).toString(16)}\r\n${ENVELOPE_START}\r\n`);
+  await Promise.all([small.closed, chunked.closed]);
+  for (const c of [small, chunked]) {
+    t.regex(c.text(), /^HTTP\/1\.1 408 /);
+    t.regex(c.text(), /MOOR_ERR_REQUEST_TIMEOUT/);
+    t.regex(c.text(), /the request body sent nothing for 300 ms/);
+  }
+  await backend.cut();
+  t.is(backend.seen.complete, 0, 'the backend never received a complete request');
+  t.is(backend.seen.cut, 1, 'the streamed request was cut off at the backend');
+  t.is((await post(`${gw.url}/services/P`, soap11('<ping/>'))).status, 200, 'the endpoint was not blamed: it still serves');
+});
+
+test('a body over maxMessageBytes gets 413 at once and the connection closes, chunked and endless too, head-only and body-reading routes', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  for (const read of [false, true]) {
+    const gw = await startGateway(config(backend.url, 'maxMessageBytes="65536"', read));
+    t.teardown(() => gw.close());
+    const client = open(gw.url);
+    client.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n`);
+    const chunk = `<x>${'a'.repeat(4000)}</x>`;
+    client.socket.write(`${ENVELOPE_START.length.toString(16)}\r\n${ENVELOPE_START}\r\n`);
+    // an endless body: the client writes as long as the connection is open, like `cat /dev/zero`
+    let sent = 0;
+    while (!client.isClosed() && sent < 64 * 1024 * 1024) {
+      const ok = client.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      sent += chunk.length;
+      if (!ok) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await client.closed;
+    t.regex(client.text(), /^HTTP\/1\.1 413 /, read ? 'body-reading route' : 'head-only route');
+    t.regex(client.text(), /MOOR_ERR_MESSAGE_TOO_LARGE/);
+    t.regex(client.text(), /connection: close/i);
+    t.true(sent < 64 * 1024 * 1024, 'the gateway closed the connection rather than reading the endless body');
+  }
+  t.is(backend.seen.complete, 0, 'no backend received the oversized message whole');
+  // an announced length over the limit: refused before any byte of the body
+  const small = await startGateway(config(backend.url, 'maxMessageBytes="65536"'));
+  t.teardown(() => small.close());
+  const announced = open(small.url);
+  announced.socket.write(`${HEAD('content-length: 70000')}\r\n`);
+  await announced.closed;
+  t.regex(announced.text(), /^HTTP\/1\.1 413 /);
+});
+
+test('maxConnections: connections past the cap are closed as they come; the gateway serves again once some close', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  const gw = await startGateway(config(backend.url, 'maxConnections="10" headTimeoutMs="60000"'));
+  t.teardown(() => gw.close());
+  const held = Array.from({ length: 10 }, () => open(gw.url));
+  // a request on each shows that the server accepted it (it counts toward the cap from then on)
+  const body = soap11('<ping/>');
+  for (const c of held) c.socket.write(`${HEAD(`content-length: ${Buffer.byteLength(body)}`)}\r\n${body}`);
+  await Promise.all(held.map((c) => new Promise<void>((resolve) => c.socket.on('data', () => resolve()))));
+  const extra = Array.from({ length: 5 }, () => open(gw.url));
+  await Promise.all(extra.map((c) => c.closed));
+  t.true(extra.every((c) => c.text() === ''), 'connections past the cap are closed unanswered');
+  t.is(held.filter((c) => c.isClosed()).length, 0, 'the ten within the cap stay open');
+  for (const c of held) c.socket.destroy();
+  await Promise.all(held.map((c) => c.closed));
+  let status = 0;
+  // (the server counts a closed connection once its close event ran: the next connect may still race it)
+  for (let i = 0; i < 50 && status !== 200; i++) status = await post(`${gw.url}/services/P`, body).then((r) => r.status, () => 0);
+  t.is(status, 200);
+});
+
+test('a client that hangs up (FIN or RST) while its backend works cancels the backend request', async (t) => {
+  for (const how of ['end', 'destroy'] as const) {
+    const backend = await countingBackend({ hold: true });
+    t.teardown(() => backend.close());
+    const gw = await startGateway(config(backend.url, ''));
+    t.teardown(() => gw.close());
+    const client = open(gw.url);
+    const body = soap11('<ping/>');
+    client.socket.write(`${HEAD(`content-length: ${Buffer.byteLength(body)}`)}\r\n${body}`);
+    while (backend.seen.complete === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (how === 'end') client.socket.end();
+    else client.socket.destroy();
+    await backend.cut();
+    t.is(backend.seen.cut, 1, `socket.${how}(): the backend request is cancelled`);
+  }
+});
+
+test('a session id over maxSessionIdBytes gets a fault and is never stored; one at the limit is bound', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  const store = new MemoryStore();
+  const gw = await startGateway(config(backend.url, 'maxSessionIdBytes="64"'), { store });
+  t.teardown(() => gw.close());
+  const clientId = (id: string): string => soap11('<ping/>', `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`);
+  const long = await post(`${gw.url}/services/S`, clientId('x'.repeat(65)));
+  t.is(long.status, 400);
+  t.regex(long.text, /MOOR_ERR_SESSION_ID_TOO_LONG/);
+  t.regex(long.text, /longer than 64 bytes/);
+  // 22 three-byte characters: 66 bytes in 22 characters, refused by its bytes
+  t.is((await post(`${gw.url}/services/S`, clientId('€'.repeat(22)))).status, 400);
+  t.is((await store.list({}, 100)).bindings.length, 0, 'nothing was stored');
+  t.is(backend.seen.begun, 0);
+  t.is((await post(`${gw.url}/services/S`, clientId('y'.repeat(64)))).status, 200);
+  t.is((await store.list({}, 100)).bindings.length, 1, 'the id at the limit is bound');
+});
+
+test('moor start --limit wins over <moor:limits>; a bad --limit or attribute is a one-line error', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  const { configDir } = await import('../helpers/gateway.ts');
+  const dir = await configDir(config(backend.url, 'maxMessageBytes="100000"'));
+  const gw = await startMoor(dir, ['--limit', 'maxMessageBytes=1000']);
+  t.teardown(() => gw.kill());
+  const r = await post(`${gw.url}/services/P`, soap11(`<x>${'a'.repeat(2000)}</x>`));
+  t.is(r.status, 413, 'the flag set 1000 bytes');
+  const bad = await runMoor(['start', '--config', dir, '--limit', 'maxFoo=3']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /^moor: --limit takes NAME=N with N above 0 and NAME one of maxMessageBytes, .*; not "maxFoo=3"\n/);
+  const badConfig = await configDir({ 'l.xml': definitions('').replace('<definitions ', `<definitions ${MOOR_NS} `).replace('></definitions>', '>\n  <moor:limits headTimeoutMs="soon" maxConnections="0"/></definitions>') });
+  const v = await runMoor(['validate', '--config', badConfig]);
+  t.is(v.code, 1);
+  t.regex(v.stdout + v.stderr, /l\.xml:2:3 MOOR_ERR_BAD_VALUE <moor:limits headTimeoutMs> must be a whole number, not "soon"/);
+  t.regex(v.stdout + v.stderr, /l\.xml:2:3 MOOR_ERR_BAD_VALUE <moor:limits maxConnections> must be above 0/);
+});
