@@ -93,6 +93,9 @@ export interface AbortSource {
  */
 function sendFailure(e: unknown, name: string, timeoutMs: number, aborted: boolean, bodyStarted: boolean): unknown {
   if (e instanceof MoorError) return e;
+  // a request undici will not make (a header value it refuses, set by a user's class mediator): no byte
+  // left, and the backend is not to blame (it must not be suspended for it)
+  if ((e as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') return new MoorError('MOOR_ERR_MEDIATION', `the request to ${name} cannot be sent: ${(e as Error).message}`, { cause: e });
   const cause = (e as { cause?: unknown }).cause;
   if (cause instanceof MoorError) return cause;
   const c = classify(e, bodyStarted, false, timeoutMs);

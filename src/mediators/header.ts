@@ -14,6 +14,7 @@
 import { headerValue, type MessageContext } from '../message/context.ts';
 import { childElements, element, type XmlElement, type XmlNode } from '../xml/element.ts';
 import { NS, type QName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
+import { checkedHeaderValue, checkHeaderAtLoad } from './header-value.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { valueSource } from './value.ts';
 
@@ -34,12 +35,15 @@ export const header: MediatorDefinition = {
     if (scope === 'transport') {
       if (name === undefined) return undefined;
       const key = name.toLowerCase();
+      if (action === 'set') checkHeaderAtLoad(node, name, node.attr('value'));
+      const loc = node.loc;
+      const what = `<header name="${name}" scope="transport">`;
       return {
         kind: 'header',
-        loc: node.loc,
+        loc,
         async mediate(msg): Promise<Outcome> {
           if (action === 'remove') msg.transport.delete(key);
-          else msg.transport.set(key, source ? await source(msg) : '');
+          else msg.transport.set(key, checkedHeaderValue(source ? await source(msg) : '', name, msg.body.limits.maxHeaderValueBytes, loc, what));
           return 'continue';
         },
       };
@@ -89,7 +93,8 @@ export const header: MediatorDefinition = {
           return 'continue';
         }
         if (local === 'Action') {
-          setSoapAction(msg, value);
+          // (the action also goes into an HTTP header: SOAPAction, or Content-Type's action parameter)
+          setSoapAction(msg, checkedHeaderValue(value, 'SOAPAction', msg.body.limits.maxHeaderValueBytes, node.loc, '<header name="Action">'));
           // a message without WS-Addressing carries its action in SOAPAction alone
           if (!used) return 'continue';
         }

@@ -16,6 +16,7 @@ import { MoorError } from '../errors.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
+import { checkedHeaderValue, checkHeaderAtLoad } from './header-value.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression, valueSource } from './value.ts';
 import { XmlValue } from './xml-value.ts';
@@ -46,6 +47,8 @@ export const property: MediatorDefinition = {
     }
     const group = node.integer(node.attr('group'), 'group') ?? 0;
     if (name === undefined) return undefined;
+    if (scope === 'transport' && action === 'set') checkHeaderAtLoad(node, name, patternText === undefined ? node.attr('value') : undefined);
+    const loc = node.loc;
     return {
       kind: 'property',
       loc: node.loc,
@@ -64,7 +67,7 @@ export const property: MediatorDefinition = {
         } else {
           let raw = source ? await source(msg) : '';
           if (pattern) raw = pattern.exec(raw)?.[group] ?? '';
-          value = scope === 'transport' ? raw : convert(raw, type, name);
+          value = scope === 'transport' ? checkedHeaderValue(raw, name, msg.body.limits.maxHeaderValueBytes, loc, `<property name="${name}" scope="transport">`) : convert(raw, type, name);
         }
         (map as Map<string, unknown>).set(key, value);
         if (map === msg.axis2 && name === 'HTTP_SC') msg.status = Number(value) || msg.status;
