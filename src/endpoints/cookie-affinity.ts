@@ -7,7 +7,7 @@
  * - the member token is an HMAC of the group and the member's stable id: it names the member without
  *   revealing its address, and the same configuration gives the same token on every node;
  * - issued at (ms, base 36) lets the session timeout apply: sliding sessions get a fresh cookie with
- *   every answer, absolute ones keep the first;
+ *   every answer (but from a draining member), absolute ones keep the first;
  * - the mac (HMAC-SHA256 over the rest, truncated to 128 bits) makes it unforgeable without the key.
  * A cookie that is malformed, forged, expired, or names no member of this group is ignored, never
  * trusted: the message is routed as a new session and gets a new cookie. The gateway's cookie is taken
@@ -141,8 +141,10 @@ export class CookieRouter {
   private async sendBound(request: MessageContext, member: Endpoint, issuedAt: number): Promise<MessageContext> {
     try {
       const response = await member.send(request, { force: true });
-      // sliding: every answer renews the cookie; absolute: the first cookie stands
-      this.answer(request, response, member, 'bound', this.policy.expiry === 'sliding' ? undefined : issuedAt);
+      // sliding: every answer renews the cookie; absolute: the first cookie stands. A draining member's
+      // cookie is never renewed, so that its sessions end within the session timeout even when a client
+      // replays its cookie for ever (else the drain would never complete)
+      this.answer(request, response, member, 'bound', this.policy.expiry === 'sliding' && !member.draining ? undefined : issuedAt);
       return response;
     } catch (e) {
       if (!canTryNext(e, request)) throw e;

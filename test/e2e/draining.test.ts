@@ -177,3 +177,43 @@ test('draining by configuration change + SIGHUP on a running moor start', async 
   for (let i = 0; i < 9; i++) opened.add((await KINDS[0]!.open(gw.url, i)).instance);
   t.true(opened.has('cart2'), 'new sessions reach cart2 again');
 });
+
+test("a draining member's insert cookie is not renewed: a replayed cookie ends within the session timeout, and the drain completes", async (t) => {
+  const backends = await withBackends(t);
+  const members = memberEndpoints(backends);
+  const gw = await startGateway(
+    {
+      'cart.xml': definitions(`<endpoint name="Short"><session type="http" mode="insert" cookie="MOORSHORT"><sessionTimeout>1500</sessionTimeout></session><loadbalance>${members}</loadbalance></endpoint>${proxy('Short', 'Short')}`),
+      'key.xml': KEY,
+    },
+    ADMIN,
+  );
+  t.teardown(() => gw.close());
+  // a session on cart1
+  let cookie = '';
+  let first = '';
+  for (let i = 0; i < 9 && first !== 'cart1'; i++) {
+    const r = await call(`${gw.url}/services/Short`, {});
+    first = r.instance;
+    cookie = r.cookies.find((c) => c.startsWith('MOORSHORT='))!;
+  }
+  t.is(first, 'cart1');
+  const renewed = await call(`${gw.url}/services/Short`, { cookie });
+  t.true(renewed.cookies.some((c) => c.startsWith('MOORSHORT=')), 'an active member renews the cookie with every answer');
+  t.is((await post(`${gw.adminUrl!}/endpoints/cart1/drain`, '', {})).status, 200);
+  // the client replays the one cookie it has, over and over: it stays on cart1, but is never renewed
+  const replays: { instance: string; renewed: boolean }[] = [];
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await call(`${gw.url}/services/Short`, { cookie });
+    replays.push({ instance: r.instance, renewed: r.cookies.some((c) => c.startsWith('MOORSHORT=')) });
+    if (r.instance !== 'cart1' || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const onCart1 = replays.slice(0, -1);
+  t.true(onCart1.length >= 1, 'the session stayed on its draining member while its cookie was valid');
+  t.true(onCart1.every((r) => !r.renewed), 'the draining member never renewed the cookie');
+  const last = replays.at(-1)!;
+  t.not(last.instance, 'cart1', 'once the cookie expired, the replayed cookie starts a new session elsewhere');
+  t.true(last.renewed, 'with a new cookie of its new member');
+});
