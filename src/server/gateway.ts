@@ -251,7 +251,7 @@ export class Gateway implements MetricsSource {
         await mediate(a.runtime.compiled, a.runtime.endpoints, a.proxy, msg);
         // the client has its answer; a reply that did not need the whole request (drop, respond, an early
         // answer from the backend) leaves the rest unread, and the connection would stall on it
-        input.discard();
+        this.discardRest(req, res, input, a.runtime.limits);
       } catch (e) {
         // (no body and no refusal of ours means the client broke off while sending it: nobody is left to answer)
         if (abort.aborted || (!input && !(e instanceof MoorError))) return;
@@ -268,7 +268,7 @@ export class Gateway implements MetricsSource {
           return;
         }
         // what the fault leaves unread is dropped, so that the connection can carry the next request
-        input?.discard();
+        if (input) this.discardRest(req, res, input, a.runtime.limits);
         writeFault(res, msg?.version ?? a.version, e);
       }
     } catch (e) {
@@ -279,6 +279,31 @@ export class Gateway implements MetricsSource {
       if (observed && proxy !== undefined) this.observe(req, res, proxy, started, written, input, msg);
       if (--this.inFlight === 0 && this.idle) this.idle();
     }
+  }
+
+  /**
+   * Lets the rest of an answered request flow away unread, so that its connection can carry the next
+   * one; but no further than the message limit, and not while it stalls: past either, the connection
+   * closes once the answer is out (an endless or stalled body must not hold it for ever).
+   */
+  private discardRest(req: IncomingMessage, res: ServerResponse, input: RequestBody, limits: MessageLimits): void {
+    input.discard();
+    if (req.complete) return;
+    let left = limits.maxMessageBytes - input.body.bytesReceived;
+    const close = (): void => {
+      this.stalls.unwatch(watched);
+      if (res.writableFinished) req.socket.destroy();
+      else res.once('finish', () => req.socket.destroy());
+    };
+    const watched = { since: 0, onStall: close };
+    this.stalls.watch(watched);
+    req.on('data', (c: Buffer) => {
+      watched.since = performance.now();
+      left -= c.length;
+      if (left < 0) close();
+    });
+    req.once('end', () => this.stalls.unwatch(watched));
+    req.once('close', () => this.stalls.unwatch(watched));
   }
 
   /** Counts an answered request and writes its access log line. */

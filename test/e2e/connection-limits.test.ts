@@ -158,6 +158,30 @@ test('a body over maxMessageBytes gets 413 at once and the connection closes, ch
   t.regex(announced.text(), /^HTTP\/1\.1 413 /);
 });
 
+test('an early answer (drop) leaves the rest of the body unread: no further than maxMessageBytes, and not while it stalls', async (t) => {
+  const gw = await startGateway({ 'd.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse" ${MOOR_NS}><moor:limits maxMessageBytes="65536" bodyStallMs="300"/><proxy name="P"><target><inSequence><drop/></inSequence></target></proxy></definitions>` });
+  t.teardown(() => gw.close());
+  const first = `${ENVELOPE_START}</big></soapenv:Body>`;
+  const start = `${HEAD('transfer-encoding: chunked')}\r\n${first.length.toString(16)}\r\n${first}\r\n`;
+  // endless: answered 202, then closed once the message limit is passed
+  const endless = open(gw.url);
+  endless.socket.write(start);
+  while (!/^HTTP\/1\.1 202 /.test(endless.text())) await new Promise((resolve) => setTimeout(resolve, 5));
+  let sent = 0;
+  const chunk = 'x'.repeat(4000);
+  while (!endless.isClosed() && sent < 64 * 1024 * 1024) {
+    if (!endless.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)) await new Promise((resolve) => setTimeout(resolve, 1));
+    sent += chunk.length;
+  }
+  await endless.closed;
+  t.true(sent < 64 * 1024 * 1024, 'the endless rest was not read for ever');
+  // stalled: answered 202, then closed after bodyStallMs
+  const stalled = open(gw.url);
+  stalled.socket.write(start);
+  await stalled.closed;
+  t.regex(stalled.text(), /^HTTP\/1\.1 202 /);
+});
+
 test('maxConnections: connections past the cap are closed as they come; the gateway serves again once some close', async (t) => {
   const backend = await countingBackend();
   t.teardown(() => backend.close());
