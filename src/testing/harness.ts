@@ -39,7 +39,7 @@ export interface HarnessOptions {
   readonly clock?: ManualClock;
   /** Lowest level of log lines captured ('silly': all of them). */
   readonly logLevel?: string;
-  /** Message size limits (the gateway's defaults). */
+  /** Limits that win over the configuration's `<moor:limits>` (else the gateway's defaults). */
   readonly limits?: Partial<MessageLimits>;
   /** Backend timeout of addresses without <timeout> (60 s of virtual time). */
   readonly defaultTimeoutMs?: number;
@@ -143,7 +143,8 @@ export class Harness {
     this.logs = new LogCapture(options.logLevel ?? 'silly');
     this.table = new MockTable(options.mocks);
     for (const u of options.urlMocks ?? []) this.table.addUrlMock(u.matches, u.mock);
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    // as the gateway: the defaults, then the configuration's <moor:limits>, then the options
+    this.limits = { ...DEFAULT_LIMITS, ...compiled.config.settings?.limits?.values, ...options.limits };
     this.baseDir = options.baseDir ?? process.cwd();
   }
 
