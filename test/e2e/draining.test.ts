@@ -183,7 +183,7 @@ test("a draining member's insert cookie is not renewed: a replayed cookie ends w
   const members = memberEndpoints(backends);
   const gw = await startGateway(
     {
-      'cart.xml': definitions(`<endpoint name="Short"><session type="http" mode="insert" cookie="MOORSHORT"><sessionTimeout>1500</sessionTimeout></session><loadbalance>${members}</loadbalance></endpoint>${proxy('Short', 'Short')}`),
+      'cart.xml': definitions(`<endpoint name="Short"><session type="http" mode="insert" cookie="MOORSHORT"><sessionTimeout>5000</sessionTimeout></session><loadbalance>${members}</loadbalance></endpoint>${proxy('Short', 'Short')}`),
       'key.xml': KEY,
     },
     ADMIN,
@@ -203,12 +203,13 @@ test("a draining member's insert cookie is not renewed: a replayed cookie ends w
   t.is((await post(`${gw.adminUrl!}/endpoints/cart1/drain`, '', {})).status, 200);
   // the client replays the one cookie it has, over and over: it stays on cart1, but is never renewed
   const replays: { instance: string; renewed: boolean }[] = [];
-  const deadline = Date.now() + 10_000;
+  // (the session timeout is 5 s so that a loaded machine still replays within it; the loop ends at the expiry)
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const r = await call(`${gw.url}/services/Short`, { cookie });
     replays.push({ instance: r.instance, renewed: r.cookies.some((c) => c.startsWith('MOORSHORT=')) });
     if (r.instance !== 'cart1' || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const onCart1 = replays.slice(0, -1);
   t.true(onCart1.length >= 1, 'the session stayed on its draining member while its cookie was valid');
