@@ -1,18 +1,19 @@
 // `npm test`'s pretest: the programs the suite starts for real (Debian's redis-server, redis-sentinel and
-// redis-cli: the session-store tests run real Redis, Sentinel and Cluster servers, never a mock). When one
+// redis-cli: the session-store tests run real Redis, Sentinel and Cluster servers, never a mock; Debian's
+// chromium: the console's test drives it headless through playwright-core). When one
 // is missing it is installed where that is possible (root with apt-get, as on CI); otherwise the run
 // stops here with one line saying what to install, instead of failing tests with `spawn ENOENT`.
 import { spawnSync } from 'node:child_process';
 
 /** program → the Debian package that provides it */
-const NEEDED = { 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', 'redis-cli': 'redis-tools' };
+const NEEDED = { 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', 'redis-cli': 'redis-tools', chromium: 'chromium' };
 
 const onPath = (program) => spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
 const missingPackages = () => [...new Set(Object.entries(NEEDED).filter(([program]) => !onPath(program)).map(([, pkg]) => pkg))];
 
 let missing = missingPackages();
 if (missing.length > 0 && process.getuid?.() === 0 && onPath('apt-get')) {
-  process.stderr.write(`npm test: installing ${missing.join(', ')} with apt-get (the Redis tests run real servers)\n`);
+  process.stderr.write(`npm test: installing ${missing.join(', ')} with apt-get (the tests run real Redis servers and a real browser)\n`);
   const quiet = { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
   spawnSync('apt-get', ['update', '-qq'], quiet);
   spawnSync('apt-get', ['install', '-y', '-qq', ...missing], quiet);
@@ -21,6 +22,6 @@ if (missing.length > 0 && process.getuid?.() === 0 && onPath('apt-get')) {
   missing = missingPackages();
 }
 if (missing.length > 0) {
-  process.stderr.write(`npm test needs ${missing.join(', ')} (the Redis tests run real servers): install with \`sudo apt-get install ${missing.join(' ')}\` (Debian/Ubuntu) or your system's Redis packages, then run npm test again\n`);
+  process.stderr.write(`npm test needs ${missing.join(', ')} (the tests run real Redis servers and a real browser): install with \`sudo apt-get install ${missing.join(' ')}\` (Debian/Ubuntu) or your system's packages, then run npm test again\n`);
   process.exit(1);
 }

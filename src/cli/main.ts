@@ -1,6 +1,7 @@
 /**
- * The `moor` command: start, validate, test. Exit codes: 0 success, 1 invalid configuration, failed
- * tests or a start error (printed on one line), 2 usage errors.
+ * The `moor` command: start, validate, test, and the commands against a running gateway. Exit codes:
+ * 0 success, 1 invalid configuration, failed tests, a start error or a refused admin call (printed on
+ * one line), 2 usage errors.
  */
 import { ConfigErrors, MoorError } from '../errors.ts';
 
@@ -12,14 +13,22 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   start: async () => (await import('./start.ts')).startCommand,
   validate: async () => (await import('./validate.ts')).validateCommand,
   test: async () => (await import('./test.ts')).testCommand,
+  // against a running gateway's admin listener
+  endpoints: async () => (await import('./remote.ts')).endpointsCommand,
+  sessions: async () => (await import('./remote.ts')).sessionsCommand,
+  drain: async () => (await import('./remote.ts')).drainCommand,
+  undrain: async () => (await import('./remote.ts')).undrainCommand,
+  reload: async () => (await import('./remote.ts')).reloadCommand,
 };
 
 const USAGE = `usage:
   moor start    --config <dir> [--port 8280] [--host 127.0.0.1] [--watch] [--log-level info]
                 [--store memory|redis://host:port[/db]] [--workers N] [--access-log <file>|-]
-                [--admin 127.0.0.1:9164] [--limit NAME=N]…
+                [--admin 127.0.0.1:9164] [--limit NAME=N]… [--session-count-limit 100000]
   moor validate --config <dir>
   moor test     [--config <dir>] [--reporter text|junit] [--output report.xml] <suite.xml|dir>…
+  moor endpoints | sessions [--group G] [--endpoint E] [--limit N] | drain NAME | undrain NAME | reload
+                [--admin http://127.0.0.1:9164] [--json]   (token from MOOR_ADMIN_TOKEN)
   moor help`;
 
 /** Runs the command line `argv` (without node and script); resolves to the exit code. */

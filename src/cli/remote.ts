@@ -10,6 +10,7 @@
  * when the gateway is not there, refuses, or (reload) the configuration has errors; 2 for usage.
  */
 import { MoorError } from '../errors.ts';
+import { problemLine } from '../ops/reload.ts';
 import { type EndpointsView, type ReloadOutcome, type SessionsView } from '../ops/views.ts';
 import { ADMIN_FLAGS, AdminClient } from './admin-client.ts';
 import { intFlag, parse } from './args.ts';
@@ -38,8 +39,11 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+export const drainCommand = (argv: string[]): Promise<number> => setDraining(argv, true);
+export const undrainCommand = (argv: string[]): Promise<number> => setDraining(argv, false);
+
 /** `moor drain NAME` (draining true) and `moor undrain NAME`. */
-export async function drainCommand(argv: string[], draining: boolean): Promise<number> {
+async function setDraining(argv: string[], draining: boolean): Promise<number> {
   const verb = draining ? 'drain' : 'undrain';
   const { values, positionals } = parse(argv, ADMIN_FLAGS, true);
   if (positionals.length !== 1) throw new MoorError('MOOR_ERR_CLI_USAGE', `${verb} takes one endpoint name (${positionals.length} given)`);
@@ -54,16 +58,15 @@ export async function reloadCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, ADMIN_FLAGS);
   const { body } = await new AdminClient(values.admin).call<ReloadOutcome>('POST', '/reload', [422], 90_000);
   if (values.json) out(JSON.stringify(body, null, 2));
-  const line = (p: { file: string; line: number; col: number; code: string; message: string }): string => `${p.file}:${p.line}:${p.col} ${p.code} ${p.message}`;
   if (!body.reloaded) {
     if (!values.json) {
       process.stderr.write(`moor: ${body.error}\n`);
-      for (const p of body.errors) process.stderr.write(`${line(p)}\n`);
+      for (const p of body.errors) process.stderr.write(`${problemLine(p)}\n`);
     }
     return 1;
   }
   if (!values.json) {
-    for (const w of body.warnings) out(line(w));
+    for (const w of body.warnings) out(problemLine(w));
     out('configuration reloaded');
   }
   return 0;

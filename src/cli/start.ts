@@ -6,13 +6,16 @@
  * --store picks where session bindings live (src/cli/store-option.ts); --workers N runs N processes
  * on one port (src/cli/workers.ts). docs/sessions.md describes both.
  */
-import { ConfigErrors, MoorError } from '../errors.ts';
+import { MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
 import { AccessLog } from '../server/access-log.ts';
 import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
 import { LIMIT_NAMES, type MessageLimits } from '../message/limits.ts';
+import { DEFAULT_SESSION_COUNT_LIMIT } from '../metrics/gateway-metrics.ts';
 import { intFlag, parse } from './args.ts';
+import { OperatorSurface } from './operators.ts';
+import { reloader } from './reloader.ts';
 import { describeStore, openStore, storeTarget } from './store-option.ts';
 import { listenFailure } from './listen-error.ts';
 import { watchConfig } from './watch-config.ts';
@@ -31,6 +34,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     'access-log': { type: 'string' },
     admin: { type: 'string' },
     limit: { type: 'string', multiple: true },
+    'session-count-limit': { type: 'string' },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
   const port = intFlag(values.port, '--port', 8280);
@@ -45,10 +49,13 @@ export async function startCommand(argv: string[]): Promise<number> {
   const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
+  const operators = new OperatorSurface(admin !== undefined, isWorker, intFlag(values['session-count-limit'], '--session-count-limit', DEFAULT_SESSION_COUNT_LIMIT));
   const host = values.host ?? '127.0.0.1';
   let gw: Gateway;
   try {
     gw = await Gateway.start({
+      metrics: operators.metrics,
+      adminRoutes: operators.routes,
       store,
       ...(isWorker ? { onDrain: relayDrain } : {}),
       config: values.config,
@@ -70,18 +77,8 @@ export async function startCommand(argv: string[]): Promise<number> {
   // (one write: a reader of the first line finds the second beside it)
   if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n${gw.adminUrl !== undefined ? `moor admin on ${gw.adminUrl}\n` : ''}`);
 
-  const reloadNow = async (why: string): Promise<void> => {
-    try {
-      await gw.reload();
-      log.info(`configuration reloaded (${why})`, { component: 'config' });
-    } catch (e) {
-      const lines = e instanceof ConfigErrors ? e.errors.map((x) => x.toString()) : [(e as Error).message];
-      log.error(`configuration not reloaded (${why}); the running one keeps serving:\n${lines.join('\n')}`, { component: 'config' });
-    }
-  };
-  // one reload at a time, in order: a slow load must not replace the newer one that followed it
-  let reloading = Promise.resolve();
-  const reload = (why: string): Promise<void> => (reloading = reloading.then(() => reloadNow(why)));
+  const reload = reloader(gw, log);
+  const local = operators.attach(gw, () => reload('admin API'));
   process.on('SIGHUP', () => void reload('SIGHUP'));
   if (values.watch) {
     // a watch that fails (its folder was removed) must not take the gateway down with it
@@ -97,7 +94,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) });
+  if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) }, local);
   return 0;
 }
 

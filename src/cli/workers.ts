@@ -10,16 +10,19 @@
  * - SIGTERM or SIGINT to the primary: every worker finishes its requests in flight and exits, then the
  *   primary exits 0. SIGHUP to the primary: every worker reloads the configuration.
  * - `--admin HOST:PORT`: every worker listens there too (node:cluster shares the port), so an admin
- *   call is answered by one of them. A drain/undrain call answered by any worker is applied by all of
+ *   call is answered by one of them; it hands metrics, endpoints, sessions, reload and traffic calls
+ *   to the primary, which asks every worker and answers for the whole gateway (src/ops/cluster-operations.ts). A drain/undrain call answered by any worker is applied by all of
  *   them, and by workers started later (a worker that dies is replaced).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type Logger } from '../logging.ts';
 import { type AdminAddress } from '../server/admin/address.ts';
 import { adminTokenOf, refuseUnprotected } from '../server/admin/listener.ts';
+import { answerPrimary, ClusterOperations } from '../ops/cluster-operations.ts';
+import { type LocalOperations } from '../ops/local-operations.ts';
 import { type Gateway } from '../server/gateway.ts';
 import { loadRuntime } from '../server/runtime.ts';
-import { serveStore } from '../session/ipc-store.ts';
+import { type IpcChannel, serveStore } from '../session/ipc-store.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { type StoreTarget } from '../session/store-url.ts';
 import { describeStore } from './store-option.ts';
@@ -48,6 +51,8 @@ export async function runPrimary(options: { workers: number; config: string; tar
   if (options.admin) refuseUnprotected(options.admin, adminTokenOf(runtime.compiled.config.settings?.admin?.token));
 
   const table = options.target.kind === 'memory' ? new MemoryStore() : undefined;
+  // the admin API of the whole gateway: a worker's admin listener hands each call here
+  const ops = options.admin ? new ClusterOperations(() => live) : undefined;
   const drains = new Map<string, boolean>();
   const live = new Set<Worker>();
   let stopping = false;
@@ -60,6 +65,7 @@ export async function runPrimary(options: { workers: number; config: string; tar
     const w = cluster.fork();
     live.add(w);
     const unserve = table ? serveStore(w, table) : undefined;
+    const unserveOps = ops?.serve(w);
     w.on('message', (m: FromWorker) => {
       if (m?.moor === 'drain') {
         drains.set(m.name, m.draining);
@@ -72,6 +78,7 @@ export async function runPrimary(options: { workers: number; config: string; tar
     w.on('exit', (code, signal) => {
       live.delete(w);
       unserve?.();
+      unserveOps?.();
       if (stopping || !started) return;
       log.error(`worker ${w.process.pid} exited (${signal ?? code}); starting another`, { component: 'server' });
       setTimeout(() => {
@@ -101,6 +108,7 @@ export async function runPrimary(options: { workers: number; config: string; tar
     return 1;
   }
   started = true;
+  ops?.history.start();
   const sessions =
     options.target.kind === 'memory'
       ? 'session bindings in the primary process, shared by the workers over IPC (use --store redis://… to share them between machines)'
@@ -131,7 +139,9 @@ export async function runPrimary(options: { workers: number; config: string; tar
  * In a worker: tells the primary that `gw` listens, and follows the primary's stop, reload and drain
  * messages. `stop` and `reload` are the worker's own handlers (the same as for signals).
  */
-export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; reload(why: string): void }): void {
+export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; reload(why: string): void }, ops: LocalOperations | undefined): void {
+  // (the primary asks every worker when an admin call wants the whole gateway's answer)
+  if (ops) answerPrimary(process as IpcChannel, ops);
   process.on('message', (m: ToWorker) => {
     if (m?.moor === 'stop') handlers.stop('stop from the primary');
     else if (m?.moor === 'reload') handlers.reload('SIGHUP to the primary');

@@ -24,7 +24,7 @@ import { CounterFamily, type CounterSeries, HistogramFamily, type HistogramSerie
 /** Bucket bounds (seconds) for request and backend durations: 1 ms to 10 s. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
-/** How many bindings a scrape counts at most, by default (`--metrics-session-limit`). */
+/** How many bindings a scrape (and `GET /endpoints`) counts at most, by default (`moor start --session-count-limit`). */
 export const DEFAULT_SESSION_COUNT_LIMIT = 100_000;
 
 /** How long one count of the session store serves scrapes (ms): several scrapers must not rescan it. */

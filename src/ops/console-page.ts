@@ -33,7 +33,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   th, td { text-align: left; padding: 7px 16px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--muted); font-weight: 500; font-size: 12px; }
   tr:last-child td { border-bottom: 0; }
-  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; color: #fff; }
   .state.active { background: var(--ok); } .state.timeout { background: var(--warn); } .state.suspended { background: var(--bad); } .state.draining { background: var(--drain); }
   .reason { color: var(--muted); font-size: 12px; }
@@ -132,7 +132,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   }
 
   function groupSection(title, note, members, testid) {
-    const head = el('tr', {}, el('th', {}, 'member'), el('th', {}, 'state'), el('th', {}, 'live sessions'), el('th', {}, 'in flight'), el('th', {}, ''));
+    const head = el('tr', {}, el('th', {}, 'member'), el('th', {}, 'state'), el('th', { class: 'num' }, 'live sessions'), el('th', { class: 'num' }, 'in flight'), el('th', {}, ''));
     return el('section', { 'data-group': testid },
       el('h2', {}, title, el('small', {}, note)),
       el('table', {}, el('thead', {}, head), el('tbody', {}, ...members.map(memberRow))));

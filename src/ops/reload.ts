@@ -6,6 +6,11 @@ export function problemOf(e: ConfigError): ConfigProblem {
   return { file: e.loc.file, line: e.loc.line, col: e.loc.col, code: e.code, message: e.message };
 }
 
+/** `file:line:col CODE message`, as `moor validate` prints a problem. */
+export function problemLine(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.col} ${p.code} ${p.message.replace(/\s*[\r\n]+\s*/g, ' ')}`;
+}
+
 /** Runs `reload` (which resolves to the new configuration's warnings, or throws) and says how it went. */
 export async function reloadOutcome(reload: () => Promise<readonly ConfigError[]>): Promise<ReloadOutcome> {
   try {

@@ -12,38 +12,30 @@
  *   POST   /reload                   as SIGHUP; 422 with each problem's file:line:col when it fails
  *   GET    /traffic                  requests per interval over the last minutes (the console's chart)
  */
+import { type AdminRoute } from '../server/admin/router.ts';
 import { CONSOLE_PAGE } from './console-page.ts';
 import { DEFAULT_SESSION_LIST, MAX_SESSION_LIST, type Operations, OpsError } from './operations.ts';
-
-/** What a route answers: JSON of `body`, or `body` as it is when `contentType` is given. */
-export interface OpsAnswer {
-  readonly status: number;
-  readonly body: unknown;
-  readonly contentType?: string;
-}
-
-/** A route as the admin listener's router takes it (src/server/admin/router.ts). */
-export interface OpsRoute {
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  readonly path: RegExp;
-  readonly public?: boolean;
-  handle(request: { readonly url: URL; readonly params: readonly string[] }): Promise<OpsAnswer>;
-}
 
 /** prom-client's text format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function opsRoutes(ops: Operations): OpsRoute[] {
+/** The routes over `current()`, the operations in force (undefined while the gateway starts: 503). */
+export function opsRoutes(current: () => Operations | undefined): AdminRoute[] {
+  const ops = (): Operations => {
+    const o = current();
+    if (!o) throw new OpsError(503, 'the gateway is starting');
+    return o;
+  };
   return [
     { method: 'GET', path: /^\/$/, public: true, handle: async () => ({ status: 200, body: CONSOLE_PAGE, contentType: 'text/html; charset=utf-8' }) },
-    { method: 'GET', path: /^\/metrics$/, public: true, handle: answering(async () => ({ status: 200, body: await ops.metrics(), contentType: PROMETHEUS_CONTENT_TYPE })) },
-    { method: 'GET', path: /^\/endpoints$/, handle: answering(async () => ({ status: 200, body: await ops.endpoints() })) },
+    { method: 'GET', path: /^\/metrics$/, public: true, handle: answering(async () => ({ status: 200, body: await ops().metrics(), contentType: PROMETHEUS_CONTENT_TYPE })) },
+    { method: 'GET', path: /^\/endpoints$/, handle: answering(async () => ({ status: 200, body: await ops().endpoints() })) },
     {
       method: 'GET',
       path: /^\/sessions$/,
       handle: answering(async ({ url }) => {
         const q = url.searchParams;
-        const body = await ops.sessions({ group: q.get('group') ?? undefined, endpoint: q.get('endpoint') ?? undefined }, limitOf(q.get('limit')));
+        const body = await ops().sessions({ group: q.get('group') ?? undefined, endpoint: q.get('endpoint') ?? undefined }, limitOf(q.get('limit')));
         return { status: 200, body };
       }),
     },
@@ -52,7 +44,7 @@ export function opsRoutes(ops: Operations): OpsRoute[] {
       path: /^\/sessions\/([^/]+)\/([^/]+)$/,
       handle: answering(async ({ params }) => {
         const [group, session] = params as [string, string];
-        if (!(await ops.forgetSession(group, session))) throw new OpsError(404, `group ${group} holds no session ${session}`);
+        if (!(await ops().forgetSession(group, session))) throw new OpsError(404, `group ${group} holds no session ${session}`);
         return { status: 200, body: { group, session, forgotten: true } };
       }),
     },
@@ -60,16 +52,16 @@ export function opsRoutes(ops: Operations): OpsRoute[] {
       method: 'POST',
       path: /^\/reload$/,
       handle: answering(async () => {
-        const outcome = await ops.reload();
+        const outcome = await ops().reload();
         return { status: outcome.reloaded ? 200 : 422, body: outcome };
       }),
     },
-    { method: 'GET', path: /^\/traffic$/, handle: answering(async () => ({ status: 200, body: await ops.traffic() })) },
+    { method: 'GET', path: /^\/traffic$/, handle: answering(async () => ({ status: 200, body: await ops().traffic() })) },
   ];
 }
 
 /** A handler whose OpsErrors become `{"error"}` answers with their status (others are the router's 500). */
-function answering(handle: OpsRoute['handle']): OpsRoute['handle'] {
+function answering(handle: AdminRoute['handle']): AdminRoute['handle'] {
   return async (request) => {
     try {
       return await handle(request);

@@ -1,19 +1,19 @@
 /**
- * The admin operations against a real gateway with real backends, through the routes the admin
- * listener serves (called directly here; test/e2e/operations.test.ts goes through the listener and the
- * CLI): endpoints with state, reason, remaining time and live sessions; a bounded session listing;
+ * The admin operations against a real gateway with real backends, through its admin listener (in
+ * process here; test/e2e/operations.test.ts runs moor start processes and the CLI): endpoints with state, reason, remaining time and live sessions; a bounded session listing;
  * forgetting a session binds its next message anew; a reload's errors at file:line:col.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
+import { request } from 'undici';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.ts';
 import { LocalOperations } from '../../src/ops/local-operations.ts';
 import { reloadOutcome } from '../../src/ops/reload.ts';
-import { opsRoutes, type OpsAnswer } from '../../src/ops/routes.ts';
+import { opsRoutes } from '../../src/ops/routes.ts';
 import { type EndpointsView, type ReloadOutcome, type SessionsView } from '../../src/ops/views.ts';
 import { startBackends } from '../helpers/backends.ts';
-import { addItem, configDir, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { ADMIN, addItem, configDir, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { freePort } from '../helpers/redis.ts';
 import { parseSamples, sampleValue } from '../metrics/prometheus-text.ts';
 
@@ -31,16 +31,16 @@ async function setup(t: import('ava').ExecutionContext) {
       <proxy name="Cart"><target><inSequence><send><endpoint key="Carts"/></send></inSequence><outSequence><send/></outSequence></target></proxy>`),
   });
   const metrics = new GatewayMetrics({ processMetrics: false });
-  const gw = await startGateway(dir, { metrics, defaultSuspendMs: 60_000 });
+  let ops: LocalOperations | undefined;
+  const gw = await startGateway(dir, { metrics, defaultSuspendMs: 60_000, ...ADMIN, adminRoutes: opsRoutes(() => ops) });
   t.teardown(() => gw.close());
-  const ops = new LocalOperations(gw, { metrics, reload: () => reloadOutcome(() => gw.reload()) });
-  const routes = opsRoutes(ops);
-  const call = async <T>(method: string, target: string): Promise<OpsAnswer & { body: T }> => {
-    const url = new URL(target, 'http://admin');
-    const route = routes.find((r) => r.method === method && r.path.test(url.pathname));
-    if (!route) throw new Error(`no route ${method} ${url.pathname}`);
-    const params = route.path.exec(url.pathname)!.slice(1).map(decodeURIComponent);
-    return (await route.handle({ url, params })) as OpsAnswer & { body: T };
+  ops = new LocalOperations(gw, { metrics, reload: () => reloadOutcome(() => gw.reload()) });
+  /** One call to the admin listener: its status, its content type and its body (JSON parsed). */
+  const call = async <T>(method: 'GET' | 'POST' | 'DELETE', target: string): Promise<{ status: number; body: T; contentType?: string }> => {
+    const res = await request(`${gw.adminUrl!}${target}`, { method });
+    const type = String(res.headers['content-type']);
+    const text = await res.body.text();
+    return { status: res.statusCode, body: (type.startsWith('application/json') ? JSON.parse(text) : text) as T, ...(type.startsWith('text/plain') ? { contentType: type } : {}) };
   };
   const send = async (session: string): Promise<string> => {
     const r = await post(`${gw.url}/services/Cart`, soap11(addItem('x'), clientId(session)), ACTION);
