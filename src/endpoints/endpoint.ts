@@ -1,9 +1,6 @@
 /** The runtime endpoint contract, shared by addresses and groups. */
 import { type MessageContext } from '../message/context.ts';
 
-/** State an operator can see and change. */
-export type EndpointState = 'active' | 'suspended' | 'draining';
-
 export interface Endpoint {
   /** Stable identity across gateway nodes: `name@uri` for addresses, the name (or members) for groups. */
   readonly id: string;

@@ -128,11 +128,6 @@ async function headDom(msg: MessageContext): Promise<Document> {
   return new DOMParser().parseFromString(text, 'text/xml') as unknown as Document;
 }
 
-/** Parses a whole envelope into a DOM (shared helper for MessageContext). */
-export function parseDom(xml: string): Document {
-  return new DOMParser().parseFromString(xml, 'text/xml') as unknown as Document;
-}
-
 /** True when the expression may select inside the Body: `$body`, or any location path outside `$header`. */
 function reachesBody(text: string): boolean {
   const stripped = text
