@@ -10,11 +10,9 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { request } from 'undici';
 import { parseBudget } from '../../src/message/parse-budget.ts';
-import { definitions, filler, post, soap11, startGateway, until } from '../helpers/gateway.ts';
+import { definitions, filler, post, soap11, startGateway, until, XML11 } from '../helpers/gateway.ts';
 import { listenOnFreePort } from '../helpers/listen.ts';
 import { startEchoBackend } from '../helpers/echo-backend.ts';
-
-const XML11 = { 'content-type': 'text/xml; charset=utf-8' };
 
 /** Proxies: Full logs the whole message (parses it), Head only routes on the head. */
 function config(uri: string): Record<string, string> {

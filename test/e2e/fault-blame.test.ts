@@ -8,12 +8,9 @@ import test from 'ava';
 import { request } from 'undici';
 import { NS } from '../../src/xml/names.ts';
 import { startBrokenBackend, type BrokenReply } from '../helpers/broken-backend.ts';
-import { definitions, filler, post, soap11, soap12, startGateway } from '../helpers/gateway.ts';
+import { definitions, filler, post, soap11, soap12, startGateway, XML11, XML12 } from '../helpers/gateway.ts';
 import { deadUrl } from '../mediators/soap-backend.ts';
 import { type GatewayOptions } from '../../src/server/gateway.ts';
-
-const XML11 = { 'content-type': 'text/xml; charset=utf-8' };
-const XML12 = { 'content-type': 'application/soap+xml; charset=utf-8' };
 
 /** Runs `check` against a gateway whose proxy P sends to the endpoint "billing" at `uri`. */
 async function through(uri: string, check: (target: string) => Promise<void>, options: { out?: string; gateway?: Partial<GatewayOptions> } = {}): Promise<void> {

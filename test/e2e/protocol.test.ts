@@ -11,10 +11,7 @@ import { request } from 'undici';
 import { type Gateway } from '../../src/server/gateway.ts';
 import { type EchoBackend, startEchoBackend } from '../helpers/echo-backend.ts';
 import { CORPUS } from '../fixtures/corpus.ts';
-import { definitions, post, soap11, soap12, startGateway } from '../helpers/gateway.ts';
-
-const XML11 = { 'content-type': 'text/xml; charset=utf-8' };
-const XML12 = { 'content-type': 'application/soap+xml; charset=utf-8' };
+import { definitions, post, soap11, soap12, startGateway, XML11, XML12 } from '../helpers/gateway.ts';
 
 let gw: Gateway;
 let echo: EchoBackend;

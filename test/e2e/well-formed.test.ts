@@ -9,10 +9,7 @@ import test from 'ava';
 import { request } from 'undici';
 import { type Gateway } from '../../src/server/gateway.ts';
 import { type EchoBackend, startEchoBackend } from '../helpers/echo-backend.ts';
-import { definitions, filler, post, soap11, soap12, startGateway, until } from '../helpers/gateway.ts';
-
-const XML11 = { 'content-type': 'text/xml; charset=utf-8' };
-const XML12 = { 'content-type': 'application/soap+xml; charset=utf-8' };
+import { definitions, filler, post, soap11, soap12, startGateway, until, XML11, XML12 } from '../helpers/gateway.ts';
 
 let gw: Gateway;
 let echo: EchoBackend;
@@ -27,7 +24,6 @@ test.after.always(async () => {
   await gw.close();
   await echo.close();
 });
-
 
 /** Sends `parts` as a chunked request body, one part per chunk, with a pause between them. */
 async function streamed(target: string, parts: readonly string[], headers: Record<string, string>): Promise<{ status: number; text: string }> {

@@ -55,6 +55,10 @@ export function addItem(item: string): string {
   return `<c:AddItem xmlns:c="urn:moor:demo:cart"><c:item>${item}</c:item></c:AddItem>`;
 }
 
+/** Request headers of a SOAP 1.1 message (text/xml) and of a SOAP 1.2 one (application/soap+xml). */
+export const XML11 = { 'content-type': 'text/xml; charset=utf-8' } as const;
+export const XML12 = { 'content-type': 'application/soap+xml; charset=utf-8' } as const;
+
 /** POSTs `body` and returns status, headers and text. */
 export async function post(
   url: string,
