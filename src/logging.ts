@@ -1,7 +1,9 @@
 /** winston loggers: one root logger per process, and children that name the message they speak of. */
-import winston from 'winston';
 // (the types by a namespace import: the declarations then compile for users without esModuleInterop)
 import type * as Winston from 'winston';
+import { requireCommonJs } from './commonjs.ts';
+
+const winston = requireCommonJs('winston') as typeof Winston;
 
 export type Logger = Winston.Logger;
 

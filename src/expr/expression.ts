@@ -6,13 +6,13 @@
  * The whole envelope is parsed only when the expression can reach the body: an expression that reads
  * only headers or properties works on the head alone, so the body keeps streaming.
  */
-import { DOMParser } from '@xmldom/xmldom';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
 import { readProperty } from './properties.ts';
 import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
+import { parseTrustedDom } from '../xml/dom.ts';
 
 /**
  * `$ctx:`, `$trp:` and `$axis2:` are Synapse's variable scopes, not namespace prefixes: they are renamed
@@ -125,7 +125,7 @@ async function headDom(msg: MessageContext): Promise<Document> {
   const decls = [...env.namespaces].map(([p, u]) => (p ? ` xmlns:${p}="${u}"` : ` xmlns="${u}"`)).join('');
   const tag = env.prefix ? `${env.prefix}:Envelope` : 'Envelope';
   const text = `<${tag}${decls}>${header ? serialize(header, new Map([...scope, ...env.namespaces])) : ''}</${tag}>`;
-  return new DOMParser().parseFromString(text, 'text/xml') as unknown as Document;
+  return parseTrustedDom(text);
 }
 
 /** True when the expression may select inside the Body: `$body`, or any location path outside `$header`. */

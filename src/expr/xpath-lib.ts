@@ -1,5 +1,8 @@
 /** The part of the `xpath` package's API that moor uses (its typings omit `parse`). */
-import * as xpathPackage from 'xpath';
+import type * as XPathPackage from 'xpath';
+import { requireCommonJs } from '../commonjs.ts';
+
+const xpathPackage = requireCommonJs('xpath') as typeof XPathPackage;
 
 /** Options of a compiled expression's evaluation. */
 export interface EvalOptions {
@@ -28,5 +31,4 @@ export interface CompiledXPath {
 export const parseXPath = (xpathPackage as unknown as { parse(expr: string): CompiledXPath }).parse;
 
 /** Builds the value the package expects for a string result of a function. */
-// Node's ESM view of this CommonJS package exposes only some names; the rest are on its default export
-export const XString = ((xpathPackage as unknown as { default: { XString: new (s: string) => unknown } }).default ?? xpathPackage).XString;
+export const XString = (xpathPackage as unknown as { XString: new (s: string) => unknown }).XString;

@@ -2,9 +2,9 @@
  * DOM helpers for the mediators that rewrite the whole envelope (payloadFactory, enrich, iterate,
  * aggregate): they work on MessageContext.envelopeDom() and write the result back with setEnvelope().
  */
-import { DOMParser } from '@xmldom/xmldom';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
+import { parseDom } from '../xml/dom.ts';
 
 const ELEMENT = 1;
 
@@ -29,13 +29,8 @@ export function clearChildren(el: Node): void {
 
 /** Parses `xml` (elements and text, any number) into nodes owned by `doc`. Throws MOOR_ERR_MEDIATION. */
 export function parseFragment(doc: Document, xml: string, what: string): Node[] {
-  let failure: string | undefined;
-  const parsed = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') failure ??= message;
-    },
-  }).parseFromString(`<moor-fragment>${xml}</moor-fragment>`, 'text/xml') as unknown as Document;
-  if (failure || !parsed.documentElement) throw new MoorError('MOOR_ERR_MEDIATION', `${what} is not well-formed XML: ${failure ?? 'empty'}`);
+  const { doc: parsed, failure } = parseDom(`<moor-fragment>${xml}</moor-fragment>`);
+  if (failure || !parsed?.documentElement) throw new MoorError('MOOR_ERR_MEDIATION', `${what} is not well-formed XML: ${failure ?? 'empty'}`);
   const out: Node[] = [];
   for (let c = parsed.documentElement.firstChild; c; c = c.nextSibling) out.push(doc.importNode(c, true));
   return out;

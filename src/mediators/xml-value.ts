@@ -3,8 +3,8 @@
  * stores when its source is a part of the message. <enrich> and <payloadFactory> put it back as XML;
  * everywhere else (get-property, log) it reads as its serialised text.
  */
-import { DOMParser } from '@xmldom/xmldom';
 import { MoorError } from '../errors.ts';
+import { parseDom } from '../xml/dom.ts';
 
 export class XmlValue {
   /** @param xml one or more well-formed elements (or text), serialised */
@@ -12,12 +12,7 @@ export class XmlValue {
 
   /** Checks that `xml` is well-formed XML (one or more elements) and wraps it. */
   static parse(xml: string, what: string): XmlValue {
-    let failure: string | undefined;
-    new DOMParser({
-      onError: (level, message) => {
-        if (level !== 'warning') failure ??= message;
-      },
-    }).parseFromString(`<moor-fragment>${xml}</moor-fragment>`, 'text/xml');
+    const { failure } = parseDom(`<moor-fragment>${xml}</moor-fragment>`);
     if (failure || !xml.trim().startsWith('<')) throw new MoorError('MOOR_ERR_MEDIATION', `${what}: "${xml}" is not XML${failure ? ` (${failure})` : ''}`);
     return new XmlValue(xml);
   }

@@ -4,7 +4,6 @@
  * properties by scope, and the abort signal that ends all work on it.
  */
 import { randomUUID } from 'node:crypto';
-import { DOMParser } from '@xmldom/xmldom';
 import { MoorError } from '../errors.ts';
 import { type Logger } from '../logging.ts';
 import { type SoapVersion } from '../xml/soap.ts';
@@ -12,6 +11,7 @@ import { type MessageAbort } from './abort.ts';
 import { EnvelopeHead } from './envelope-head.ts';
 import { type MessageBody, type ReadHead, tooLargeToParse } from './message-body.ts';
 import { holdWhileAlive, parseBudget, type ParseLease } from './parse-budget.ts';
+import { parseDom } from '../xml/dom.ts';
 
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
@@ -245,20 +245,10 @@ export class MessageContext {
       const lease = await parseBudget.acquire(bytes.length, this.abort);
       (this.exchange.leases ??= []).push(lease);
       this.headCache = undefined;
-      let failure: string | undefined;
-      let doc: unknown;
-      try {
-        doc = new DOMParser({
-          onError: (level, message) => {
-            if (level !== 'warning') failure ??= message;
-          },
-        }).parseFromString(bytes.toString('utf8').replace(/^\uFEFF/, ''), 'text/xml');
-      } catch (e) {
-        // xmldom throws its own ParseError on fatal errors (mismatched tags): still the sender's malformed XML
-        failure ??= (e as Error).message;
-      }
-      if (failure) throw this.body.blame(new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure}`));
-      this.dom = doc as unknown as Document;
+      // xmldom's fatal errors (mismatched tags) are the sender's malformed XML like its reported ones
+      const { doc, failure } = parseDom(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+      if (failure || !doc) throw this.body.blame(new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure ?? 'no document'}`));
+      this.dom = doc;
       holdWhileAlive(this.dom, lease);
     }
     return this.dom;

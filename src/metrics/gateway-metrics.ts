@@ -16,9 +16,10 @@
  * Counters and histograms are updated on the per-message path through series bound once per label set
  * (series.ts); gauges are read from the gateway when scraped. No label ever holds a session id.
  */
-import { collectDefaultMetrics, Gauge, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { type BackendOutcome, type EndpointObserver } from '../endpoints/env.ts';
 import { type BindingCounts, type SessionStore } from '../session/store.ts';
+import { promClient } from './prom-client.ts';
 import { CounterFamily, type CounterSeries, HistogramFamily, type HistogramSeries } from './series.ts';
 
 /** Bucket bounds (seconds) for request and backend durations: 1 ms to 10 s. */
@@ -67,7 +68,7 @@ interface BackendSeries {
 
 export class GatewayMetrics implements EndpointObserver {
   /** Every metric of this gateway; `registry.metrics()` is the text a scrape returns. */
-  readonly registry = new Registry();
+  readonly registry = new (promClient().Registry)();
   private readonly requests = new CounterFamily('moor_requests_total', 'Requests answered, by proxy service and HTTP status', ['proxy', 'status']).register(this.registry);
   private readonly requestSeconds = new HistogramFamily('moor_request_duration_seconds', 'Time from a request’s arrival to the end of its answer, by proxy service', ['proxy'], DURATION_BUCKETS).register(this.registry);
   private readonly backendRequests = new CounterFamily('moor_backend_requests_total', 'Exchanges with backend address endpoints, by outcome (ok, fault, timeout, unreachable, aborted, error)', ['endpoint', 'outcome']).register(this.registry);
@@ -82,6 +83,7 @@ export class GatewayMetrics implements EndpointObserver {
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.sessionCountLimit = options.sessionCountLimit ?? DEFAULT_SESSION_COUNT_LIMIT;
+    const { collectDefaultMetrics, Gauge } = promClient();
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     // (`this` inside collect() is the gauge; the gateway is reached through `metrics`)
     const metrics = this;

@@ -18,7 +18,8 @@
  * - traffic: the primary samples the workers' request totals, so the history outlives any one worker.
  * (Drain and undrain are the admin listener's own routes: the worker that takes one relays it.)
  */
-import { AggregatorRegistry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { promClient } from '../metrics/prom-client.ts';
 import { type HealthState } from '../endpoints/suspension.ts';
 import { type IpcChannel } from '../session/ipc-store.ts';
 import { type BindingFilter } from '../session/store.ts';
@@ -58,11 +59,11 @@ const SEVERITY: Record<HealthState, number> = { active: 0, timeout: 1, suspended
 /** In the primary: the operations of the whole gateway, asked of its workers. */
 export class ClusterOperations implements Operations {
   /** The primary's own process metrics (its CPU and memory are the gateway's too). */
-  private readonly own = new Registry();
+  private readonly own = new (promClient().Registry)();
   readonly history = new TrafficHistory(async () => (await this.fromAll('requestsTotal', [])).reduce((a, b) => a + b, 0));
 
   constructor(private readonly workers: () => Iterable<WorkerChannel>) {
-    collectDefaultMetrics({ register: this.own });
+    promClient().collectDefaultMetrics({ register: this.own });
   }
 
   /** Answers the operations a worker hands on; returns what stops it. */
@@ -101,7 +102,7 @@ export class ClusterOperations implements Operations {
     const channels = this.connected();
     const snapshots = await Promise.all(channels.map((w, i) => callOver<WorkerOps, 'snapshot'>(w, TO_WORKER, 'snapshot', [i === 0], ANSWER_MS).catch(() => undefined)));
     const all = [...snapshots.filter((s): s is Snapshot => s !== undefined), await this.own.getMetricsAsJSON()];
-    return AggregatorRegistry.aggregate(all).metrics();
+    return promClient().AggregatorRegistry.aggregate(all).metrics();
   }
 
   traffic(): Promise<TrafficView> {

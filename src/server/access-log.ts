@@ -12,7 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import winston from 'winston';
+import type * as Winston from 'winston';
+import { requireCommonJs } from '../commonjs.ts';
+
+const winston = requireCommonJs('winston') as typeof Winston;
 
 /** One line of the access log. */
 export interface AccessRecord {
@@ -43,8 +46,8 @@ export function sessionHash(id: string): string {
 
 export class AccessLog {
   private constructor(
-    private readonly logger: winston.Logger,
-    private readonly transport: winston.transport,
+    private readonly logger: Winston.Logger,
+    private readonly transport: Winston.transport,
   ) {}
 
   /**

@@ -3,8 +3,11 @@
  * memory, routed to its run by a field the run's child logger adds. Nothing is printed.
  */
 import { Writable } from 'node:stream';
-import winston from 'winston';
+import type * as Winston from 'winston';
+import { requireCommonJs } from '../commonjs.ts';
 import { type Logger } from '../logging.ts';
+
+const winston = requireCommonJs('winston') as typeof Winston;
 
 /** One captured log line. */
 export interface LogLine {
@@ -21,7 +24,7 @@ export interface LogLine {
 const RUN = 'moorTestRun';
 
 /** A transport that hands each line (winston's info object) to `sink`. */
-function captureTransport(sink: (info: Record<string, unknown>) => void): winston.transport {
+function captureTransport(sink: (info: Record<string, unknown>) => void): Winston.transport {
   const stream = new Writable({
     objectMode: true,
     write(info: Record<string, unknown>, _enc, done) {

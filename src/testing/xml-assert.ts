@@ -3,13 +3,13 @@
  * equality that compares names ({uri, local}) rather than prefixes and ignores insignificant
  * whitespace. They return values (never throw on a mismatch), so each runner asserts its own way.
  */
-import { DOMParser } from '@xmldom/xmldom';
 import { MoorError } from '../errors.ts';
 import { parseXPath, type XValue } from '../expr/xpath-lib.ts';
 import { childElements, type XmlElement } from '../xml/element.ts';
 import { clark } from '../xml/names.ts';
 import { parseXml, XmlSyntaxError } from '../xml/parse.ts';
 import { serialize } from '../xml/serialize.ts';
+import { parseDom } from '../xml/dom.ts';
 
 /** Prefix → namespace URI bindings for XPath expressions. */
 export type Namespaces = Readonly<Record<string, string>>;
@@ -180,18 +180,7 @@ function canonical(el: XmlElement): string {
 }
 
 function evaluate(xml: string, expression: string, namespaces: Namespaces): XValue {
-  let failure: string | undefined;
-  let doc: Document | undefined;
-  try {
-    doc = new DOMParser({
-      onError: (level, message) => {
-        if (level !== 'warning') failure ??= message;
-      },
-    }).parseFromString(xml.replace(/^\uFEFF/, '').trim(), 'text/xml') as unknown as Document;
-  } catch (e) {
-    // xmldom throws (a ParseError, not an Error) for fatal errors
-    failure ??= (e as { message?: string }).message ?? String(e);
-  }
+  const { doc, failure } = parseDom(xml.replace(/^\uFEFF/, '').trim());
   if (failure || !doc?.documentElement) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the XML is not well-formed: ${failure ?? 'no root element'}`);
   let compiled;
   try {

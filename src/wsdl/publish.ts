@@ -14,7 +14,8 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { type Document, type Element } from '@xmldom/xmldom';
+import { parseDom, serializeDom } from '../xml/dom.ts';
 import { MoorError } from '../errors.ts';
 import { writeFault } from '../server/faults.ts';
 import { type SoapVersion } from '../xml/soap.ts';
@@ -70,14 +71,9 @@ function keyOf(from: string, location: string): string {
 }
 
 function parse(text: string, file: string): Document {
-  let problem: string | undefined;
-  const doc = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') problem ??= message;
-    },
-  }).parseFromString(text, 'text/xml');
-  if (problem !== undefined || !doc.documentElement) throw new Error(`${file} is not well-formed XML: ${problem ?? 'no root element'}`);
-  return doc;
+  const { doc, failure } = parseDom(text);
+  if (failure !== undefined || !doc?.documentElement) throw new Error(`${file} is not well-formed XML: ${failure ?? 'no root element'}`);
+  return doc as unknown as Document;
 }
 
 function elements(doc: Document, ns: string, local: string): Element[] {
@@ -125,7 +121,7 @@ function rewrite(doc: Document, key: string, serviceUrl: string): string {
       if (loc !== null && isRelative(loc)) el.setAttribute(attr, `${serviceUrl}?${param}=${encodeURIComponent(keyOf(key, loc))}`);
     }
   }
-  return new XMLSerializer().serializeToString(doc);
+  return serializeDom(doc as unknown as Node);
 }
 
 /** Answers a GET that {@link isWsdlRequest} accepted, for the proxy `proxy` (its name and WSDL file). */

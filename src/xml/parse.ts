@@ -2,7 +2,8 @@
  * Namespace-aware parsing on top of fast-xml-parser, which does not resolve namespaces itself. The
  * parser's ordered output is turned into XmlElement trees whose names are {uri, local} pairs.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { requireCommonJs } from '../commonjs.ts';
 import { MoorError } from '../errors.ts';
 import { type XmlAttribute, type XmlElement, type XmlNode } from './element.ts';
 import { NS, splitPrefixed } from './names.ts';
@@ -19,6 +20,11 @@ export class XmlSyntaxError extends MoorError {
     this.offset = where.offset;
   }
 }
+
+// fast-xml-parser's CommonJS build is one file; its ES build is ~20 modules that Node 20 loads ~45 ms
+// slower, on every command that reads XML (moor validate, moor start: issue 11, docs/benchmarks.md).
+const { XMLParser, XMLValidator } = requireCommonJs('fast-xml-parser') as typeof FastXmlParser;
+type XMLParser = FastXmlParser.XMLParser;
 
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 

@@ -1,0 +1,9 @@
+/**
+ * `require` for the CommonJS packages moor loads on every command (fast-xml-parser's CommonJS build,
+ * xpath, winston, prom-client). An ES `import` of a CommonJS package makes Node 20 scan its source with
+ * cjs-module-lexer to find its export names; `require` does not, and on `moor validate` the scan alone
+ * was ~20 ms of a ~0.4 s start (issue 11, docs/benchmarks.md). Types still come from `import type`.
+ */
+import { createRequire } from 'node:module';
+
+export const requireCommonJs = createRequire(import.meta.url);

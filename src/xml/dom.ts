@@ -1,0 +1,52 @@
+/**
+ * The one way moor turns XML text into a DOM (xmldom's Document) and back, for the parts that need a DOM:
+ * XPath over a message, the mediators that rewrite it, WSDL publishing, moor/testing's assertions.
+ *
+ * xmldom is loaded on first use rather than imported: `moor validate` and `moor start` up to its
+ * listening line never build a DOM, and importing xmldom costs them ~45 ms of start-up (issue 11;
+ * docs/benchmarks.md). It is CommonJS, so a synchronous require at the first parse is enough.
+ */
+import type * as Xmldom from '@xmldom/xmldom';
+import { requireCommonJs } from '../commonjs.ts';
+
+let xmldom: typeof Xmldom | undefined;
+
+function library(): typeof Xmldom {
+  return (xmldom ??= requireCommonJs('@xmldom/xmldom') as typeof Xmldom);
+}
+
+/** What parsing gave: the document, or the first error xmldom reported (warnings are not errors). */
+export interface DomParse {
+  doc: Document | undefined;
+  failure: string | undefined;
+}
+
+/**
+ * Parses `text` as an XML document. Never throws for bad XML: xmldom reports some errors through its
+ * callback and throws its own ParseError (not always an Error) for fatal ones; both end in `failure`.
+ */
+export function parseDom(text: string): DomParse {
+  let failure: string | undefined;
+  let doc: Document | undefined;
+  try {
+    const { DOMParser } = library();
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') failure ??= message;
+      },
+    }).parseFromString(text, 'text/xml') as unknown as Document;
+  } catch (e) {
+    failure ??= (e as { message?: string }).message ?? String(e);
+  }
+  return { doc, failure };
+}
+
+/** Parses XML that moor itself wrote (so known to be well-formed), without collecting errors. */
+export function parseTrustedDom(text: string): Document {
+  return new (library().DOMParser)().parseFromString(text, 'text/xml') as unknown as Document;
+}
+
+/** The XML text of `node`. */
+export function serializeDom(node: Node): string {
+  return new (library().XMLSerializer)().serializeToString(node as unknown as Xmldom.Node);
+}
