@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   MOOR_ERR_SESSION_ENDPOINT_DOWN: 'a session is bound to an endpoint that is down and its policy is onFailure="fault"',
   MOOR_ERR_MEDIATION: 'a mediator failed while processing the message',
   MOOR_ERR_SHUTTING_DOWN: 'the gateway is stopping and takes no new requests (HTTP 503)',
+  MOOR_ERR_THROTTLED: 'a <throttle> refused the request and has no onReject (HTTP 429, blames the client)',
   MOOR_ERR_BUSY: 'the parse budget is spent and as many messages wait for it (HTTP 503)',
   MOOR_ERR_BAD_REPLY: 'a backend answered with a reply that is not a well-formed SOAP envelope, or one over a limit (HTTP 502, blames the backend)',
 } as const;

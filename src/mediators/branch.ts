@@ -28,14 +28,24 @@ export type Branch = (msg: MessageContext, env: MediationEnv) => MaybePromise<Ou
 export function parseBranch(node: ConfigNode, ctx: ParseContext, keyAttr: string | undefined = 'sequence'): Branch {
   const key = keyAttr !== undefined ? node.attr(keyAttr) : undefined;
   if (key !== undefined) {
-    ctx.sequenceRef(key, node);
     if (node.children().length) node.report('MOOR_ERR_BAD_VALUE', `<${node.name} ${keyAttr}="${key}"> takes either the sequence key or mediators, not both`);
-    return async (msg, env) => {
-      const seq = env.sequence(key);
-      if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${key}"`);
-      return runSequence(seq, msg, env);
-    };
+    return sequenceBranch(key, node, ctx);
   }
+  return inlineBranch(node, ctx);
+}
+
+/** A branch that runs the sequence named `key` (a reference made at `node`, checked by the compiler). */
+export function sequenceBranch(key: string, node: ConfigNode, ctx: ParseContext): Branch {
+  ctx.sequenceRef(key, node);
+  return async (msg, env) => {
+    const seq = env.sequence(key);
+    if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${key}"`);
+    return runSequence(seq, msg, env);
+  };
+}
+
+/** A branch that runs the mediators inside `node`. */
+export function inlineBranch(node: ConfigNode, ctx: ParseContext): Branch {
   const seq: Sequence = { name: undefined, loc: node.loc, mediators: ctx.mediators(node), onError: undefined };
   return (msg, env) => runSequence(seq, msg, env);
 }

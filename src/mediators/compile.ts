@@ -37,8 +37,13 @@ export function compile(config: Config): CompiledConfig {
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
   let current: string | undefined;
+  const shared = new Map<string, unknown>();
   const ctx: ParseContext = {
     baseDir: config.dir,
+    shared: <T>(name: string, make: () => T): T => {
+      if (!shared.has(name)) shared.set(name, make());
+      return shared.get(name) as T;
+    },
     mediators: (node) => parseMediators(node, ctx),
     endpoint: (def) => inlineEndpoints.push(def),
     sequenceRef: (key, node) => refs.push({ key, node, from: current }),

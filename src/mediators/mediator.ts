@@ -54,6 +54,11 @@ export interface ParseContext {
   endpointRef(key: string, node: ConfigNode): void;
   /** Folder of the configuration, for user modules. */
   readonly baseDir: string;
+  /**
+   * State that mediators of one configuration share by name (the concurrency slots of a throttle id
+   * are shared by every <throttle> with that id): made by `make` on first use, then the same object.
+   */
+  shared<T>(name: string, make: () => T): T;
 }
 
 /** A mediator's grammar, implemented by each file of this folder. */

@@ -18,15 +18,16 @@ import { respond } from './respond.ts';
 import { send } from './send.ts';
 import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
+import { throttle } from './throttle.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
 
 /** Synapse mediators that moor does not implement (refused with MOOR_ERR_UNSUPPORTED, not "unknown"). */
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
-  'script', 'xslt', 'xquery', 'smooks', 'cache', 'throttle', 'callout', 'clone', 'dblookup', 'dbreport',
+  'script', 'xslt', 'xquery', 'smooks', 'cache', 'callout', 'clone', 'dblookup', 'dbreport',
   'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',

@@ -22,6 +22,7 @@ const FAULTS: Partial<Record<ErrorCode, { code: FaultCode; status?: number }>> =
   MOOR_ERR_VERSION_MISMATCH: { code: 'VersionMismatch' },
   MOOR_ERR_SHUTTING_DOWN: { code: 'Receiver', status: 503 },
   MOOR_ERR_BUSY: { code: 'Receiver', status: 503 },
+  MOOR_ERR_THROTTLED: { code: 'Sender', status: 429 },
   MOOR_ERR_BAD_REPLY: { code: 'Receiver', status: 502 },
 };
 

@@ -246,6 +246,8 @@ export class Gateway implements MetricsSource {
         input = await requestBody(req, a.declared, a.runtime.limits, this.stalls);
         msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version: a.version });
         msg.axis2.set('TransportInURL', req.url ?? '/');
+        // (Synapse's name for the client's address: the throttle's callers)
+        msg.axis2.set('REMOTE_ADDR', req.socket.remoteAddress ?? '');
         // (a small request is all here: its head is read without an await)
         if (!msg.headNow()) await msg.head();
         await mediate(a.runtime.compiled, a.runtime.endpoints, a.proxy, msg);

@@ -7,12 +7,12 @@
  * A worker sends the operations of one event-loop turn in one message, and gets their answers in one:
  * a message per operation would cost each routed request an IPC write and a read on both sides.
  *
- *   worker → primary  { moor: 'store', batch: [{ id, op: 'get'|'claim'|'rebind'|'delete'|'list'|'count', args: [...] }, …] }
+ *   worker → primary  { moor: 'store', batch: [{ id, op: 'get'|'claim'|'rebind'|'delete'|'list'|'count'|'hit', args: [...] }, …] }
  *   primary → worker  { moor: 'store', replies: [{ id, result } | { id, error }, …] }
  */
-import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, type SessionStore } from './store.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type CounterHit, type CounterRule, type Expiry, type SessionStore } from './store.ts';
 
-type Op = 'get' | 'claim' | 'rebind' | 'delete' | 'list' | 'count';
+type Op = 'get' | 'claim' | 'rebind' | 'delete' | 'list' | 'count' | 'hit';
 
 interface StoreRequest {
   readonly id: number;
@@ -20,8 +20,8 @@ interface StoreRequest {
   readonly args: readonly (string | number | null)[];
 }
 
-/** What an operation answers: a binding (or none), or an operator's listing or counts. */
-type StoreResult = Binding | BindingPage | BindingCounts | undefined;
+/** What an operation answers: a binding (or none), an operator's listing or counts, or a throttle counter. */
+type StoreResult = Binding | BindingPage | BindingCounts | CounterHit | undefined;
 
 interface StoreReply {
   readonly id: number;
@@ -72,6 +72,10 @@ export class IpcStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     await this.call('delete', [key]);
+  }
+
+  async hit(key: string, rule: CounterRule): Promise<CounterHit> {
+    return (await this.call('hit', [key, rule.max, rule.windowMs, rule.prohibitMs])) as CounterHit;
   }
 
   async close(): Promise<void> {
@@ -149,6 +153,8 @@ function run(store: SessionStore, m: StoreRequest): Promise<StoreResult | void> 
       return store.list({ group: a[0] === null ? undefined : String(a[0]), endpoint: a[1] === null ? undefined : String(a[1]) }, Number(a[2]));
     case 'count':
       return store.count(Number(a[0]));
+    case 'hit':
+      return store.hit(String(a[0]), { max: Number(a[1]), windowMs: Number(a[2]), prohibitMs: Number(a[3]) });
   }
 }
 

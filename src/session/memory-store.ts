@@ -5,16 +5,22 @@
  */
 import { BindingTable } from './binding-table.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally } from './store.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type CounterHit, type CounterRule, type Expiry, matchesFilter, type SessionStore, tally } from './store.ts';
+import { WindowCounters } from './window-counters.ts';
 
 export class MemoryStore implements SessionStore {
   private readonly table = new BindingTable();
+  private readonly counters: WindowCounters;
   private readonly sweeper: NodeJS.Timeout | undefined;
   readonly health = 'ok' as const;
 
   constructor(private readonly clock: Clock = systemClock, sweepEveryMs = 30_000) {
+    this.counters = new WindowCounters(clock);
     if (sweepEveryMs > 0) {
-      this.sweeper = setInterval(() => this.table.sweep(this.clock.now()), sweepEveryMs);
+      this.sweeper = setInterval(() => {
+        this.table.sweep(this.clock.now());
+        this.counters.sweep();
+      }, sweepEveryMs);
       this.sweeper.unref();
     }
   }
@@ -46,6 +52,10 @@ export class MemoryStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     this.table.delete(key);
+  }
+
+  async hit(key: string, rule: CounterRule): Promise<CounterHit> {
+    return this.counters.hit(key, rule);
   }
 
   async list(filter: BindingFilter, limit: number): Promise<BindingPage> {

@@ -6,7 +6,8 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { type RedisTarget } from './store-url.ts';
 
 /**
- * The scripts, each on KEYS[1] only. Replies: the endpoint (and the remaining TTL in ms), or nil.
+ * The scripts, each on KEYS[1] only. Replies: the endpoint (and the remaining TTL in ms), or nil;
+ * `moorHit`, a throttle counter's count and remaining TTL.
  * Claim and rebind take a last argument, `touch`: when '1' (durable mode) and the binding found is
  * another node's, they rewrite its expiry unchanged, a write that moves this connection's replication
  * offset past that node's write, so this connection's WAIT covers the binding it is about to answer
@@ -31,6 +32,11 @@ if v and v ~= ARGV[1] then
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return {ARGV[2], tonumber(ARGV[3])}`,
+  // a throttle counter (window-counters.ts has the rule): ARGV window ms, max, prohibit ms
+  moorHit: `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n == tonumber(ARGV[2]) + 1 and tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {n, redis.call('PTTL', KEYS[1])}`,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

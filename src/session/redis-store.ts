@@ -30,7 +30,7 @@ import { MemoryStore } from './memory-store.ts';
 import { type Client, createClient, px, type ScriptCall, type ScriptName, StoreTimeout, withTimeout } from './redis-client.ts';
 import { type DurabilityCounts, DurableWriter } from './redis-durable.ts';
 import { ReplicaReads } from './redis-replicas.ts';
-import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type Expiry, matchesFilter, type SessionStore, tally, type Written } from './store.ts';
+import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type CounterHit, type CounterRule, type Expiry, matchesFilter, type SessionStore, tally, type Written } from './store.ts';
 import { type RedisTarget } from './store-url.ts';
 
 /** Rounds of writing back what traffic bound locally during the write-back, before switching to Redis. */
@@ -90,6 +90,7 @@ export class RedisStore implements SessionStore {
       moorGetAbsolute: c.moorGetAbsolute.bind(this.client),
       moorClaim: c.moorClaim.bind(this.client),
       moorRebind: c.moorRebind.bind(this.client),
+      moorHit: c.moorHit.bind(this.client),
     };
     this.replicas = ReplicaReads.of(target, options.log);
     this.durable = target.durable ? new DurableWriter(createClient(target), { timeoutMs: target.timeoutMs, display: target.display, log: options.log }) : undefined;
@@ -118,7 +119,7 @@ export class RedisStore implements SessionStore {
       void store.recover();
     });
     store.onRecovered = undefined;
-    if (store.state !== 'ok') store.report('degraded', `Redis at ${target.display} does not answer; routing with this node's local bindings until it does`);
+    if (store.state !== 'ok') store.report('degraded', `Redis at ${target.display} does not answer; routing with this node's local bindings (and throttle counts) until it does`);
     return store;
   }
 
@@ -221,6 +222,22 @@ export class RedisStore implements SessionStore {
   }
 
   /**
+   * One INCR (with its PEXPIRE) in a script, shared by every node; not confirmed by WAIT in durable
+   * mode (a failover may forget a window's recent counts). While degraded, this node's own counter.
+   */
+  async hit(key: string, rule: CounterRule): Promise<CounterHit> {
+    if (this.state === 'ok') {
+      try {
+        const [count, pttl] = (await this.run('moorHit', this.target.prefix + COUNTER_PREFIX + key, px(rule.windowMs), rule.max, rule.prohibitMs)) as [number, number];
+        return { count, resetInMs: Math.max(0, pttl) };
+      } catch (e) {
+        this.degrade(e);
+      }
+    }
+    return this.local.hit(key, rule);
+  }
+
+  /**
    * From Redis (SCAN, never KEYS, so Redis is not blocked), looking at no more than {@link LIST_SCAN_BOUND}
    * keys; while degraded, from this node's local table.
    */
@@ -283,8 +300,8 @@ export class RedisStore implements SessionStore {
         for (let i = 0; i < keys.length; i++) {
           const endpoint = replies[2 * i]?.[1];
           const pttl = Number(replies[2 * i + 1]?.[1]);
-          // (a key that expired between SCAN and GET is gone: skipped)
-          if (typeof endpoint !== 'string' || pttl === -2) continue;
+          // (a key that expired between SCAN and GET is gone: skipped; a throttle counter is no binding)
+          if (typeof endpoint !== 'string' || pttl === -2 || keys[i]!.startsWith(prefix + COUNTER_PREFIX)) continue;
           if (looked++ === bound) return false;
           const b = { key: keys[i]!.slice(prefix.length), endpoint, expiresAt: pttl >= 0 ? now + pttl : Number.MAX_SAFE_INTEGER };
           if (!visit(b)) return false;
@@ -386,7 +403,7 @@ export class RedisStore implements SessionStore {
     if (this.closed) return;
     if (this.state === 'ok') {
       this.state = 'degraded';
-      this.report('degraded', `Redis at ${this.target.display} is unreachable (${(e as Error).message}); routing with this node's local bindings until it returns`);
+      this.report('degraded', `Redis at ${this.target.display} is unreachable (${(e as Error).message}); routing with this node's local bindings (and throttle counts) until it returns`);
     }
     // a closed connection reconnects by itself ('ready' recovers); a silent one is probed
     this.probe ??= setInterval(() => {
@@ -471,6 +488,9 @@ export class RedisStore implements SessionStore {
     this.options.log.log(health === 'ok' ? 'info' : 'warn', `session store ${health}: ${message}`, { component: 'session' });
   }
 }
+
+/** What the keys of throttle counters start with after the prefix (a group name holds no `|`, so no binding does). */
+const COUNTER_PREFIX = '#throttle|';
 
 /** How many keys one SCAN step asks for. */
 const SCAN_COUNT = 1000;

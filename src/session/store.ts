@@ -21,6 +21,23 @@ export interface Written extends Binding {
   readonly confirmed?: Promise<void>;
 }
 
+/**
+ * A fixed window of `windowMs` that opens at a key's first request. The request that passes `max`
+ * starts a prohibition of `prohibitMs` when that is above 0 (else the caller waits for the window's
+ * end); when either ends, the next request opens a new window.
+ */
+export interface CounterRule {
+  readonly max: number;
+  readonly windowMs: number;
+  readonly prohibitMs: number;
+}
+
+/** What a hit returns: the requests counted in the window so far (this one included), and when it ends. */
+export interface CounterHit {
+  readonly count: number;
+  readonly resetInMs: number;
+}
+
 /** How a binding ages: sliding (each use extends it) or absolute (Synapse's behaviour). */
 export type Expiry = 'sliding' | 'absolute';
 
@@ -39,6 +56,12 @@ export interface SessionStore {
   rebind(key: string, from: string, to: string, ttlMs: number): Promise<Written>;
   /** Forgets `key`. */
   delete(key: string): Promise<void>;
+  /**
+   * Counts one request against the fixed-window counter `key` (the `<throttle>` mediator's), atomically
+   * for every node that shares this store; see {@link CounterRule}. Counters live apart from bindings:
+   * they are never listed or counted as sessions.
+   */
+  hit(key: string, rule: CounterRule): Promise<CounterHit>;
   /**
    * Live bindings that match `filter`, at most `limit` of them, for operators (the admin API). Bounded:
    * a store across the network stops scanning after a bounded number of keys and says so.

@@ -1,0 +1,99 @@
+/**
+ * <throttle id="name" [onAccept="sequence"] [onReject="sequence"]>
+ *   (<policy key="…"/> | <policy> <wsp:Policy>…</wsp:Policy> </policy>)?      (throttle-policy.ts)
+ *   <onAccept> mediators… </onAccept>?
+ *   <onReject> mediators… </onReject>?
+ * </throttle>
+ *
+ * Synapse's ThrottleMediator. In the request path it limits the requests of the throttle `id`:
+ * MaximumConcurrentAccess counts those in flight in this process (throttle-slots.ts), and each IP entry
+ * counts one caller's requests per UnitTime in the session store, so every gateway node sharing the
+ * store (memory: one process; IPC: the workers of --workers; Redis: every node) enforces one limit.
+ * Counters are keyed by the throttle id and the caller's address: throttles with the same id count
+ * together. A request let through runs onAccept (then the sequence stops where onAccept stops), or the
+ * sequence goes on; a request refused runs onReject, or is answered with a fault (MOOR_ERR_THROTTLED,
+ * HTTP 429; WSO2's mediator with no onReject stops the message silently, which leaves the client with
+ * an empty 202 — the fault tells it why; a fault sequence sees it as any error). A <throttle id> without a policy (the response path of
+ * WSO2's samples) gives back the concurrency slot the exchange holds for that id, then goes on.
+ *
+ * Redis unreachable: each node counts alone in its own memory until Redis answers again (the store is
+ * degraded, logged once and `moor_store_up 0`), so the nodes together let up to N times the limit pass.
+ * `<policy key>` needs the registry or local entries, which moor does not read yet: refused.
+ */
+import { MoorError } from '../errors.ts';
+import { type Branch, inlineBranch, sequenceBranch } from './branch.ts';
+import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
+import { type MessageContext } from '../message/context.ts';
+import { entryFor, normalise } from './throttle-caller.ts';
+import { parsePolicy, type ThrottlePolicy } from './throttle-policy.ts';
+import { ConcurrencySlots, releaseSlot } from './throttle-slots.ts';
+
+export const throttle: MediatorDefinition = {
+  name: 'throttle',
+  parse(node, ctx) {
+    node.allowAttributes('id', 'onAccept', 'onReject', 'description');
+    node.allowChildren('policy', 'onAccept', 'onReject', 'description');
+    const id = node.required('id');
+    const policyNode = node.child('policy');
+    let policy: ThrottlePolicy | undefined;
+    if (policyNode) {
+      policyNode.allowAttributes('key');
+      if (policyNode.attr('key') !== undefined) policyNode.report('MOOR_ERR_UNSUPPORTED', 'a throttle policy from the registry (<policy key>) is not supported by moor: write the <wsp:Policy> inside <policy>');
+      else policy = parsePolicy(policyNode);
+    }
+    const onAccept = branchOf(node, 'onAccept', ctx);
+    const onReject = branchOf(node, 'onReject', ctx);
+    if (id === undefined) return undefined;
+    if (!policyNode) {
+      if (onAccept || onReject) node.warn('MOOR_WARN_NO_EFFECT', `<throttle id="${id}"> without a policy only gives back its concurrency slot: onAccept and onReject never run`);
+      return { kind: 'throttle', loc: node.loc, mediate: (msg) => (releaseSlot(msg, id), 'continue') };
+    }
+    if (!policy) return undefined;
+    const limits = policy;
+    const slots = limits.maxConcurrent === undefined ? undefined : ctx.shared(`throttle:${id}`, () => new ConcurrencySlots());
+    return {
+      kind: 'throttle',
+      loc: node.loc,
+      async mediate(msg, env): Promise<Outcome> {
+        if (msg.direction === 'response') {
+          releaseSlot(msg, id);
+          return 'continue';
+        }
+        const refusal = await check(msg, env, id, limits, slots);
+        if (refusal === undefined) {
+          if (!onAccept) return 'continue';
+          env.trace('throttle:accept');
+          return onAccept(msg, env);
+        }
+        if (!onReject) throw new MoorError('MOOR_ERR_THROTTLED', refusal);
+        env.trace('throttle:reject');
+        return onReject(msg, env);
+      },
+    };
+  },
+};
+
+/** Why `msg` is refused, or undefined when it may pass (holding a concurrency slot if the policy has them). */
+async function check(msg: MessageContext, env: MediationEnv, id: string, policy: ThrottlePolicy, slots: ConcurrencySlots | undefined): Promise<string | undefined> {
+  if (slots && !slots.take(msg, id, policy.maxConcurrent!)) return `throttle "${id}": ${policy.maxConcurrent} requests are in flight already`;
+  const caller = normalise(String(msg.axis2.get('REMOTE_ADDR') ?? ''));
+  const entry = entryFor(policy.callers, caller);
+  let refusal: string | undefined;
+  if (entry?.limit.kind === 'deny') refusal = `throttle "${id}": the caller ${caller} is denied`;
+  else if (entry?.limit.kind === 'count') {
+    const rule = entry.limit.rule;
+    const hit = await env.endpoints.env.store.hit(`${id}|${caller}`, rule);
+    if (hit.count > rule.max) refusal = `throttle "${id}": the caller ${caller} has made ${rule.max} requests in ${rule.windowMs} ms; try again in ${Math.ceil(hit.resetInMs / 1000)} s`;
+  }
+  if (refusal !== undefined) releaseSlot(msg, id);
+  return refusal;
+}
+
+/** The onAccept/onReject branch: the sequence its attribute names, or its inline element. */
+function branchOf(node: Parameters<MediatorDefinition['parse']>[0], name: 'onAccept' | 'onReject', ctx: Parameters<MediatorDefinition['parse']>[1]): Branch | undefined {
+  const key = node.attr(name);
+  const inline = node.child(name);
+  if (key !== undefined && inline) node.report('MOOR_ERR_BAD_VALUE', `<throttle ${name}="${key}"> takes either the sequence key or an inline <${name}>, not both`);
+  if (key !== undefined) return sequenceBranch(key, node, ctx);
+  return inline && inlineBranch(inline, ctx);
+}
