@@ -32,6 +32,14 @@ export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['co
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: 'it names endpoints that exist nowhere (`bogus`, `sunPort`) to show error handling at run time; moor checks every key when the configuration loads',
   },
+  9: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its sequences are resources of Synapse's sample registry (`repository/conf/sample/resources`), which the corpus does not hold; given them in a registry folder (`--registry`), it loads",
+  },
+  10: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its endpoints are resources of Synapse's sample registry, which the corpus does not hold (and `xxx` names nothing anywhere)",
+  },
 };
 
 /** What loading one sample gave. */

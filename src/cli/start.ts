@@ -35,6 +35,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     admin: { type: 'string' },
     limit: { type: 'string', multiple: true },
     'session-count-limit': { type: 'string' },
+    registry: { type: 'string' },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
   const port = intFlag(values.port, '--port', 8280);
@@ -45,7 +46,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const admin = values.admin === undefined ? undefined : adminFlag(values.admin);
   const limits = limitFlags(values.limit ?? []);
   const target = await storeTarget(values.store, values.config);
-  if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log, admin });
+  if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log, admin, registry: values.registry });
   const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
@@ -66,6 +67,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       accessLog,
       admin,
       limits,
+      registry: values.registry,
     });
   } catch (e) {
     await store.close();

@@ -12,12 +12,12 @@ import { parse } from './args.ts';
 
 /** Runs `moor validate` with `argv` (after the command name); resolves to the exit code. */
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string', short: 'c' } });
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' }, registry: { type: 'string' } });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'validate needs --config <dir>');
   const store = new MemoryStore(undefined, 0);
   try {
     // building the endpoints too loads user dispatcher modules, so a broken class= is caught here
-    const runtime = await loadRuntime(values.config, { store, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
+    const runtime = await loadRuntime(values.config, { store, defaultTimeoutMs: 1, defaultSuspendMs: 1, registry: values.registry });
     await runtime.endpoints.close();
     const c = runtime.compiled;
     // warnings do not make a configuration invalid: listed, exit 0

@@ -40,11 +40,18 @@ export const isWorker = cluster.isWorker;
  * Runs the primary of `moor start --workers N`. Resolves to 0 once every worker listens (the process
  * then lives until a signal), or to 1 when a worker could not start.
  */
-export async function runPrimary(options: { workers: number; config: string; target: StoreTarget; log: Logger; admin: AdminAddress | undefined }): Promise<number> {
+export async function runPrimary(options: {
+  workers: number;
+  config: string;
+  target: StoreTarget;
+  log: Logger;
+  admin: AdminAddress | undefined;
+  registry: string | undefined;
+}): Promise<number> {
   const { log } = options;
   // throws ConfigErrors (printed once by main) before any worker is forked
   const check = new MemoryStore(undefined, 0);
-  const runtime = await loadRuntime(options.config, { store: check, defaultTimeoutMs: 1, defaultSuspendMs: 1 });
+  const runtime = await loadRuntime(options.config, { store: check, defaultTimeoutMs: 1, defaultSuspendMs: 1, registry: options.registry });
   await runtime.endpoints.close();
   await check.close();
   // (refused here, once, rather than by each worker as it starts)

@@ -6,7 +6,7 @@
  *     <inSequence>…</inSequence>? <outSequence>…</outSequence>? <faultSequence>…</faultSequence>?
  *     <endpoint …/>?
  *   </target>
- *   <publishWSDL uri="file:…" | key="…"/>?
+ *   <publishWSDL uri="file:…" | key="conf:/…|gov:/…|local entry"/>?
  * </proxy>
  * <sequence name="N" [onError="key"]> mediators… </sequence>
  */
@@ -33,8 +33,8 @@ export interface ProxyDef {
   readonly outSequence: SequenceSource | undefined;
   readonly faultSequence: SequenceSource | undefined;
   readonly endpoint: EndpointDef | undefined;
-  /** The WSDL served at ?wsdl: a file path (resolved against the config file) or a key. */
-  readonly wsdl: { readonly file: string; readonly loc: SourceLoc } | undefined;
+  /** The WSDL served at ?wsdl: a file path (resolved against the config file), or a key resolved by the compiler. */
+  readonly wsdl: { readonly file: string; readonly loc: SourceLoc } | { readonly key: string; readonly loc: SourceLoc } | undefined;
 }
 
 export interface NamedEndpoint {
@@ -99,8 +99,10 @@ export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => strin
     publish.allowAttributes('uri', 'key', 'preservePolicy');
     publish.allowChildren('resource', 'definitions');
     const uri = publish.attr('uri');
+    const key = publish.attr('key');
     if (uri) wsdl = { file: resolveFile(uri), loc: publish.loc };
-    else publish.report('MOOR_ERR_UNSUPPORTED', '<publishWSDL> is supported with uri="file:…" only');
+    else if (key) wsdl = { key, loc: publish.loc };
+    else publish.report('MOOR_ERR_UNSUPPORTED', '<publishWSDL> is supported with uri="file:…" or key="…" only');
   }
   if (name === undefined) return undefined;
   return {

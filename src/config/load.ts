@@ -8,8 +8,11 @@ import path from 'node:path';
 import { type SourceLoc } from '../errors.ts';
 import { NS } from '../xml/names.ts';
 import { type NamedEndpoint, parseEndpointArtifact, parseProxy, parseSequenceArtifact, type ProxyDef, type SequenceDef } from './artifacts.ts';
-import { type MoorSettings, parseMoorSetting } from './moor-settings.ts';
+import { MOOR_CONFIG_NS, type MoorSettings, parseMoorSetting } from './moor-settings.ts';
 import { type ConfigNode, Diagnostics } from './node.ts';
+import { parseRegistryDecl, type RegistryDecl } from './registry-decl.ts';
+import { registryRoots, type RegistryRoots } from './registry-folder.ts';
+import { loadRegistryKeys, type RegistryResource } from './registry-keys.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /** A whole configuration, as read from a folder. */
@@ -23,13 +26,29 @@ export interface Config {
   readonly diag: Diagnostics;
   /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
   readonly settings?: MoorSettings;
+  /** Where `conf:/…` and `gov:/…` keys are read from (registry-folder.ts). */
+  readonly registry: RegistryRoots;
+  /** The `<registry>` declared, if any (its provider is not loaded). */
+  readonly registryDecl: RegistryDecl | undefined;
+  /** Registry resources that are not artifacts (WSDL, XSLT, policies, text), by key. */
+  readonly resources: ReadonlyMap<string, RegistryResource>;
+  /**
+   * Names whose artifact was refused, or keys that name nothing, reported where they are: what uses
+   * them is not reported again ("no sequence named …"), so one problem gives one error.
+   */
+  readonly refused: ReadonlySet<string>;
+}
+
+/** How a configuration is read, besides its location. */
+export interface ReadOptions {
+  /** The registry root (`--registry DIR`); wins over `<moor:registry root>` and the defaults. */
+  readonly registry?: string | undefined;
 }
 
 const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
 export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   localEntry: 'local entries (<localEntry>)',
-  registry: 'the Synapse registry (<registry>)',
   task: 'scheduled tasks (<task>)',
   api: 'REST APIs (<api>)',
   inboundEndpoint: 'inbound endpoints',
@@ -50,32 +69,60 @@ const IGNORED_ROOTS = ['unit-test', 'test-suite', 'mock-service'];
 export { displayPath };
 
 /** Reads a configuration folder (or a single XML file). Problems are in `config.diag`. */
-export async function readConfig(location: string): Promise<Config> {
+export async function readConfig(location: string, options: ReadOptions = {}): Promise<Config> {
   const diag = new Diagnostics();
   const proxies = new Map<string, ProxyDef>();
   const sequences = new Map<string, SequenceDef>();
   const endpoints = new Map<string, NamedEndpoint>();
+  const resources = new Map<string, RegistryResource>();
+  const refused = new Set<string>();
   const settings: MoorSettings = {};
+  let registryDecl: RegistryDecl | undefined;
   const abs = path.resolve(location);
-  const files = await listXml(abs, diag);
-  for (const file of files) {
+  const dir = (await stat(abs).catch(() => undefined))?.isFile() ? path.dirname(abs) : abs;
+  // (a registry folder inside the configuration holds resources, not configuration: not even parsed)
+  const early = registryRoots(dir, { flag: options.registry });
+  const listed = (await listXml(abs, diag)).filter((f) => !isBelow(early.root, f));
+  const roots: { file: string; root: ConfigNode }[] = [];
+  for (const file of listed) {
     const root = await readRoot(file, diag);
     if (!root) continue;
+    roots.push({ file, root });
+    if (root.name !== 'definitions') continue;
+    // moor's settings and <registry> first: the registry folder decides which files are configuration
+    for (const node of root.children()) {
+      if (parseMoorSetting(node, settings) || node.name !== 'registry' || !node.isSynapse) continue;
+      if (registryDecl) node.report('MOOR_ERR_DUPLICATE_NAME', `<registry> is already declared at ${registryDecl.loc.file}:${registryDecl.loc.line}:${registryDecl.loc.col}`);
+      else registryDecl = parseRegistryDecl(node, (uri) => resolveFileUri(uri, file));
+    }
+  }
+  const registry = registryRoots(dir, {
+    flag: options.registry,
+    setting: settings.registry?.root,
+    confRoot: registryDecl?.confRoot,
+    govRoot: registryDecl?.govRoot,
+  });
+  const files = listed.filter((f) => !isBelow(registry.root, f));
+  const tops: ConfigNode[] = [];
+  for (const { file, root } of roots) {
+    if (isBelow(registry.root, file)) continue;
     const top = root.name === 'definitions' ? root.children() : [root];
     if (root.name === 'definitions') root.allowAttributes('xmlns');
     for (const node of top) {
-      if (root.name === 'definitions' && parseMoorSetting(node, settings)) continue;
+      if (root.name === 'definitions' && (node.el.name.uri === MOOR_CONFIG_NS || node.name === 'registry')) continue;
       if (!node.isSynapse && root.name === 'definitions') continue;
-      addArtifact(node, file, { proxies, sequences, endpoints }, diag);
+      tops.push(node);
+      addArtifact(node, file, { proxies, sequences, endpoints, refused }, diag);
     }
   }
-  return { dir: abs, files, proxies, sequences, endpoints, diag, settings };
+  await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
+  return { dir: abs, files, proxies, sequences, endpoints, diag, settings, registry, registryDecl, resources, refused };
 }
 
 function addArtifact(
   node: ConfigNode,
   file: string,
-  maps: { proxies: Map<string, ProxyDef>; sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint> },
+  maps: { proxies: Map<string, ProxyDef>; sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; refused: Set<string> },
   diag: Diagnostics,
 ): void {
   const put = <T extends { name: string; loc: SourceLoc }>(map: Map<string, T>, what: string, v: T | undefined): void => {
@@ -102,10 +149,22 @@ function addArtifact(
       return;
     default: {
       const unsupported = UNSUPPORTED_ARTIFACTS[node.name];
-      if (unsupported) node.report('MOOR_ERR_UNSUPPORTED', `moor does not support ${unsupported}`);
+      if (unsupported) {
+        node.report('MOOR_ERR_UNSUPPORTED', `moor does not support ${unsupported}`);
+        // what names the refused artifact is not blamed for it too
+        const name = node.attr('name') ?? node.attr('key');
+        if (name !== undefined) maps.refused.add(name);
+      }
       else node.unknownElement(ARTIFACTS.concat(Object.keys(UNSUPPORTED_ARTIFACTS)), 'a configuration file');
     }
   }
+}
+
+/** Whether `file` lies inside the folder `dir`. */
+function isBelow(dir: string | undefined, file: string): boolean {
+  if (dir === undefined) return false;
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** `file:relative/path` resolved against the config file's folder; bare paths likewise. */

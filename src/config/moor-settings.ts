@@ -8,11 +8,14 @@
  *   <moor:cookieKey>…</moor:cookieKey>             HMAC key of mode="insert" cookies (else MOOR_COOKIE_KEY)
  *   <moor:admin token="…"/>                        the admin listener's token (else MOOR_ADMIN_TOKEN)
  *   <moor:limits maxMessageBytes="…" …/>           limits on traffic (src/config/limits-setting.ts)
+ *   <moor:registry root="DIR"/>                    where conf:/… and gov:/… keys are read (relative to this
+ *                                                  file; `--registry` wins; src/config/registry-folder.ts)
  * </definitions>
  *
  * The store URL's syntax is checked when the store is opened (src/session/store-url.ts); a setting
  * given twice, or an unknown element in this namespace, is a configuration error.
  */
+import path from 'node:path';
 import { type SourceLoc } from '../errors.ts';
 import { type MessageLimits } from '../message/limits.ts';
 import { parseLimits } from './limits-setting.ts';
@@ -21,7 +24,7 @@ import { type ConfigNode } from './node.ts';
 /** moor's configuration namespace. */
 export const MOOR_CONFIG_NS = 'urn:moor:config';
 
-const SETTINGS = ['store', 'cookieKey', 'admin', 'limits'] as const;
+const SETTINGS = ['store', 'cookieKey', 'admin', 'limits', 'registry'] as const;
 
 export interface MoorSettings {
   /** `<moor:store url durable>`. */
@@ -32,6 +35,8 @@ export interface MoorSettings {
   admin?: { readonly token: string; readonly loc: SourceLoc };
   /** `<moor:limits>`: the limits it sets. */
   limits?: { readonly values: Partial<MessageLimits>; readonly loc: SourceLoc };
+  /** `<moor:registry root>`, resolved against the folder of the file that sets it. */
+  registry?: { readonly root: string; readonly loc: SourceLoc };
 }
 
 /** Reads `node` into `into` when it is in moor's namespace; false when it is not (not handled). */
@@ -69,6 +74,13 @@ export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean 
     case 'limits':
       into.limits = { values: parseLimits(node), loc: node.loc };
       return true;
+    case 'registry': {
+      node.allowAttributes('root');
+      node.allowChildren();
+      const root = node.required('root');
+      if (root !== undefined) into.registry = { root: path.resolve(path.dirname(node.loc.file), root.replace(/^file:(\/\/)?/, '')), loc: node.loc };
+      return true;
+    }
     default:
       node.unknownElement([...SETTINGS], 'moor settings');
       return true;

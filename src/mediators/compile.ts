@@ -71,7 +71,7 @@ export function compile(config: Config): CompiledConfig {
     };
     if (p.endpoint) {
       if (p.endpoint.kind === 'ref') {
-        if (!config.endpoints.has(p.endpoint.key)) {
+        if (!config.endpoints.has(p.endpoint.key) && !config.refused.has(p.endpoint.key)) {
           config.diag.report('MOOR_ERR_UNRESOLVED_KEY', p.endpoint.loc, `no endpoint named "${p.endpoint.key}"${suggest(p.endpoint.key, [...config.endpoints.keys()])}`);
         }
       } else inlineEndpoints.push(p.endpoint);
@@ -82,17 +82,17 @@ export function compile(config: Config): CompiledConfig {
       outSequence: seq(p.outSequence, 'outSequence'),
       faultSequence: seq(p.faultSequence, 'faultSequence'),
       endpoint: p.endpoint,
-      wsdl: p.wsdl?.file,
+      wsdl: p.wsdl && ('file' in p.wsdl ? p.wsdl.file : wsdlResource(config, p.wsdl)),
     });
   }
 
   for (const r of refs) {
-    if (!config.sequences.has(r.key)) {
+    if (!config.sequences.has(r.key) && !config.refused.has(r.key)) {
       r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${r.key}"${suggest(r.key, [...config.sequences.keys()])}`);
     }
   }
   for (const r of endpointRefs) {
-    if (!config.endpoints.has(r.key)) r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${r.key}"${suggest(r.key, [...config.endpoints.keys()])}`);
+    if (!config.endpoints.has(r.key) && !config.refused.has(r.key)) r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${r.key}"${suggest(r.key, [...config.endpoints.keys()])}`);
   }
   reportCycles(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]);
   checkEndpoints(config, inlineEndpoints);
@@ -147,6 +147,7 @@ function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
   const walk = (def: EndpointDef, owner: string | undefined): void => {
     if (def.kind === 'ref') {
       if (!config.endpoints.has(def.key)) {
+        if (config.refused.has(def.key)) return;
         config.diag.report('MOOR_ERR_UNRESOLVED_KEY', def.loc, `no endpoint named "${def.key}"${suggest(def.key, [...config.endpoints.keys()])}`);
       } else if (owner !== undefined) edges.set(owner, [...(edges.get(owner) ?? []), def]);
       return;
@@ -179,6 +180,15 @@ function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
     }
   };
   for (const name of edges.keys()) visit(name, name, [name]);
+}
+
+/** The file of the WSDL `<publishWSDL key>` names; reported when it names none. */
+function wsdlResource(config: Config, ref: { readonly key: string; readonly loc: SourceLoc }): string | undefined {
+  const file = config.resources.get(ref.key)?.file;
+  if (file === undefined && !config.refused.has(ref.key)) {
+    config.diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `<publishWSDL key="${ref.key}"> names no WSDL: give a registry key (conf:/…, gov:/…) of a WSDL file`);
+  }
+  return file;
 }
 
 /** A node that reports at `loc` (references made by attributes of a proxy's <target>). */

@@ -57,6 +57,8 @@ export interface GatewayOptions {
   readonly metrics?: GatewayMetrics | undefined;
   /** Writes a line per request (`--access-log`). */
   readonly accessLog?: AccessLog | undefined;
+  /** The registry folder of `conf:/…` and `gov:/…` keys (`--registry`; src/config/registry-folder.ts). */
+  readonly registry?: string | undefined;
 }
 
 export class Gateway implements MetricsSource {
@@ -91,6 +93,7 @@ export class Gateway implements MetricsSource {
       defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
       observer: options.metrics,
+      registry: options.registry,
     });
     // (one budget per process: the heap it protects is the process's)
     parseBudget.resize(runtime.limits.parseBudgetBytes);
@@ -162,6 +165,7 @@ export class Gateway implements MetricsSource {
       defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
       defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
       observer: this.options.metrics,
+      registry: this.options.registry,
     }, this.runtime);
     for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;

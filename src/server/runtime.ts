@@ -3,7 +3,7 @@
  * freeze: any problem makes the whole load fail with every problem listed, so a running gateway only
  * ever swaps one valid runtime for another.
  */
-import { readConfig } from '../config/load.ts';
+import { type ReadOptions, readConfig } from '../config/load.ts';
 import { ConfigError, ConfigErrors } from '../errors.ts';
 import { type EndpointEnv } from '../endpoints/env.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
@@ -20,22 +20,22 @@ export interface Runtime {
 }
 
 /** Reads, checks and compiles the configuration at `location`. Throws ConfigErrors listing every problem. */
-export async function checkConfig(location: string): Promise<CompiledConfig> {
-  const config = await readConfig(location);
+export async function checkConfig(location: string, options: ReadOptions = {}): Promise<CompiledConfig> {
+  const config = await readConfig(location, options);
   const compiled = compile(config);
   if (config.diag.errors.length) throw new ConfigErrors(sortErrors(config.diag.errors));
   return compiled;
 }
 
 /** What a runtime is built with: the endpoints' environment, and limits that win over `<moor:limits>`. */
-export type RuntimeEnv = Omit<EndpointEnv, 'baseDir' | 'limits'> & { readonly limits?: Partial<MessageLimits> | undefined };
+export type RuntimeEnv = Omit<EndpointEnv, 'baseDir' | 'limits'> & { readonly limits?: Partial<MessageLimits> | undefined; readonly registry?: string | undefined };
 
 /**
  * Loads a runtime: checks the configuration, then builds its endpoints (and user dispatcher modules).
  * `replacing` is the runtime a reload replaces: its backends' state carries over.
  */
 export async function loadRuntime(location: string, env: RuntimeEnv, replacing?: Runtime): Promise<Runtime> {
-  const compiled = await checkConfig(location);
+  const compiled = await checkConfig(location, { registry: env.registry });
   const limits: MessageLimits = Object.freeze({ ...DEFAULT_LIMITS, ...compiled.config.settings?.limits?.values, ...env.limits });
   try {
     const endpoints = await EndpointRegistry.create(compiled.config, { ...env, limits, baseDir: compiled.config.dir }, compiled.inlineEndpoints, replacing?.endpoints);

@@ -1,0 +1,123 @@
+/**
+ * Registry keys (`conf:/…`, `gov:/…`) wherever a configuration names an artifact or a resource by key:
+ * `<sequence key>`, `<endpoint key>`, `<target inSequence|outSequence|faultSequence|endpoint>`,
+ * `onError`, `<send receive>`, `<target sequence>`, `<publishWSDL key>`, an API `<resource>`'s sequences.
+ * Each is looked up in the registry folder (registry-folder.ts) when the configuration
+ * loads. A resource whose root is `<sequence>` or `<endpoint>` becomes a sequence or endpoint named by
+ * its key (the `name` it may carry is WSO2's display name, not how it is found); any other file (a WSDL,
+ * an XSLT, a policy, text) is a resource that the artifact naming it reads. A key that names no file is
+ * one error at the place that names it, naming the key and every path looked at; the artifacts using it
+ * are not blamed again ("no sequence named …"). Keys inside a registry resource are followed too.
+ * When a `<registry>` is declared, a key without a prefix that names no artifact of the configuration is
+ * looked up below the registry root too, as Synapse asks its registry for a key it does not hold.
+ * Dynamic keys (`{…}`) are evaluated per message and not looked up here.
+ */
+import { type NamedEndpoint, type SequenceDef } from './artifacts.ts';
+import { parseEndpoint, warnStatisticsAndTrace } from './endpoint-def.ts';
+import { type ConfigNode, type Diagnostics } from './node.ts';
+import { lookupKey, missingKeyMessage, registryKeyOf, type RegistryRoots, type SubRegistry } from './registry-folder.ts';
+import { readXmlDocument } from './xml-file.ts';
+
+/**
+ * The attributes that name an artifact or a resource by key, by element: only where moor uses the key
+ * (the keys of a construct moor refuses, `<xslt key>` say, are not looked up: the refusal is the one
+ * error there).
+ */
+const KEY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  sequence: ['key', 'onError'],
+  endpoint: ['key'],
+  target: ['inSequence', 'outSequence', 'faultSequence', 'endpoint', 'sequence'],
+  inSequence: ['onError'],
+  outSequence: ['onError'],
+  faultSequence: ['onError'],
+  resource: ['inSequence', 'outSequence', 'faultSequence'],
+  send: ['receive'],
+  publishWSDL: ['key'],
+};
+
+/** A registry resource that is not an artifact: read by whatever names it. */
+export interface RegistryResource {
+  readonly key: string;
+  readonly file: string;
+}
+
+/** Where registry keys land: the configuration's maps, and the names already reported. */
+export interface KeyTargets {
+  readonly sequences: Map<string, SequenceDef>;
+  readonly endpoints: Map<string, NamedEndpoint>;
+  readonly resources: Map<string, RegistryResource>;
+  /** Keys (names) whose problem was reported where they are named: not to be reported again. */
+  readonly refused: Set<string>;
+}
+
+/**
+ * Looks up every registry key named below `tops` (and below what they load), filling `into`. `declared`:
+ * a `<registry>` is declared, so keys without a prefix that name no artifact are registry keys too.
+ */
+export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: RegistryRoots, into: KeyTargets, diag: Diagnostics, declared: boolean): Promise<void> {
+  // key → why it names nothing (every place naming a missing key is told, each once)
+  const missing = new Map<string, string>();
+  // (a local entry's key is a name of the configuration too, even while moor refuses local entries)
+  const local = new Set([...into.sequences.keys(), ...into.endpoints.keys(), ...tops.filter((t) => t.name === 'localEntry').map((t) => t.attr('key') ?? '')]);
+  const keyOf = (v: string): { readonly sub: SubRegistry; readonly path: string } | undefined =>
+    registryKeyOf(v) ?? (declared && !local.has(v) && !v.startsWith('{') && v !== '' ? { sub: 'root', path: v } : undefined);
+  const seen = new Set<string>();
+  const queue: { key: string; node: ConfigNode }[] = [];
+  const scan = (node: ConfigNode): void => {
+    for (const a of KEY_ATTRIBUTES[node.name] ?? []) {
+      const v = node.attr(a);
+      if (v !== undefined && keyOf(v)) queue.push({ key: v, node });
+    }
+    for (const c of node.children()) scan(c);
+  };
+  for (const t of tops) scan(t);
+  while (queue.length) {
+    const { key, node } = queue.shift()!;
+    const ref = keyOf(key)!;
+    const why = missing.get(key);
+    if (why !== undefined) node.report('MOOR_ERR_UNRESOLVED_KEY', why);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const found = lookupKey(registry, ref);
+    if (!('file' in found)) {
+      into.refused.add(key);
+      missing.set(key, missingKeyMessage(registry, key, found.looked, ref.sub === 'root'));
+      node.report('MOOR_ERR_UNRESOLVED_KEY', missing.get(key)!);
+      continue;
+    }
+    const loaded = await loadResource(key, found.file, into, diag);
+    if (loaded) scan(loaded);
+  }
+}
+
+/** Reads one resource into `into`; the node of an XML artifact, to follow the keys inside it. */
+async function loadResource(key: string, file: string, into: KeyTargets, diag: Diagnostics): Promise<ConfigNode | undefined> {
+  if (!/\.xml$/i.test(file)) {
+    into.resources.set(key, { key, file });
+    return undefined;
+  }
+  const doc = await readXmlDocument(file, diag, { read: 'MOOR_ERR_CONFIG_DIR', malformed: 'MOOR_ERR_CONFIG_XML' });
+  if (!doc) {
+    into.refused.add(key);
+    return undefined;
+  }
+  const { node } = doc;
+  switch (node.name) {
+    case 'sequence': {
+      node.allowAttributes('name', 'onError', 'trace', 'statistics', 'description');
+      warnStatisticsAndTrace(node);
+      const def: SequenceDef = { kind: 'sequence', name: key, loc: node.loc, node, onError: node.attr('onError') };
+      into.sequences.set(key, def);
+      return node;
+    }
+    case 'endpoint': {
+      const def = parseEndpoint(node);
+      if (def) into.endpoints.set(key, { kind: 'endpoint', name: key, loc: node.loc, def });
+      else into.refused.add(key);
+      return node;
+    }
+    default:
+      into.resources.set(key, { key, file });
+      return undefined;
+  }
+}
