@@ -12,16 +12,14 @@
  * A cookie that is malformed, forged, expired, or names no member of this group is ignored, never
  * trusted: the message is routed as a new session and gets a new cookie. The gateway's cookie is taken
  * off the request before it goes to the backend, which never sees it.
+ *
+ * This file makes and reads the cookie (and its key); cookie-sessions.ts routes messages by it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type SessionDef } from '../config/session-def.ts';
-import { cookieValue } from '../dispatch/http-cookie.ts';
 import { ConfigError, MoorError } from '../errors.ts';
-import { headerValue, type MessageContext, type TransportHeaders } from '../message/context.ts';
 import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint } from './endpoint.ts';
-import { type EndpointObserver } from './env.ts';
-import { canTryNext, type GroupEndpoint } from './group.ts';
 
 /** The environment variable that holds the HMAC key when the configuration has none. */
 export const COOKIE_KEY_ENV = 'MOOR_COOKIE_KEY';
@@ -79,8 +77,7 @@ export class CookieAffinity {
   issue(member: Endpoint, issuedAt = this.clock.now()): string {
     const token = this.tokens.get(member);
     if (token === undefined) throw new MoorError('MOOR_ERR_MEDIATION', `${member.id} is not a member of ${this.groupId}`);
-    const body = `${token}.${issuedAt.toString(36)}`;
-    return `${body}.${this.mac(body)}`;
+    return signedRoute(this.key, this.groupId, token, issuedAt);
   }
 
   /** The member a cookie value names and when it was issued, or why it is not to be trusted. */
@@ -88,7 +85,7 @@ export class CookieAffinity {
     const m = VALUE.exec(value);
     if (!m) return { rejected: 'malformed' };
     const [, token, ts, mac] = m;
-    const expected = Buffer.from(this.mac(`${token}.${ts}`));
+    const expected = Buffer.from(routeMac(this.key, this.groupId, `${token}.${ts}`));
     if (!timingSafeEqual(expected, Buffer.from(mac!))) return { rejected: 'forged' };
     const issuedAt = parseInt(ts!, 36);
     if (this.clock.now() - issuedAt > this.policy.timeoutMs) return { rejected: 'expired' };
@@ -103,95 +100,17 @@ export class CookieAffinity {
     return `${p.cookie}=${value}; Path=${p.cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=${p.cookieSameSite}${p.cookieSecure ? '; Secure' : ''}`;
   }
 
-  private mac(body: string): string {
-    return this.hmac(`moor/cookie\0${this.groupId}\0${body}`).slice(0, MAC_CHARS);
-  }
-
   private hmac(text: string): string {
     return createHmac('sha256', this.key).update(text).digest('base64url');
   }
 }
 
-/** Routes a group's messages by its signed route cookie: the insert-mode counterpart of StickyRouter. */
-export class CookieRouter {
-  private readonly affinity: CookieAffinity;
-
-  constructor(
-    private readonly group: GroupEndpoint,
-    private readonly policy: SessionDef,
-    key: Buffer,
-    private readonly clock: Clock = systemClock,
-    private readonly observer?: EndpointObserver,
-  ) {
-    this.affinity = new CookieAffinity(group.id, group.members, key, policy, clock);
-  }
-
-  async send(request: MessageContext): Promise<MessageContext> {
-    const name = this.policy.cookie;
-    const value = cookieValue(headerValue(request.transport, 'cookie'), name);
-    removeCookie(request.transport, name);
-    if (value !== undefined) {
-      const r = this.affinity.read(value);
-      if ('member' in r) return this.sendBound(request, r.member, r.issuedAt);
-      request.log.debug(`${name} cookie ignored (${r.rejected}); routing as a new session`, { component: 'session' });
-    }
-    return this.sendNew(request, new Set(), 'new');
-  }
-
-  private async sendBound(request: MessageContext, member: Endpoint, issuedAt: number): Promise<MessageContext> {
-    try {
-      const response = await member.send(request, { force: true });
-      // sliding: every answer renews the cookie; absolute: the first cookie stands. A draining member's
-      // cookie is never renewed, so that its sessions end within the session timeout even when a client
-      // replays its cookie for ever (else the drain would never complete)
-      this.answer(request, response, member, 'bound', this.policy.expiry === 'sliding' && !member.draining ? undefined : issuedAt);
-      return response;
-    } catch (e) {
-      if (!canTryNext(e, request)) throw e;
-      if (this.policy.onFailure === 'fault') {
-        throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `the ${this.policy.cookie} session is bound to ${member.label}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
-      }
-      request.log.warn(`${this.policy.cookie} session: ${member.id} is down, moving it`, { component: 'session' });
-      return this.sendNew(request, new Set([member]), 'rebound');
-    }
-  }
-
-  /** A new session (or a moved one): the first member that answers gets it; draining ones get none. */
-  private async sendNew(request: MessageContext, failed: Set<Endpoint>, outcome: 'new' | 'rebound'): Promise<MessageContext> {
-    for (const member of this.group.membersForNewSession(failed)) {
-      try {
-        const response = await member.send(request, { force: true });
-        this.answer(request, response, member, outcome, undefined);
-        return response;
-      } catch (e) {
-        if (!canTryNext(e, request)) throw e;
-        failed.add(member);
-      }
-    }
-    throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.label} takes new sessions${failed.size ? ` (tried ${[...failed].map((m) => m.label).join(', ')})` : ''}`);
-  }
-
-  /** Adds the route cookie to the response (kept issue time for absolute expiry, else now). */
-  private answer(request: MessageContext, response: MessageContext, member: Endpoint, outcome: 'bound' | 'new' | 'rebound', keptIssuedAt: number | undefined): void {
-    const issuedAt = keptIssuedAt ?? this.clock.now();
-    const value = this.affinity.issue(member, issuedAt);
-    if (keptIssuedAt === undefined) {
-      const prior = response.transport.get('set-cookie');
-      const line = this.affinity.setCookie(value, issuedAt);
-      response.transport.set('set-cookie', prior === undefined ? [line] : [...(Array.isArray(prior) ? prior : [prior]), line]);
-    }
-    const session = { key: value, endpoint: member.id, outcome };
-    if (outcome !== 'bound') this.observer?.session(this.group.id, outcome);
-    request.session = session;
-    response.session = session;
-  }
+/** The cookie value naming member `token` of group `groupId`, issued at `issuedAt`, signed with `key`. */
+export function signedRoute(key: Buffer, groupId: string, token: string, issuedAt: number): string {
+  const body = `${token}.${issuedAt.toString(36)}`;
+  return `${body}.${routeMac(key, groupId, body)}`;
 }
 
-/** Takes cookie `name` off a request's Cookie header (the backend never sees the gateway's cookie). */
-function removeCookie(transport: TransportHeaders, name: string): void {
-  const header = headerValue(transport, 'cookie');
-  if (header === undefined) return;
-  const kept = header.split(/;\s*/).filter((part) => part.slice(0, part.indexOf('=')).trim() !== name && part.trim() !== '');
-  if (kept.length) transport.set('cookie', kept.join('; '));
-  else transport.delete('cookie');
+function routeMac(key: Buffer, groupId: string, body: string): string {
+  return createHmac('sha256', key).update(`moor/cookie\0${groupId}\0${body}`).digest('base64url').slice(0, MAC_CHARS);
 }

@@ -6,6 +6,7 @@
 import { type EndpointDef } from '../config/endpoint-def.ts';
 import { DEFAULT_FAILURE } from '../config/endpoint-failure-def.ts';
 import { type Config } from '../config/load.ts';
+import { type SessionDef } from '../config/session-def.ts';
 import { createDispatcher } from '../dispatch/create.ts';
 import { ConfigError, MoorError } from '../errors.ts';
 import { AddressEndpoint, type AddressStatus } from './address.ts';
@@ -15,8 +16,10 @@ import { type EndpointEnv } from './env.ts';
 import { GroupEndpoint } from './group.ts';
 import { HealthCheck } from './health-check.ts';
 import { Outbound } from './outbound.ts';
-import { CookieRouter, cookieKeyFor } from './cookie-affinity.ts';
-import { StickyRouter } from './sticky.ts';
+import { cookieKeyFor } from './cookie-affinity.ts';
+import { CookieSessions } from './cookie-sessions.ts';
+import { type AffinityScheme, SessionAffinity, unwrapped } from './affinity.ts';
+import { TableSessions } from './sticky.ts';
 
 export class EndpointRegistry {
   private readonly built = new Map<EndpointDef, Endpoint>();
@@ -98,14 +101,30 @@ export class EndpointRegistry {
 
   /** The ids of the groups that bind sessions in the session store (metrics, the admin API). */
   sessionGroups(): string[] {
-    return this.all().filter((e): e is GroupEndpoint => e instanceof GroupEndpoint && e.sticky instanceof StickyRouter).map((g) => g.id);
+    return [...this.affinities()].filter((a) => a.scheme.kind === 'table').map((a) => a.id);
   }
 
-  /** Every endpoint (groups and addresses), for the admin drain call. */
+  /** How the sessions of `e` (a group) are bound: in the store's table, in a cookie, or not at all. */
+  affinityOf(e: Endpoint): 'table' | 'cookie' | undefined {
+    for (const a of this.affinities()) if (a.inner === e) return a.scheme.kind;
+    return undefined;
+  }
+
+  /** Every endpoint (groups and addresses, not the affinity around a group), for the admin drain call. */
   all(): Endpoint[] {
-    const out = new Set<Endpoint>([...this.named.values(), ...this.built.values()]);
+    const out = new Set<Endpoint>([...this.named.values(), ...this.built.values()].map(unwrapped));
     for (const e of [...out]) for (const l of e.leaves()) out.add(l);
     return [...out];
+  }
+
+  private *affinities(): Iterable<SessionAffinity<unknown>> {
+    const seen = new Set<Endpoint>();
+    for (const e of [...this.named.values(), ...this.built.values()]) {
+      if (e instanceof SessionAffinity && !seen.has(e)) {
+        seen.add(e);
+        yield e as SessionAffinity<unknown>;
+      }
+    }
   }
 
   /** Starts the active health checks (`<moor:healthCheck>`) of the gateway's endpoints. */
@@ -162,18 +181,18 @@ export class EndpointRegistry {
         for (const m of def.members) members.push(await this.build(m, path));
         const weights = def.members.map((m) => (m.kind === 'address' ? m.weight : 1));
         const g = new GroupEndpoint(def, members, weights, this.env.clock);
-        if (def.session?.mode === 'insert') {
-          // stateless affinity: the route lives in a signed cookie, not in the store
-          g.sticky = new CookieRouter(g, def.session, cookieKeyFor(def.session, this.config.settings?.cookieKey?.value), this.env.clock, this.env.observer);
-        } else if (def.session) {
-          const dispatcher = await createDispatcher(def.session, this.env.baseDir);
-          g.sticky = new StickyRouter(g, dispatcher, def.session, this.env.store, this.env.limits.maxSessionIdBytes, this.env.observer);
-        }
-        e = g;
+        e = def.session ? new SessionAffinity(g, await this.schemeFor(g, def.session), def.session.onFailure) : g;
         break;
       }
     }
     this.built.set(def, e);
     return e;
+  }
+
+  /** How a group's <session> binds: a signed cookie for mode="insert" (no store), else the store's table. */
+  private async schemeFor(g: GroupEndpoint, session: SessionDef): Promise<AffinityScheme<string | number | undefined>> {
+    if (session.mode === 'insert') return new CookieSessions(g, session, cookieKeyFor(session, this.config.settings?.cookieKey?.value), this.env.clock, this.env.observer);
+    const dispatcher = await createDispatcher(session, this.env.baseDir);
+    return new TableSessions(g, dispatcher, session, this.env.store, this.env.limits.maxSessionIdBytes, this.env.observer);
   }
 }

@@ -1,15 +1,12 @@
 /**
- * Session affinity for a group: the session key of each message (from the group's dispatcher) is bound
- * to one member in the session store, and every message of the session goes to that member.
+ * Table affinity, the scheme of every <session> but mode="insert": the session key of each message
+ * (from the group's dispatcher) is bound to one member in the session store, and every message of the
+ * session goes to that member (SessionAffinity sends it there and applies onFailure).
  *
- * - A bound session goes to its member even if that member is marked suspended (it may be back), but
- *   not when its active health check holds it out: that counts as "cannot be connected to".
- * - When the bound member cannot be connected to, `onFailure` decides: `rebind` moves the session to a
- *   healthy member (atomically, so concurrent gateway nodes converge on one) and keeps it there; `fault`
- *   answers with a fault and keeps the binding.
  * - A client-initiated session is bound on its first message (first writer wins across nodes); if that
  *   member cannot be connected to, the next one is tried and the binding moved.
  * - A server-initiated session is bound when a response creates it (Set-Cookie, ServiceGroupId).
+ * - A session moves by compare-and-set, so that concurrent gateway nodes converge on one member.
  * - Draining members keep their sessions and take no new ones.
  * - With a durable store, an answer that shows the client a new or moved binding leaves only once the
  *   store confirmed the binding (Written.confirmed).
@@ -19,17 +16,24 @@ import { type SessionDispatcher } from '../dispatch/dispatcher.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
-import { type Binding, type SessionStore, storeKeyOf } from '../session/store.ts';
+import { type Binding, type SessionStore, storeKeyOf, type Written } from '../session/store.ts';
+import { type AffinityScheme, type Route } from './affinity.ts';
 import { type Endpoint } from './endpoint.ts';
 import { type EndpointObserver } from './env.ts';
-import { canTryNext, type GroupEndpoint } from './group.ts';
+import { type Members } from './members.ts';
+import { firstToAnswer } from './try-in-order.ts';
 
-/** A bound session goes to its member even when that member is marked suspended (it may be back). */
-const FORCE = { force: true } as const;
+/** A table session: its key, or undefined for a message that carries none. */
+type Key = string | undefined;
 
-export class StickyRouter {
+/** The route of a message without a session key: any member may take it. */
+const UNKEYED: Route<Key> = { member: undefined, session: undefined };
+
+export class TableSessions implements AffinityScheme<Key> {
+  readonly kind = 'table';
+
   constructor(
-    private readonly group: GroupEndpoint,
+    private readonly group: Members,
     private readonly dispatcher: SessionDispatcher,
     private readonly policy: SessionDef,
     private readonly store: SessionStore,
@@ -37,6 +41,97 @@ export class StickyRouter {
     private readonly maxKeyBytes: number,
     private readonly observer?: EndpointObserver,
   ) {}
+
+  route(request: MessageContext): MaybePromise<Route<Key>> {
+    const k = this.dispatcher.keyOfRequest(request);
+    return isPromiseLike(k) ? Promise.resolve(k).then((key) => this.lookUp(request, key)) : this.lookUp(request, k);
+  }
+
+  describe(key: Key): string {
+    return `session ${key}`;
+  }
+
+  sendNew(request: MessageContext, route: Route<Key>): Promise<MessageContext> {
+    const key = route.session;
+    if (key !== undefined && this.dispatcher.initiator === 'client') return this.bind(request, key, route.stale, new Set(), false);
+    return this.sendUnkeyed(request, key);
+  }
+
+  answered(request: MessageContext, response: MessageContext, member: Endpoint, key: Key): MessageContext | Promise<MessageContext> {
+    note(request, response, { key: key!, endpoint: member.id, outcome: 'bound' });
+    return this.dispatcher.keyOfResponse ? this.learn(response, member, key).then(() => response) : response;
+  }
+
+  move(request: MessageContext, key: Key, from: Endpoint): Promise<MessageContext> {
+    return this.bind(request, key!, from.id, new Set([from]), true);
+  }
+
+  /** The member `key` is bound to (throws MOOR_ERR_SESSION_ID_TOO_LONG for a key over the limit). */
+  private lookUp(request: MessageContext, k: Key): MaybePromise<Route<Key>> {
+    if (k === undefined) return UNKEYED;
+    const key = this.bounded(k);
+    const b = this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
+    return isPromiseLike(b) ? Promise.resolve(b).then((binding) => this.routeOf(request, key, binding)) : this.routeOf(request, key, b);
+  }
+
+  private routeOf(request: MessageContext, key: string, binding: Binding | undefined): Route<Key> {
+    if (!binding) return { member: undefined, session: key };
+    const member = this.group.member(binding.endpoint);
+    if (member) return { member, session: key };
+    request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
+    return { member: undefined, session: key, stale: binding.endpoint };
+  }
+
+  /** A message of no session yet (or of one the server creates): any member may take it. */
+  private async sendUnkeyed(request: MessageContext, key: Key): Promise<MessageContext> {
+    const { response, member } = await this.group.sendFree(request);
+    if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
+    return response;
+  }
+
+  /**
+   * Binds session `key` to the first member that answers, and answers with it. A new session is
+   * claimed (`from` undefined: the first writer wins across nodes); a session bound to `from` (a member
+   * that failed, or one this gateway does not know) is moved by compare-and-set; if the member that
+   * holds the binding then cannot be connected to, the session moves on (`moving`: the first binding
+   * was a move already).
+   */
+  private async bind(request: MessageContext, key: string, from: string | undefined, failed: Set<Endpoint>, moving: boolean): Promise<MessageContext> {
+    const storeKey = this.storeKey(key);
+    const hash = this.hashKey(key);
+    let holder = from;
+    let first = !moving;
+    let outcome: 'new' | 'bound' | 'rebound' = 'rebound';
+    let written: Written | undefined;
+    const next = async (): Promise<Endpoint | undefined> => {
+      const candidate = this.group.membersForNewSession(failed, hash)[0];
+      if (!candidate) return undefined;
+      // a claim would return a binding to an unknown member again (and every message would log it):
+      // that one is moved, as compare-and-set, so that nodes seeing it at once converge on one member
+      written = holder === undefined ? await this.store.claim(storeKey, candidate.id, this.policy.timeoutMs) : await this.store.rebind(storeKey, holder, candidate.id, this.policy.timeoutMs);
+      // if another node already bound or moved the session, follow it instead of overwriting it
+      const target = this.group.member(written.endpoint) ?? candidate;
+      outcome = !first ? 'rebound' : written.endpoint === candidate.id ? 'new' : 'bound';
+      // (counted when bound, even if the member then fails and the session moves)
+      if (outcome === 'new') this.observer?.session(this.group.id, 'new');
+      first = false;
+      holder = target.id;
+      return target;
+    };
+    const answered = await firstToAnswer(request, next, failed);
+    if (!answered) {
+      throw new MoorError('MOOR_ERR_NO_ENDPOINT', !moving && failed.size === 0 ? `no endpoint of ${this.group.label} takes new sessions` : `session ${key}: no endpoint of ${this.group.label} could be reached`);
+    }
+    const { response, member } = answered;
+    note(request, response, { key, endpoint: member.id, outcome });
+    if (outcome === 'rebound') {
+      this.observer?.session(this.group.id, 'rebound');
+      if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
+    }
+    // durable store: the answer leaves once a replica holds the binding (the wait ran alongside the backend's)
+    await written!.confirmed;
+    return response;
+  }
 
   /**
    * The key to choose a new session's member by (rendezvous hash), or undefined for the balancing
@@ -62,134 +157,10 @@ export class StickyRouter {
   }
 
   /**
-   * (Not async: when the key and the binding are there at once, the usual case with an in-memory
-   * table, the bound member's send is handed on without an async frame of this router's own.)
-   */
-  send(request: MessageContext): Promise<MessageContext> {
-    let k = this.dispatcher.keyOfRequest(request);
-    if (isPromiseLike(k)) return this.sendWithKey(request, k);
-    if (k === undefined) return this.sendUnkeyed(request, undefined);
-    try {
-      k = this.bounded(k);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const b = this.store.get(this.storeKey(k), this.policy.expiry, this.policy.timeoutMs);
-    if (isPromiseLike(b)) return this.sendWithBinding(request, k, b);
-    const member = b && this.group.member(b.endpoint);
-    return member ? this.sendBound(request, k, member) : this.sendWithBinding(request, k, b);
-  }
-
-  // (`return await` below: returning a pending promise from an async function costs more ticks)
-  private async sendWithKey(request: MessageContext, pending: PromiseLike<string | undefined>): Promise<MessageContext> {
-    const pendingKey = await pending;
-    if (pendingKey === undefined) return await this.sendUnkeyed(request, undefined);
-    const key = this.bounded(pendingKey);
-    const b = this.store.get(this.storeKey(key), this.policy.expiry, this.policy.timeoutMs);
-    return await this.sendWithBinding(request, key, b);
-  }
-
-  private async sendWithBinding(request: MessageContext, key: string, b: MaybePromise<Binding | undefined>): Promise<MessageContext> {
-    const binding = isPromiseLike(b) ? await b : b;
-    let unknown: string | undefined;
-    if (binding) {
-      const member = this.group.member(binding.endpoint);
-      if (member) return await this.sendBound(request, key, member);
-      request.log.warn(`session ${key} is bound to ${binding.endpoint}, which this gateway does not know; routing it as new`, { component: 'session' });
-      unknown = binding.endpoint;
-    }
-    if (this.dispatcher.initiator === 'client') return await this.sendNewClientSession(request, key, unknown);
-    return await this.sendUnkeyed(request, key);
-  }
-
-  /** A message of no session yet (or of one the server creates): any member may take it. */
-  private async sendUnkeyed(request: MessageContext, key: string | undefined): Promise<MessageContext> {
-    const { response, member } = await this.group.sendFree(request);
-    if (this.dispatcher.keyOfResponse) await this.learn(response, member, key);
-    return response;
-  }
-
-  /**
-   * A bound session's message goes to its member. (Not async: the answer is taken in a continuation,
-   * so no frame of the router stays suspended while the backend works.)
-   */
-  private sendBound(request: MessageContext, key: string, member: Endpoint): Promise<MessageContext> {
-    return member.send(request, FORCE).then(
-      (response) => this.boundAnswered(request, response, key, member),
-      (e: unknown) => this.boundFailed(request, key, member, e),
-    );
-  }
-
-  private boundAnswered(request: MessageContext, response: MessageContext, key: string, member: Endpoint): MessageContext | Promise<MessageContext> {
-    note(request, response, { key, endpoint: member.id, outcome: 'bound' });
-    return this.dispatcher.keyOfResponse ? this.learn(response, member, key).then(() => response) : response;
-  }
-
-  /** The bound member could not be reached: the session's onFailure policy decides. */
-  private boundFailed(request: MessageContext, key: string, member: Endpoint, e: unknown): Promise<MessageContext> {
-    if (!canTryNext(e, request)) throw e;
-    if (this.policy.onFailure === 'fault') {
-      throw new MoorError('MOOR_ERR_SESSION_ENDPOINT_DOWN', `session ${key} is bound to ${member.label}, which is down (onFailure="fault"): ${(e as Error).message}`, { cause: e });
-    }
-    request.log.warn(`session ${key}: ${member.id} is down, rebinding`, { component: 'session' });
-    return this.rebind(request, key, member, new Set([member]));
-  }
-
-  /** Moves the session away from `from` to the next member that answers. */
-  private async rebind(request: MessageContext, key: string, from: Endpoint, failed: Set<Endpoint>): Promise<MessageContext> {
-    let current = from;
-    for (;;) {
-      const candidate = this.group.membersForNewSession(failed, this.hashKey(key))[0];
-      if (!candidate) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `session ${key}: no endpoint of ${this.group.label} could be reached`);
-      // atomic: if another node already moved the session, follow it instead of overwriting it
-      const winner = await this.store.rebind(this.storeKey(key), current.id, candidate.id, this.policy.timeoutMs);
-      const target = this.group.member(winner.endpoint) ?? candidate;
-      try {
-        const response = await target.send(request, FORCE);
-        note(request, response, { key, endpoint: target.id, outcome: 'rebound' });
-        this.observer?.session(this.group.id, 'rebound');
-        if (this.dispatcher.keyOfResponse) await this.learn(response, target, key);
-        await winner.confirmed;
-        return response;
-      } catch (e) {
-        if (!canTryNext(e, request)) throw e;
-        failed.add(target);
-        current = target;
-      }
-    }
-  }
-
-  /** `unknown`: the session is bound to an endpoint this gateway does not know, and is bound anew. */
-  private async sendNewClientSession(request: MessageContext, key: string, unknown?: string): Promise<MessageContext> {
-    const choice = this.group.membersForNewSession(undefined, this.hashKey(key))[0];
-    if (!choice) throw new MoorError('MOOR_ERR_NO_ENDPOINT', `no endpoint of ${this.group.label} takes new sessions`);
-    // a claim would return the unknown binding again (and every message would log it): move it, as
-    // compare-and-set, so that nodes seeing it at once converge on one endpoint
-    const binding =
-      unknown === undefined
-        ? await this.store.claim(this.storeKey(key), choice.id, this.policy.timeoutMs)
-        : await this.store.rebind(this.storeKey(key), unknown, choice.id, this.policy.timeoutMs);
-    const target = this.group.member(binding.endpoint) ?? choice;
-    // (counted when bound, even if the first member fails and the session then moves)
-    if (binding.endpoint === choice.id) this.observer?.session(this.group.id, 'new');
-    try {
-      const response = await target.send(request, FORCE);
-      note(request, response, { key, endpoint: target.id, outcome: binding.endpoint === choice.id ? 'new' : 'bound' });
-      // durable store: the first answer leaves once a replica holds the binding (the wait ran alongside the backend's)
-      await binding.confirmed;
-      return response;
-    } catch (e) {
-      // the first message of a session always tries the next endpoint when it cannot connect
-      if (!canTryNext(e, request)) throw e;
-      return await this.rebind(request, key, target, new Set([target]));
-    }
-  }
-
-  /**
    * Server-initiated sessions: bind the key that the response creates to the member that served it.
    * (Callers check for keyOfResponse first: a client-initiated session then costs no async call here.)
    */
-  private async learn(response: MessageContext, member: Endpoint, requestKey: string | undefined): Promise<void> {
+  private async learn(response: MessageContext, member: Endpoint, requestKey: Key): Promise<void> {
     if (!this.dispatcher.keyOfResponse) return;
     let created: string | undefined;
     try {

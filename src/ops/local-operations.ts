@@ -3,9 +3,7 @@
  * and its GatewayMetrics. `moor start` serves these on the admin listener; with --workers each worker
  * answers them for the primary (cluster-operations.ts).
  */
-import { CookieRouter } from '../endpoints/cookie-affinity.ts';
 import { GroupEndpoint } from '../endpoints/group.ts';
-import { StickyRouter } from '../endpoints/sticky.ts';
 import { DEFAULT_SESSION_COUNT_LIMIT, type GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { type Runtime } from '../server/runtime.ts';
 import { type BindingCounts, type BindingFilter, type SessionStore, splitStoreKey, storeKeyOf } from '../session/store.ts';
@@ -112,7 +110,7 @@ export function endpointsView(runtime: Runtime, counts: BindingCounts, now: numb
   const groups: GroupView[] = [];
   for (const e of runtime.endpoints.all()) {
     if (!(e instanceof GroupEndpoint)) continue;
-    const session = e.sticky instanceof StickyRouter ? 'table' : e.sticky instanceof CookieRouter ? 'cookie' : undefined;
+    const session = runtime.endpoints.affinityOf(e);
     groups.push({
       id: e.id,
       kind: e.def.kind,

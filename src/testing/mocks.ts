@@ -12,6 +12,7 @@
  */
 import { type AddressEndpoint } from '../endpoints/address.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
+import { unwrapped } from '../endpoints/affinity.ts';
 import { GroupEndpoint } from '../endpoints/group.ts';
 import { EndpointError, type OutboundRequest, type RawResponse } from '../endpoints/outbound.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
@@ -109,7 +110,8 @@ export class MockTable {
 /** The names each address endpoint answers to (see the matching rule), built once per registry. */
 export function endpointNames(compiled: CompiledConfig, registry: EndpointRegistry): Map<Endpoint, string[]> {
   const names = new Map<Endpoint, string[]>();
-  const walk = (e: Endpoint, outer: readonly string[]): void => {
+  const walk = (outside: Endpoint, outer: readonly string[]): void => {
+    const e = unwrapped(outside);
     if (e instanceof GroupEndpoint) {
       const here = e.def.name !== undefined ? [e.def.name, ...outer] : outer;
       for (const m of e.members) walk(m, here);

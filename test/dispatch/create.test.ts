@@ -7,25 +7,12 @@ import { createDispatcher } from '../../src/dispatch/create.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { NS } from '../../src/xml/names.ts';
 import { contextOf } from '../fixtures/messages.ts';
+import { sessionDef } from '../helpers/members.ts';
 
 const LOC = { file: 'endpoints/cart.xml', line: 7, col: 5 };
 
 function def(over: Partial<SessionDef> & Pick<SessionDef, 'type'>): SessionDef {
-  return {
-    loc: LOC,
-    timeoutMs: 120_000,
-    expiry: 'sliding',
-    onFailure: 'rebind',
-    choose: 'auto',
-    chosen: false,
-    cookie: 'JSESSIONID',
-    mode: 'learn',
-    namespaces: new Map(),
-    cookieSecure: false,
-    cookieSameSite: 'Lax',
-    cookiePath: '/',
-    ...over,
-  };
+  return sessionDef({ loc: LOC, choose: 'auto', ...over });
 }
 
 const HEADER_MSG = (header: string): string =>

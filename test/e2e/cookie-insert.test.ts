@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import { type CartBackend } from '../../demo/cart-backend.ts';
+import { signedRoute } from '../../src/endpoints/cookie-affinity.ts';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { type GatewayProcess, runMoor, startMoors } from '../helpers/processes.ts';
@@ -134,10 +135,14 @@ test.serial('forged, foreign, malformed and expired cookies are ignored: a new b
   for (let i = 0; i < 12; i++) instances.add((await send(url(0), [`MOORFIXED=${token}.${issued}.${flip(mac)}`])).instance);
   t.true(instances.size > 1, 'round robin, not the forged cookie, chose the backends');
 
-  // expired: the absolute timeout is 1.5 s
-  await new Promise((r) => setTimeout(r, 1700));
-  const late = await send(url(1), [genuine]);
+  // expired, without waiting out the absolute timeout (1.5 s): the cookie the gateways would have
+  // issued 1.6 s before the genuine one, signed with their key as they sign
+  const issuedAt = parseInt(issued, 36);
+  const signed = (at: number): string => `MOORFIXED=${signedRoute(Buffer.from(KEY), 'Absolute', token, at)}`;
+  t.is(signed(issuedAt), genuine, 'signed as the gateways sign');
+  const late = await send(url(1), [signed(issuedAt - 1600)]);
   t.truthy(cookieNamed(late.set, 'MOORFIXED'), 'an expired cookie gets a new one');
+  t.not(cookieNamed(late.set, 'MOORFIXED'), signed(issuedAt - 1600));
 });
 
 test.serial('a cookie signed with another key is foreign: ignored', async (t) => {

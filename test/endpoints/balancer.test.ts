@@ -58,3 +58,15 @@ test('failover order: configuration order, or from a given member on, wrapping r
   c.up = false;
   t.deepEqual(ids(fo.ordered(0, new Set([b]), b)), ['a', 'c']);
 });
+
+test('excluded members are left out of every order; a draining member is only ever in it while it is up', (t) => {
+  const [a, b, c] = [member('a'), member('b'), member('c')];
+  const lb = new Balancer('roundRobin', [a, b, c], [1, 1, 1]);
+  t.deepEqual(ids(lb.order(0, new Set([b]))), ['a', 'c']);
+  t.deepEqual(ids(lb.ordered(0, new Set([a]))), ['b', 'c']);
+  // a member that is neither available nor draining is a last resort; one that drains is none
+  b.up = false;
+  c.up = false;
+  (c as { draining: boolean }).draining = true;
+  t.deepEqual(ids(lb.ordered(0)), ['a', 'b']);
+});
