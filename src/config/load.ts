@@ -1,12 +1,13 @@
 /**
  * Reads every *.xml file under a configuration folder into one Config: load → validate → freeze. Each
- * file holds one artifact (<proxy>, <sequence>, <endpoint>) or a <definitions> root with several. All
+ * file holds one artifact (<proxy>, <sequence>, <endpoint>, <api>) or a <definitions> root with several. All
  * problems are collected and reported together, each with file:line:col.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type SourceLoc } from '../errors.ts';
 import { NS } from '../xml/names.ts';
+import { type ApiDef, parseApi } from './api-def.ts';
 import { type NamedEndpoint, parseEndpointArtifact, parseProxy, parseSequenceArtifact, type ProxyDef, type SequenceDef } from './artifacts.ts';
 import { MOOR_CONFIG_NS, type MoorSettings, parseMoorSetting } from './moor-settings.ts';
 import { type ConfigNode, Diagnostics } from './node.ts';
@@ -22,6 +23,8 @@ export interface Config {
   readonly proxies: ReadonlyMap<string, ProxyDef>;
   readonly sequences: ReadonlyMap<string, SequenceDef>;
   readonly endpoints: ReadonlyMap<string, NamedEndpoint>;
+  /** REST APIs by name (and `:v<version>` when versioned, as WSO2 names them), in the order read. */
+  readonly apis: ReadonlyMap<string, ApiDef>;
   /** Collects further problems (mediators report here while compiling). */
   readonly diag: Diagnostics;
   /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
@@ -45,12 +48,11 @@ export interface ReadOptions {
   readonly registry?: string | undefined;
 }
 
-const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint'];
+const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
 export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   localEntry: 'local entries (<localEntry>)',
   task: 'scheduled tasks (<task>)',
-  api: 'REST APIs (<api>)',
   inboundEndpoint: 'inbound endpoints',
   template: 'templates (<template>)',
   messageStore: 'message stores',
@@ -76,6 +78,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const endpoints = new Map<string, NamedEndpoint>();
   const resources = new Map<string, RegistryResource>();
   const refused = new Set<string>();
+  const apis = new Map<string, ApiDef>();
   const settings: MoorSettings = {};
   let registryDecl: RegistryDecl | undefined;
   const abs = path.resolve(location);
@@ -112,17 +115,17 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
       if (root.name === 'definitions' && (node.el.name.uri === MOOR_CONFIG_NS || node.name === 'registry')) continue;
       if (!node.isSynapse && root.name === 'definitions') continue;
       tops.push(node);
-      addArtifact(node, file, { proxies, sequences, endpoints, refused }, diag);
+      addArtifact(node, file, { proxies, sequences, endpoints, apis, refused }, diag);
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
-  return { dir: abs, files, proxies, sequences, endpoints, diag, settings, registry, registryDecl, resources, refused };
+  return { dir: abs, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, resources, refused };
 }
 
 function addArtifact(
   node: ConfigNode,
   file: string,
-  maps: { proxies: Map<string, ProxyDef>; sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; refused: Set<string> },
+  maps: { proxies: Map<string, ProxyDef>; sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; apis: Map<string, ApiDef>; refused: Set<string> },
   diag: Diagnostics,
 ): void {
   const put = <T extends { name: string; loc: SourceLoc }>(map: Map<string, T>, what: string, v: T | undefined): void => {
@@ -144,6 +147,11 @@ function addArtifact(
     case 'endpoint':
       put(maps.endpoints, 'endpoint', parseEndpointArtifact(node));
       return;
+    case 'api': {
+      const api = parseApi(node);
+      put(maps.apis, 'API', api && { ...api, name: api.version !== undefined ? `${api.name}:v${api.version}` : api.name });
+      return;
+    }
     case 'definitions':
       node.report('MOOR_ERR_UNKNOWN_ELEMENT', '<definitions> cannot be nested');
       return;

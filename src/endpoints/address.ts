@@ -15,6 +15,7 @@ import { type BackendOutcome, type EndpointEnv } from './env.ts';
 import { describeChange } from './events.ts';
 import { SYNAPSE_CODES } from './failure-codes.ts';
 import { forwardedHeaderList } from './headers.ts';
+import { isRest, restResponseBody, restSend } from './rest-request.ts';
 import { EndpointHealth, type HealthState, type StateListener } from './suspension.ts';
 import { soapAction } from '../expr/properties.ts';
 import { element, type XmlElement } from '../xml/element.ts';
@@ -109,9 +110,11 @@ export class AddressEndpoint implements Endpoint {
   }
 
   private exchange(request: MessageContext): Promise<MessageContext> {
-    let sent: Promise<RawResponse>;
-    const generation = this.health.generation;
-    const f = this.def.failure;
+    if (isRest(request)) {
+      return restSend(request, this.def, this.def.uri, undefined).then((out) =>
+        this.dispatch(request, { url: out.url, method: out.method, headers: out.headers, ...(out.body ? { body: out.body, length: out.body.length } : this.bytesOf(request)) }),
+      );
+    }
     try {
       request.commitHead();
       let url = this.def.uri;
@@ -119,12 +122,26 @@ export class AddressEndpoint implements Endpoint {
         const inUrl = request.axis2.get('TransportInURL');
         if (typeof inUrl === 'string') url = new URL(inUrl, this.def.uri).href;
       }
+      return this.dispatch(request, { url, method: 'POST', headers: forwardedHeaderList(request), ...this.bytesOf(request) });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The message's own bytes: one buffer when they are all in memory, else the stream. */
+  private bytesOf(request: MessageContext): { body: Buffer | AsyncIterable<Buffer>; length: number | undefined } {
+    // (the stream is opened only when the bytes are not all in memory)
+    return { body: request.body.whole ?? request.body.open(), length: request.body.length };
+  }
+
+  /** Sends one request to the backend and makes its answer the response message. */
+  private dispatch(request: MessageContext, out: { url: string; method: string; headers: string[]; body: Buffer | AsyncIterable<Buffer>; length: number | undefined }): Promise<MessageContext> {
+    let sent: Promise<RawResponse>;
+    const generation = this.health.generation;
+    const f = this.def.failure;
+    try {
       sent = this.post({
-        url,
-        headers: forwardedHeaderList(request),
-        // (the stream is opened only when the bytes are not all in memory)
-        body: request.body.whole ?? request.body.open(),
-        length: request.body.length,
+        ...out,
         abort: request.abort,
         // responseAction never: no timeout of its own; the gateway's bounds the wait
         timeoutMs: f.timeoutMs ?? this.env.defaultTimeoutMs,
@@ -159,7 +176,10 @@ export class AddressEndpoint implements Endpoint {
     const change = this.health.onSuccess();
     if (change) request.log.info(describeChange(change), { component: 'endpoint' });
     request.axis2.set('ENDPOINT', this.id);
-    const response = request.derive('response', raw.headers, new MessageBody(raw.body, this.env.limits, raw.length, this.replyOrigin(raw.headers)));
+    const body = isRest(request)
+      ? restResponseBody(request, raw.body, headerOf(raw.headers, 'content-type'), raw.length, this.env.limits, (this.origin ??= { backend: this.def.name ?? 'anonymous' }))
+      : new MessageBody(raw.body, this.env.limits, raw.length, this.replyOrigin(raw.headers));
+    const response = request.derive('response', raw.headers, body);
     response.status = raw.status;
     return response;
   }
@@ -170,8 +190,7 @@ export class AddressEndpoint implements Endpoint {
    * error page, a WSDL download through main) passes untouched, as it is not a SOAP message.
    */
   private replyOrigin(headers: RawResponse['headers']): BodyOrigin {
-    const type = headers instanceof Map ? headers.get('content-type') : rawHeader(headers, 'content-type');
-    const v = soapVersionOfContentType(Array.isArray(type) ? type[0] : type);
+    const v = soapVersionOfContentType(headerOf(headers, 'content-type'));
     return v === undefined ? 'trusted' : (this.origin ??= { backend: this.def.name ?? 'anonymous' });
   }
 
@@ -194,6 +213,12 @@ export class AddressEndpoint implements Endpoint {
 }
 
 const NO_OPTIONS: SendOptions = {};
+
+/** The first value of a response header (`name` in lower case). */
+function headerOf(headers: RawResponse['headers'], name: string): string | undefined {
+  const v = headers instanceof Map ? headers.get(name) : rawHeader(headers, name);
+  return Array.isArray(v) ? v[0] : v;
+}
 
 /** Why an exchange failed, as the metrics name it. */
 function outcomeOf(e: unknown, request: MessageContext): BackendOutcome {

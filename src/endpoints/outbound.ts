@@ -65,6 +65,8 @@ export interface RawResponse {
 /** One outbound request. */
 export interface OutboundRequest {
   readonly url: string;
+  /** The HTTP method: POST when not given (SOAP); a REST API's as the message says (rest-request.ts). */
+  readonly method?: string;
   /** Header names and values in turn (content-length excluded: it comes from `length`). */
   readonly headers: string[];
   /**
@@ -156,7 +158,7 @@ export class Outbound {
       this.poolOf(url.origin).dispatch(
         {
           path: url.path,
-          method: 'POST',
+          method: (req.method ?? 'POST') as 'POST',
           headers,
           // a body already in memory leaves in one write with the headers; undici streams an async
           // iterable with backpressure (its typings list only Readable)

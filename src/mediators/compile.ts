@@ -2,6 +2,7 @@
  * Turns the sequences of a Config into runnable mediator lists, checking what only the whole
  * configuration can tell: unknown mediators, keys that name nothing, cycles of sequence references.
  */
+import { type ApiDef, type ResourceDef } from '../config/api-def.ts';
 import { type SequenceSource } from '../config/artifacts.ts';
 import { type EndpointDef, type EndpointRef } from '../config/endpoint-def.ts';
 import { type Config } from '../config/load.ts';
@@ -22,10 +23,23 @@ export interface ProxyRuntime {
   readonly wsdl: string | undefined;
 }
 
+/** A REST API resource ready to run: it runs as a proxy without a target endpoint does. */
+export interface ResourceRuntime extends ProxyRuntime {
+  readonly def: ResourceDef;
+}
+
+/** A REST API ready to run. */
+export interface ApiRuntime {
+  readonly def: ApiDef;
+  readonly resources: readonly ResourceRuntime[];
+}
+
 /** A configuration ready to run. */
 export interface CompiledConfig {
   readonly config: Config;
   readonly proxies: ReadonlyMap<string, ProxyRuntime>;
+  /** REST APIs in the order they are tried (src/server/api-dispatch.ts). */
+  readonly apis: readonly ApiRuntime[];
   readonly sequences: ReadonlyMap<string, Sequence>;
   /** Inline endpoints, to be built when the gateway starts. */
   readonly inlineEndpoints: readonly EndpointDef[];
@@ -58,17 +72,20 @@ export function compile(config: Config): CompiledConfig {
   }
   current = undefined;
 
+  /** The sequence of an artifact's in/out/fault sequence, written in place or named. */
+  const sequenceOf = (s: SequenceSource | undefined, owner: string, which: string): Sequence | undefined => {
+    if (!s) return undefined;
+    if (s.kind === 'ref') {
+      refs.push({ key: s.key, node: config.sequences.get(s.key)?.node ?? dummyNode(config, s.loc), from: undefined });
+      return sequences.get(s.key);
+    }
+    s.node.allowAttributes('onError', 'description');
+    return { name: `${owner}/${which}`, loc: s.node.loc, mediators: parseMediators(s.node, ctx), onError: s.node.attr('onError') };
+  };
+
   const proxies = new Map<string, ProxyRuntime>();
   for (const [name, p] of config.proxies) {
-    const seq = (s: SequenceSource | undefined, which: string): Sequence | undefined => {
-      if (!s) return undefined;
-      if (s.kind === 'ref') {
-        refs.push({ key: s.key, node: config.sequences.get(s.key)?.node ?? dummyNode(config, s.loc), from: undefined });
-        return sequences.get(s.key);
-      }
-      s.node.allowAttributes('onError', 'description');
-      return { name: `${name}/${which}`, loc: s.node.loc, mediators: parseMediators(s.node, ctx), onError: s.node.attr('onError') };
-    };
+    const seq = (s: SequenceSource | undefined, which: string): Sequence | undefined => sequenceOf(s, name, which);
     if (p.endpoint) {
       if (p.endpoint.kind === 'ref') {
         if (!config.endpoints.has(p.endpoint.key) && !config.refused.has(p.endpoint.key)) {
@@ -86,6 +103,24 @@ export function compile(config: Config): CompiledConfig {
     });
   }
 
+  const apis: ApiRuntime[] = [];
+  for (const [name, def] of config.apis) {
+    const resources = def.resources.map((r, i): ResourceRuntime => {
+      const owner = `${name}/${r.match?.text ?? `resource${i + 1}`}`;
+      return {
+        name: owner,
+        def: r,
+        inSequence: sequenceOf(r.inSequence, owner, 'inSequence'),
+        outSequence: sequenceOf(r.outSequence, owner, 'outSequence'),
+        faultSequence: sequenceOf(r.faultSequence, owner, 'faultSequence'),
+        endpoint: undefined,
+        wsdl: undefined,
+      };
+    });
+    apis.push({ def, resources });
+  }
+  checkContexts(config, apis);
+
   for (const r of refs) {
     if (!config.sequences.has(r.key) && !config.refused.has(r.key)) {
       r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${r.key}"${suggest(r.key, [...config.sequences.keys()])}`);
@@ -96,7 +131,31 @@ export function compile(config: Config): CompiledConfig {
   }
   reportCycles(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]);
   checkEndpoints(config, inlineEndpoints);
-  return { config, proxies, sequences, inlineEndpoints };
+  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints };
+}
+
+/** Two APIs at one path prefix and host: the second could never be reached (WSO2 refuses it too). */
+function checkContexts(config: Config, apis: readonly ApiRuntime[]): void {
+  const seen = new Map<string, ApiDef>();
+  for (const { def } of apis) {
+    const key = `${def.hostname ?? ''}:${def.port ?? ''}${def.prefix}`;
+    const first = seen.get(key);
+    if (first) config.diag.report('MOOR_ERR_DUPLICATE_NAME', def.loc, `the API "${def.name}" has the context ${def.prefix} of the API "${first.name}" (${first.loc.file}:${first.loc.line}:${first.loc.col})`);
+    else seen.set(key, def);
+  }
+}
+
+/**
+ * The order APIs are tried in: the longest path prefix first, so that /orders/archive is found before
+ * /orders (WSO2 tries versioned APIs first and the context "/" last; a longer prefix is the more
+ * specific API in both), then the order they were read.
+ */
+function orderApis(apis: readonly ApiRuntime[]): ApiRuntime[] {
+  return [...apis].sort((a, b) => segmentsOf(b.def.prefix) - segmentsOf(a.def.prefix));
+}
+
+function segmentsOf(prefix: string): number {
+  return prefix === '/' ? 0 : prefix.split('/').length;
 }
 
 function parseMediators(node: ConfigNode, ctx: ParseContext): Mediator[] {

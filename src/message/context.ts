@@ -12,6 +12,7 @@ import { EnvelopeHead } from './envelope-head.ts';
 import { type MessageBody, type ReadHead, tooLargeToParse } from './message-body.ts';
 import { holdWhileAlive, parseBudget, type ParseLease } from './parse-budget.ts';
 import { parseDom } from '../xml/dom.ts';
+import { notXml } from './rest-payload.ts';
 
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
@@ -172,6 +173,7 @@ export class MessageContext {
    */
   headNow(): EnvelopeHead | undefined {
     if (this.headCache) return this.headCache;
+    if (this.body.opaque) throw notXml(this);
     const h = this.body.readHeadNow();
     return h && this.parseHead(h);
   }
@@ -237,6 +239,7 @@ export class MessageContext {
     // a header block set or removed since the DOM was built makes it stale
     if (this.headCache?.changed) this.dom = undefined;
     if (!this.dom) {
+      if (this.body.opaque) throw notXml(this);
       this.commitHead();
       const { maxParseBytes } = this.body.limits;
       const announced = this.body.length;

@@ -60,6 +60,11 @@ export class MessageBody {
   private checker: EnvelopeCheck | undefined;
   /** True once every byte was checked (or none needs to be). */
   private checked: boolean;
+  /**
+   * True for a payload that is not XML (JSON, text, binary a REST API carries as it came,
+   * rest-payload.ts): nothing reads it as an envelope. Cleared when the message is replaced.
+   */
+  opaque = false;
 
   /**
    * @param source the remaining bytes of the message
@@ -220,6 +225,7 @@ export class MessageBody {
 
   /** Replaces the whole message (a rewritten envelope). */
   replaceAll(bytes: Buffer): void {
+    this.opaque = false;
     this.prefix = bytes;
     this.source = undefined;
     this.replacement = undefined;

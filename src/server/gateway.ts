@@ -29,6 +29,9 @@ import { applyDraining, gatewayRoutes, publicHealth } from './admin/routes.ts';
 import { type AccessLog, sessionHash } from './access-log.ts';
 import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
 import { isWsdlRequest, publishWsdl } from '../wsdl/publish.ts';
+import { type ApiMatch, dispatchApi } from './api-dispatch.ts';
+import { apiBodyShape, enterApi, writeApiRefusal, writeOptions, writeRestReply } from './api-request.ts';
+import { type BodyShape } from './request-body.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
@@ -237,7 +240,7 @@ export class Gateway implements MetricsSource {
         sendAnswer(res, a.url.pathname === '/_moor/health' && req.method === 'GET' ? publicHealth(this.runtime, this.store) : RESERVED_PATH);
         return;
       }
-      proxy = a.proxy?.name ?? (a.kind === 'soap' && this.runtime.compiled.sequences.has('main') ? 'main' : '(none)');
+      proxy = a.kind === 'api' ? a.match.api.def.name : (a.proxy?.name ?? (a.kind === 'soap' && this.runtime.compiled.sequences.has('main') ? 'main' : '(none)'));
       if (a.kind === 'wsdl') {
         await publishWsdl(req, res, a.url, a.proxy, a.version);
         return;
@@ -247,14 +250,17 @@ export class Gateway implements MetricsSource {
         if (!res.writableFinished) abort.abort(new Error('client went away'));
       });
       try {
-        input = await requestBody(req, a.declared, a.runtime.limits, this.stalls);
-        msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, (response) => writeMessage(res, response), { version: a.version });
+        const api = a.kind === 'api' ? a : undefined;
+        input = await requestBody(req, a.declared, a.runtime.limits, this.stalls, api?.shape);
+        msg = new MessageContext('request', req.rawHeaders, input.body, abort, this.log, api ? (response) => writeRestReply(res, response) : (response) => writeMessage(res, response), { version: a.version });
         msg.axis2.set('TransportInURL', req.url ?? '/');
         // (Synapse's name for the client's address: the throttle's callers)
         msg.axis2.set('REMOTE_ADDR', req.socket.remoteAddress ?? '');
-        // (a small request is all here: its head is read without an await)
-        if (!msg.headNow()) await msg.head();
-        await mediate(a.runtime.compiled, a.runtime.endpoints, a.proxy, msg);
+        // (a REST payload is read only when a mediator asks; a small SOAP request is all here: its head
+        // is read without an await)
+        if (api) enterApi(msg, api.match, req.method ?? 'GET', a.url.pathname + a.url.search);
+        else if (!msg.headNow()) await msg.head();
+        await mediate(a.runtime.compiled, a.runtime.endpoints, a.kind === 'api' ? a.match.resource : a.proxy, msg);
         // the client has its answer; a reply that did not need the whole request (drop, respond, an early
         // answer from the backend) leaves the rest unread, and the connection would stall on it
         this.discardRest(req, res, input, a.runtime.limits);
@@ -364,6 +370,11 @@ export class Gateway implements MetricsSource {
     if (url.pathname.startsWith('/_moor/')) return { kind: 'reserved', url };
     const runtime = this.runtime;
     const proxy = proxyName !== undefined ? runtime.compiled.proxies.get(proxyName) : undefined;
+    // a path no proxy takes may be a REST API's (WSO2 dispatches APIs where no service was found)
+    if (!proxy && runtime.compiled.apis.length) {
+      const api = this.admitApi(req, res, url, runtime, version);
+      if (api !== 'none') return api;
+    }
     // as in Synapse, a message for a service that is not a proxy goes to the main sequence, if any
     // (the load-balancing samples post to /services/LBService1 and forward to the same path)
     if (proxyName !== undefined && !proxy && !runtime.compiled.sequences.has('main')) {
@@ -382,20 +393,64 @@ export class Gateway implements MetricsSource {
       writeFault(res, version, new MoorError('MOOR_ERR_NOT_SOAP', `content type "${contentType ?? ''}" is not SOAP (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)`));
       return undefined;
     }
-    const lengthHeader = rawHeader(req.rawHeaders, 'content-length');
-    const declared = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
-    if (declared !== undefined && declared > runtime.limits.maxMessageBytes) {
-      writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${runtime.limits.maxMessageBytes} bytes`), { connection: 'close' });
-      req.destroy();
-      return undefined;
-    }
+    const declared = declaredLength(req);
+    if (this.tooLarge(req, res, declared, runtime, version)) return undefined;
     return { kind: 'soap', url, runtime, proxy, version, declared };
   }
+
+  /** True (and answered with 413, the connection closed) when the request announces more than the limit. */
+  private tooLarge(req: IncomingMessage, res: ServerResponse, declared: number | undefined, runtime: Runtime, version: SoapVersion): boolean {
+    if (declared === undefined || declared <= runtime.limits.maxMessageBytes) return false;
+    writeFault(res, version, new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the message is larger than ${runtime.limits.maxMessageBytes} bytes`), { connection: 'close' });
+    req.destroy();
+    return true;
+  }
+
+  /**
+   * A request to a REST API (api-dispatch.ts): its resource, or undefined when it was answered here
+   * (no resource: WSO2's empty 404/405/400; OPTIONS; too large); 'none' when no API takes its path.
+   */
+  private admitApi(req: IncomingMessage, res: ServerResponse, url: URL, runtime: Runtime, version: SoapVersion): Admission | undefined | 'none' {
+    const method = req.method ?? 'GET';
+    const contentType = rawHeader(req.rawHeaders, 'content-type');
+    const declared = declaredLength(req);
+    const hasBody = (declared !== undefined && declared > 0) || rawHeader(req.rawHeaders, 'transfer-encoding') !== undefined;
+    const match = dispatchApi(runtime.compiled.apis, {
+      method,
+      target: url.pathname + url.search,
+      host: rawHeader(req.rawHeaders, 'host'),
+      contentType,
+      userAgent: rawHeader(req.rawHeaders, 'user-agent'),
+      hasBody,
+    });
+    if (!match) return 'none';
+    if (match.kind === 'refused') {
+      drain(req);
+      writeApiRefusal(res, match);
+      return undefined;
+    }
+    if (method === 'OPTIONS' && !match.resource.def.methods.includes('OPTIONS')) {
+      drain(req);
+      writeOptions(res, match.resource.def.methods);
+      return undefined;
+    }
+    if (this.tooLarge(req, res, declared, runtime, soapVersionOfContentType(contentType) === '1.1' ? '1.1' : '1.2')) return undefined;
+    // faults to a REST client are SOAP 1.2 ones (400 for its own mistakes, as REST expects), unless it posted SOAP 1.1
+    const faults: SoapVersion = version === '1.1' && soapVersionOfContentType(contentType) === '1.1' ? '1.1' : '1.2';
+    return { kind: 'api', url, runtime, match, version: faults, declared, shape: apiBodyShape(contentType, hasBody) };
+  }
+}
+
+/** How many bytes a request announces: its Content-Length, or undefined (none, or chunked). */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const lengthHeader = rawHeader(req.rawHeaders, 'content-length');
+  return lengthHeader !== undefined ? Number(lengthHeader) : undefined;
 }
 
 /** What {@link Gateway.admit} found a request to be. */
 type Admission =
   | { readonly kind: 'soap'; readonly url: URL; readonly runtime: Runtime; readonly proxy: ProxyRuntime | undefined; readonly version: SoapVersion; readonly declared: number | undefined }
+  | { readonly kind: 'api'; readonly url: URL; readonly runtime: Runtime; readonly match: ApiMatch & { kind: 'resource' }; readonly version: SoapVersion; readonly declared: number | undefined; readonly shape: BodyShape }
   | { readonly kind: 'reserved'; readonly url: URL }
   | { readonly kind: 'wsdl'; readonly url: URL; readonly version: SoapVersion; readonly proxy: ProxyRuntime };
 

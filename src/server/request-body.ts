@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { type MessageLimits } from '../message/limits.ts';
-import { MessageBody } from '../message/message-body.ts';
+import { MessageBody, type SettledSource } from '../message/message-body.ts';
 import { StreamChunks } from '../message/stream-chunks.ts';
 import { MoorError } from '../errors.ts';
 import { type StallWatch } from './stall-watch.ts';
@@ -26,11 +26,19 @@ const NOTHING_LEFT = (): void => {};
  * The request's body; rejects when the client goes away while a small one is collected, or with
  * MOOR_ERR_REQUEST_TIMEOUT when it sends nothing for `limits.bodyStallMs` while it is waited for.
  */
-export function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits, stalls: StallWatch): Promise<RequestBody> {
-  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) return collect(req, declared, limits, stalls);
+export function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits, stalls: StallWatch, shape: BodyShape = asSoap): Promise<RequestBody> {
+  if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) return collect(req, declared, limits, stalls, shape);
   const chunks = new StreamChunks(req, { watch: stalls, stalled });
-  return Promise.resolve({ body: new MessageBody(chunks, limits, declared), discard: () => chunks.discard() });
+  return Promise.resolve({ body: shape(chunks, limits, declared), discard: () => chunks.discard() });
 }
+
+/**
+ * Makes the message body of the bytes a request brings (a buffer when collected whole, else the stream):
+ * a SOAP request's bytes as they are; a REST API's payload as rest-payload.ts carries it.
+ */
+export type BodyShape = (source: SettledSource | Buffer, limits: MessageLimits, declared: number | undefined) => MessageBody;
+
+const asSoap: BodyShape = (source, limits, declared) => new MessageBody(source, limits, declared);
 
 /** What a body that stalled fails with. */
 export function stalled(ms: number): MoorError {
@@ -38,7 +46,7 @@ export function stalled(ms: number): MoorError {
 }
 
 /** Every chunk of `req`, joined into the body; rejects if it ends early or stalls. */
-function collect(req: IncomingMessage, declared: number, limits: MessageLimits, stalls: StallWatch): Promise<RequestBody> {
+function collect(req: IncomingMessage, declared: number, limits: MessageLimits, stalls: StallWatch, shape: BodyShape): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const watched = { since: 0, onStall: (ms: number) => reject(stalled(ms)) };
@@ -52,7 +60,7 @@ function collect(req: IncomingMessage, declared: number, limits: MessageLimits, 
     req.on('end', () => {
       stalls.unwatch(watched);
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      resolve({ body: new MessageBody(bytes, limits, declared), discard: NOTHING_LEFT });
+      resolve({ body: shape(bytes, limits, declared), discard: NOTHING_LEFT });
     });
     req.on('error', reject);
     req.on('close', () => {

@@ -1,0 +1,64 @@
+/** `<api>` as `moor validate` reads it: what it refuses at file:line:col, what it warns about, what it keeps. */
+import path from 'node:path';
+import test from 'ava';
+import { readConfig } from '../../src/config/load.ts';
+import { compile } from '../../src/mediators/compile.ts';
+import { configDir } from '../helpers/gateway.ts';
+
+const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
+
+async function load(text: string) {
+  const dir = await configDir({ 'apis/a.xml': text });
+  const config = await readConfig(dir);
+  const compiled = compile(config);
+  const at = (list: readonly { loc: { file: string; line: number; col: number }; code: string }[]) => list.map((e) => `${path.relative(dir, e.loc.file)}:${e.loc.line}:${e.loc.col} ${e.code}`);
+  return { config, compiled, errors: at(config.diag.errors), warnings: at(config.diag.warnings), messages: config.diag.errors.map((e) => e.message) };
+}
+
+test('a well-formed API loads: resources in order, the version in its name and path prefix', async (t) => {
+  const { errors, compiled } = await load(`<api ${SYN} name="Orders" context="/orders/" version="2" version-type="url">
+  <resource methods="GET post" uri-template="/{id}"><inSequence><respond/></inSequence></resource>
+  <resource url-mapping="/*" inSequence="main"/>
+</api>
+<!-- -->`.replace('inSequence="main"', ''));
+  t.deepEqual(errors, []);
+  const api = compiled.apis[0]!;
+  t.is(api.def.name, 'Orders:v2');
+  t.is(api.def.context, '/orders');
+  t.is(api.def.prefix, '/orders/2');
+  t.deepEqual(api.resources[0]!.def.methods, ['GET', 'POST']);
+});
+
+test('refusals at file:line:col: a context without "/", a version without version-type, a bad method, a bad template, two default resources, handlers', async (t) => {
+  const { errors, messages } = await load(`<api ${SYN} name="A" context="orders" version="1">
+  <resource methods="GET FETCH" uri-template="/{id"/>
+  <resource/>
+  <resource/>
+  <handlers/>
+</api>`);
+  t.deepEqual(errors.sort(), [
+    'apis/a.xml:1:1 MOOR_ERR_BAD_VALUE',
+    'apis/a.xml:1:1 MOOR_ERR_MISSING_ATTRIBUTE',
+    'apis/a.xml:2:3 MOOR_ERR_BAD_VALUE',
+    'apis/a.xml:2:3 MOOR_ERR_BAD_VALUE',
+    'apis/a.xml:4:3 MOOR_ERR_DUPLICATE_NAME',
+    'apis/a.xml:5:3 MOOR_ERR_UNSUPPORTED',
+  ].sort());
+  t.true(messages.some((m) => m.includes('FETCH')));
+});
+
+test('warnings for what is read but not honoured: publishSwagger, protocol="https", https-only transports', async (t) => {
+  const { errors, warnings } = await load(`<api ${SYN} name="A" context="/a" publishSwagger="/swagger.yaml" transports="https">
+  <resource methods="GET" protocol="https"/>
+</api>`);
+  t.deepEqual(errors, []);
+  t.deepEqual(warnings.sort(), ['apis/a.xml:1:1 MOOR_WARN_DIFFERENT', 'apis/a.xml:1:1 MOOR_WARN_NO_EFFECT', 'apis/a.xml:2:3 MOOR_WARN_DIFFERENT'].sort());
+});
+
+test('a sequence key a resource names must exist; two APIs at one context are refused', async (t) => {
+  const { errors } = await load(`<definitions ${SYN}>
+  <api name="A" context="/a"><resource inSequence="nowhere"/></api>
+  <api name="B" context="/a/"><resource/></api>
+</definitions>`);
+  t.deepEqual(errors.sort(), ['apis/a.xml:2:30 MOOR_ERR_UNRESOLVED_KEY', 'apis/a.xml:3:3 MOOR_ERR_DUPLICATE_NAME'].sort());
+});
