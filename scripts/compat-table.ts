@@ -36,6 +36,14 @@ export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['co
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its sequences are resources of Synapse's sample registry (`repository/conf/sample/resources`), which the corpus does not hold; given them in a registry folder (`--registry`), it loads",
   },
+  12: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its local entry reads an endpoint file of Synapse's sample resources (`src=\"file:repository/conf/sample/resources/…\"`), which the corpus does not hold; moor resolves `src` against the declaring file's folder",
+  },
+  151: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its local entry reads a WSDL file of Synapse's sample resources, which the corpus does not hold",
+  },
   10: {
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its endpoints are resources of Synapse's sample registry, which the corpus does not hold (and `xxx` names nothing anywhere)",

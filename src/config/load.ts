@@ -13,7 +13,8 @@ import { MOOR_CONFIG_NS, type MoorSettings, parseMoorSetting } from './moor-sett
 import { type ConfigNode, Diagnostics } from './node.ts';
 import { parseRegistryDecl, type RegistryDecl } from './registry-decl.ts';
 import { registryRoots, type RegistryRoots } from './registry-folder.ts';
-import { loadRegistryKeys, type RegistryResource } from './registry-keys.ts';
+import { addKeyedArtifact, loadRegistryKeys, type RegistryResource } from './registry-keys.ts';
+import { type LocalEntryDef, readLocalEntry } from './local-entry.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /** A whole configuration, as read from a folder. */
@@ -33,6 +34,8 @@ export interface Config {
   readonly registry: RegistryRoots;
   /** The `<registry>` declared, if any (its provider is not loaded). */
   readonly registryDecl: RegistryDecl | undefined;
+  /** Local entries that are values (not sequences or endpoints), by key. */
+  readonly localEntries: ReadonlyMap<string, LocalEntryDef>;
   /** Registry resources that are not artifacts (WSDL, XSLT, policies, text), by key. */
   readonly resources: ReadonlyMap<string, RegistryResource>;
   /**
@@ -51,7 +54,6 @@ export interface ReadOptions {
 const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
 export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
-  localEntry: 'local entries (<localEntry>)',
   task: 'scheduled tasks (<task>)',
   inboundEndpoint: 'inbound endpoints',
   template: 'templates (<template>)',
@@ -77,6 +79,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const sequences = new Map<string, SequenceDef>();
   const endpoints = new Map<string, NamedEndpoint>();
   const resources = new Map<string, RegistryResource>();
+  const localEntries = new Map<string, LocalEntryDef>();
   const refused = new Set<string>();
   const apis = new Map<string, ApiDef>();
   const settings: MoorSettings = {};
@@ -87,10 +90,16 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const early = registryRoots(dir, { flag: options.registry });
   const listed = (await listXml(abs, diag)).filter((f) => !isBelow(early.root, f));
   const roots: { file: string; root: ConfigNode }[] = [];
+  // files that local entries read (src=): theirs, not artifacts of their own
+  const entrySources = new Set<string>();
   for (const file of listed) {
     const root = await readRoot(file, diag);
     if (!root) continue;
     roots.push({ file, root });
+    for (const e of root.name === 'definitions' ? root.children() : [root]) {
+      const src = e.name === 'localEntry' ? e.attr('src') : undefined;
+      if (src?.startsWith('file:')) entrySources.add(resolveFileUri(src, file));
+    }
     if (root.name !== 'definitions') continue;
     // moor's settings and <registry> first: the registry folder decides which files are configuration
     for (const node of root.children()) {
@@ -105,21 +114,46 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     confRoot: registryDecl?.confRoot,
     govRoot: registryDecl?.govRoot,
   });
-  const files = listed.filter((f) => !isBelow(registry.root, f));
+  const files = listed.filter((f) => !isBelow(registry.root, f) && !entrySources.has(f));
   const tops: ConfigNode[] = [];
   for (const { file, root } of roots) {
-    if (isBelow(registry.root, file)) continue;
+    if (isBelow(registry.root, file) || entrySources.has(file)) continue;
     const top = root.name === 'definitions' ? root.children() : [root];
     if (root.name === 'definitions') root.allowAttributes('xmlns');
     for (const node of top) {
       if (root.name === 'definitions' && (node.el.name.uri === MOOR_CONFIG_NS || node.name === 'registry')) continue;
       if (!node.isSynapse && root.name === 'definitions') continue;
       tops.push(node);
-      addArtifact(node, file, { proxies, sequences, endpoints, apis, refused }, diag);
+      if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
+      else addArtifact(node, file, { proxies, sequences, endpoints, apis, refused }, diag);
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
-  return { dir: abs, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, resources, refused };
+  return { dir: abs, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, localEntries, resources, refused };
+}
+
+/** Reads a `<localEntry>`: a value, or the sequence or endpoint it holds (named by its key). */
+async function addLocalEntry(
+  node: ConfigNode,
+  file: string,
+  maps: { sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; localEntries: Map<string, LocalEntryDef>; refused: Set<string> },
+  diag: Diagnostics,
+): Promise<void> {
+  const read = await readLocalEntry(node, (uri) => resolveFileUri(uri, file), diag);
+  if (!read) {
+    const key = node.attr('key');
+    if (key !== undefined) maps.refused.add(key);
+    return;
+  }
+  const key = 'entry' in read ? read.entry.key : read.key;
+  // (Synapse keeps local entries, sequences and endpoints in one local registry: one name, one thing)
+  const first = maps.localEntries.get(key)?.loc ?? maps.sequences.get(key)?.loc ?? maps.endpoints.get(key)?.loc;
+  if (first) {
+    node.report('MOOR_ERR_DUPLICATE_NAME', `key "${key}" is already defined at ${first.file}:${first.line}:${first.col}`);
+    return;
+  }
+  if ('entry' in read) maps.localEntries.set(key, read.entry);
+  else if (!addKeyedArtifact(key, read.artifact, maps)) maps.refused.add(key);
 }
 
 function addArtifact(

@@ -14,6 +14,8 @@
  */
 import { type NamedEndpoint, type SequenceDef } from './artifacts.ts';
 import { parseEndpoint, warnStatisticsAndTrace } from './endpoint-def.ts';
+import { readFile } from 'node:fs/promises';
+import { type EntryValue, looksLikeXml } from './local-entry.ts';
 import { type ConfigNode, type Diagnostics } from './node.ts';
 import { lookupKey, missingKeyMessage, registryKeyOf, type RegistryRoots, type SubRegistry } from './registry-folder.ts';
 import { readXmlDocument } from './xml-file.ts';
@@ -33,12 +35,15 @@ const KEY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   resource: ['inSequence', 'outSequence', 'faultSequence'],
   send: ['receive'],
   publishWSDL: ['key'],
+  format: ['key'],
+  source: ['key'],
 };
 
 /** A registry resource that is not an artifact: read by whatever names it. */
 export interface RegistryResource {
   readonly key: string;
   readonly file: string;
+  readonly value: EntryValue;
 }
 
 /** Where registry keys land: the configuration's maps, and the names already reported. */
@@ -93,31 +98,44 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
 /** Reads one resource into `into`; the node of an XML artifact, to follow the keys inside it. */
 async function loadResource(key: string, file: string, into: KeyTargets, diag: Diagnostics): Promise<ConfigNode | undefined> {
   if (!/\.xml$/i.test(file)) {
-    into.resources.set(key, { key, file });
-    return undefined;
+    // a WSDL, an XSLT, a script…: read as the entry of a key (local-entry.ts)
+    const text = await readFile(file, 'utf8');
+    if (!looksLikeXml(file, text)) {
+      into.resources.set(key, { key, file, value: { kind: 'text', text, file } });
+      return undefined;
+    }
   }
   const doc = await readXmlDocument(file, diag, { read: 'MOOR_ERR_CONFIG_DIR', malformed: 'MOOR_ERR_CONFIG_XML' });
   if (!doc) {
     into.refused.add(key);
     return undefined;
   }
-  const { node } = doc;
+  if (addKeyedArtifact(key, doc.node, into)) return doc.node;
+  into.resources.set(key, { key, file, value: { kind: 'xml', node: doc.node, file } });
+  return undefined;
+}
+
+/**
+ * Adds `node` as the sequence or endpoint named `key` (a registry resource, a local entry holding one);
+ * false when it is neither. The `name` it may carry is a display name, not how it is found.
+ */
+export function addKeyedArtifact(key: string, node: ConfigNode, into: Pick<KeyTargets, 'sequences' | 'endpoints' | 'refused'>): boolean {
+  if (!node.isSynapse) return false;
   switch (node.name) {
     case 'sequence': {
       node.allowAttributes('name', 'onError', 'trace', 'statistics', 'description');
       warnStatisticsAndTrace(node);
       const def: SequenceDef = { kind: 'sequence', name: key, loc: node.loc, node, onError: node.attr('onError') };
       into.sequences.set(key, def);
-      return node;
+      return true;
     }
     case 'endpoint': {
       const def = parseEndpoint(node);
       if (def) into.endpoints.set(key, { kind: 'endpoint', name: key, loc: node.loc, def });
       else into.refused.add(key);
-      return node;
+      return true;
     }
     default:
-      into.resources.set(key, { key, file });
-      return undefined;
+      return false;
   }
 }

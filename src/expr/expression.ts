@@ -10,6 +10,7 @@ import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
+import { entriesInScope } from './entries.ts';
 import { readProperty } from './properties.ts';
 import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
 import { parseTrustedDom } from '../xml/dom.ts';
@@ -40,6 +41,8 @@ export class Expression {
   private readonly namespaces: Record<string, string>;
   /** True when the expression can reach the SOAP Body (and so needs the whole envelope). */
   readonly needsBody: boolean;
+  /** What get-property('k') gives when no property is named k: the configuration's local entries. */
+  private readonly entries = entriesInScope();
 
   constructor(readonly text: string, namespaces: ReadonlyMap<string, string>) {
     const source = withoutFnPrefix(text, namespaces);
@@ -100,7 +103,8 @@ export class Expression {
           if (ns || name !== 'get-property') return undefined;
           return (_ctx: unknown, ...args: XValue[]) => {
             const [a, b] = args.map((x) => x.stringValue());
-            const value = b === undefined ? readProperty(msg, 'default', a ?? '') : readProperty(msg, scopeName(a ?? ''), b);
+            const [scope, name] = b === undefined ? (['default', a ?? ''] as const) : ([scopeName(a ?? ''), b] as const);
+            const value = readProperty(msg, scope, name) ?? (scope === 'default' ? this.entries?.get(name) : undefined);
             return new XString(value === undefined ? '' : String(value));
           };
         },

@@ -1,6 +1,6 @@
 /**
  * <call [blocking="true|false"]>
- *   <endpoint …/>?         inline, or <endpoint key="name"/>
+ *   <endpoint …/>?         inline, or <endpoint key="name"/>, or dynamic (key="{xpath}", key-expression="xpath")
  * </call>
  *
  * Sends the message to the endpoint (or, with none, to its WS-Addressing To address) and goes on with
@@ -11,6 +11,7 @@
  */
 import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
+import { dynamicEndpoint } from './dynamic-key.ts';
 import { addressedEndpoint } from './send.ts';
 
 export const call: MediatorDefinition = {
@@ -21,7 +22,9 @@ export const call: MediatorDefinition = {
     node.oneOf(node.attr('blocking'), ['true', 'false'] as const, 'blocking');
     for (const c of node.children()) if (c.name === 'source' || c.name === 'target') c.report('MOOR_ERR_UNSUPPORTED', `<call><${c.name}> is not supported`);
     const epNode = node.child('endpoint');
-    const def = epNode ? parseEndpoint(epNode) : undefined;
+    const dynamic = dynamicEndpoint(epNode);
+    if (dynamic === null) return undefined;
+    const def = epNode && !dynamic ? parseEndpoint(epNode) : undefined;
     if (def) {
       if (def.kind === 'ref' && epNode) ctx.endpointRef(def.key, epNode);
       else ctx.endpoint(def);
@@ -30,7 +33,8 @@ export const call: MediatorDefinition = {
       kind: 'call',
       loc: node.loc,
       async mediate(msg, env): Promise<Outcome> {
-        const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'call')).send(msg);
+        const target = dynamic ? { kind: 'ref' as const, key: await dynamic.string(msg), loc: epNode!.loc } : def;
+        const response = await (target ? env.endpoints.of(target) : await addressedEndpoint(msg, env, 'call')).send(msg);
         msg.adopt(response);
         msg.axis2.set('HTTP_SC', response.status);
         return 'continue';

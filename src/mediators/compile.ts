@@ -6,9 +6,11 @@ import { type ApiDef, type ResourceDef } from '../config/api-def.ts';
 import { type SequenceSource } from '../config/artifacts.ts';
 import { type EndpointDef, type EndpointRef } from '../config/endpoint-def.ts';
 import { type Config } from '../config/load.ts';
+import { type EntryValue, entryText } from '../config/local-entry.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { suggest } from '../config/suggest.ts';
 import { MoorError, type SourceLoc } from '../errors.ts';
+import { compilingWith } from '../expr/entries.ts';
 import { Expression } from '../expr/expression.ts';
 import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
 import { MEDIATORS, UNSUPPORTED_MEDIATORS } from './registry.ts';
@@ -20,7 +22,7 @@ export interface ProxyRuntime {
   readonly outSequence: Sequence | undefined;
   readonly faultSequence: Sequence | undefined;
   readonly endpoint: EndpointDef | undefined;
-  readonly wsdl: string | undefined;
+  readonly wsdl: PublishedWsdl | undefined;
 }
 
 /** A REST API resource ready to run: it runs as a proxy without a target endpoint does. */
@@ -33,6 +35,9 @@ export interface ApiRuntime {
   readonly def: ApiDef;
   readonly resources: readonly ResourceRuntime[];
 }
+
+/** The WSDL a proxy publishes: a file, or inline XML (a local entry) whose relative imports resolve beside `file`. */
+export type PublishedWsdl = string | { readonly file: string; readonly text: string };
 
 /** A configuration ready to run. */
 export interface CompiledConfig {
@@ -47,6 +52,13 @@ export interface CompiledConfig {
 
 /** Compiles `config`; problems are added to `config.diag`. */
 export function compile(config: Config): CompiledConfig {
+  // get-property('k') falls back to the local entry k (expr/entries.ts)
+  const entries = new Map([...config.resources].map(([k, r]) => [k, entryText(r.value)]));
+  for (const [k, e] of config.localEntries) entries.set(k, entryText(e.value));
+  return compilingWith(entries, () => compileWith(config));
+}
+
+function compileWith(config: Config): CompiledConfig {
   const inlineEndpoints: EndpointDef[] = [];
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
@@ -62,6 +74,13 @@ export function compile(config: Config): CompiledConfig {
     endpoint: (def) => inlineEndpoints.push(def),
     sequenceRef: (key, node) => refs.push({ key, node, from: current }),
     endpointRef: (key, node) => endpointRefs.push({ key, node }),
+    entry: (key, node, what) => {
+      const value = entryOf(config, key);
+      if (!value && !config.refused.has(key)) {
+        node.report('MOOR_ERR_UNRESOLVED_KEY', `${what}: key "${key}" names no local entry${suggest(key, [...config.localEntries.keys()])} nor registry resource`);
+      }
+      return value;
+    },
   };
 
   const sequences = new Map<string, Sequence>();
@@ -241,13 +260,20 @@ function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
   for (const name of edges.keys()) visit(name, name, [name]);
 }
 
-/** The file of the WSDL `<publishWSDL key>` names; reported when it names none. */
-function wsdlResource(config: Config, ref: { readonly key: string; readonly loc: SourceLoc }): string | undefined {
-  const file = config.resources.get(ref.key)?.file;
-  if (file === undefined && !config.refused.has(ref.key)) {
-    config.diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `<publishWSDL key="${ref.key}"> names no WSDL: give a registry key (conf:/…, gov:/…) of a WSDL file`);
+/** The value a key names: a local entry, else a registry resource. */
+function entryOf(config: Config, key: string): EntryValue | undefined {
+  return config.localEntries.get(key)?.value ?? config.resources.get(key)?.value;
+}
+
+/** The WSDL `<publishWSDL key>` names (a file, or a local entry's inline XML); reported when it names none. */
+function wsdlResource(config: Config, ref: { readonly key: string; readonly loc: SourceLoc }): PublishedWsdl | undefined {
+  const value = entryOf(config, ref.key);
+  if (value?.kind === 'xml') return value.file !== undefined ? value.file : { file: ref.loc.file, text: entryText(value) };
+  if (!config.refused.has(ref.key)) {
+    const why = value ? 'holds text, not a WSDL' : 'names no local entry nor registry resource';
+    config.diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `<publishWSDL key="${ref.key}">: the key ${why}`);
   }
-  return file;
+  return undefined;
 }
 
 /** A node that reports at `loc` (references made by attributes of a proxy's <target>). */

@@ -1,7 +1,7 @@
 /**
  * <enrich>
  *   <source [type="custom|body|envelope|property|inline"] [clone="true|false"]
- *           [xpath="xpath"] [property="name"] [xmlns:p="…"]> inline XML or text (type="inline") </source>
+ *           [xpath="xpath"] [property="name"] [key="local entry"] [xmlns:p="…"]> inline XML or text (type="inline") </source>
  *   <target [type="custom|body|envelope|property"] [action="replace|child|sibling"]
  *           [xpath="xpath"] [property="name"] [xmlns:p="…"]/>
  * </enrich>
@@ -9,7 +9,8 @@
  * Copies a part of the message (or a property, or inline XML) into another place. Sources: `custom`
  * (the default) is what `xpath` selects: elements as XML, text or attribute nodes as text; `body` is the
  * content of the SOAP Body; `envelope` the whole Envelope; `property` a default-scope property (XML if
- * it holds XML, else text); `inline` the XML or text written inside <source>. Targets: `custom` (the
+ * it holds XML, else text); `inline` the XML or text written inside <source>, or the local entry (or
+ * registry resource) its `key` names. Targets: `custom` (the
  * default) the first node `xpath` selects; `body` the SOAP Body; `envelope` the whole message (replace
  * only, with an Envelope); `property` stores the source (XML stays XML). Actions: `replace` (the default)
  * puts the source in the target's place (text replaces an element's content, or a text or attribute
@@ -17,6 +18,7 @@
  * to the target, `sibling` inserts it after the target (after the Body's first element for `body`).
  * clone="false" moves a source taken from the message instead of copying it.
  */
+import { entryText } from '../config/local-entry.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { MoorError } from '../errors.ts';
 import { type Expression } from '../expr/expression.ts';
@@ -41,7 +43,7 @@ type Payload = { readonly nodes: Node[]; readonly owned: boolean } | { readonly 
 
 export const enrich: MediatorDefinition = {
   name: 'enrich',
-  parse(node) {
+  parse(node, ctx) {
     node.allowAttributes('description');
     node.allowChildren('source', 'target', 'description');
     const sourceNode = node.child('source');
@@ -56,16 +58,22 @@ export const enrich: MediatorDefinition = {
     sourceNode.allowAttributes('type', 'clone', 'xpath', 'property', 'key');
     const sourceType = sourceNode.oneOf(sourceNode.attr('type'), SOURCE_TYPES, 'type') ?? 'custom';
     const clone = sourceNode.oneOf(sourceNode.attr('clone'), ['true', 'false'] as const, 'clone') !== 'false';
-    if (sourceNode.attr('key') !== undefined) sourceNode.report('MOOR_ERR_UNSUPPORTED', '<source key="…"> needs the Synapse registry (local entries), which moor does not have: write the XML inline');
     const sourceExpr = sourceType === 'custom' ? xpathOf(sourceNode) : undefined;
     const sourceProperty = sourceType === 'property' ? sourceNode.required('property') : undefined;
+    // <source type="inline" key="k"/>: the inline XML or text is the local entry (or registry resource) k
+    const key = sourceType === 'inline' ? sourceNode.attr('key') : undefined;
+    const entry = key !== undefined ? ctx.entry(key, sourceNode, '<source type="inline" key>') : undefined;
     const inlineXml =
-      sourceType === 'inline'
-        ? childElements(sourceNode.el).length
-          ? childElements(sourceNode.el).map((c) => serialize(c, new Map([['xml', NS.xml]]))).join('')
-          : undefined
-        : undefined;
-    const inlineText = sourceType === 'inline' && inlineXml === undefined ? sourceNode.text : undefined;
+      sourceType !== 'inline'
+        ? undefined
+        : entry
+          ? entry.kind === 'xml'
+            ? entryText(entry)
+            : undefined
+          : childElements(sourceNode.el).length
+            ? childElements(sourceNode.el).map((c) => serialize(c, new Map([['xml', NS.xml]]))).join('')
+            : undefined;
+    const inlineText = sourceType === 'inline' && inlineXml === undefined ? (entry?.kind === 'text' ? entry.text : sourceNode.text) : undefined;
 
     targetNode.allowAttributes('type', 'action', 'xpath', 'property');
     const targetType = targetNode.oneOf(targetNode.attr('type'), TARGET_TYPES, 'type') ?? 'custom';

@@ -1,6 +1,7 @@
 /** The mediator contract: parsed once when the configuration loads, run once per message. */
 import { type SourceLoc } from '../errors.ts';
 import { type EndpointDef } from '../config/endpoint-def.ts';
+import { type EntryValue } from '../config/local-entry.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -52,6 +53,11 @@ export interface ParseContext {
   sequenceRef(key: string, node: ConfigNode): void;
   /** Records a reference to a named endpoint. */
   endpointRef(key: string, node: ConfigNode): void;
+  /**
+   * The value a key names (a local entry, or a registry resource that is not an artifact); reports at
+   * `node` and gives undefined when it names none (`what`: what the key is for, for the message).
+   */
+  entry(key: string, node: ConfigNode, what: string): EntryValue | undefined;
   /** Folder of the configuration, for user modules. */
   readonly baseDir: string;
   /**

@@ -1,6 +1,6 @@
 /**
  * <payloadFactory [media-type="xml"]>
- *   <format> inline XML with $1, $2… placeholders </format>
+ *   <format> inline XML with $1, $2… placeholders </format>  |  <format key="local entry or registry key"/>
  *   <args>
  *     <arg (value="literal" | expression="xpath") [xmlns:p="…"]/>*
  *   </args>
@@ -10,6 +10,7 @@
  * argument. A value is escaped as text, unless it is itself well-formed XML (an expression that reads an
  * OM property, say), which is inserted as XML, as Synapse does. The Envelope and its Header stay.
  */
+import { entryText } from '../config/local-entry.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { escapeAttr, serialize } from '../xml/serialize.ts';
@@ -20,7 +21,7 @@ import { XmlValue } from './xml-value.ts';
 
 export const payloadFactory: MediatorDefinition = {
   name: 'payloadFactory',
-  parse(node) {
+  parse(node, ctx) {
     node.allowAttributes('media-type', 'description');
     node.allowChildren('format', 'args', 'description');
     const mediaType = node.attr('media-type') ?? 'xml';
@@ -28,9 +29,11 @@ export const payloadFactory: MediatorDefinition = {
     const format = node.child('format');
     if (!format) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<payloadFactory> needs a <format> holding the new payload');
     format?.allowAttributes('key');
-    if (format?.attr('key') !== undefined) format.report('MOOR_ERR_UNSUPPORTED', '<format key="…"> needs the Synapse registry, which moor does not have: write the format inline');
+    // <format key="k"/>: the format is the local entry (or registry resource) k
+    const key = format?.attr('key');
+    const entry = format && key !== undefined ? ctx.entry(key, format, '<format key>') : undefined;
     // the format is written standalone, so it declares every namespace it uses
-    const template = format ? childElements(format.el).map((c) => serialize(c, new Map([['xml', NS.xml]]))).join('') : '';
+    const template = entry ? entryText(entry) : format ? childElements(format.el).map((c) => serialize(c, new Map([['xml', NS.xml]]))).join('') : '';
     const args: ValueSource[] = [];
     const argsNode = node.child('args');
     argsNode?.allowChildren('arg');

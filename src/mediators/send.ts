@@ -1,6 +1,7 @@
 /**
  * <send [receive="sequenceKey"]>
- *   <endpoint …/>?         inline, or <endpoint key="name"/>
+ *   <endpoint …/>?         inline, or <endpoint key="name"/>, or dynamic: <endpoint key="{xpath}"/> |
+ *                          <endpoint key-expression="xpath"/> (evaluated per message, dynamic-key.ts)
  * </send>
  *
  * In the request path: sends the message to the endpoint (or, with none, to its WS-Addressing To
@@ -14,6 +15,7 @@ import { isPromiseLike } from '../maybe-promise.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
+import { dynamicEndpoint } from './dynamic-key.ts';
 import { runSequence } from './sequence-runner.ts';
 
 export const send: MediatorDefinition = {
@@ -22,7 +24,9 @@ export const send: MediatorDefinition = {
     node.allowAttributes('receive', 'buildmessage', 'description');
     node.allowChildren('endpoint');
     const epNode = node.child('endpoint');
-    const def = epNode ? parseEndpoint(epNode) : undefined;
+    const dynamic = dynamicEndpoint(epNode);
+    if (dynamic === null) return undefined;
+    const def = epNode && !dynamic ? parseEndpoint(epNode) : undefined;
     if (def) {
       if (def.kind === 'ref' && epNode) ctx.endpointRef(def.key, epNode);
       else ctx.endpoint(def);
@@ -38,6 +42,7 @@ export const send: MediatorDefinition = {
           const sent = msg.respondToClient();
           return sent ? sent.then(CONTINUE) : 'continue';
         }
+        if (dynamic) return dynamic.string(msg).then((key) => forward(msg, env, { kind: 'ref', key, loc: epNode!.loc }, receive));
         return forward(msg, env, def, receive);
       },
     };

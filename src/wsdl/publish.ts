@@ -17,6 +17,7 @@ import path from 'node:path';
 import { type Document, type Element } from '@xmldom/xmldom';
 import { parseDom, serializeDom } from '../xml/dom.ts';
 import { MoorError } from '../errors.ts';
+import { type PublishedWsdl } from '../mediators/compile.ts';
 import { writeFault } from '../server/faults.ts';
 import { type SoapVersion } from '../xml/soap.ts';
 import { publicOrigin } from './public-url.ts';
@@ -96,7 +97,8 @@ function referencesOf(doc: Document, key: string): string[] {
  * Reads the document `wanted` of the WSDL at `wsdlFile`: the WSDL itself for '', else a document the
  * WSDL reaches through relative imports and includes; undefined when `wanted` is none of those.
  */
-async function reachable(wsdlFile: string, wanted: string): Promise<Document | undefined> {
+async function reachable(wsdl: PublishedWsdl, wanted: string): Promise<Document | undefined> {
+  const wsdlFile = typeof wsdl === 'string' ? wsdl : wsdl.file;
   const folder = path.dirname(wsdlFile);
   const seen = new Set<string>();
   const queue = [''];
@@ -105,7 +107,8 @@ async function reachable(wsdlFile: string, wanted: string): Promise<Document | u
     if (seen.has(key)) continue;
     seen.add(key);
     const file = key === '' ? wsdlFile : path.join(folder, ...key.split('/'));
-    const doc = parse(await readFile(file, 'utf8'), file);
+    // (a WSDL written in a local entry is its text; what it imports lies beside the file declaring it)
+    const doc = parse(key === '' && typeof wsdl !== 'string' ? wsdl.text : await readFile(file, 'utf8'), file);
     if (key === wanted) return doc;
     queue.push(...referencesOf(doc, key));
   }
@@ -125,7 +128,7 @@ function rewrite(doc: Document, key: string, serviceUrl: string): string {
 }
 
 /** Answers a GET that {@link isWsdlRequest} accepted, for the proxy `proxy` (its name and WSDL file). */
-export async function publishWsdl(req: IncomingMessage, res: ServerResponse, url: URL, proxy: { readonly wsdl: string | undefined }, version: SoapVersion): Promise<void> {
+export async function publishWsdl(req: IncomingMessage, res: ServerResponse, url: URL, proxy: { readonly wsdl: PublishedWsdl | undefined }, version: SoapVersion): Promise<void> {
   if (!proxy.wsdl) {
     writeFault(res, version, new MoorError('MOOR_ERR_NO_SERVICE', 'this proxy publishes no WSDL'));
     return;

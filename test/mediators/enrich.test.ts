@@ -102,7 +102,7 @@ test('configuration mistakes are reported at their place', async (t) => {
 <enrich><source type="bdy"/></enrich>`);
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_MISSING_ATTRIBUTE <source type="custom"> needs an xpath/);
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_MISSING_ATTRIBUTE <target> needs the attribute property/);
-  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_UNSUPPORTED <source key="…">/);
+  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_UNRESOLVED_KEY <source type="inline" key>: key "init_req" names no local entry nor registry resource/);
   t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE the envelope can only be replaced/);
   t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_BAD_VALUE type must be one of .*did you mean "body"/);
   t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_MISSING_ATTRIBUTE <enrich> needs a <target>/);
