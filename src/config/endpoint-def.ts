@@ -11,6 +11,8 @@
  *       <suspendDurationOnFailure>…</suspendDurationOnFailure>? <retryConfig>…</retryConfig>?
  *                                                   (grammar in endpoint-failure-def.ts)
  *     </address>
+ *   | <http uri-template="http://…/{uri.var.id}" [method="get|post|…"]> (failure children as <address>) </http>
+ *                                                   (grammar in http-endpoint-def.ts)
  *   | <loadbalance [algorithm="roundRobin|weightedRoundRobin|org.apache.synapse…RoundRobin"] [failover="true|false"]>
  *       (<endpoint …/> | <member hostName="h" httpPort="p"/>)+
  *     </loadbalance>
@@ -20,6 +22,7 @@
 import { type SourceLoc } from '../errors.ts';
 import { DEFAULT_FAILURE, FAILURE_CHILDREN, type FailureDef, parseFailure } from './endpoint-failure-def.ts';
 import { type HealthCheckDef, parseHealthCheck } from './health-check-def.ts';
+import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
 import { type ConfigNode } from './node.ts';
 import { parseSession, type SessionDef } from './session-def.ts';
@@ -40,6 +43,8 @@ export interface AddressDef {
   readonly weight: number;
   /** moor's active health check of this backend, if configured (on it or on its group). */
   readonly healthCheck?: HealthCheckDef;
+  /** An `<http>` endpoint (http-endpoint-def.ts): `uri` is its template, expanded per message; its own method, if given. */
+  readonly http?: { readonly template: string; readonly method: string | undefined };
 }
 
 /** leastActive is a moor extension: the member with the fewest requests in flight. */
@@ -99,7 +104,7 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   const kinds = node.children().filter((c) => c.el.name.uri !== MOOR_CONFIG_NS && c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
   const body = kinds[0];
   if (!body || kinds.length > 1) {
-    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <loadbalance>, <failover> (or key="…")');
+    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <http>, <loadbalance>, <failover> (or key="…")');
     return undefined;
   }
   const sessionNode = node.child('session');
@@ -112,16 +117,18 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
     case 'failover':
       if (sessionNode && session) warnChoiceWithoutEffect(sessionNode, session, body);
       return withHealthCheck(parseGroup(body, name, session, draining), healthCheck);
+    case 'http':
+      if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
+      return withHealthCheck(parseHttpEndpoint(body, name, draining, weight, warnStatisticsAndTrace), healthCheck);
     case 'wsdl':
     case 'default':
-    case 'http':
     case 'recipientlist':
     case 'dynamicLoadbalance':
     case 'serviceDynamicLoadbalance':
-      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <loadbalance> or <failover>`);
+      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <http>, <loadbalance> or <failover>`);
       return undefined;
     default:
-      body.unknownElement(['address', 'loadbalance', 'failover'], '<endpoint>');
+      body.unknownElement(['address', 'http', 'loadbalance', 'failover'], '<endpoint>');
       return undefined;
   }
 }

@@ -16,6 +16,7 @@ import { describeChange } from './events.ts';
 import { SYNAPSE_CODES } from './failure-codes.ts';
 import { forwardedHeaderList } from './headers.ts';
 import { isRest, restResponseBody, restSend } from './rest-request.ts';
+import { expandHttpTemplate } from './http-template.ts';
 import { EndpointHealth, type HealthState, type StateListener } from './suspension.ts';
 import { soapAction } from '../expr/properties.ts';
 import { element, type XmlElement } from '../xml/element.ts';
@@ -110,8 +111,15 @@ export class AddressEndpoint implements Endpoint {
   }
 
   private exchange(request: MessageContext): Promise<MessageContext> {
-    if (isRest(request)) {
-      return restSend(request, this.def, this.def.uri, undefined).then((out) =>
+    const http = this.def.http;
+    if (http || isRest(request)) {
+      let url: string;
+      try {
+        url = http ? expandHttpTemplate(http.template, request) : this.def.uri;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return restSend(request, this.def, url, http?.method, !http).then((out) =>
         this.dispatch(request, { url: out.url, method: out.method, headers: out.headers, ...(out.body ? { body: out.body, length: out.body.length } : this.bytesOf(request)) }),
       );
     }

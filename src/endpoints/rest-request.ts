@@ -1,6 +1,6 @@
 /**
- * What a message a REST API took in (rest-payload.ts) is sent to an address endpoint as, the way WSO2
- * sends it:
+ * What a message a REST API took in (rest-payload.ts), or any message to an `<http>` endpoint, is sent
+ * to an address endpoint as, the way WSO2 sends it:
  *
  * - the method is the axis2 property HTTP_METHOD (the client's method, unless a mediator changed it);
  *   GET, HEAD, DELETE and OPTIONS go without a body;
@@ -36,12 +36,16 @@ export interface RestSend {
   readonly body: Buffer | undefined;
 }
 
-/** The request `msg` makes of the address `def` (`url`: the address, or a uri-template expanded). */
-export async function restSend(msg: MessageContext, def: AddressDef, url: string, method: string | undefined): Promise<RestSend> {
+/**
+ * The request `msg` makes of the address `def` (`url`: the address, or an HTTP endpoint's template
+ * expanded; `method`: the HTTP endpoint's own; `postfix`: whether REST_URL_POSTFIX is appended).
+ */
+export async function restSend(msg: MessageContext, def: AddressDef, url: string, method: string | undefined, postfix: boolean): Promise<RestSend> {
   const forcedSoap = def.format === 'soap11' || def.format === 'soap12';
-  const postfix = msg.axis2.get('REST_URL_POSTFIX');
-  const target = typeof postfix === 'string' && postfix !== '' ? joinPostfix(url, postfix) : url;
-  const m = forcedSoap ? 'POST' : (method ?? String(msg.axis2.get('HTTP_METHOD'))).toUpperCase();
+  const rest = postfix ? msg.axis2.get('REST_URL_POSTFIX') : undefined;
+  const target = typeof rest === 'string' && rest !== '' ? joinPostfix(url, rest) : url;
+  const incoming = msg.axis2.get('HTTP_METHOD');
+  const m = forcedSoap ? 'POST' : (method ?? (typeof incoming === 'string' ? incoming : 'POST')).toUpperCase();
   const headers = forwardedHeaderList(msg);
   if (BODILESS.has(m)) return { url: target, method: m, headers: withoutContentType(headers), body: Buffer.alloc(0) };
   if (forcedSoap) return { url: target, method: m, headers: withContentType(headers, def.format === 'soap12' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8', true), body: undefined };

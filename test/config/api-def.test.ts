@@ -62,3 +62,14 @@ test('a sequence key a resource names must exist; two APIs at one context are re
 </definitions>`);
   t.deepEqual(errors.sort(), ['apis/a.xml:2:30 MOOR_ERR_UNRESOLVED_KEY', 'apis/a.xml:3:3 MOOR_ERR_DUPLICATE_NAME'].sort());
 });
+
+test('<http> endpoints: a bad method, a template that is no http URL or whose braces do not pair are refused at file:line:col; legacy-encoding warns', async (t) => {
+  const { errors, warnings } = await load(`<definitions ${SYN}>
+  <endpoint name="A"><http uri-template="http://h/{uri.var.id}" method="fetch"/></endpoint>
+  <endpoint name="B"><http uri-template="ftp://h/{uri.var.id}"/></endpoint>
+  <endpoint name="C"><http uri-template="http://h/{uri.var.id"/></endpoint>
+  <endpoint name="D"><http uri-template="http://h/{uri.var.id}" legacy-encoding="true"/></endpoint>
+</definitions>`);
+  t.deepEqual(errors.sort(), ['apis/a.xml:2:22 MOOR_ERR_BAD_VALUE', 'apis/a.xml:3:22 MOOR_ERR_BAD_VALUE', 'apis/a.xml:4:22 MOOR_ERR_BAD_VALUE'].sort());
+  t.deepEqual(warnings, ['apis/a.xml:5:22 MOOR_WARN_NO_EFFECT']);
+});
