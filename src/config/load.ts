@@ -178,9 +178,14 @@ function addArtifact(
     case 'sequence':
       put(maps.sequences, 'sequence', parseSequenceArtifact(node));
       return;
-    case 'endpoint':
-      put(maps.endpoints, 'endpoint', parseEndpointArtifact(node));
+    case 'endpoint': {
+      const ep = parseEndpointArtifact(node);
+      // an endpoint refused where it is written (a <wsdl> one, say) is not blamed again where it is used
+      const name = node.attr('name');
+      if (!ep && name !== undefined) maps.refused.add(name);
+      put(maps.endpoints, 'endpoint', ep);
       return;
+    }
     case 'api': {
       const api = parseApi(node);
       put(maps.apis, 'API', api && { ...api, name: api.version !== undefined ? `${api.name}:v${api.version}` : api.name });
@@ -192,7 +197,8 @@ function addArtifact(
     default: {
       const unsupported = UNSUPPORTED_ARTIFACTS[node.name];
       if (unsupported) {
-        node.report('MOOR_ERR_UNSUPPORTED', `moor does not support ${unsupported}`);
+        const protocol = node.name === 'inboundEndpoint' ? node.attr('protocol') : undefined;
+        node.report('MOOR_ERR_UNSUPPORTED', `moor does not support ${unsupported}${protocol ? ` (this one's protocol: ${protocol})` : ''}`);
         // what names the refused artifact is not blamed for it too
         const name = node.attr('name') ?? node.attr('key');
         if (name !== undefined) maps.refused.add(name);

@@ -180,7 +180,9 @@ export class EndpointHealth {
 
   private suspend(code: number, message: string): StateChange {
     const p = this.policy;
-    let next = this.lastSuspendMs > 0 ? Math.floor(this.lastSuspendMs * p.progressionFactor) : (p.initialDurationMs ?? this.defaultSuspendMs);
+    // an unset initialDuration is Synapse's -1: it is negative after the cap too, so it becomes the default
+    // (with Integration Studio's maximumDuration 0, the default first and capping it would give 0)
+    let next = this.lastSuspendMs > 0 ? Math.floor(this.lastSuspendMs * p.progressionFactor) : (p.initialDurationMs ?? -1);
     // as Synapse: capped at maximumDuration; a negative result (a -1 duration or factor) is the default
     if (next > p.maximumDurationMs) next = p.maximumDurationMs;
     else if (next < 0) next = this.defaultSuspendMs;

@@ -98,6 +98,16 @@ test('initialDuration -1 (Integration Studio) is the default suspension, the gat
   t.is(negative.h.until! - negative.clock.now(), 30_000, 'a negative progression falls back to the default, as in Synapse');
 });
 
+test('Integration Studio\'s whole default (initialDuration -1, progressionFactor -1, maximumDuration 0) suspends for the default each time, as Synapse computes it', (t) => {
+  // Synapse: next = -1 (not over the maximum 0), negative, so the default; then last × -1, negative again
+  const { h, clock, fail } = machine({ initialDurationMs: undefined, progressionFactor: -1, maximumDurationMs: 0 }, 30_000);
+  fail(REFUSED);
+  t.is(h.until! - clock.now(), 30_000);
+  clock.advance(30_000);
+  fail(REFUSED);
+  t.is(h.until! - clock.now(), 30_000);
+});
+
 test('initialDuration 0 and maximumDuration 0 (Synapse\'s way to turn suspension off): marked suspended, yet ready at once', (t) => {
   const { h, clock, fail } = machine({ initialDurationMs: 0, maximumDurationMs: 0 });
   t.is(fail(REFUSED), 'suspended');
