@@ -3,17 +3,22 @@
 import type * as Winston from 'winston';
 import { requireCommonJs } from './commonjs.ts';
 
-const winston = requireCommonJs('winston') as typeof Winston;
+let library: typeof Winston | undefined;
+
+/** winston, loaded at the first logger: a bundled chunk that holds this module must not load it for nothing. */
+export function winston(): typeof Winston {
+  return (library ??= requireCommonJs('winston') as typeof Winston);
+}
 
 export type Logger = Winston.Logger;
 
 /** Creates the process logger. Lines go to stdout as `time level [component] message key=value…`. */
 export function createLogger(level = process.env.MOOR_LOG_LEVEL ?? 'info', transports?: Winston.transport[]): Logger {
-  return winston.createLogger({
+  return winston().createLogger({
     level,
-    format: winston.format.combine(
-      winston.format.timestamp(),
-      winston.format.printf((info) => {
+    format: winston().format.combine(
+      winston().format.timestamp(),
+      winston().format.printf((info) => {
         const { timestamp, level: lvl, message, component, ...rest } = info as Record<string, unknown>;
         const extra = Object.entries(rest)
           .filter(([k]) => typeof k === 'string' && k !== 'splat')
@@ -22,11 +27,11 @@ export function createLogger(level = process.env.MOOR_LOG_LEVEL ?? 'info', trans
         return `${String(timestamp)} ${String(lvl).toUpperCase()} [${String(component ?? 'moor')}] ${String(message)}${extra ? ' ' + extra : ''}`;
       }),
     ),
-    transports: transports ?? [new winston.transports.Console()],
+    transports: transports ?? [new (winston().transports.Console)()],
   });
 }
 
 /** A logger that writes nothing (tests, benchmarks). */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston().createLogger({ silent: true, transports: [new (winston().transports.Console)({ silent: true })] });
 }

@@ -19,6 +19,7 @@ import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /** A whole configuration, as read from a folder. */
 export interface Config {
+  /** The folder that relative paths in it (a `<class>` module's, a dispatcher's) resolve against: a single file's own folder. */
   readonly dir: string;
   readonly files: readonly string[];
   readonly proxies: ReadonlyMap<string, ProxyDef>;
@@ -129,7 +130,9 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
-  return { dir: abs, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, localEntries, resources, refused };
+  // (a single file's `dir` was the file itself: name="./m.js" then resolved to conf/orders.xml/m.js)
+  const dir = files.length === 1 && files[0] === abs ? path.dirname(abs) : abs;
+  return { dir, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 
 /** Reads a `<localEntry>`: a value, or the sequence or endpoint it holds (named by its key). */

@@ -13,9 +13,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import type * as Winston from 'winston';
-import { requireCommonJs } from '../commonjs.ts';
-
-const winston = requireCommonJs('winston') as typeof Winston;
+import { winston } from '../logging.ts';
 
 /** One line of the access log. */
 export interface AccessRecord {
@@ -56,10 +54,10 @@ export class AccessLog {
    */
   static open(target: string): AccessLog {
     if (target !== '-') closeSync(openSync(target, 'a'));
-    const transport = target === '-' ? new winston.transports.Console() : new winston.transports.File({ filename: target });
-    const logger = winston.createLogger({
+    const transport = target === '-' ? new (winston().transports.Console)() : new (winston().transports.File)({ filename: target });
+    const logger = winston().createLogger({
       level: 'info',
-      format: winston.format.printf((info) => JSON.stringify((info as unknown as { record: AccessRecord }).record)),
+      format: winston().format.printf((info) => JSON.stringify((info as unknown as { record: AccessRecord }).record)),
       transports: [transport],
     });
     return new AccessLog(logger, transport);

@@ -4,10 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import type * as Winston from 'winston';
-import { requireCommonJs } from '../commonjs.ts';
-import { type Logger } from '../logging.ts';
-
-const winston = requireCommonJs('winston') as typeof Winston;
+import { type Logger, winston } from '../logging.ts';
 
 /** One captured log line. */
 export interface LogLine {
@@ -32,7 +29,7 @@ function captureTransport(sink: (info: Record<string, unknown>) => void): Winsto
       done();
     },
   });
-  return new winston.transports.Stream({ stream, level: 'silly' });
+  return new (winston().transports.Stream)({ stream, level: 'silly' });
 }
 
 /** A logger per harness; `forRun` gives each run a child whose lines land in that run's list. */
@@ -41,7 +38,7 @@ export class LogCapture {
   readonly logger: Logger;
 
   constructor(level = 'silly') {
-    this.logger = winston.createLogger({ level, transports: [captureTransport((info) => this.keep(info))] });
+    this.logger = winston().createLogger({ level, transports: [captureTransport((info) => this.keep(info))] });
   }
 
   /** A logger for run `id` and the list its lines go to (until {@link end}). */

@@ -42,7 +42,30 @@ const CONFIG = `<definitions xmlns="http://ws.apache.org/ns/synapse">
     <outSequence><send/></outSequence>
   </target></proxy>
   <proxy name="Echo"><target><inSequence><respond/></inSequence></target></proxy>
+  <proxy name="Refuse"><target><inSequence><class name="../refuse.cjs"/></inSequence></target></proxy>
 </definitions>
+`;
+
+/**
+ * A <class> mediator that throws moor's own error, required from the package as a user's module does.
+ * The command (dist/cli/bin.js) and the library (dist/index.js) share their modules' chunks, so this
+ * MoorError is the gateway's class: the fault carries its reason, not "internal error: …".
+ */
+const REFUSE = `const { MoorError } = require('moor');
+module.exports = { mediate() { throw new MoorError('MOOR_ERR_MEDIATION', 'refused: out of stock'); } };
+`;
+
+const REFUSE_SUITE = `<unit-test>
+  <artifacts><test-artifact proxy="Refuse"><artifact>../conf/orders.xml</artifact></test-artifact></artifacts>
+  <test-cases>
+    <test-case name="a class mediator's MoorError is the command's own class">
+      <input><payload><![CDATA[<o:Order xmlns:o="urn:o"/>]]></payload></input>
+      <assertions>
+        <assertEquals><actual>$body/*/faultstring</actual><expected>refused: out of stock</expected><message>the fault's reason</message></assertEquals>
+      </assertions>
+    </test-case>
+  </test-cases>
+</unit-test>
 `;
 
 const SUITE = `<unit-test>
@@ -190,6 +213,8 @@ function packAndInstall(): Promise<Packed> {
     await mkdir(path.join(project, 'tests'));
     await writeFile(path.join(project, 'conf', 'orders.xml'), CONFIG);
     await writeFile(path.join(project, 'tests', 'orders-test.xml'), SUITE);
+    await writeFile(path.join(project, 'tests', 'refuse-test.xml'), REFUSE_SUITE);
+    await writeFile(path.join(project, 'refuse.cjs'), REFUSE);
     await writeFile(path.join(project, 'esm.mjs'), ESM);
     await writeFile(path.join(project, 'cjs.cjs'), CJS);
     await writeFile(path.join(project, 'consumer.ts'), CONSUMER_TS);
@@ -243,7 +268,7 @@ test.serial('TypeScript type-checks a file using both entry points under strict 
   t.notRegex(strict.stdout + defaults.stdout, /node_modules\/moor\//);
 });
 
-test.serial('npx moor runs the compiled command with no TypeScript loader installed: --help, validate, test', async (t) => {
+test.serial('npx moor runs the compiled command with no TypeScript loader installed: --help, validate, test, a class mediator sharing its MoorError', async (t) => {
   t.timeout(120_000);
   const { project } = await packAndInstall();
   await t.throwsAsync(stat(path.join(project, 'node_modules', 'tsx')), undefined, 'tsx is not installed with moor');
@@ -252,10 +277,10 @@ test.serial('npx moor runs the compiled command with no TypeScript loader instal
   t.regex(help.stdout, /^usage:\n {2}moor start/);
   const valid = await run('npx', ['moor', 'validate', '--config', 'conf'], project);
   t.is(valid.code, 0, text(valid));
-  t.is(valid.stdout, 'conf: valid (2 proxies, 0 sequences, 1 endpoints in 1 files)\n');
+  t.is(valid.stdout, 'conf: valid (3 proxies, 0 sequences, 1 endpoints in 1 files)\n');
   const suite = await run('npx', ['moor', 'test', 'tests'], project);
   t.is(suite.code, 0, text(suite));
-  t.regex(suite.stdout, /^PASS tests\/orders-test\.xml > the order reaches the backend and its answer the client \(.+\)\n1 passed, 0 failed\n$/);
+  t.regex(suite.stdout, /^PASS tests\/orders-test\.xml > the order reaches the backend and its answer the client \(.+\)\nPASS tests\/refuse-test\.xml > a class mediator's MoorError is the command's own class \(.+\)\n2 passed, 0 failed\n$/);
 });
 
 test.serial('a node:test test runs against moor/testing', async (t) => {
