@@ -130,8 +130,6 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
-  // (a single file's `dir` was the file itself: name="./m.js" then resolved to conf/orders.xml/m.js)
-  const dir = files.length === 1 && files[0] === abs ? path.dirname(abs) : abs;
   return { dir, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 
