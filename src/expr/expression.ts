@@ -79,7 +79,7 @@ export class Expression {
 
   private async evaluate(msg: MessageContext, wholeEnvelope = false): Promise<XValue> {
     // wholeEnvelope: the nodes are to be changed, so they must belong to the message's own DOM
-    const doc = this.needsBody || wholeEnvelope ? await msg.envelopeDom() : await headDom(msg);
+    const doc = this.needsBody || wholeEnvelope ? await msg.envelopeDom() : msg.body.opaque ? opaqueHead() : await headDom(msg);
     const envelope = doc.documentElement as unknown as Node;
     const childByLocal = (local: string): Node | undefined => {
       for (let c = envelope?.firstChild; c; c = c.nextSibling) if ((c as Element).localName === local) return c;
@@ -118,6 +118,17 @@ export class Expression {
 function scopeName(s: string): 'default' | 'transport' | 'axis2' {
   if (s === 'transport' || s === 'axis2') return s;
   return 'default';
+}
+
+let emptyHead: Document | undefined;
+
+/**
+ * The head a JSON (or other opaque) payload has, as WSO2 builds its envelope: none. An expression over
+ * properties and transport headers alone (`$trp:X-Session`) then reads no payload; one that reaches the
+ * Body still needs it as XML, and fails with MOOR_ERR_NOT_XML.
+ */
+function opaqueHead(): Document {
+  return (emptyHead ??= parseTrustedDom(`<soapenv:Envelope xmlns:soapenv="${NS.soap11}"/>`));
 }
 
 /** A DOM of the envelope head only (Envelope + Header), built from the parsed head without the body. */
