@@ -64,6 +64,7 @@ export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   eventSource: 'event sources',
   import: 'connector imports (<import>)',
   executor: 'executors',
+  datasource: 'data sources (<datasource>); nor data services',
 };
 /**
  * Roots of files that live beside configuration but are not configuration: test suites and WSO2 mock

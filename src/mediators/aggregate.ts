@@ -1,7 +1,7 @@
 /**
  * <aggregate [id="name"]>
  *   <completeCondition [timeout="seconds"]>
- *     <messageCount [min="n"] [max="n"]/>?
+ *     <messageCount [min="n|-1|{xpath}"] [max="n|-1|{xpath}"]/>?   ({xpath}: evaluated on the first reply)
  *   </completeCondition>?
  *   <onComplete [expression="xpath"] [sequence="key"] [xmlns:p="…"]>
  *     mediators…
@@ -18,6 +18,8 @@
  * dropped. `min` is the fewest replies to complete with when parts failed (see <iterate>). A message
  * that is not a reply to an iterate part passes through unchanged.
  */
+import { dynamicKey, isDynamicKey } from './dynamic-key.ts';
+import { MoorError } from '../errors.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -41,13 +43,18 @@ export const aggregate: MediatorDefinition = {
     if (timeoutS !== undefined && !(timeoutS > 0)) condition?.report('MOOR_ERR_BAD_VALUE', `timeout must be a positive number of seconds, not "${condition.attr('timeout') ?? ''}"`);
     const count = condition?.child('messageCount');
     count?.allowAttributes('min', 'max');
-    const bound = (attr: string): number | undefined => {
+    // a bound is a number, -1 (Synapse's "no bound"), or {xpath} evaluated on the first reply (as Synapse's Value)
+    const bound = (attr: string): ((msg: MessageContext) => Promise<number | undefined>) | undefined => {
       const raw = count?.attr(attr);
-      if (raw === undefined || raw.trim() === '-1') return undefined; // Synapse's "no bound"
-      return count?.integer(raw, attr);
+      if (raw === undefined || raw.trim() === '-1') return async () => undefined;
+      const dynamic = count && dynamicKey(raw.trim(), count);
+      if (dynamic) return async (msg) => countOf(await dynamic.string(msg), attr);
+      if (isDynamicKey(raw.trim())) return undefined;
+      const n = count?.integer(raw, attr);
+      return async () => n;
     };
-    const min = bound('min');
-    const max = bound('max');
+    const minOf = bound('min');
+    const maxOf = bound('max');
 
     const onComplete = node.child('onComplete');
     if (!onComplete) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<aggregate> needs an <onComplete>');
@@ -56,7 +63,7 @@ export const aggregate: MediatorDefinition = {
     // Synapse's default: the first element of each reply's Body
     const expression = onComplete ? compileExpression(onComplete, onComplete.attr('expression') ?? '$body/*') : undefined;
     const branch = onComplete && parseBranch(onComplete, ctx);
-    if (!expression || !branch) return undefined;
+    if (!expression || !branch || !minOf || !maxOf) return undefined;
 
     const self = {};
     /** Puts the replies together and runs onComplete; answers the client of the split message. */
@@ -83,13 +90,16 @@ export const aggregate: MediatorDefinition = {
         const member = membershipOf(msg);
         if (!member || (id !== undefined && member.group.id !== id)) return 'continue';
         const { group, index } = member;
+        // (evaluated before the look-up, so that finding or creating the aggregation stays one synchronous step)
+        const [minNow, maxNow] = await Promise.all([minOf(msg), maxOf(msg)]);
         let agg = group.aggregations.get(self);
         if (!agg) {
           const created: Aggregation = {
             arrivals: [],
             done: false,
             timer: undefined,
-            min,
+            min: minNow,
+            max: maxNow,
             complete: () => finish(group, created, env),
           };
           if (timeoutS !== undefined && timeoutS > 0) {
@@ -104,7 +114,7 @@ export const aggregate: MediatorDefinition = {
         const doc = await msg.envelopeDom();
         const matches = await expression.nodes(msg, { wholeEnvelope: true });
         agg.arrivals.push({ index, msg, doc, matches });
-        const wanted = Math.min(max ?? group.total, group.total);
+        const wanted = Math.min(agg.max ?? group.total, group.total);
         if (agg.arrivals.length >= wanted) await agg.complete();
         return 'stop';
       },
@@ -138,4 +148,12 @@ function merge(origin: MessageContext, arrivals: readonly Arrival[]): MessageCon
   const merged = origin.derive(base.msg.direction, transport, new MessageBody(Buffer.from(String(doc)), DEFAULT_LIMITS, undefined, 'trusted'));
   merged.status = base.msg.status;
   return merged;
+}
+
+/** A bound an expression gave: a whole number, -1 or nothing for none; anything else fails the reply. */
+function countOf(value: string, attr: string): number | undefined {
+  const v = value.trim();
+  if (v === '' || v === '-1') return undefined;
+  if (!/^\d+$/.test(v)) throw new MoorError('MOOR_ERR_MEDIATION', `<messageCount ${attr}> gave "${value}", which is not a whole number`);
+  return Number(v);
 }

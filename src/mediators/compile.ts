@@ -184,6 +184,11 @@ function parseMediators(node: ConfigNode, ctx: ParseContext): Mediator[] {
     const def = MEDIATORS.get(child.name);
     if (!def) {
       if (UNSUPPORTED_MEDIATORS.includes(child.name)) child.report('MOOR_ERR_UNSUPPORTED', `the <${child.name}> mediator is not supported by moor`);
+      // <kafkaTransport.init>, <salesforce.query>…: an operation of a WSO2 connector
+      else if (/^[\w-]+\.[\w.-]+$/.test(child.name)) {
+        const connector = child.name.slice(0, child.name.indexOf('.'));
+        child.report('MOOR_ERR_UNSUPPORTED', `<${child.name}> is an operation of the WSO2 connector "${connector}": moor runs no connectors`);
+      }
       else child.report('MOOR_ERR_UNKNOWN_MEDIATOR', `<${child.name}> is not a mediator${suggest(child.name, [...MEDIATORS.keys()])}`);
       continue;
     }

@@ -1,6 +1,7 @@
 /**
  * <makefault [version="soap11|soap12"] [response="true|false"]>
- *   <code value="p:Receiver" xmlns:p="…"/>        Sender|Client, Receiver|Server, VersionMismatch, MustUnderstand
+ *   <code (value="p:Receiver" | expression="xpath") xmlns:p="…"/>   Sender|Client, Receiver|Server, VersionMismatch, MustUnderstand
+ *                                                  (an expression's QName is read for each message)
  *   <reason (value="text" | expression="xpath")/>
  *   <role>uri</role>?  <node>uri</node>?
  *   <detail [expression="xpath"]>text or XML</detail>?
@@ -14,6 +15,7 @@
 import { childElements } from '../xml/element.ts';
 import { escapeText, serialize } from '../xml/serialize.ts';
 import { contentTypeOf, type FaultCode, faultEnvelope, faultStatus } from '../xml/soap.ts';
+import { MoorError } from '../errors.ts';
 import { type Expression } from '../expr/expression.ts';
 import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
@@ -38,7 +40,13 @@ export const makefault: MediatorDefinition = {
     const version = node.oneOf(node.attr('version'), ['soap11', 'soap12', 'pox'] as const, 'version');
     if (version === 'pox') node.report('MOOR_ERR_UNSUPPORTED', 'POX faults (version="pox") are not supported: moor speaks SOAP 1.1 and 1.2');
     const codeNode = node.child('code');
-    const rawCode = codeNode?.required('value');
+    codeNode?.allowAttributes('value', 'expression');
+    // <code expression="xpath">: the code is the QName the expression gives for each message
+    const codeText = codeNode?.attr('expression');
+    const codeExpr = codeNode && codeText !== undefined ? compileExpression(codeNode, codeText) : undefined;
+    const rawCode = codeNode && codeText === undefined ? codeNode.attr('value') : undefined;
+    if (codeNode && codeText === undefined && rawCode === undefined) codeNode.report('MOOR_ERR_MISSING_ATTRIBUTE', '<code> needs value or expression');
+    if (codeText !== undefined && codeNode?.attr('value') !== undefined) codeNode.report('MOOR_ERR_BAD_VALUE', '<code> takes value or expression, not both');
     const local = rawCode?.slice(rawCode.indexOf(':') + 1);
     const code = local === undefined ? 'Receiver' : CODES[local];
     if (rawCode !== undefined && !code) codeNode?.report('MOOR_ERR_BAD_VALUE', `fault code "${rawCode}" is not one of ${Object.keys(CODES).join(', ')}`);
@@ -61,7 +69,7 @@ export const makefault: MediatorDefinition = {
       async mediate(msg): Promise<Outcome> {
         const v = version === 'soap11' ? '1.1' : version === 'soap12' ? '1.2' : msg.version;
         const detail = detailExpr ? await detailOf(detailExpr, msg) : detailInline;
-        const fc = code ?? 'Receiver';
+        const fc = codeExpr ? codeOf(await codeExpr.string(msg)) : (code ?? 'Receiver');
         msg.setEnvelope(
           faultEnvelope(v, {
             code: fc,
@@ -85,4 +93,12 @@ async function detailOf(expr: Expression, msg: MessageContext): Promise<string> 
   const nodes = await expr.nodes(msg);
   if (nodes.length && nodes.every((n) => n.nodeType === 1)) return nodes.map((n) => String(n)).join('');
   return escapeText(await expr.string(msg));
+}
+
+/** The fault code a `<code expression>` gave (`prefix:Local` or `Local`); any other value fails the message. */
+function codeOf(value: string): (typeof CODES)[string] {
+  const v = value.trim();
+  const c = CODES[v.slice(v.indexOf(':') + 1)];
+  if (!c) throw new MoorError('MOOR_ERR_MEDIATION', `the <makefault><code expression> gave "${value}", which is not one of ${Object.keys(CODES).join(', ')}`);
+  return c;
 }

@@ -32,4 +32,6 @@ export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'call-template', 'eventPublisher',
+  // WSO2 EI / MI mediators beyond Synapse's
+  'rule', 'fastXSLT', 'propertyGroup', 'variable', 'scatter-gather', 'throwError', 'dataServiceCall', 'ntlm', 'bam',
 ];

@@ -23,6 +23,8 @@ export interface Aggregation {
   complete(): Promise<void>;
   /** The <messageCount min>, if given: the fewest replies worth completing with when parts failed. */
   readonly min: number | undefined;
+  /** The <messageCount max>, if given: complete once that many replies are in. */
+  readonly max: number | undefined;
 }
 
 export class SplitGroup {

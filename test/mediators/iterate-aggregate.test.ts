@@ -264,3 +264,25 @@ test('configuration mistakes are reported at their place', async (t) => {
   t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_BAD_VALUE max must be a whole number/);
   t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_BAD_XPATH prefix "m" in "\/\/m:x" is not declared/);
 });
+
+test('<messageCount max="{xpath}">: the bound is read from the first reply, as Synapse\'s Value is', async (t) => {
+  // SUN is answered only after the client has its answer: with max 2 (from the replies' X-Max header), the
+  // aggregate completes with IBM and MSFT; without the bound it would wait for SUN
+  let releaseSun = (): void => {};
+  const sunHeld = new Promise<void>((r) => (releaseSun = r));
+  const answer = quotes();
+  const backend = await startSoapBackend(async (r) => {
+    if (symbolsIn(r.body)[0] === 'SUN') await sunHeld;
+    return { ...(await answer(r)), headers: { 'x-max': '2' } };
+  });
+  const gw = await startGateway({ 'p.xml': sample400(backend.url, undefined, `<completeCondition><messageCount min="-1" max="{$trp:X-Max}"/></completeCondition>`) });
+  try {
+    const res = await post(`${gw.url}/services/SplitAggregateProxy`, getQuote('IBM', 'MSFT', 'SUN'));
+    t.is(res.status, 200);
+    t.deepEqual(symbolsIn(res.text).sort(), ['IBM', 'MSFT']);
+  } finally {
+    releaseSun();
+    await gw.close();
+    await backend.close();
+  }
+});

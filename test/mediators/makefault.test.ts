@@ -106,3 +106,14 @@ test('a fault made at the end of the in sequence answers the client; the target 
   t.is(elementText(res.text, 'faultstring'), 'closed');
   t.is(backendCalls, 0);
 });
+
+test('<code expression>: the fault code is read from the message (WSO2\'s dynamic code); a value that is no code fails the message', async (t) => {
+  const codeFrom = `<makefault><code expression="$trp:X-Code"/><reason value="refused"/></makefault><respond/>`;
+  const client = await run(codeFrom, soap11(order('1')), { 'content-type': 'text/xml', 'x-code': 'soap11Env:Client' });
+  t.is(client.res.status, 500);
+  t.is(elementText(client.res.text, 'faultcode'), 'soapenv:Client');
+  const server = await run(codeFrom, soap11(order('2')), { 'content-type': 'text/xml', 'x-code': 'Server' });
+  t.is(elementText(server.res.text, 'faultcode'), 'soapenv:Server');
+  const bad = await run(codeFrom, soap11(order('3')), { 'content-type': 'text/xml', 'x-code': 'Nonsense' });
+  t.regex(bad.res.text, /the &lt;makefault&gt;&lt;code expression&gt; gave "Nonsense"|gave &quot;Nonsense&quot;/);
+});
