@@ -102,7 +102,7 @@ export class MessageContext {
     readonly abort: MessageAbort,
     readonly log: Logger,
     readonly reply: ReplyChannel,
-    init: { id?: string; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean; id: string | undefined } } = {},
+    init: { id?: string | undefined; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean; id: string | undefined } } = {},
   ) {
     if (transport instanceof Map) this.headerMap = transport;
     else this.headerLines = transport;

@@ -1,15 +1,14 @@
 /**
  * A request to a REST API, as the gateway takes it in and answers it: its payload made into a message
- * body (rest-payload.ts), the properties WSO2 sets for it, the reply written by its messageType, and
- * the empty 404/405/400 answers of a request no resource takes.
+ * body (rest-payload.ts), the properties WSO2 sets for it, the reply made by its messageType, and the
+ * empty 404/405/400 answers of a request no resource takes. No socket: answers go to an AnswerSink.
  */
-import type { ServerResponse } from 'node:http';
 import { queryParameters } from '../config/uri-template.ts';
 import { type MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { carriedAs, emptyEnvelope, restPayload, wrapXml } from '../message/rest-payload.ts';
 import { type ApiMatch, mediaType } from './api-dispatch.ts';
-import { writeMessage } from './reply.ts';
+import { type Answer, answerOf, type AnswerSink } from './answer.ts';
 import { type BodyShape } from './request-body.ts';
 
 /** How the payload of an API request is carried: XML wrapped (or SOAP as it is), an empty envelope, or opaque. */
@@ -55,33 +54,33 @@ export function enterApi(msg: MessageContext, match: ApiMatch & { kind: 'resourc
 }
 
 /** The answer of a request the API takes but no resource does (WSO2: empty, with the status alone). */
-export function writeApiRefusal(res: ServerResponse, refused: ApiMatch & { kind: 'refused' }): void {
-  const headers: Record<string, string> = { 'content-length': '0' };
-  // (for the access log; a 400 — a resource that refuses the content type or user agent — has no code of its own)
-  if (refused.status !== 400) headers['x-moor-error'] = refused.status === 405 ? 'MOOR_ERR_METHOD' : 'MOOR_ERR_NO_SERVICE';
-  if (refused.allow) headers.allow = refused.allow;
-  res.writeHead(refused.status, headers);
-  res.end();
+export function apiRefusalAnswer(refused: ApiMatch & { kind: 'refused' }): Answer {
+  const headers = ['content-length', '0'];
+  if (refused.allow) headers.push('allow', refused.allow);
+  // (the code for the access log; a 400 — a resource that refuses the content type or user agent — has no code of its own)
+  const error = refused.status === 400 ? undefined : refused.status === 405 ? 'MOOR_ERR_METHOD' : 'MOOR_ERR_NO_SERVICE';
+  return { status: refused.status, headers, whole: EMPTY, chunks: undefined, length: 0, error };
 }
 
-/** Answers an OPTIONS request the resource does not mediate itself: 200 with the methods it takes (WSO2). */
-export function writeOptions(res: ServerResponse, methods: readonly string[]): void {
+/** The answer to an OPTIONS request the resource does not mediate itself: 200 with the methods it takes (WSO2). */
+export function optionsAnswer(methods: readonly string[]): Answer {
   const allow = (methods.length ? methods.filter((m) => m !== 'OPTIONS') : ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']).join(', ');
-  res.writeHead(200, { allow, 'content-length': '0' });
-  res.end();
+  return { status: 200, headers: ['allow', allow, 'content-length', '0'], whole: EMPTY, chunks: undefined, length: 0 };
 }
 
-/** Writes the reply to an API client: the payload by the reply's messageType (rest-payload.ts). */
-export function writeRestReply(res: ServerResponse, msg: MessageContext): Promise<void> | undefined {
+const EMPTY = Buffer.alloc(0);
+
+/** The reply to an API client, its payload made by the reply's messageType (rest-payload.ts), written to `sink`. */
+export function writeRestReply(sink: AnswerSink, msg: MessageContext): Promise<void> | undefined {
   const type = msg.axis2.get('messageType');
   // SOAP goes as it is, and so does an opaque body: no await on the way
-  if (msg.body.opaque || typeof type !== 'string' || type === 'text/xml' || type === 'application/soap+xml') return writeMessage(res, msg);
+  if (msg.body.opaque || typeof type !== 'string' || type === 'text/xml' || type === 'application/soap+xml') return sink.write(answerOf(msg), msg);
   return restPayload(msg).then((bytes) => {
     if (bytes !== undefined) {
       msg.body.replaceAll(bytes);
       if (bytes.length && !msg.transport.has('content-type')) msg.transport.set('content-type', type || 'application/xml');
       if (!bytes.length) msg.transport.delete('content-type');
     }
-    return writeMessage(res, msg);
+    return sink.write(answerOf(msg), msg);
   });
 }

@@ -1,30 +1,36 @@
-/** Writes a message back to the client: status, passed-on headers, and the body streamed with backpressure. */
+/** Writes Answers (answer.ts) to an HTTP response: the head, then the body streamed with backpressure. */
 import type { ServerResponse } from 'node:http';
-import { headerListForClient } from '../endpoints/headers.ts';
-import { type MessageContext } from '../message/context.ts';
+import { type SoapVersion } from '../xml/soap.ts';
+import { type Answer, answerFault, type AnswerSink } from './answer.ts';
 
-/**
- * Writes `msg` to the client. A message in memory, the usual small one, is written at once (undefined);
- * a streamed body, with a promise of its end.
- */
-export function writeMessage(res: ServerResponse, msg: MessageContext): Promise<void> | undefined {
-  const headers = headerListForClient(msg);
-  const length = msg.body.length;
-  // (taken before the status line: a reply all in memory is checked here, and one that fails the check
-  // is answered with a fault instead)
-  const whole = msg.body.whole;
-  // a 204 or 304 has no body and must not announce one (RFC 9110 §8.6)
-  if (length !== undefined && msg.status !== 204 && msg.status !== 304) headers.push('content-length', String(length));
-  res.writeHead(msg.status, headers);
-  if (msg.status === 202 && length === 0) {
-    res.end();
-    return undefined;
+/** The HTTP response of one request as an AnswerSink. */
+export class HttpAnswers implements AnswerSink {
+  constructor(private readonly res: ServerResponse) {}
+
+  get started(): boolean {
+    return this.res.headersSent;
   }
-  if (whole) {
-    res.end(whole);
-    return undefined;
+
+  /** An answer in memory, the usual small one, is written at once (undefined); a streamed one, with a promise of its end. */
+  write(answer: Answer): Promise<void> | undefined {
+    // (set apart from the lines, so that the access log can read the code back from the response)
+    if (answer.error) this.res.setHeader('x-moor-error', answer.error);
+    if (answer.close) {
+      // (taken now: the response lets go of its socket when it finishes)
+      const socket = this.res.socket;
+      this.res.once('finish', () => socket?.destroy());
+    }
+    this.res.writeHead(answer.status, answer.headers);
+    if (answer.whole) {
+      this.res.end(answer.whole);
+      return undefined;
+    }
+    return writeBody(this.res, answer.chunks!(), answer.length);
   }
-  return writeBody(res, msg.body.open(), length);
+
+  cut(error: unknown): void {
+    this.res.destroy(error instanceof Error ? error : undefined);
+  }
 }
 
 /**
@@ -72,4 +78,9 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', closed);
   });
+}
+
+/** Writes the fault for `err` (with `extra` header lines) to `res`, or cuts off an answer already started. */
+export function writeFault(res: ServerResponse, version: SoapVersion, err: unknown): void {
+  answerFault(new HttpAnswers(res), version, err);
 }

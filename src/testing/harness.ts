@@ -8,20 +8,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { suggest } from '../config/suggest.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
-import { headersForClient } from '../endpoints/headers.ts';
 import { EndpointError } from '../endpoints/outbound.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
 import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
 import { type CompiledConfig, type ProxyRuntime } from '../mediators/compile.ts';
-import { mediate } from '../mediators/flow.ts';
-import { headerValue, MessageContext, type SessionNote } from '../message/context.ts';
+import { headerMapOf, type MessageContext, type SessionNote } from '../message/context.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
-import { faultFor } from '../server/faults.ts';
+import { admit, type RequestHead } from '../server/admission.ts';
+import { type Answer, type AnswerSink } from '../server/answer.ts';
+import { exchange, type RequestIO } from '../server/exchange.ts';
+import { type Runtime } from '../server/runtime.ts';
 import { ManualClock } from '../session/clock.ts';
 import { MemoryStore } from '../session/memory-store.ts';
-import { contentTypeOf, soapVersionOfContentType } from '../xml/soap.ts';
+import { contentTypeOf } from '../xml/soap.ts';
 import { prepareEnvelope, readSource } from './input.ts';
 import { loadCompiled } from './load.ts';
 import { type LogLine, LogCapture } from './log-capture.ts';
@@ -68,7 +69,10 @@ export interface RunInput {
   readonly properties?: Readonly<Record<string, unknown>>;
   /** Axis2-scope properties (`$axis2:`) set before mediation. */
   readonly axis2?: Readonly<Record<string, unknown>>;
-  /** The request path (TransportInURL): /services/<proxy>, or / for sequences. */
+  /**
+   * The request path (TransportInURL): /services/<proxy>, or / for sequences. Given alone (no proxy,
+   * no sequence), it chooses the proxy as the gateway does: /services/<Name>, else main.
+   */
   readonly path?: string;
   /** Mocks for this run only, looked up before the harness's. */
   readonly mocks?: Mocks;
@@ -126,6 +130,8 @@ export class Harness {
   private readonly table: MockTable;
   private names: ReadonlyMap<Endpoint, readonly string[]> = new Map();
   private endpoints!: EndpointRegistry;
+  /** The configuration as the gateway would serve it (no warnings: the harness reports none). */
+  private runtime!: Runtime;
   /** The virtual clock of sessions, suspension and mock delays. */
   readonly clock: ManualClock;
   /** The session bindings (advance the clock to expire them). */
@@ -175,10 +181,15 @@ export class Harness {
       throw e;
     }
     h.names = endpointNames(compiled, h.endpoints);
+    h.runtime = { compiled, limits: h.limits, endpoints: h.endpoints, warnings: [] };
     return h;
   }
 
-  /** Runs one message through a proxy, a sequence, or the main sequence. */
+  /**
+   * Runs one message through a proxy, a sequence, or the main sequence: admitted and mediated by the
+   * gateway's own code (server/admission.ts, server/exchange.ts), answered into a collector instead of
+   * a socket.
+   */
   async run(input: RunInput): Promise<RunResult> {
     const target = this.target(input);
     const prepared = typeof input.envelope === 'string' ? prepareEnvelope(await readSource(input.envelope, this.baseDir)) : { text: input.envelope.toString('utf8'), version: '1.1' as const };
@@ -192,65 +203,59 @@ export class Harness {
     transport.set('content-type', contentTypeOf(prepared.version, prepared.version === '1.2' ? input.soapAction : undefined));
     if (input.soapAction !== undefined && prepared.version === '1.1') transport.set('soapaction', `"${input.soapAction}"`);
     for (const [k, v] of Object.entries(input.headers ?? {})) transport.set(k.toLowerCase(), v);
-
-    let reply: { response: ClientResponse; msg: MessageContext | undefined } | undefined;
     const bytes = typeof input.envelope === 'string' ? Buffer.from(prepared.text) : input.envelope;
-    // as the gateway does: the Content-Type says the SOAP version, and what is not SOAP is refused
-    const announced = soapVersionOfContentType(headerValue(transport, 'content-type'));
-    const request = new MessageContext(
-      'request',
-      transport,
-      new MessageBody(bytes, this.limits, bytes.length),
-      new MessageAbort(),
-      logger,
-      async (response) => {
-        reply = { response: await capture(response), msg: response };
-      },
-      { id, version: announced === '1.2' ? '1.2' : '1.1' },
-    );
-    request.axis2.set('TransportInURL', input.path ?? (input.proxy !== undefined ? `/services/${input.proxy}` : '/'));
-    for (const [k, v] of Object.entries(input.properties ?? {})) request.properties.set(k, v);
-    for (const [k, v] of Object.entries(input.axis2 ?? {})) request.axis2.set(k, v);
+    const head: RequestHead = { method: 'POST', target: input.path ?? (input.proxy !== undefined ? `/services/${input.proxy}` : '/'), headers: headerLinesOf(transport, bytes.length) };
 
+    const sink = new CollectedAnswer();
     const started = this.clock.now();
+    let request: MessageContext | undefined;
     let error: Error | undefined;
-    await this.runs.run(state, async () => {
-      try {
-        if (announced === undefined) throw new MoorError('MOOR_ERR_NOT_SOAP', `content type "${headerValue(transport, 'content-type') ?? ''}" is not SOAP (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)`);
-        await request.head();
-        await mediate(this.compiled, this.endpoints, target.proxy, request, target.trace(trace));
-      } catch (e) {
-        error = e instanceof Error ? e : new Error(String(e));
-        if (!request.replied) {
-          // what the gateway would answer: the error as a fault of the request's SOAP version
-          const f = faultFor(request.version, e);
-          request.exchange.replied = true;
-          reply = { response: { status: f.status, headers: { 'content-type': contentTypeOf(request.version), 'x-moor-error': f.code }, envelope: f.body }, msg: undefined };
-        }
-      } finally {
-        // as the gateway does at the end of an exchange: its parsed trees give their budget back
-        request.releaseParsed();
-      }
-    });
+    const a = admit(this.runtime, head, false, target.proxy);
+    if (a.kind === 'refused') {
+      await sink.write(a.answer);
+      error = a.error;
+    } else if (a.kind === 'reserved' || a.kind === 'wsdl') {
+      throw new MoorError('MOOR_ERR_TEST_SUITE', `${head.target} is answered by the gateway's edge, not mediated: the harness runs messages to services and APIs`);
+    } else {
+      const io: RequestIO = {
+        body: () => Promise.resolve({ body: new MessageBody(bytes, this.limits, bytes.length), discard: () => undefined }),
+        abort: new MessageAbort(),
+        log: logger,
+        remoteAddress: '',
+        id,
+        prepare: (msg) => {
+          for (const [k, v] of Object.entries(input.properties ?? {})) msg.properties.set(k, v);
+          for (const [k, v] of Object.entries(input.axis2 ?? {})) msg.axis2.set(k, v);
+        },
+        trace: target.trace(trace),
+      };
+      const x = await this.runs.run(state, () => exchange(a, head, io, sink));
+      request = x.msg;
+      if (x.error !== undefined) error = x.error instanceof Error ? x.error : new Error(String(x.error));
+    }
     await this.logs.end(id);
     if (state.problems.length) throw state.problems[0];
 
-    const final = reply?.msg ?? request;
+    const final = sink.msg ?? request;
     let message: string;
     try {
-      message = (await request.body.readAll()).toString('utf8');
+      message = request ? (await request.body.readAll()).toString('utf8') : prepared.text;
     } catch {
       message = prepared.text;
     }
     const calls = state.calls;
     return {
-      response: reply?.response ?? { status: 202, headers: {}, envelope: '' },
-      message: { envelope: message, headers: record(request.transport) },
+      response: sink.response ?? { status: 202, headers: {}, envelope: '' },
+      message: { envelope: message, headers: record(request?.transport ?? transport) },
       calls,
-      properties: { default: Object.fromEntries(request.properties), axis2: Object.fromEntries(request.axis2), transport: record(final.transport) },
+      properties: {
+        default: request ? Object.fromEntries(request.properties) : { ...input.properties },
+        axis2: request ? Object.fromEntries(request.axis2) : { ...input.axis2 },
+        transport: record(final?.transport ?? transport),
+      },
       logs: lines,
       trace,
-      session: reply?.msg?.session ?? request.session,
+      session: sink.msg?.session ?? request?.session,
       error,
       elapsedMs: this.clock.now() - started,
       received: (name) => calls.filter((c) => c.names.includes(name) || c.id === name || c.url === name),
@@ -295,6 +300,8 @@ export class Harness {
       if (!proxy) throw new MoorError('MOOR_ERR_TEST_SUITE', `no proxy named "${input.proxy}"${suggest(input.proxy, [...this.compiled.proxies.keys()])}`);
       return { proxy, trace: plain };
     }
+    // a path alone routes the message as the gateway would: its proxy, else main, else no such service
+    if (input.sequence === undefined && input.path !== undefined) return { proxy: undefined, trace: plain };
     const name = input.sequence ?? 'main';
     const seq = this.compiled.sequences.get(name);
     if (!seq) throw new MoorError('MOOR_ERR_TEST_SUITE', `no sequence named "${name}"${suggest(name, [...this.compiled.sequences.keys()])}`);
@@ -333,15 +340,46 @@ export async function runSequence(location: string | readonly string[], name: st
   }
 }
 
-/** What the client gets for `msg`: status, headers as the server writes them, the body as text. */
-async function capture(msg: MessageContext): Promise<ClientResponse> {
-  const chunks: Buffer[] = [];
-  for await (const c of msg.body.open()) chunks.push(c);
-  const body = Buffer.concat(chunks);
-  // as server/reply.ts writes them
-  const headers: Headers = headersForClient(msg);
-  if (body.length || msg.status !== 202) headers['content-length'] = String(body.length);
-  return { status: msg.status, headers, envelope: body.toString('utf8') };
+/** The answers of one run, collected as a client would read them (the first one: a client gets one). */
+class CollectedAnswer implements AnswerSink {
+  response: ClientResponse | undefined;
+  /** The message the answer carried (its transport headers and session, for the result). */
+  msg: MessageContext | undefined;
+
+  get started(): boolean {
+    return this.response !== undefined;
+  }
+
+  write(answer: Answer, msg?: MessageContext): Promise<void> | undefined {
+    this.msg = msg;
+    const headers: Headers = Object.fromEntries(headerMapOf(answer.headers));
+    if (answer.error) headers['x-moor-error'] = answer.error;
+    const done = (body: Buffer): void => {
+      this.response = { status: answer.status, headers, envelope: body.toString('utf8') };
+    };
+    if (answer.whole) {
+      done(answer.whole);
+      return undefined;
+    }
+    return collect(answer.chunks!()).then(done);
+  }
+
+  /** A failure after the answer started: what was answered stands (no connection to cut). */
+  cut(): void {}
+}
+
+async function collect(chunks: AsyncGenerator<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** The header lines of a request with `transport` headers and a body of `length` bytes. */
+function headerLinesOf(transport: ReadonlyMap<string, string | string[]>, length: number): string[] {
+  const lines: string[] = [];
+  for (const [k, v] of transport) for (const one of Array.isArray(v) ? v : [v]) lines.push(k, one);
+  if (!transport.has('content-length')) lines.push('content-length', String(length));
+  return lines;
 }
 
 function record(h: ReadonlyMap<string, string | string[]>): Headers {

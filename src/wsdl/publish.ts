@@ -18,7 +18,7 @@ import { type Document, type Element } from '@xmldom/xmldom';
 import { parseDom, serializeDom } from '../xml/dom.ts';
 import { MoorError } from '../errors.ts';
 import { type PublishedWsdl } from '../mediators/compile.ts';
-import { writeFault } from '../server/faults.ts';
+import { writeFault } from '../server/reply.ts';
 import { type SoapVersion } from '../xml/soap.ts';
 import { publicOrigin } from './public-url.ts';
 
