@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, MoorError } from '../errors.ts';
 import { type SessionDef } from '../config/session-def.ts';
+import { type ClassDispatcher } from '../mediators/mediator-context.ts';
 import { type SessionDispatcher } from './dispatcher.ts';
 import { httpCookie } from './http-cookie.ts';
 import { clientId, soapHeader } from './soap-header.ts';
@@ -46,7 +47,7 @@ async function loadClassDispatcher(def: SessionDef, baseDir: string): Promise<Se
   }
   const exported = mod.default ?? mod.dispatcher;
   const candidate = typeof exported === 'function' ? (exported as (d: SessionDef) => unknown)(def) : exported;
-  const d = candidate as Partial<SessionDispatcher> | undefined;
+  const d = candidate as Partial<ClassDispatcher> | undefined;
   if (!d || typeof d.keyOfRequest !== 'function' || (d.initiator !== 'client' && d.initiator !== 'server')) {
     throw new ConfigError(
       'MOOR_ERR_CLASS_LOAD',
@@ -54,5 +55,7 @@ async function loadClassDispatcher(def: SessionDef, baseDir: string): Promise<Se
       `${file} must export (as default) a SessionDispatcher, or a function returning one: { initiator: 'client' | 'server', keyOfRequest(msg), keyOfResponse?(msg) }`,
     );
   }
-  return { description: `class ${path.basename(file)}`, ...d } as SessionDispatcher;
+  // (the gateway's MessageContext is the MediatorContext the module was written against)
+  const user = d as ClassDispatcher;
+  return { description: `class ${path.basename(file)}`, ...user } satisfies SessionDispatcher;
 }

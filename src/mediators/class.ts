@@ -15,13 +15,11 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Mediator, type MediatorDefinition, type MediationEnv, type Outcome } from './mediator.ts';
-import { type MessageContext } from '../message/context.ts';
+import { type Mediator, type MediatorDefinition } from './mediator.ts';
+import { type ClassMediator } from './mediator-context.ts';
 
-/** What a user module provides. */
-interface UserMediator {
-  mediate(msg: MessageContext, env: MediationEnv): Outcome | Promise<Outcome>;
-}
+/** What a user module provides (the extension surface: mediator-context.ts). */
+type UserMediator = ClassMediator;
 
 const requireModule = createRequire(import.meta.url);
 const MODULE_FILE = /\.(m|c)?(j|t)s$/;

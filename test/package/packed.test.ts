@@ -111,7 +111,7 @@ console.log(JSON.stringify({ gateway: typeof moor.Gateway.start, harness: typeof
 `;
 
 /** TypeScript using the public types of both entry points (no top-level await: it also compiles for ES5). */
-const CONSUMER_TS = `import { Gateway, MemoryStore, MoorError, type GatewayOptions, type MediationEnv, type MessageContext, type Outcome, type SessionStore } from 'moor';
+const CONSUMER_TS = `import { ConfigErrors, ERROR_CODES, Gateway, MemoryStore, MoorError, type ClassDispatcher, type ClassMediator, type Clock, type ConfigError, type ErrorCode, type GatewayOptions, type MediationEnv, type MediatorContext, type MessageContext, type Outcome, type SessionDef, type SessionStore } from 'moor';
 import { createHarness, ManualClock, xmlEqual, xpathValue, type Harness, type RunResult } from 'moor/testing';
 
 const options: GatewayOptions = { config: 'conf', port: 0, host: '127.0.0.1' };
@@ -140,6 +140,24 @@ export function harness(): Promise<Harness> {
 
 export const clock = new ManualClock();
 export const usage = new MoorError('MOOR_ERR_CLI_USAGE', 'bad flag');
+
+/** The extension surface: a mediator and a dispatcher written against MediatorContext, errors caught by type. */
+export const tagged: ClassMediator = {
+  mediate(msg: MediatorContext): Outcome {
+    msg.transport.set('x-tag', msg.id);
+    return msg.direction === 'request' ? 'continue' : 'stop';
+  },
+};
+export const byTenant: ClassDispatcher = { initiator: 'client', keyOfRequest: (msg) => msg.transport.get('x-tenant') as string | undefined };
+export const later: Clock = new ManualClock(5);
+export function problems(e: unknown): string[] {
+  if (!(e instanceof ConfigErrors)) return [];
+  return e.errors.map((x: ConfigError) => {
+    const code: ErrorCode = x.code;
+    return \`\${x.loc.file}:\${x.loc.line} \${code} (\${ERROR_CODES[code].kind})\`;
+  });
+}
+export type Timeout = SessionDef['timeoutMs'];
 `;
 
 /** docs/testing.md's example, on node:test instead of ava, against the demo configuration (mediators/). */
