@@ -87,7 +87,7 @@ export const ERROR_CODES = {
   MOOR_ERR_NOT_ENVELOPE: traffic(CLIENT, 'the message is XML but not a SOAP envelope of the expected shape'),
   MOOR_ERR_VERSION_MISMATCH: traffic(VERSION, 'the Envelope is in neither the SOAP 1.1 nor the SOAP 1.2 namespace'),
   MOOR_ERR_MESSAGE_TOO_LARGE: traffic(CLIENT, 'the message, its head, or its nesting exceeds a configured limit', 413),
-  MOOR_ERR_REQUEST_TIMEOUT: traffic(CLIENT, 'the request body sent nothing for longer than bodyStallMs (the connection is closed)', 408),
+  MOOR_ERR_REQUEST_TIMEOUT: traffic(CLIENT, 'the request body sent nothing for longer than bodyStallMs, or was waited for longer than bodyTimeoutMs in all (the connection is closed)', 408),
   MOOR_ERR_SESSION_ID_TOO_LONG: traffic(CLIENT, 'a session id longer than maxSessionIdBytes; it is not stored', 400),
   MOOR_ERR_HEADER_VALUE: traffic(CLIENT, 'a value a mediator puts into an HTTP header cannot be sent there', 400),
   MOOR_ERR_NO_SERVICE: traffic(CLIENT, 'no proxy service answers at the requested path', 404),

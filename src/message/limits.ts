@@ -30,6 +30,8 @@ export interface MessageLimits {
   readonly headTimeoutMs: number;
   /** A request body that the gateway waits for may send nothing for at most this long (ms). */
   readonly bodyStallMs: number;
+  /** A request body may be waited for this long (ms) in all, however steadily it trickles. */
+  readonly bodyTimeoutMs: number;
   /** A keep-alive connection with no request in progress is closed after this long (ms). */
   readonly idleTimeoutMs: number;
   /** Connections open at once on the traffic port; one more is closed as it is accepted. */
@@ -49,6 +51,7 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   maxHeaderValueBytes: 8 * 1024,
   headTimeoutMs: 10_000,
   bodyStallMs: 30_000,
+  bodyTimeoutMs: 300_000,
   idleTimeoutMs: 5_000,
   maxConnections: 10_000,
 });

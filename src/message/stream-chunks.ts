@@ -9,13 +9,13 @@ import type { Readable } from 'node:stream';
 /** Watches the stream while a chunk is waited for, and fails it when nothing comes for too long. */
 export interface StallGuard {
   readonly watch: { watch(w: StallEntry): void; unwatch(w: StallEntry): void };
-  /** The error the stream fails with after `ms` without a byte. */
-  stalled(ms: number): Error;
+  /** The error the stream fails with after `ms` without a byte (`stall`), or `ms` of waiting in all (`total`). */
+  stalled(ms: number, limit: 'stall' | 'total'): Error;
 }
 
 interface StallEntry {
   since: number;
-  onStall(ms: number): void;
+  onStall(ms: number, limit: 'stall' | 'total'): void;
 }
 
 export class StreamChunks implements AsyncIterableIterator<Buffer> {
@@ -31,7 +31,7 @@ export class StreamChunks implements AsyncIterableIterator<Buffer> {
     private readonly stream: Readable,
     private readonly guard?: StallGuard,
   ) {
-    if (guard) this.entry = { since: 0, onStall: (ms) => this.error(guard.stalled(ms)) };
+    if (guard) this.entry = { since: 0, onStall: (ms, limit) => this.error(guard.stalled(ms, limit)) };
     // listeners made here rather than as arrow-function fields, which tsx would name one by one per instance
     this.onData = (c) => this.data(c);
     stream.on('data', this.onData);

@@ -68,8 +68,8 @@ export class Gateway implements MetricsSource {
   private stopping = false;
   private idle: (() => void) | undefined;
   private adminListener: AdminListener | undefined;
-  /** Request bodies being waited for, failed when they stall (bodyStallMs). */
-  private readonly stalls = new StallWatch(() => this.runtime.limits.bodyStallMs);
+  /** Request bodies being waited for, failed when they stall (bodyStallMs) or take too long (bodyTimeoutMs). */
+  private readonly stalls = new StallWatch(() => this.runtime.limits);
 
   private constructor(
     private readonly server: Server,

@@ -9,7 +9,7 @@ import { type MessageLimits } from '../message/limits.ts';
 import { MessageBody, type SettledSource } from '../message/message-body.ts';
 import { StreamChunks } from '../message/stream-chunks.ts';
 import { MoorError } from '../errors.ts';
-import { type StallWatch } from './stall-watch.ts';
+import { type BodySlowness, type StallWatch } from './stall-watch.ts';
 
 /** Bodies announced up to this size are collected whole. */
 const SMALL_BODY = 64 * 1024;
@@ -24,7 +24,8 @@ const NOTHING_LEFT = (): void => {};
 
 /**
  * The request's body; rejects when the client goes away while a small one is collected, or with
- * MOOR_ERR_REQUEST_TIMEOUT when it sends nothing for `limits.bodyStallMs` while it is waited for.
+ * MOOR_ERR_REQUEST_TIMEOUT when it sends nothing for `limits.bodyStallMs` while it is waited for, or
+ * has been waited for `limits.bodyTimeoutMs` in all.
  */
 export function requestBody(req: IncomingMessage, declared: number | undefined, limits: MessageLimits, stalls: StallWatch, shape: BodyShape = asSoap): Promise<RequestBody> {
   if (declared !== undefined && declared <= Math.min(SMALL_BODY, limits.maxMessageBytes)) return collect(req, declared, limits, stalls, shape);
@@ -40,16 +41,16 @@ export type BodyShape = (source: SettledSource | Buffer, limits: MessageLimits, 
 
 const asSoap: BodyShape = (source, limits, declared) => new MessageBody(source, limits, declared);
 
-/** What a body that stalled fails with. */
-export function stalled(ms: number): MoorError {
-  return new MoorError('MOOR_ERR_REQUEST_TIMEOUT', `the request body sent nothing for ${ms} ms`);
+/** What a body that stalled, or took too long in all, fails with. */
+export function stalled(ms: number, limit: BodySlowness): MoorError {
+  return new MoorError('MOOR_ERR_REQUEST_TIMEOUT', limit === 'stall' ? `the request body sent nothing for ${ms} ms (bodyStallMs)` : `the request body took longer than ${ms} ms to arrive (bodyTimeoutMs)`);
 }
 
 /** Every chunk of `req`, joined into the body; rejects if it ends early or stalls. */
 function collect(req: IncomingMessage, declared: number, limits: MessageLimits, stalls: StallWatch, shape: BodyShape): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const watched = { since: 0, onStall: (ms: number) => reject(stalled(ms)) };
+    const watched = { since: 0, onStall: (ms: number, limit: BodySlowness) => reject(stalled(ms, limit)) };
     stalls.watch(watched);
     // (plain listeners, not once(): each event comes at most once for a request, and a promise settles
     // once anyway; once() would wrap every listener of every request)

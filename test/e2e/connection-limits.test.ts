@@ -1,6 +1,6 @@
 /**
  * The traffic port's limits, set small in `<moor:limits>` so that each shows in a fraction of a second:
- * slow and silent connections are closed, a body that stalls gets a 408 fault, a body over the limit a
+ * slow and silent connections are closed, a body that stalls or trickles too long gets a 408 fault, a body over the limit a
  * 413 at once (never read to its end, even chunked and endless), the connection cap holds, a client
  * that hangs up cancels its backend request, and an overlong session id is refused and never stored.
  * Clients are raw sockets, so that the gateway sees exactly the slow bytes a hostile client sends.
@@ -117,11 +117,37 @@ test('a body that stalls gets a 408 fault and the connection closes; the backend
   for (const c of [small, chunked]) {
     t.regex(c.text(), /^HTTP\/1\.1 408 /);
     t.regex(c.text(), /MOOR_ERR_REQUEST_TIMEOUT/);
-    t.regex(c.text(), /the request body sent nothing for 300 ms/);
+    t.regex(c.text(), /the request body sent nothing for 300 ms \(bodyStallMs\)/);
   }
   await backend.cut();
   t.is(backend.seen.complete, 0, 'the backend never received a complete request');
   t.is(backend.seen.cut, 1, 'the streamed request was cut off at the backend');
+  t.is((await post(`${gw.url}/services/P`, soap11('<ping/>'))).status, 200, 'the endpoint was not blamed: it still serves');
+});
+
+test('a body that trickles just inside bodyStallMs is cut at bodyTimeoutMs in all: 408, and the backend request it feeds is cut off', async (t) => {
+  const backend = await countingBackend();
+  t.teardown(() => backend.close());
+  const gw = await startGateway(config(backend.url, 'bodyStallMs="1000" bodyTimeoutMs="600"'));
+  t.teardown(() => gw.close());
+  const small = open(gw.url);
+  small.socket.write(`${HEAD('content-length: 100000')}\r\n${ENVELOPE_START}`);
+  const chunked = open(gw.url);
+  chunked.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n${(ENVELOPE_START.length).toString(16)}\r\n${ENVELOPE_START}\r\n`);
+  // one byte every 100 ms: never a stall, never an end (a slowloris body)
+  const drip = setInterval(() => {
+    if (!small.isClosed()) small.socket.write(' ');
+    if (!chunked.isClosed()) chunked.socket.write('1\r\n \r\n');
+  }, 100);
+  t.teardown(() => clearInterval(drip));
+  await Promise.all([small.closed, chunked.closed]);
+  for (const c of [small, chunked]) {
+    t.regex(c.text(), /^HTTP\/1\.1 408 /);
+    t.regex(c.text(), /MOOR_ERR_REQUEST_TIMEOUT/);
+    t.regex(c.text(), /the request body took longer than 600 ms to arrive \(bodyTimeoutMs\)/);
+  }
+  await backend.cut();
+  t.is(backend.seen.complete, 0, 'the backend never received a complete request');
   t.is((await post(`${gw.url}/services/P`, soap11('<ping/>'))).status, 200, 'the endpoint was not blamed: it still serves');
 });
 
