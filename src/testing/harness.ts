@@ -76,6 +76,14 @@ export interface RunInput {
   readonly path?: string;
   /** Mocks for this run only, looked up before the harness's. */
   readonly mocks?: Mocks;
+  /**
+   * The HTTP method: with it, the request goes to the REST API that takes `path` (docs/apis.md), as the
+   * gateway sends it: its payload (`envelope`: XML, JSON or text; '' for none) as it came, not wrapped
+   * here, with a content type by its look unless `headers` give one.
+   */
+  readonly method?: string;
+  /** With `method`: the API under test; a `path` below its context is taken as relative to it. */
+  readonly api?: string;
 }
 
 /** What the client received. */
@@ -191,8 +199,11 @@ export class Harness {
    * a socket.
    */
   async run(input: RunInput): Promise<RunResult> {
-    const target = this.target(input);
-    const prepared = typeof input.envelope === 'string' ? prepareEnvelope(await readSource(input.envelope, this.baseDir)) : { text: input.envelope.toString('utf8'), version: '1.1' as const };
+    const rest = input.method !== undefined || input.api !== undefined;
+    // (a REST request goes where its path leads, as the gateway sends it: it names no proxy)
+    const target = rest ? { proxy: undefined, trace: (into: string[]) => (e: string) => void into.push(e) } : this.target(input);
+    const source = typeof input.envelope === 'string' ? await readSource(input.envelope, this.baseDir) : undefined;
+    const prepared = rest || source === undefined ? { text: source ?? input.envelope.toString('utf8'), version: '1.1' as const } : prepareEnvelope(source);
     // ids count per harness, so that log lines (msg=…) are the same on every run of a test
     const id = `msg-${++this.sequence}`;
     const state: RunState = { calls: [], table: new MockTable(input.mocks), problems: [] };
@@ -200,11 +211,13 @@ export class Harness {
     const trace: string[] = [];
 
     const transport = new Map<string, string | string[]>();
-    transport.set('content-type', contentTypeOf(prepared.version, prepared.version === '1.2' ? input.soapAction : undefined));
+    if (!rest) transport.set('content-type', contentTypeOf(prepared.version, prepared.version === '1.2' ? input.soapAction : undefined));
+    else if (prepared.text.trim()) transport.set('content-type', payloadType(prepared.text));
     if (input.soapAction !== undefined && prepared.version === '1.1') transport.set('soapaction', `"${input.soapAction}"`);
     for (const [k, v] of Object.entries(input.headers ?? {})) transport.set(k.toLowerCase(), v);
     const bytes = typeof input.envelope === 'string' ? Buffer.from(prepared.text) : input.envelope;
-    const head: RequestHead = { method: 'POST', target: input.path ?? (input.proxy !== undefined ? `/services/${input.proxy}` : '/'), headers: headerLinesOf(transport, bytes.length) };
+    const path = rest ? this.restPath(input) : (input.path ?? (input.proxy !== undefined ? `/services/${input.proxy}` : '/'));
+    const head: RequestHead = { method: rest ? (input.method ?? 'GET').toUpperCase() : 'POST', target: path, headers: headerLinesOf(transport, bytes.length) };
 
     const sink = new CollectedAnswer();
     const started = this.clock.now();
@@ -218,7 +231,8 @@ export class Harness {
       throw new MoorError('MOOR_ERR_TEST_SUITE', `${head.target} is answered by the gateway's edge, not mediated: the harness runs messages to services and APIs`);
     } else {
       const io: RequestIO = {
-        body: () => Promise.resolve({ body: new MessageBody(bytes, this.limits, bytes.length), discard: () => undefined }),
+        // (shaped as the gateway shapes it: a REST API's payload is carried as rest-payload.ts says)
+        body: (_declared, limits, shape) => Promise.resolve({ body: shape ? shape(bytes, limits, bytes.length) : new MessageBody(bytes, this.limits, bytes.length), discard: () => undefined }),
         abort: new MessageAbort(),
         log: logger,
         remoteAddress: '',
@@ -289,6 +303,20 @@ export class Harness {
       if (!(e instanceof EndpointError)) state?.problems.push(e instanceof Error ? e : new Error(String(e)));
       throw e;
     }
+  }
+
+  /** The path of a REST run: `path`, put below the context of the API `api` names when it is not there already. */
+  private restPath(input: RunInput): string {
+    const path = input.path ?? '/';
+    if (input.api === undefined) return path;
+    const apis = this.compiled.apis;
+    const api = apis.find((a) => a.def.name === input.api || a.def.name.replace(/:v.*$/, '') === input.api);
+    if (!api) throw new MoorError('MOOR_ERR_TEST_SUITE', `no API named "${input.api}"${suggest(input.api, apis.map((a) => a.def.name))}`);
+    const prefix = api.def.prefix === '/' ? '' : api.def.prefix;
+    const q = path.indexOf('?');
+    const pathPart = q < 0 ? path : path.slice(0, q);
+    if (pathPart === prefix || pathPart.startsWith(`${prefix}/`)) return path;
+    return `${prefix}${path.startsWith('/') || path.startsWith('?') ? '' : '/'}${path}`;
   }
 
   /** What `input` names: a proxy, a sequence (run as a proxy's in sequence), or main. */
@@ -384,4 +412,11 @@ function headerLinesOf(transport: ReadonlyMap<string, string | string[]>, length
 
 function record(h: ReadonlyMap<string, string | string[]>): Headers {
   return Object.fromEntries(h);
+}
+
+/** The content type a REST payload of a test is sent with, unless the test gives one: XML, JSON, or text. */
+function payloadType(text: string): string {
+  const t = text.trimStart();
+  if (t.startsWith('<')) return /^(?:<\?[\s\S]*?\?>\s*)?<(?:[\w.-]+:)?Envelope[\s>]/.test(t) ? 'text/xml' : 'application/xml';
+  return t.startsWith('{') || t.startsWith('[') ? 'application/json' : 'text/plain';
 }

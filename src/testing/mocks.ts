@@ -54,6 +54,8 @@ export interface EndpointCall {
   readonly id: string;
   /** The URL the message was sent to. */
   readonly url: string;
+  /** The HTTP method it was sent with (POST for SOAP; a REST API's or an <http> endpoint's own). */
+  readonly method: string;
   /** The HTTP headers sent (lower-case names). */
   readonly headers: Headers;
   /** The envelope sent, as text. */
@@ -163,6 +165,7 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
     names: [...new Set(names)],
     id,
     url: request.url,
+    method: request.method ?? 'POST',
     headers,
     envelope: Buffer.concat(chunks).toString('utf8'),
     at: ctx.clock.now(),
@@ -184,7 +187,7 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
   const body = reply.envelope === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.envelope) ? reply.envelope : Buffer.from(await readSource(reply.envelope, ctx.baseDir));
   const text = body.toString('utf8');
   const out = new Map<string, string | string[]>();
-  if (body.length) out.set('content-type', contentTypeOf(text.includes(NS.soap12) ? '1.2' : '1.1'));
+  if (body.length) out.set('content-type', replyType(text));
   for (const [k, v] of Object.entries(reply.headers ?? {})) out.set(k.toLowerCase(), v);
   out.set('content-length', String(body.length));
   call.outcome = reply.status ?? 200;
@@ -196,6 +199,24 @@ export async function mockedSend(ctx: MockContext, id: string, request: Outbound
     })(),
     length: body.length,
   };
+}
+
+/**
+ * The content type a mock's reply is given unless its headers say one: a SOAP envelope's version, XML
+ * that is not one (a REST backend's POX), JSON, or text.
+ */
+function replyType(text: string): string {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  if (t.startsWith('<')) {
+    if (!/^(?:<\?[\s\S]*?\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:[\w.-]+:)?Envelope[\s>]/.test(t)) return 'application/xml';
+    return contentTypeOf(text.includes(NS.soap12) ? '1.2' : '1.1');
+  }
+  try {
+    JSON.parse(t);
+    return 'application/json';
+  } catch {
+    return 'text/plain';
+  }
 }
 
 /** The reply `mock` gives to `call`. */

@@ -118,7 +118,7 @@ test('a test artifact that defines several proxies or sequences must say which o
     <test-cases><test-case name="x"><assertions><assertNotNull><actual>$body</actual></assertNotNull></assertions></test-case></test-cases>
   </unit-test>`);
   t.is(r.cases.length, 0);
-  t.regex(r.errors[0]!.toString(), /suite\.xml:2:31 MOOR_ERR_TEST_SUITE the test artifact defines 0 proxies and 2 sequences; name the one under test with proxy="…" or sequence="…" on <test-artifact>/);
+  t.regex(r.errors[0]!.toString(), /suite\.xml:2:31 MOOR_ERR_TEST_SUITE the test artifact defines 0 proxies, 2 sequences and 0 APIs; name the one under test with proxy="…", sequence="…" or api="…" on <test-artifact>/);
 });
 
 test('a case may name its own target; a sequence that is not there is an error of that case', async (t) => {

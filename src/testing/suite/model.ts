@@ -3,9 +3,9 @@ import { type SourceLoc } from '../../errors.ts';
 import { type Expression } from '../../expr/expression.ts';
 import { type Mock } from '../mocks.ts';
 
-/** The proxy or sequence a case runs. */
+/** The proxy, sequence or REST API a case runs. */
 export interface Target {
-  readonly kind: 'proxy' | 'sequence';
+  readonly kind: 'proxy' | 'sequence' | 'api';
   readonly name: string;
   readonly loc: SourceLoc;
 }
@@ -60,6 +60,8 @@ export interface TestCase {
   readonly payload: string | undefined;
   readonly properties: readonly { readonly scope: 'default' | 'transport' | 'axis2'; readonly name: string; readonly value: string }[];
   readonly path: string | undefined;
+  /** <request-method>, upper case (an API case: GET when it has no payload, else POST, when not given). */
+  readonly method: string | undefined;
   readonly mocks: readonly SuiteMock[];
   readonly assertions: readonly Assertion[];
 }

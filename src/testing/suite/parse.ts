@@ -3,14 +3,15 @@
  *
  * <unit-test>
  *   <artifacts>
- *     <test-artifact [proxy="Name" | sequence="Name"]><artifact>path</artifact></test-artifact>
+ *     <test-artifact [proxy="Name" | sequence="Name" | api="Name"]><artifact>path</artifact></test-artifact>
  *     <supportive-artifacts><artifact>path</artifact>*</supportive-artifacts>?
  *     <registry-resources/>? <connector-resources/>?          (must be empty: not supported)
  *   </artifacts>
  *   <test-cases>
- *     <test-case name="…" [proxy="Name" | sequence="Name"]>
+ *     <test-case name="…" [proxy="Name" | sequence="Name" | api="Name"]>
  *       <input>
- *         <request-path>/…</request-path>? <request-method>POST</request-method>? <request-protocol/>?
+ *         <request-path>/…</request-path>? <request-method>GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS</request-method>?
+ *         <request-protocol/>?                                   (an API's path: below its context, or from it)
  *         <payload [file="envelope.xml"]><![CDATA[…]]></payload>?
  *         <properties><property name="N" [scope="default|transport|axis2"] value="V"/>*</properties>?
  *       </input>
@@ -41,6 +42,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, readXmlDocument } from '../../config/xml-file.ts';
+import { HTTP_METHODS } from '../../config/api-def.ts';
 import { suggest } from '../../config/suggest.ts';
 import { ConfigNode, Diagnostics } from '../../config/node.ts';
 import { ConfigError, type SourceLoc } from '../../errors.ts';
@@ -149,9 +151,11 @@ class SuiteReader {
   private target(node: ConfigNode): Target | undefined {
     const proxy = node.attr('proxy');
     const sequence = node.attr('sequence');
-    if (proxy !== undefined && sequence !== undefined) node.report('MOOR_ERR_TEST_SUITE', `<${node.name}> names a proxy or a sequence, not both`);
+    const api = node.attr('api');
+    if ([proxy, sequence, api].filter((v) => v !== undefined).length > 1) node.report('MOOR_ERR_TEST_SUITE', `<${node.name}> names one proxy, sequence or api, not several`);
     if (proxy !== undefined) return { kind: 'proxy', name: proxy, loc: node.loc };
     if (sequence !== undefined) return { kind: 'sequence', name: sequence, loc: node.loc };
+    if (api !== undefined) return { kind: 'api', name: api, loc: node.loc };
     return undefined;
   }
 
@@ -161,6 +165,7 @@ class SuiteReader {
     const input = tc.child('input');
     let payload: string | undefined;
     let requestPath: string | undefined;
+    let requestMethod: string | undefined;
     const properties: TestCase['properties'][number][] = [];
     if (input) {
       this.only(input, ['request-path', 'request-method', 'request-protocol', 'payload', 'properties']);
@@ -168,7 +173,11 @@ class SuiteReader {
       if (p) payload = await this.content(p);
       requestPath = input.child('request-path')?.text || undefined;
       const method = input.child('request-method');
-      if (method && method.text && method.text.toUpperCase() !== 'POST') method.report('MOOR_ERR_TEST_SUITE', `request-method ${method.text}: moor mediates SOAP messages, which are POSTed`);
+      if (method && method.text) {
+        const upper = method.text.toUpperCase();
+        if (!HTTP_METHODS.includes(upper as (typeof HTTP_METHODS)[number])) method.report('MOOR_ERR_TEST_SUITE', `request-method ${method.text} is not one of ${HTTP_METHODS.join(', ')}${suggest(upper, HTTP_METHODS)}`);
+        else requestMethod = upper;
+      }
       for (const prop of input.child('properties')?.children() ?? []) {
         if (prop.name !== 'property') continue;
         const pname = prop.attr('name');
@@ -192,7 +201,7 @@ class SuiteReader {
       if (parsed) assertions.push(parsed);
     }
     const mocks = await this.moorMocks(tc.children().filter((c) => c.name === 'mock'));
-    return { name, loc: tc.loc, target: this.target(tc), payload, properties, path: requestPath, mocks, assertions };
+    return { name, loc: tc.loc, target: this.target(tc), payload, properties, path: requestPath, method: requestMethod, mocks, assertions };
   }
 
   private async assertion(a: ConfigNode): Promise<Assertion | undefined> {

@@ -88,17 +88,22 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions = {}): Pro
   return done(cases, []);
 }
 
-/** The proxy or sequence a test artifact file defines (it must define exactly one). */
+/** The proxy, sequence or API a test artifact file defines (it must define exactly one). */
 async function targetOfArtifact(file: string, loc: SourceLoc): Promise<Target> {
   const config = await readConfig(file);
   const proxies = [...config.proxies.keys()];
   const sequences = [...config.sequences.keys()];
-  if (proxies.length === 1 && sequences.length === 0) return { kind: 'proxy', name: proxies[0]!, loc };
-  if (sequences.length === 1 && proxies.length === 0) return { kind: 'sequence', name: sequences[0]!, loc };
+  const apis = [...config.apis.keys()];
+  if (proxies.length + sequences.length + apis.length === 1) {
+    if (proxies.length) return { kind: 'proxy', name: proxies[0]!, loc };
+    if (sequences.length) return { kind: 'sequence', name: sequences[0]!, loc };
+    return { kind: 'api', name: apis[0]!, loc };
+  }
+  const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
   throw new ConfigError(
     'MOOR_ERR_TEST_SUITE',
     loc,
-    `the test artifact defines ${proxies.length} prox${proxies.length === 1 ? 'y' : 'ies'} and ${sequences.length} sequence${sequences.length === 1 ? '' : 's'}; name the one under test with proxy="…" or sequence="…" on <test-artifact>`,
+    `the test artifact defines ${count(proxies.length, 'proxy', 'proxies')}, ${count(sequences.length, 'sequence', 'sequences')} and ${count(apis.length, 'API', 'APIs')}; name the one under test with proxy="…", sequence="…" or api="…" on <test-artifact>`,
   );
 }
 
@@ -125,15 +130,19 @@ async function runCase(harness: Harness, c: TestCase, target: Target | undefined
     else properties[p.name] = p.value;
   }
   let result: RunResult;
+  const api = target?.kind === 'api';
+  if (!api && c.method !== undefined && c.method !== 'POST') return finish('error', [], `request-method ${c.method}: only a REST API takes other methods than POST (this case runs ${target ? `the ${target.kind} ${target.name}` : 'the main sequence'})`);
   try {
     result = await harness.run({
       ...(target ? { [target.kind]: target.name } : {}),
+      // an API case goes as a REST client sends it: its method, its payload as it is (none: no body)
+      ...(api ? { method: c.method ?? (c.payload ? 'POST' : 'GET'), path: c.path ?? '/' } : {}),
       // a payload is text, never a path (files were read when the suite was); text that is not XML goes as it is
-      envelope: c.payload === undefined ? EMPTY_ENVELOPE : isXmlText(c.payload) ? c.payload : Buffer.from(c.payload),
+      envelope: api ? Buffer.from(c.payload ?? '') : c.payload === undefined ? EMPTY_ENVELOPE : isXmlText(c.payload) ? c.payload : Buffer.from(c.payload),
       headers,
       properties,
       axis2,
-      ...(c.path !== undefined ? { path: c.path } : {}),
+      ...(c.path !== undefined && !api ? { path: c.path } : {}),
       mocks: mocksOf(c.mocks),
     });
   } catch (e) {
@@ -240,16 +249,42 @@ function bodyOf(r: RunResult): string | undefined {
 function compareBody(r: RunResult, expected: string, fail: (e: string, a: string, d?: string) => Failure): Failure | undefined {
   const final = finalMessage(r).envelope;
   const want = expected.trim();
+  // (JSON, a REST API's answer, is compared as the value it stands for)
+  if (sameJson(final, want)) return undefined;
   let expectsEnvelope = false;
   try {
     expectsEnvelope = /^(<\?xml[^?]*\?>\s*)?<(?:[\w.-]+:)?Envelope[\s>]/.test(want);
-    const actual = expectsEnvelope ? final : (soapBody(final) ?? final);
+    const actual = expectsEnvelope ? final : bodyOrSelf(final);
     const detail = expectsEnvelope ? xmlDifference(actual, want) : xmlDifference(`<body>${actual}</body>`, `<body>${want}</body>`);
     return detail === undefined ? undefined : fail(want, actual.trim(), detail.replace(/^at \/body/, 'at '));
   } catch {
     const actual = (expectsEnvelope ? final : bodyOf(r)) ?? '';
-    return actual.trim() === want ? undefined : fail(want, actual.trim());
+    return actual.trim() === want || sameJson(actual, want) ? undefined : fail(want, actual.trim());
   }
+}
+
+/** The Body's content of an envelope; anything else (a REST API's POX answer) as it is. */
+function bodyOrSelf(xml: string): string {
+  try {
+    return soapBody(xml) ?? xml;
+  } catch {
+    return xml;
+  }
+}
+
+/** True when both are JSON of the same value (key order and spacing aside). */
+function sameJson(a: string, b: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
 }
 
 async function valueOf(actual: Actual, r: RunResult): Promise<string | undefined> {

@@ -14,8 +14,9 @@
  *   </resources>
  * </mock-service>
  *
- * The first resource whose method is POST (or absent) and whose request headers and payload (when
- * given) match the message answers; a message no resource matches fails its case.
+ * The first resource whose method is the message's (or absent), whose sub-context is the path the
+ * message was sent to below the context (when it was sent to localhost:<port><context>), and whose
+ * request headers and payload (when given) match, answers; a message no resource matches fails its case.
  */
 import { type ConfigNode } from '../../config/node.ts';
 import { MoorError } from '../../errors.ts';
@@ -38,6 +39,7 @@ export function wso2MockService(node: ConfigNode): SuiteMock[] {
   if (resources.length === 0) node.report('MOOR_ERR_TEST_SUITE', `mock service ${name} has no <resources><resource>`);
   const specs = resources.map((r) => {
     const method = r.child('method')?.text.toUpperCase();
+    const subContext = r.child('sub-context')?.text;
     const req = r.child('request');
     const res = r.child('response');
     const reqHeaders = headersOf(req?.child('headers'));
@@ -48,8 +50,9 @@ export function wso2MockService(node: ConfigNode): SuiteMock[] {
     if (!res) r.report('MOOR_ERR_TEST_SUITE', `a resource of mock service ${name} has no <response>`);
     return {
       loc: r.loc,
-      matches: (call: { headers: Record<string, string | string[]>; envelope: string }): boolean => {
-        if (method && method !== 'POST') return false;
+      matches: (call: { headers: Record<string, string | string[]>; envelope: string; method: string; url: string }): boolean => {
+        if (method && method !== call.method) return false;
+        if (subContext !== undefined && !atSubContext(call.url, context, subContext)) return false;
         for (const [k, v] of Object.entries(reqHeaders)) if (String(call.headers[k] ?? '') !== v) return false;
         return !reqPayload || samePayload(call.envelope, reqPayload);
       },
@@ -73,6 +76,25 @@ export function wso2MockService(node: ConfigNode): SuiteMock[] {
       }
     : undefined;
   return [{ key: name, loc: node.loc, mock, ...(url ? { url } : {}) }];
+}
+
+/**
+ * True when `url` is `context` + `subContext` (a trailing slash aside; its query only when the
+ * sub-context names one), or does not lie below `context` at all (an endpoint mocked by its name,
+ * whose own address the message went to).
+ */
+function atSubContext(url: string, context: string, subContext: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return true;
+  }
+  const base = context.replace(/\/+$/, '');
+  if (u.pathname !== base && !u.pathname.startsWith(`${base}/`)) return true;
+  const below = u.pathname.slice(base.length) + (subContext.includes('?') ? u.search : '');
+  const trim = (p: string): string => p.replace(/\/+(?=$|\?)/, '') || '/';
+  return trim(below || '/') === trim(subContext.startsWith('/') ? subContext : `/${subContext}`);
 }
 
 /** A reply payload from a suite: text, never a file path; what is not XML (JSON) goes as it is. */
