@@ -19,12 +19,13 @@ export function createLogger(level = process.env.MOOR_LOG_LEVEL ?? 'info', trans
     format: winston().format.combine(
       winston().format.timestamp(),
       winston().format.printf((info) => {
-        const { timestamp, level: lvl, message, component, ...rest } = info as Record<string, unknown>;
+        // fatal: a <log category="FATAL"> line, logged at error level (winston has no fatal) but shown as FATAL
+        const { timestamp, level: lvl, message, component, fatal, ...rest } = info as Record<string, unknown>;
         const extra = Object.entries(rest)
           .filter(([k]) => typeof k === 'string' && k !== 'splat')
           .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ');
-        return `${String(timestamp)} ${String(lvl).toUpperCase()} [${String(component ?? 'moor')}] ${String(message)}${extra ? ' ' + extra : ''}`;
+        return `${String(timestamp)} ${fatal === true ? 'FATAL' : String(lvl).toUpperCase()} [${String(component ?? 'moor')}] ${String(message)}${extra ? ' ' + extra : ''}`;
       }),
     ),
     transports: transports ?? [new (winston().transports.Console)()],

@@ -75,8 +75,11 @@ export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => strin
   }
   const name = node.required('name');
   const transports = node.attr('transports');
-  if (transports && !transports.split(/[\s,]+/).some((t) => t === 'http' || t === 'https')) {
+  const listed = transports?.split(/[\s,]+/) ?? [];
+  if (transports && !listed.some((t) => t === 'http' || t === 'https')) {
     node.report('MOOR_ERR_UNSUPPORTED', `transports "${transports}": only http and https are supported`);
+  } else if (listed.includes('https') && !listed.includes('http')) {
+    node.warn('MOOR_WARN_DIFFERENT', 'transports="https": WSO2 serves this proxy on its HTTPS listener only; moor serves every proxy on its one listener (put TLS in front of it to refuse plain HTTP)');
   }
   const target = node.child('target');
   if (!target) node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<proxy name="${name ?? ''}"> needs a <target>`);

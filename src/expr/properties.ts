@@ -24,7 +24,8 @@ function wellKnown(msg: MessageContext, name: string): string | undefined {
     case 'SOAPAction':
       return soapAction(msg);
     case 'MessageID':
-      return wsa?.messageId;
+      // without WS-Addressing, Axis2 gives each message a urn:uuid id, which Synapse reports
+      return wsa?.messageId ?? `urn:uuid:${msg.id}`;
     case 'ReplyTo':
       return wsa?.replyTo;
     case 'RelatesTo':

@@ -5,6 +5,7 @@
  * named `fault`). A client that got no answer by the end gets one anyway: a response the out path did
  * not send is sent, and a request nothing answered gets HTTP 202.
  */
+import { dropAnswer, isOneWay } from './one-way.ts';
 import { MoorError } from '../errors.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -108,7 +109,9 @@ async function sendGuarded(
         kind: 'send',
         loc: def.loc,
         async mediate(msg): Promise<Outcome> {
-          await env.onResponse(await endpoints.of(def).send(msg));
+          const response = await endpoints.of(def).send(msg);
+          // (OUT_ONLY, FORCE_SC_ACCEPTED: the answer is dropped, the client gets 202)
+          await (isOneWay(msg) ? dropAnswer(response) : env.onResponse(response));
           return 'continue';
         },
       },

@@ -3,12 +3,14 @@
  *   <property name="N" (value="literal" | expression="xpath")/>*
  * </log>
  *
- * simple: To, From, WSAction, SOAPAction, ReplyTo, MessageID, Direction; headers: also every SOAP header
+ * simple: To, From, WSAction, SOAPAction, ReplyTo, MessageID, Direction (as Synapse fills them without
+ * WS-Addressing: To the URL the request came to, WSAction the SOAPAction, MessageID the message's own
+ * urn:uuid id); headers: also every SOAP header
  * block; full: also the whole envelope (reads the body into memory); custom: only the properties.
- * Properties are appended at every level.
+ * Properties are appended at every level. category="FATAL" is logged at error level and printed FATAL.
  */
 import { serialize } from '../xml/serialize.ts';
-import { soapAction } from '../expr/properties.ts';
+import { readProperty, soapAction } from '../expr/properties.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type ValueSource, valueSource } from './value.ts';
 
@@ -39,9 +41,10 @@ export const log: MediatorDefinition = {
           const head = await msg.head();
           const a = head.addressing;
           const from = head.blockIn(['http://www.w3.org/2005/08/addressing', 'http://schemas.xmlsoap.org/ws/2004/08/addressing'], 'From');
-          parts.push(`To: ${a.to ?? ''}`);
+          const known = (name: string): string => String(readProperty(msg, 'default', name) ?? '');
+          parts.push(`To: ${known('To')}`);
           if (from) parts.push(`From: ${serialize(from)}`);
-          parts.push(`WSAction: ${a.action ?? ''}`, `SOAPAction: ${soapAction(msg) ?? ''}`, `ReplyTo: ${a.replyTo ?? ''}`, `MessageID: ${a.messageId ?? ''}`);
+          parts.push(`WSAction: ${known('Action')}`, `SOAPAction: ${soapAction(msg) ?? ''}`, `ReplyTo: ${a.replyTo ?? ''}`, `MessageID: ${known('MessageID')}`);
           parts.push(`Direction: ${msg.direction}`);
           if (level === 'headers' || level === 'full') {
             for (const b of head.blocks) parts.push(`${b.name.local}: ${serialize(b)}`);
@@ -52,7 +55,7 @@ export const log: MediatorDefinition = {
           }
         }
         for (const p of props) parts.push(`${p.name} = ${await p.value(msg)}`);
-        msg.log.log(CATEGORIES[category], parts.join(separator), { component: 'log', msg: msg.id });
+        msg.log.log(CATEGORIES[category], parts.join(separator), { component: 'log', msg: msg.id, ...(category === 'FATAL' ? { fatal: true } : {}) });
         return 'continue';
       },
     };

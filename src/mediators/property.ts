@@ -11,7 +11,10 @@
  * `type` converts the value (a value that does not convert is a mediation error); OM keeps XML, from the
  * inline child, from an expression that selects elements, or from a value that parses as XML. `pattern`
  * keeps only the regex match (or its `group`) of the value. axis2 `HTTP_SC` also sets the HTTP status.
+ * WSO2's special properties (OUT_ONLY, FORCE_SC_ACCEPTED, NO_ENTITY_BODY…) act where they are read;
+ * those moor does not read are a warning here (src/config/special-properties.ts).
  */
+import { specialPropertyWarning } from '../config/special-properties.ts';
 import { MoorError } from '../errors.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
@@ -47,6 +50,9 @@ export const property: MediatorDefinition = {
     }
     const group = node.integer(node.attr('group'), 'group') ?? 0;
     if (name === undefined) return undefined;
+    // a WSO2 special property moor does not read: said where it is set (config/special-properties.ts)
+    const special = scope !== 'transport' ? specialPropertyWarning(name) : undefined;
+    if (special) node.warn('MOOR_WARN_DIFFERENT', special);
     if (scope === 'transport' && action === 'set') checkHeaderAtLoad(node, name, patternText === undefined ? node.attr('value') : undefined);
     const loc = node.loc;
     return {
@@ -56,6 +62,7 @@ export const property: MediatorDefinition = {
         const map = scope === 'transport' ? msg.transport : scope === 'axis2' || scope === 'axis2-client' ? msg.axis2 : msg.properties;
         const key = scope === 'transport' ? name.toLowerCase() : name;
         if (action === 'remove') {
+          if (map === msg.axis2 && name === 'NO_ENTITY_BODY') msg.noEntityBody = false;
           map.delete(key);
           return 'continue';
         }
@@ -71,6 +78,7 @@ export const property: MediatorDefinition = {
         }
         (map as Map<string, unknown>).set(key, value);
         if (map === msg.axis2 && name === 'HTTP_SC') msg.status = Number(value) || msg.status;
+        if (map === msg.axis2 && name === 'NO_ENTITY_BODY') msg.noEntityBody = value === true || String(value).trim().toLowerCase() === 'true';
         return 'continue';
       },
     };

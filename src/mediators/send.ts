@@ -16,6 +16,7 @@ import { type Endpoint } from '../endpoints/endpoint.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { dynamicEndpoint } from './dynamic-key.ts';
+import { dropAnswer, isOneWay } from './one-way.ts';
 import { runSequence } from './sequence-runner.ts';
 
 export const send: MediatorDefinition = {
@@ -57,8 +58,15 @@ const CONTINUE = (): Outcome => 'continue';
  * suspended while the backend works.)
  */
 function forward(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined, receive: string | undefined): Promise<Outcome> {
+  if (isOneWay(msg)) return sendOneWay(msg, env, def);
   if (!def || receive !== undefined) return forwardAndReceive(msg, env, def, receive);
   return env.endpoints.of(def).send(msg).then((response) => answered(env, response));
+}
+
+/** OUT_ONLY / FORCE_SC_ACCEPTED: sent, the answer dropped; the client gets 202 when the flow ends (one-way.ts). */
+async function sendOneWay(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined): Promise<Outcome> {
+  await dropAnswer(await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg));
+  return 'continue';
 }
 
 /** The response path for an answer; at once when nothing in it waits. */

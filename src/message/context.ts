@@ -78,6 +78,12 @@ export class MessageContext {
   readonly axis2: Map<string, unknown>;
   /** HTTP status of a response (200 for requests until a mediator says otherwise). */
   status = 200;
+  /**
+   * WSO2's NO_ENTITY_BODY (axis2 scope) set on this message: answered to the client, it goes without a
+   * body. Kept per message, not in the shared axis2 map, because WSO2's request and response each have
+   * their own axis2 context (a request's NO_ENTITY_BODY does not empty its response).
+   */
+  noEntityBody = false;
   /** The session this message was routed in, once a send has run. */
   session: SessionNote | undefined;
   /**
@@ -208,6 +214,13 @@ export class MessageContext {
   respondToClient(): Promise<void> | undefined {
     if (this.exchange.replied) return undefined;
     this.exchange.replied = true;
+    // WSO2's NO_ENTITY_BODY: the answer goes without a body; what a backend still sends is dropped
+    if (this.noEntityBody) {
+      const dropped = this.body.discard();
+      this.body.replaceAll(Buffer.alloc(0));
+      this.transport.delete('content-type');
+      return dropped.then(() => this.reply(this));
+    }
     try {
       this.commitHead();
     } catch (e) {
