@@ -6,7 +6,7 @@
 import { type MessageContext } from '../message/context.ts';
 import { isPromiseLike } from '../maybe-promise.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
-import { EndpointError } from './outbound.ts';
+import { EndpointError } from './send-failure.ts';
 
 /**
  * A member is sent to even when marked suspended: it is only tried when the order put it there (the

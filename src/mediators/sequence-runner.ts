@@ -7,7 +7,7 @@
  * <log>) may answer without a promise; the sequence then runs on without waiting a turn of the
  * microtask queue for each, and answers at once itself when none of its mediators needed to wait.
  */
-import { EndpointError } from '../endpoints/outbound.ts';
+import { EndpointError } from '../endpoints/send-failure.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { suggest } from '../config/suggest.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
-import { EndpointError } from '../endpoints/outbound.ts';
+import { EndpointError } from '../endpoints/send-failure.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
 import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
 import { type CompiledConfig, type ProxyRuntime } from '../mediators/compile.ts';

@@ -8,7 +8,7 @@ import { DEFAULT_SESSION_TIMEOUT_MS, type SessionDef } from '../../src/config/se
 import { type Endpoint, type SendOptions } from '../../src/endpoints/endpoint.ts';
 import { type EndpointObserver } from '../../src/endpoints/env.ts';
 import { GroupEndpoint } from '../../src/endpoints/group.ts';
-import { EndpointError } from '../../src/endpoints/outbound.ts';
+import { EndpointError } from '../../src/endpoints/send-failure.ts';
 import { headerValue, type MessageContext } from '../../src/message/context.ts';
 import { type Clock, ManualClock } from '../../src/session/clock.ts';
 import { contextOf } from '../fixtures/messages.ts';
