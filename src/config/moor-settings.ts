@@ -6,7 +6,7 @@
  *   <moor:store url="redis://10.0.0.5:6379/0" durable="true"/>   where session bindings live (`moor start
  *                                                  --store` wins); durable: as `?durable=1` on the URL
  *   <moor:cookieKey>…</moor:cookieKey>             HMAC key of mode="insert" cookies (else MOOR_COOKIE_KEY)
- *   <moor:admin token="…"/>                        the admin listener's token (else MOOR_ADMIN_TOKEN)
+ *   <moor:admin token="…" maxConnections="…"/>    the admin listener's token (else MOOR_ADMIN_TOKEN) and limits
  *   <moor:limits maxMessageBytes="…" …/>           limits on traffic (src/config/limits-setting.ts)
  *   <moor:registry root="DIR"/>                    where conf:/… and gov:/… keys are read (relative to this
  *                                                  file; `--registry` wins; src/config/registry-folder.ts)
@@ -17,6 +17,7 @@
  */
 import path from 'node:path';
 import { type SourceLoc } from '../errors.ts';
+import { ADMIN_LIMIT_NAMES, type AdminLimits } from './admin-limits.ts';
 import { type MessageLimits } from '../message/limits.ts';
 import { parseLimits } from './limits-setting.ts';
 import { type ConfigNode } from './node.ts';
@@ -32,7 +33,7 @@ export interface MoorSettings {
   /** `<moor:cookieKey>` text. */
   cookieKey?: { readonly value: string; readonly loc: SourceLoc };
   /** `<moor:admin token>`. */
-  admin?: { readonly token: string; readonly loc: SourceLoc };
+  admin?: { readonly token: string | undefined; readonly limits: Partial<AdminLimits>; readonly loc: SourceLoc };
   /** `<moor:limits>`: the limits it sets. */
   limits?: { readonly values: Partial<MessageLimits>; readonly loc: SourceLoc };
   /** `<moor:registry root>`, resolved against the folder of the file that sets it. */
@@ -64,11 +65,18 @@ export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean 
       return true;
     }
     case 'admin': {
-      node.allowAttributes('token');
+      node.allowAttributes('token', ...ADMIN_LIMIT_NAMES);
       node.allowChildren();
-      const token = node.required('token');
-      if (token === '') node.report('MOOR_ERR_BAD_VALUE', '<moor:admin token> is empty: give a token, or leave the element out');
-      else if (token !== undefined) into.admin = { token, loc: node.loc };
+      const token = node.attr('token');
+      const limits: Partial<Record<keyof AdminLimits, number>> = {};
+      for (const name of ADMIN_LIMIT_NAMES) {
+        const n = node.integer(node.attr(name), `<moor:admin ${name}>`);
+        if (n === 0) node.report('MOOR_ERR_BAD_VALUE', `<moor:admin ${name}> must be above 0`);
+        else if (n !== undefined) limits[name] = n;
+      }
+      if (token === '') node.report('MOOR_ERR_BAD_VALUE', '<moor:admin token> is empty: give a token, or leave the attribute out');
+      else if (token === undefined && Object.keys(limits).length === 0) node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<moor:admin> sets nothing: give token="…" or a limit (${ADMIN_LIMIT_NAMES.join(', ')})`);
+      else into.admin = { token, limits, loc: node.loc };
       return true;
     }
     case 'limits':

@@ -102,7 +102,7 @@ export class Gateway implements MetricsSource {
     for (const w of runtime.warnings) log.warn(w.toString(), { component: 'config' });
     if (options.admin) {
       try {
-        gw.adminListener = await AdminListener.start({ ...options.admin, routes: [...gatewayRoutes(gw), ...(options.adminRoutes ?? [])], token: () => gw.adminToken(), log });
+        gw.adminListener = await AdminListener.start({ ...options.admin, routes: [...gatewayRoutes(gw), ...(options.adminRoutes ?? [])], token: () => gw.adminToken(), limits: gw.runtime.compiled.config.settings?.admin?.limits, log });
       } catch (e) {
         await runtime.endpoints.close();
         throw e;

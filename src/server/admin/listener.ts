@@ -10,6 +10,7 @@ import { MoorError } from '../../errors.ts';
 import { type Logger } from '../../logging.ts';
 import { type AdminAddress, isLoopback } from './address.ts';
 import { type AdminRoute, routeAdmin } from './router.ts';
+import { type AdminLimits, DEFAULT_ADMIN_LIMITS } from '../../config/admin-limits.ts';
 
 /** The environment variable holding the admin token (`<moor:admin token>` wins when both are set). */
 export const ADMIN_TOKEN_ENV = 'MOOR_ADMIN_TOKEN';
@@ -19,6 +20,8 @@ export interface AdminListenerOptions extends AdminAddress {
   /** The token in force now (it may change with a reload of the configuration); undefined: none. */
   readonly token: () => string | undefined;
   readonly log: Logger;
+  /** Its limits (DEFAULT_ADMIN_LIMITS where not given). */
+  readonly limits?: Partial<AdminLimits> | undefined;
 }
 
 /** The admin token in force: the configuration's `<moor:admin token>`, else `given`, else MOOR_ADMIN_TOKEN; an empty one is none. */
@@ -42,8 +45,9 @@ export class AdminListener {
   /** Listens; throws MOOR_ERR_ADMIN_TOKEN for a non-loopback address without a token. */
   static async start(options: AdminListenerOptions): Promise<AdminListener> {
     refuseUnprotected(options, options.token());
-    const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 });
-    server.maxConnections = 64;
+    const limits = { ...DEFAULT_ADMIN_LIMITS, ...options.limits };
+    const server = createServer({ headersTimeout: limits.headTimeoutMs, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.idleTimeoutMs, maxHeaderSize: limits.maxHeadBytes });
+    server.maxConnections = limits.maxConnections;
     server.on('request', (req, res) => {
       routeAdmin(req, res, options.routes, options.token()).catch((e: unknown) => {
         options.log.error(`admin ${req.method ?? ''} ${req.url ?? ''}: ${(e as Error).message}`, { component: 'admin' });
