@@ -16,7 +16,7 @@ export type OutboundSend = (id: string, request: OutboundRequest, endpoint: Addr
 export type BackendOutcome = 'ok' | 'fault' | 'timeout' | 'unreachable' | 'aborted' | 'error';
 
 /**
- * Told of what endpoints do, for metrics. Called on the per-message path: an implementation does no
+ * Told of what endpoints (and the throttle, which reaches the metrics through them) do, for metrics. Called on the per-message path: an implementation does no
  * more than count.
  */
 export interface EndpointObserver {
@@ -24,6 +24,11 @@ export interface EndpointObserver {
   backend(endpoint: string, outcome: BackendOutcome, seconds: number): void;
   /** A session of `group` was bound for the first time, or moved to another member. */
   session(group: string, outcome: 'new' | 'rebound'): void;
+  /**
+   * A <throttle> (by id) let a request pass or refused it; `counts`: in the session store, or this
+   * node's own because the store is degraded (Redis away).
+   */
+  throttle?(id: string, outcome: 'accepted' | 'refused', counts: 'store' | 'local'): void;
 }
 
 export interface EndpointEnv {

@@ -17,7 +17,8 @@
  * WSO2's samples) gives back the concurrency slot the exchange holds for that id, then goes on.
  *
  * Redis unreachable: each node counts alone in its own memory until Redis answers again (the store is
- * degraded, logged once and `moor_store_up 0`), so the nodes together let up to N times the limit pass.
+ * degraded, logged once, `moor_store_up 0`, and its decisions are counted in `moor_throttle_total` with
+ * counts="local"), so the nodes together let up to N times the limit pass.
  * `<policy key>` needs the registry or local entries, which moor does not read yet: refused.
  */
 import { MoorError } from '../errors.ts';
@@ -86,6 +87,8 @@ async function check(msg: MessageContext, env: MediationEnv, id: string, policy:
     if (hit.count > rule.max) refusal = `throttle "${id}": the caller ${caller} has made ${rule.max} requests in ${rule.windowMs} ms; try again in ${Math.ceil(hit.resetInMs / 1000)} s`;
   }
   if (refusal !== undefined) releaseSlot(msg, id);
+  const { store, observer } = env.endpoints.env;
+  observer?.throttle?.(id, refusal === undefined ? 'accepted' : 'refused', store.health === 'ok' ? 'store' : 'local');
   return refusal;
 }
 

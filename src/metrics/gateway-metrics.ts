@@ -7,6 +7,7 @@
  *   moor_backend_duration_seconds{endpoint}      histogram  request sent → response head received
  *   moor_sessions_created_total{group}           counter    sessions bound for the first time
  *   moor_sessions_rebound_total{group}           counter    sessions moved to another member
+ *   moor_throttle_total{throttle,outcome,counts}  counter    <throttle> decisions (counts: store or local)
  *   moor_sessions_active{group}                  gauge      live bindings in the session store
  *   moor_sessions_count_truncated                gauge      1 when the count stopped at its limit
  *   moor_endpoint_state{endpoint,state}          gauge      1 for the current state of each address (active, timeout, suspended, draining)
@@ -75,6 +76,7 @@ export class GatewayMetrics implements EndpointObserver {
   private readonly backendSeconds = new HistogramFamily('moor_backend_duration_seconds', 'Time from sending a request to a backend to its response head', ['endpoint'], DURATION_BUCKETS).register(this.registry);
   private readonly created = new CounterFamily('moor_sessions_created_total', 'Sessions bound to a member for the first time, by group', ['group']).register(this.registry);
   private readonly rebound = new CounterFamily('moor_sessions_rebound_total', 'Sessions moved to another member because theirs failed, by group', ['group']).register(this.registry);
+  private readonly throttled = new CounterFamily('moor_throttle_total', 'Requests a <throttle> let pass (accepted) or refused, by throttle id, and whether they were counted in the session store or, while it was degraded, by this node alone (local)', ['throttle', 'outcome', 'counts']).register(this.registry);
   private readonly proxies = new Map<string, ProxySeries>();
   private readonly backends = new Map<string, BackendSeries>();
   private source: MetricsSource | undefined;
@@ -178,6 +180,10 @@ export class GatewayMetrics implements EndpointObserver {
 
   session(group: string, outcome: 'new' | 'rebound'): void {
     (outcome === 'new' ? this.created : this.rebound).series(group).value++;
+  }
+
+  throttle(id: string, outcome: 'accepted' | 'refused', counts: 'store' | 'local'): void {
+    this.throttled.series(id, outcome, counts).value++;
   }
 
   /**

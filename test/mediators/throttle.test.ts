@@ -7,8 +7,14 @@
 import test from 'ava';
 import { readConfig } from '../../src/config/load.ts';
 import { compile } from '../../src/mediators/compile.ts';
+import { silentLogger } from '../../src/logging.ts';
+import { GatewayMetrics } from '../../src/metrics/gateway-metrics.ts';
 import { ManualClock } from '../../src/session/clock.ts';
 import { MemoryStore } from '../../src/session/memory-store.ts';
+import { RedisStore } from '../../src/session/redis-store.ts';
+import { parseStoreUrl, type RedisTarget } from '../../src/session/store-url.ts';
+import { parseSamples, sampleValue } from '../metrics/prometheus-text.ts';
+import { freePort } from '../helpers/redis.ts';
 import { configDir, definitions, elementText, post, soap11, soap12, startGateway, XML12 } from '../helpers/gateway.ts';
 import { configErrorsOf, proxy, type SoapBackend, startSoapBackend } from './soap-backend.ts';
 
@@ -144,4 +150,28 @@ test('a DOMAIN entry loads with a warning at its place: moor does not resolve ho
   compile(config);
   t.deepEqual(config.diag.errors.map(String), []);
   t.regex(config.diag.warnings.map(String).join('\n'), /p\.xml:3:1 MOOR_WARN_NO_EFFECT throttle:type="DOMAIN" entries match no caller/);
+});
+
+test('moor_throttle_total counts each decision, and says when a degraded Redis store left the counting to this node', async (t) => {
+  const backend = await startSoapBackend();
+  t.teardown(() => backend.close());
+  const inSequence = `<throttle id="A">${perCaller(2, 60_000)}</throttle>${sendTo(backend)}`;
+  const run = async (store: import('../../src/session/store.ts').SessionStore, requests: number) => {
+    const metrics = new GatewayMetrics({ processMetrics: false });
+    const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: inSequence })) }, { store, metrics });
+    try {
+      for (let i = 0; i < requests; i++) await post(`${gw.url}/services/P`, quote);
+    } finally {
+      await gw.close();
+    }
+    return parseSamples(await metrics.registry.metrics());
+  };
+  const shared = await run(new MemoryStore(), 3);
+  t.is(sampleValue(shared, 'moor_throttle_total', { throttle: 'A', outcome: 'accepted', counts: 'store' }), 2);
+  t.is(sampleValue(shared, 'moor_throttle_total', { throttle: 'A', outcome: 'refused', counts: 'store' }), 1);
+  // a Redis that is not there: the store starts degraded, and this node counts alone
+  const redis = await RedisStore.connect(parseStoreUrl(`redis://127.0.0.1:${await freePort()}/0?timeoutMs=100`) as RedisTarget, { log: silentLogger(), connectWaitMs: 50 });
+  const local = await run(redis, 3);
+  t.is(sampleValue(local, 'moor_throttle_total', { throttle: 'A', outcome: 'accepted', counts: 'local' }), 2);
+  t.is(sampleValue(local, 'moor_throttle_total', { throttle: 'A', outcome: 'refused', counts: 'local' }), 1);
 });
