@@ -44,45 +44,56 @@ export type Client = Redis | Cluster;
 /** A script as a method of the client (or of a pipeline, where the last argument may be a callback). */
 export type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 
-/**
- * The ioredis client for `target`, with the scripts defined: fail fast, never queue, reconnect in the
- * background forever. `replicas`: a client that reads from replicas (Sentinel: a replica the Sentinels
- * name; Cluster: each slot's replica), for reads while the primary is away.
- */
-export function createClient(target: RedisTarget, replicas = false): Client {
-  const client = newClient(target, replicas);
+/** The ioredis client for `target`, with the scripts defined: fail fast, never queue, reconnect in the background forever. */
+export function createClient(target: RedisTarget): Client {
+  const client = newClient(target);
   for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
   return client;
 }
 
-function newClient(target: RedisTarget, replicas: boolean): Client {
+function newClient(target: RedisTarget): Client {
   if (target.kind === 'cluster') {
     const options: ClusterOptions = {
       enableOfflineQueue: false,
       enableAutoPipelining: true,
       clusterRetryStrategy: retryStrategy,
       redisOptions: { ...auth(target), ...failFast(target) },
-      ...(replicas ? { scaleReads: 'slave' as const } : {}),
     };
     return new Cluster(target.hosts.map((h) => ({ host: h.host, port: h.port })), options);
   }
   if (target.kind === 'sentinel') {
     const sentinels = target.hosts.map((h) => ({ host: h.host, port: h.port }));
-    return new Redis({ ...serverOptions(target), sentinels, name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(replicas ? { role: 'slave' as const } : {}), ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
+    return new Redis({ ...serverOptions(target), sentinels, name: target.master ?? 'mymaster', sentinelRetryStrategy: retryStrategy, ...(target.tls ? { enableTLSForSentinelMode: true } : {}) });
   }
   return directClient(target, target.hosts[0]!);
 }
 
 /** A client of the one server at `address`, with `target`'s credentials and the store's fail-fast options. */
-export function directClient(target: RedisTarget, address: { readonly host: string; readonly port: number }): Redis {
-  return new Redis({ ...serverOptions(target), host: address.host, port: address.port });
+export function directClient(target: RedisTarget, address: { readonly host: string; readonly port: number }, extra: RedisOptions = {}): Redis {
+  return new Redis({ ...serverOptions(target), host: address.host, port: address.port, ...extra });
+}
+
+/**
+ * Asks the server at `address` one thing over a connection of its own, closed afterwards: no retry,
+ * each step bounded by a second. `options`: credentials and TLS (a Sentinel's are not its master's).
+ */
+export async function askOnce<T>(address: { readonly host: string; readonly port: number }, options: RedisOptions, ask: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis({ ...options, host: address.host, port: address.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  r.on('error', () => undefined);
+  try {
+    await withTimeout(r.connect(), 1000);
+    return await withTimeout(ask(r), 1000);
+  } finally {
+    r.disconnect();
+  }
 }
 
 function serverOptions(target: RedisTarget): RedisOptions {
   return { ...auth(target), ...failFast(target), db: target.db, retryStrategy };
 }
 
-function auth(target: RedisTarget): RedisOptions {
+/** The credentials and TLS of `target`'s servers. */
+export function auth(target: RedisTarget): RedisOptions {
   return {
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),

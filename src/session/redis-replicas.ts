@@ -10,20 +10,24 @@
  *   back to the same address (now the new primary, with every binding) within 100 ms, while a lookup
  *   by role would find no replica left at all. The address is asked again whenever the store is back
  *   on a primary ({@link ReplicaReads.refresh}), so it follows the topology.
- * - Cluster: ioredis reading from each slot's replica (`scaleReads: 'slave'`), readable until the
- *   cluster marks the primary failed.
+ * - Cluster: the replica of the key's slot, by address, from a slot map learnt while the cluster was
+ *   healthy (redis-cluster-replicas.ts says why not ioredis's `scaleReads`).
  * - A single `redis://` server names no replica: nothing to read.
  */
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { type Logger } from '../logging.ts';
-import { type Client, createClient, directClient, withTimeout } from './redis-client.ts';
+import { ClusterReplicas } from './redis-cluster-replicas.ts';
+import { askOnce, directClient, withTimeout } from './redis-client.ts';
 import { type RedisTarget } from './store-url.ts';
 
 export class ReplicaReads {
-  private client: Client | undefined;
+  /** Sentinel: the connection to the replica the Sentinels named. */
+  private client: Redis | undefined;
   private address = '';
-  /** Reads waiting for the connection to come back. */
-  private waiting: Promise<boolean> | undefined;
+  /** Cluster: the replica of each slot range. */
+  private readonly cluster: ClusterReplicas | undefined;
+  /** Reads waiting for a connection to come back, by connection. */
+  private readonly waiting = new Map<Redis, Promise<boolean>>();
   /** Bindings found on a replica while the primary was away. */
   found = 0;
 
@@ -31,8 +35,8 @@ export class ReplicaReads {
     private readonly target: RedisTarget,
     private readonly log: Logger,
   ) {
-    if (target.kind === 'cluster') this.watch((this.client = createClient(target, true)));
-    else void this.refresh();
+    if (target.kind === 'cluster') this.cluster = new ClusterReplicas(target, log);
+    void this.refresh();
   }
 
   /** The replica reads of a durable Sentinel or Cluster target; undefined otherwise. */
@@ -40,8 +44,12 @@ export class ReplicaReads {
     return target.durable && target.kind !== 'redis' ? new ReplicaReads(target, log) : undefined;
   }
 
-  /** Sentinel: connects to a replica the Sentinels name now, if it is not the one connected already. */
+  /**
+   * Learns the replicas anew (the store is back on a healthy primary, perhaps a promoted one). Sentinel:
+   * connects to a replica the Sentinels name now, if it is not the one connected already.
+   */
   async refresh(): Promise<void> {
+    if (this.cluster) return this.cluster.refresh();
     if (this.target.kind !== 'sentinel') return;
     const replica = await this.namedReplica();
     if (!replica || `${replica.host}:${replica.port}` === this.address) return;
@@ -52,9 +60,10 @@ export class ReplicaReads {
 
   /** `[endpoint, pttl]` of the key on a replica, or undefined when the replica lacks it or cannot answer. */
   async read(storeKey: string): Promise<[string, number] | undefined> {
-    if (!this.client || !(await this.ready(this.client))) return undefined;
+    const client = this.cluster ? this.cluster.clientFor(storeKey) : this.client;
+    if (!client || !(await this.ready(client))) return undefined;
     try {
-      const replies = (await withTimeout(this.client.pipeline().get(storeKey).pttl(storeKey).exec(), this.target.timeoutMs)) ?? [];
+      const replies = (await withTimeout(client.pipeline().get(storeKey).pttl(storeKey).exec(), this.target.timeoutMs)) ?? [];
       const [get, ttl] = replies as [[Error | null, unknown]?, [Error | null, unknown]?];
       const endpoint = get?.[1];
       if (!get || !ttl || get[0] || ttl[0] || typeof endpoint !== 'string') return undefined;
@@ -69,50 +78,51 @@ export class ReplicaReads {
    * True once `client` is connected; a client that is reconnecting (Sentinel closes every client of the
    * replica it promotes) is waited for, at most one command timeout, by every read at once.
    */
-  private ready(client: Client): Promise<boolean> {
+  private ready(client: Redis): Promise<boolean> {
     if (client.status === 'ready') return Promise.resolve(true);
     if (client.status === 'end') return Promise.resolve(false);
-    this.waiting ??= new Promise<boolean>((resolve) => {
-      const done = (ok: boolean): void => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        this.waiting = undefined;
-        resolve(ok);
-      };
-      const onReady = (): void => done(true);
-      const timer = setTimeout(() => done(false), this.target.timeoutMs);
-      client.once('ready', onReady);
-    });
-    return this.waiting;
+    let waiting = this.waiting.get(client);
+    if (!waiting) {
+      waiting = new Promise<boolean>((resolve) => {
+        const done = (ok: boolean): void => {
+          clearTimeout(timer);
+          client.off('ready', onReady);
+          this.waiting.delete(client);
+          resolve(ok);
+        };
+        const onReady = (): void => done(true);
+        const timer = setTimeout(() => done(false), this.target.timeoutMs);
+        client.once('ready', onReady);
+      });
+      this.waiting.set(client, waiting);
+    }
+    return waiting;
   }
 
   close(): void {
     this.client?.disconnect();
+    this.cluster?.close();
   }
 
-  private watch(client: Client): void {
+  private watch(client: Redis): void {
     client.on('error', (e: Error) => this.log.debug(`session store (replica reads): ${this.target.display}: ${e.message}`, { component: 'session' }));
   }
 
   /** The first replica that a Sentinel lists as up, asked of each Sentinel in turn. */
   private async namedReplica(): Promise<{ host: string; port: number } | undefined> {
     for (const s of this.target.hosts) {
-      const sentinel = new Redis({ host: s.host, port: s.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, ...(this.target.tls ? { tls: {} } : {}) });
-      sentinel.on('error', () => undefined);
+      let replicas: string[][];
       try {
-        await withTimeout(sentinel.connect(), 1000);
-        const replicas = (await withTimeout(sentinel.call('SENTINEL', 'replicas', this.target.master ?? 'mymaster'), 1000)) as string[][];
-        for (const flat of replicas) {
-          const f = new Map<string, string>();
-          for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i]!, flat[i + 1]!);
-          if (!/s_down|o_down|disconnected/.test(f.get('flags') ?? '')) return { host: f.get('ip')!, port: Number(f.get('port')) };
-        }
-        return undefined;
+        replicas = await askOnce(s, this.target.tls ? { tls: {} } : {}, (r) => r.call('SENTINEL', 'replicas', this.target.master ?? 'mymaster') as Promise<string[][]>);
       } catch {
-        // the next Sentinel may answer
-      } finally {
-        sentinel.disconnect();
+        continue; // the next Sentinel may answer
       }
+      for (const flat of replicas) {
+        const f = new Map<string, string>();
+        for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i]!, flat[i + 1]!);
+        if (!/s_down|o_down|disconnected/.test(f.get('flags') ?? '')) return { host: f.get('ip')!, port: Number(f.get('port')) };
+      }
+      return undefined;
     }
     return undefined;
   }

@@ -4,6 +4,9 @@
  * `redis-cli --cluster create … --cluster-replicas 1`: three primaries with a replica each, the slots
  * split over the primaries. A node that stops answering is failed over after 1 s
  * (`cluster-node-timeout 1000`; a replica may always take over: `cluster-replica-validity-factor 0`).
+ * Reads are answered while the cluster is marked failed (`cluster-allow-reads-when-down yes`), as durable
+ * bindings need (docs/sessions.md): without it no node answers a read from the primary's failure to
+ * its replica's promotion.
  * `close` stops everything and removes the folder.
  */
 import { execFile } from 'node:child_process';
@@ -41,7 +44,7 @@ export function startRedisCluster(): Promise<ClusterSetup> {
       servers.push(
         await group.launch(port, {
           cwd: nodeDir,
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--cluster-replica-validity-factor', '0'],
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--cluster-replica-validity-factor', '0', '--cluster-allow-reads-when-down', 'yes'],
         }),
       );
     }
