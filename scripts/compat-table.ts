@@ -48,6 +48,10 @@ export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['co
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its endpoints are resources of Synapse's sample registry, which the corpus does not hold (and `xxx` names nothing anywhere)",
   },
+  372: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its throttle policy is a resource of Synapse's sample registry (`conf/sample/resources/policy/throttle_policy.xml`), which the corpus does not hold; `<policy key>` reads a policy from a registry folder or a local entry",
+  },
 };
 
 /** What loading one sample gave. */

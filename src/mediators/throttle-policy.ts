@@ -56,6 +56,15 @@ export function parsePolicy(policy: ConfigNode): ThrottlePolicy | undefined {
     return undefined;
   }
   for (const e of extra) e.unknownElement(['Policy'], '<policy> (one <wsp:Policy>)');
+  return parseWsPolicy(wsp);
+}
+
+/** Reads a `<wsp:Policy>` element (inline, or the root of a local entry or registry resource). */
+export function parseWsPolicy(wsp: ConfigNode): ThrottlePolicy | undefined {
+  if (wsp.name !== 'Policy') {
+    wsp.report('MOOR_ERR_BAD_VALUE', `a throttle policy is a <wsp:Policy>, not <${wsp.name}>`);
+    return undefined;
+  }
   const assertions = wsp.children().filter((c) => ASSERTIONS.includes(c.name));
   for (const c of wsp.children()) if (!ASSERTIONS.includes(c.name)) c.unknownElement(ASSERTIONS, '<wsp:Policy> of a throttle');
   const assertion = assertions[0];

@@ -1,6 +1,6 @@
 /**
  * <throttle id="name" [onAccept="sequence"] [onReject="sequence"]>
- *   (<policy key="…"/> | <policy> <wsp:Policy>…</wsp:Policy> </policy>)?      (throttle-policy.ts)
+ *   (<policy key="local entry or registry key"/> | <policy> <wsp:Policy>…</wsp:Policy> </policy>)?   (throttle-policy.ts)
  *   <onAccept> mediators… </onAccept>?
  *   <onReject> mediators… </onReject>?
  * </throttle>
@@ -19,14 +19,15 @@
  * Redis unreachable: each node counts alone in its own memory until Redis answers again (the store is
  * degraded, logged once, `moor_store_up 0`, and its decisions are counted in `moor_throttle_total` with
  * counts="local"), so the nodes together let up to N times the limit pass.
- * `<policy key>` needs the registry or local entries, which moor does not read yet: refused.
+ * `<policy key="k"/>` reads the policy from the local entry or registry resource k (its errors are
+ * reported in the file that holds it).
  */
 import { MoorError } from '../errors.ts';
 import { type Branch, inlineBranch, sequenceBranch } from './branch.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type MessageContext } from '../message/context.ts';
 import { entryFor, normalise } from './throttle-caller.ts';
-import { parsePolicy, type ThrottlePolicy } from './throttle-policy.ts';
+import { parsePolicy, parseWsPolicy, type ThrottlePolicy } from './throttle-policy.ts';
 import { ConcurrencySlots, releaseSlot } from './throttle-slots.ts';
 
 export const throttle: MediatorDefinition = {
@@ -39,8 +40,15 @@ export const throttle: MediatorDefinition = {
     let policy: ThrottlePolicy | undefined;
     if (policyNode) {
       policyNode.allowAttributes('key');
-      if (policyNode.attr('key') !== undefined) policyNode.report('MOOR_ERR_UNSUPPORTED', 'a throttle policy from the registry (<policy key>) is not supported by moor: write the <wsp:Policy> inside <policy>');
-      else policy = parsePolicy(policyNode);
+      const key = policyNode.attr('key');
+      if (key === undefined) policy = parsePolicy(policyNode);
+      else {
+        // <policy key="k"/>: the policy is the local entry (or registry resource) k
+        if (policyNode.children().length) policyNode.report('MOOR_ERR_BAD_VALUE', '<policy key="…"> takes the key or an inline <wsp:Policy>, not both');
+        const entry = ctx.entry(key, policyNode, '<policy key>');
+        if (entry?.kind === 'text') policyNode.report('MOOR_ERR_BAD_VALUE', `the entry "${key}" is text, not a <wsp:Policy>`);
+        else if (entry) policy = parseWsPolicy(entry.node);
+      }
     }
     const onAccept = branchOf(node, 'onAccept', ctx);
     const onReject = branchOf(node, 'onReject', ctx);

@@ -137,7 +137,7 @@ test('bad policies are configuration errors at their element', async (t) => {
   t.regex(await configErrorsOf(policy('<wsp:All><throttle:ID throttle:type="ROLE">admin</throttle:ID><throttle:Deny/></wsp:All>')), /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE throttle:type must be one of IP, DOMAIN, not "ROLE"/);
   t.regex(await configErrorsOf(policy('<throttle:MaximumConcurrentAccess>x</throttle:MaximumConcurrentAccess>')), /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE MaximumConcurrentAccess must be a whole number/);
   t.regex(await configErrorsOf(policy('<throttle:MaxCount>3</throttle:MaxCount>')), /p\.xml:3:\d+ MOOR_ERR_UNKNOWN_ELEMENT <MaxCount> is not allowed/);
-  t.regex(await configErrorsOf('<throttle id="A"><policy key="conf/throttle.xml"/></throttle>'), /MOOR_ERR_UNSUPPORTED a throttle policy from the registry/);
+  t.regex(await configErrorsOf('<throttle id="A"><policy key="nowhere"/></throttle>'), /MOOR_ERR_UNRESOLVED_KEY .*nowhere/);
   t.regex(await configErrorsOf('<throttle><policy/></throttle>'), /MOOR_ERR_MISSING_ATTRIBUTE <throttle> needs the attribute id/);
   t.regex(await configErrorsOf('<throttle id="A" onReject="nowhere"/>'), /MOOR_ERR_UNRESOLVED_KEY no sequence named "nowhere"/);
 });
@@ -174,4 +174,25 @@ test('moor_throttle_total counts each decision, and says when a degraded Redis s
   const local = await run(redis, 3);
   t.is(sampleValue(local, 'moor_throttle_total', { throttle: 'A', outcome: 'accepted', counts: 'local' }), 2);
   t.is(sampleValue(local, 'moor_throttle_total', { throttle: 'A', outcome: 'refused', counts: 'local' }), 1);
+});
+
+test('<policy key>: the policy is a local entry; an entry that is no policy is an error in its own file', async (t) => {
+  const { clock, send } = await gatewayWith(
+    t,
+    (b) => `<throttle id="A"><policy key="twoPerMinute"/></throttle>${sendTo(b)}`,
+    `<localEntry key="twoPerMinute">${perCaller(2, 60_000).replace(/^<policy>|<\/policy>$/g, '')}</localEntry>`,
+  );
+  t.deepEqual([(await send()).status, (await send()).status, (await send()).status], [200, 200, 429]);
+  clock.advance(60_000);
+  t.is((await send()).status, 200);
+  const text = await startGateway({ 'p.xml': definitions(proxy('P', { in: '<throttle id="A"><policy key="k"/></throttle>' }) + '<localEntry key="k">just text</localEntry>') }).then(
+    async (gw) => (await gw.close(), ''),
+    (e: unknown) => String((e as { errors?: unknown[] }).errors?.join('\n')),
+  );
+  t.regex(text, /p\.xml:1:\d+ MOOR_ERR_BAD_VALUE the entry "k" is text, not a <wsp:Policy>/);
+  const wrong = await startGateway({ 'p.xml': definitions(proxy('P', { in: '<throttle id="A"><policy key="k"/></throttle>' })), 'entries.xml': definitions('\n<localEntry key="k"><notAPolicy/></localEntry>') }).then(
+    async (gw) => (await gw.close(), ''),
+    (e: unknown) => String((e as { errors?: unknown[] }).errors?.join('\n')),
+  );
+  t.regex(wrong, /entries\.xml:2:\d+ MOOR_ERR_BAD_VALUE a throttle policy is a <wsp:Policy>, not <notAPolicy>/);
 });
