@@ -10,6 +10,7 @@
  *   worker → primary  { moor: 'store', batch: [{ id, op: 'get'|'claim'|'rebind'|'delete'|'list'|'count'|'hit', args: [...] }, …] }
  *   primary → worker  { moor: 'store', replies: [{ id, result } | { id, error }, …] }
  */
+import { TurnBatch } from './turn-batch.ts';
 import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type CounterHit, type CounterRule, type Expiry, type SessionStore } from './store.ts';
 
 type Op = 'get' | 'claim' | 'rebind' | 'delete' | 'list' | 'count' | 'hit';
@@ -85,19 +86,17 @@ export class IpcStore implements SessionStore {
   }
 
   /** The operations of this turn, sent together at its end. */
-  private outbox: StoreRequest[] = [];
+  private readonly outbox = new TurnBatch<StoreRequest>((batch) => this.flush(batch));
 
   private call(op: Op, args: (string | number | null)[]): Promise<StoreResult> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      if (this.outbox.push({ id, op, args }) === 1) setImmediate(this.flush);
+      this.outbox.add({ id, op, args });
     });
   }
 
-  private readonly flush = (): void => {
-    const batch = this.outbox;
-    this.outbox = [];
+  private flush(batch: StoreRequest[]): void {
     this.channel.send({ moor: 'store', batch } satisfies StoreMessage, (e) => {
       if (!e) return;
       for (const r of batch) {
@@ -106,7 +105,7 @@ export class IpcStore implements SessionStore {
         p?.reject(new Error(`the primary process holding the session table is gone: ${e.message}`));
       }
     });
-  };
+  }
 
   private onReply(m: unknown): void {
     if (!isStoreMessage(m) || !('replies' in m)) return;

@@ -32,6 +32,7 @@ import { type DurabilityCounts, DurableWriter } from './redis-durable.ts';
 import { ReplicaReads } from './redis-replicas.ts';
 import { type Binding, type BindingCounts, type BindingFilter, type BindingPage, type CounterHit, type CounterRule, type Expiry, matchesFilter, type SessionStore, tally, type Written } from './store.ts';
 import { type RedisTarget } from './store-url.ts';
+import { TurnBatch } from './turn-batch.ts';
 
 /** Rounds of writing back what traffic bound locally during the write-back, before switching to Redis. */
 const CATCH_UP_ROUNDS = 3;
@@ -335,17 +336,13 @@ export class RedisStore implements SessionStore {
    * one atomic command on one key.
    */
   private run(name: ScriptName, key: string, ...args: (string | number)[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (this.batch.push({ name, key, args, resolve, reject }) === 1) setImmediate(this.sendBatch);
-    });
+    return new Promise((resolve, reject) => this.batch.add({ name, key, args, resolve, reject }));
   }
 
   /** The scripts of this turn, waiting to be sent. */
-  private batch: QueuedScript[] = [];
+  private readonly batch = new TurnBatch<QueuedScript>((batch) => this.sendBatch(batch));
 
-  private readonly sendBatch = (): void => {
-    const batch = this.batch;
-    this.batch = [];
+  private sendBatch(batch: QueuedScript[]): void {
     const ms = this.target.timeoutMs;
     let open = batch.length;
     // one timer for the batch: what has not answered when it fires times out
@@ -382,7 +379,7 @@ export class RedisStore implements SessionStore {
       }),
       (e: unknown) => batch.forEach((q) => settle(q, false, e)),
     );
-  };
+  }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
     return withTimeout(p, this.target.timeoutMs);
