@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { ConfigError } from '../../src/errors.ts';
-import { loadAllSamples, REFUSED_ON_PURPOSE, renderTable, type SampleResult, TABLE_FILE } from '../../scripts/compat-table.ts';
+import { loadAllSamples, REFUSED_ON_PURPOSE, renderPage, type SampleResult, TABLE_FILE } from '../../scripts/compat-table.ts';
 
 const SESSION_SAMPLES = [52, 53, 54, 55, 58, 154];
 
@@ -69,5 +69,5 @@ test('the session-affinity samples load', async (t) => {
 
 test('docs/compatibility.md is what the code produces now (run `npm run compat` after a change)', async (t) => {
   const committed = await readFile(TABLE_FILE, 'utf8');
-  t.is(committed, renderTable(await results()));
+  t.is(committed, await renderPage(await results()));
 });
