@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Pool } from 'undici';
+import { parsedOnce } from '../parsed-once.ts';
 import { Exchange } from './response-stream.ts';
 
 /**
@@ -157,16 +158,8 @@ export interface ProbeRequest {
   readonly timeoutMs: number;
 }
 
-const targets = new Map<string, { origin: string; path: string }>();
-
 /** Origin and path of a backend URL, parsed once: endpoints send to a few fixed URLs. */
-function target(href: string): { origin: string; path: string } {
-  let t = targets.get(href);
-  if (!t) {
-    if (targets.size >= 512) targets.clear();
-    const u = new URL(href);
-    t = { origin: u.origin, path: u.pathname + u.search };
-    targets.set(href, t);
-  }
-  return t;
-}
+const target = parsedOnce((href): { origin: string; path: string } => {
+  const u = new URL(href);
+  return { origin: u.origin, path: u.pathname + u.search };
+});

@@ -5,6 +5,7 @@
  * harness admit alike.
  */
 import { MoorError } from '../errors.ts';
+import { parsedOnce } from '../parsed-once.ts';
 import { type HeaderLines, rawHeader } from '../message/context.ts';
 import { type ProxyRuntime } from '../mediators/compile.ts';
 import { soapVersionOfContentType, type SoapVersion } from '../xml/soap.ts';
@@ -138,23 +139,12 @@ interface RequestTarget {
   readonly service: string | undefined;
 }
 
-const parsedTargets = new Map<string, RequestTarget>();
-
-/**
- * The request target, parsed once per distinct target: traffic repeats a few paths, and URL parsing is a
- * visible part of a small message's cost. Nothing here changes a URL it is given.
- */
-function requestTarget(target: string): RequestTarget {
-  let parsed = parsedTargets.get(target);
-  if (!parsed) {
-    if (parsedTargets.size >= 512) parsedTargets.clear();
-    const url = new URL(target, 'http://gateway');
-    const raw = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
-    parsed = { url, service: raw === undefined ? undefined : decodedSegment(raw) };
-    parsedTargets.set(target, parsed);
-  }
-  return parsed;
-}
+/** The request target, parsed once per distinct target (nothing here changes a URL it is given). */
+const requestTarget = parsedOnce((target): RequestTarget => {
+  const url = new URL(target, 'http://gateway');
+  const raw = /^\/services\/([^/?]+)/.exec(url.pathname)?.[1];
+  return { url, service: raw === undefined ? undefined : decodedSegment(raw) };
+});
 
 /** A path segment with its %-escapes decoded; as written when they are malformed (it then names no proxy). */
 function decodedSegment(raw: string): string {
