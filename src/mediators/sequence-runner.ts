@@ -3,9 +3,10 @@
  * middleware that forgot to await, this refuses an outcome that is neither 'continue' nor 'stop' (a
  * user mediator that returned nothing), naming the mediator and its place in the configuration.
  *
- * Mediators that finish at once (a <send/> back to the client of a message in memory, <property>,
- * <log>) may answer without a promise; the sequence then runs on without waiting a turn of the
- * microtask queue for each, and answers at once itself when none of its mediators needed to wait.
+ * A mediator that finishes at once may answer without a promise (today <send/> does, for a message
+ * in memory going back to the client; <class> mediators may; <property> and <log> are async, since
+ * they may evaluate an expression over the body); the sequence then runs on without waiting a turn
+ * of the microtask queue for it, and answers at once itself when none of its mediators needed to wait.
  */
 import { EndpointError } from '../endpoints/send-failure.ts';
 import { MoorError } from '../errors.ts';
