@@ -50,6 +50,12 @@ test('two Redis nodes count one window; the counter is no session; with Redis st
   const hits = [await a!.hit('A|1.2.3.4', RULE), await b!.hit('A|1.2.3.4', RULE), await a!.hit('A|1.2.3.4', RULE), await b!.hit('A|1.2.3.4', RULE)];
   t.deepEqual(hits.map((h) => h.count), [1, 2, 3, 4]);
   t.true(hits.every((h) => h.resetInMs > 59_000 && h.resetInMs <= 60_000), 'one window, opened by the first request');
+  // the request past the maximum starts the prohibition: the counter's TTL becomes ProhibitTimePeriod
+  const prohibit = { max: 1, windowMs: 60_000, prohibitMs: 5_000 };
+  const [first, refused, still] = [await a!.hit('P|1.2.3.4', prohibit), await b!.hit('P|1.2.3.4', prohibit), await a!.hit('P|1.2.3.4', prohibit)];
+  t.true(first.resetInMs > 59_000, `the window (${first.resetInMs} ms left)`);
+  t.true(refused.count === 2 && refused.resetInMs > 4_000 && refused.resetInMs <= 5_000, `the prohibition (${refused.resetInMs} ms left)`);
+  t.true(still.count === 3 && still.resetInMs <= refused.resetInMs, 'later refusals do not extend it');
   await a!.claim('g|s1', 'm@x', 60_000);
   t.deepEqual((await a!.list({}, 10)).bindings.map((x) => x.key), ['g|s1'], 'the counter is not listed');
   t.deepEqual((await a!.count(10)).byGroup, { g: 1 });
