@@ -13,7 +13,7 @@ import { type CartBackend } from '../../demo/cart-backend.ts';
 import { SAMPLES_DIR } from '../../scripts/compat-table.ts';
 import { startBackends } from '../helpers/backends.ts';
 import { addItem, configDir, definitions, elementText, post, soap11, soap12, XML12 } from '../helpers/gateway.ts';
-import { type GatewayProcess, startMoors } from '../helpers/processes.ts';
+import { type GatewayProcess, startMoor, startMoors } from '../helpers/processes.ts';
 import { type RedisServer, startRedis } from '../helpers/redis.ts';
 
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
@@ -21,11 +21,11 @@ const T = 'xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy" xmlns:thrott
 /** The window of the proxy's own throttle (ms): long enough for a loaded machine to send six requests in it. */
 const UNIT_MS = 6000;
 
-/** A proxy whose throttle (no onReject) lets each caller make 3 requests per UNIT_MS, in front of `backend`. */
-function limitedProxy(backend: CartBackend): string {
+/** A proxy whose throttle (no onReject) lets each caller make 3 requests per `unitMs`, in front of `backend`. */
+function limitedProxy(backend: CartBackend, unitMs = UNIT_MS): string {
   const policy =
     `<policy><wsp:Policy ${T}><throttle:MediatorThrottleAssertion><wsp:Policy><throttle:ID throttle:type="IP">other</throttle:ID>` +
-    `<wsp:Policy><throttle:Control><wsp:Policy><throttle:MaximumCount>3</throttle:MaximumCount><throttle:UnitTime>${UNIT_MS}</throttle:UnitTime></wsp:Policy></throttle:Control></wsp:Policy>` +
+    `<wsp:Policy><throttle:Control><wsp:Policy><throttle:MaximumCount>3</throttle:MaximumCount><throttle:UnitTime>${unitMs}</throttle:UnitTime></wsp:Policy></throttle:Control></wsp:Policy>` +
     `</wsp:Policy></throttle:MediatorThrottleAssertion></wsp:Policy></policy>`;
   return definitions(`<proxy name="Limited"><target><inSequence><throttle id="T">${policy}</throttle><send><endpoint><address uri="${backend.url}"/></endpoint></send></inSequence><outSequence><send/></outSequence></target></proxy>`);
 }
@@ -82,4 +82,18 @@ test.serial('without onReject: a 429 SOAP fault in the request’s version; afte
   const again = [];
   for (let i = 0; i < 4; i++) again.push((await send(i)).status);
   t.deepEqual(again, [200, 200, 200, 429], 'a new window on all three nodes');
+});
+
+test.serial('--workers 2 with the memory store: the workers count in the primary’s table, one limit for the port', async (t) => {
+  const backend = (await startBackends(1))[0]!;
+  const gw = await startMoor(await configDir({ 'limited.xml': limitedProxy(backend, 60_000) }), ['--workers', '2']);
+  t.teardown(async () => {
+    await gw.kill();
+    await backend.close();
+  });
+  t.is(gw.children().length, 2);
+  // (at once, on connections of their own: the workers share them)
+  const answers = await Promise.all(Array.from({ length: 8 }, () => post(`${gw.url}/services/Limited`, soap11(addItem('w')), { ...ACTION, connection: 'close' })));
+  t.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 200, 429, 429, 429, 429, 429]);
+  t.is(backend.served, 3);
 });
