@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   MOOR_ERR_NOT_XML: traffic(CLIENT, 'a mediator needs the payload as XML, but it is JSON or another type that moor carries through unread', 415),
   MOOR_ERR_DOCTYPE: traffic(CLIENT, 'the message holds a document type declaration, which SOAP forbids'),
   MOOR_ERR_MALFORMED_XML: traffic(CLIENT, 'the message is not well-formed XML'),
+  MOOR_ERR_MALFORMED_JSON: traffic(CLIENT, 'a JSON payload that json-eval() reads is not well-formed JSON'),
   MOOR_ERR_NOT_ENVELOPE: traffic(CLIENT, 'the message is XML but not a SOAP envelope of the expected shape'),
   MOOR_ERR_VERSION_MISMATCH: traffic(VERSION, 'the Envelope is in neither the SOAP 1.1 nor the SOAP 1.2 namespace'),
   MOOR_ERR_MESSAGE_TOO_LARGE: traffic(CLIENT, 'the message, its head, or its nesting exceeds a configured limit', 413),

@@ -1,7 +1,11 @@
-/** Values written as `value="literal"` or `expression="xpath"`, shared by the mediators that take them. */
+/**
+ * Values written as `value="literal"` or `expression="xpath"`, shared by the mediators that take them.
+ * An expression may also be Synapse's `json-eval(<JSONPath>)` over a JSON payload (expr/json-path.ts).
+ */
 import { type ConfigNode } from '../config/node.ts';
 import { MoorError } from '../errors.ts';
 import { Expression } from '../expr/expression.ts';
+import { JsonPath, jsonEvalPath } from '../expr/json-path.ts';
 import { type MessageContext } from '../message/context.ts';
 
 /** Something that yields a string for a message. */
@@ -9,6 +13,10 @@ export type ValueSource = (msg: MessageContext) => Promise<string>;
 
 /** Compiles an expression written at `node`, reporting MOOR_ERR_BAD_XPATH there when it does not compile. */
 export function compileExpression(node: ConfigNode, text: string): Expression | undefined {
+  if (jsonEvalPath(text) !== undefined) {
+    node.report('MOOR_ERR_UNSUPPORTED', `json-eval() is read where a value is taken (expression= of <property>, <header>, <log> properties, <payloadFactory> args), not here: <${node.name}> needs an XPath`);
+    return undefined;
+  }
   try {
     return new Expression(text, node.scope);
   } catch (e) {
@@ -27,6 +35,16 @@ export function valueSource(node: ConfigNode, required = true): ValueSource | un
   }
   if (literal !== undefined) return async () => literal;
   if (expression !== undefined) {
+    const path = jsonEvalPath(expression);
+    if (path !== undefined) {
+      try {
+        const json = new JsonPath(path);
+        return (msg) => json.string(msg);
+      } catch (e) {
+        node.report('MOOR_ERR_BAD_VALUE', (e as Error).message);
+        return undefined;
+      }
+    }
     const expr = compileExpression(node, expression);
     return expr && ((msg) => expr.string(msg));
   }

@@ -278,6 +278,19 @@ export class MessageContext {
     for (const l of leases) l.release();
   }
 
+  /**
+   * Replaces the payload with JSON (`<payloadFactory media-type="json">`): carried as it is from here
+   * (rest-payload.ts), with its content type and messageType set to say so.
+   */
+  setJsonPayload(json: string): void {
+    this.body.replaceAll(Buffer.from(json));
+    this.body.opaque = true;
+    this.headCache = undefined;
+    this.dom = undefined;
+    this.transport.set('content-type', 'application/json');
+    this.axis2.set('messageType', 'application/json');
+  }
+
   /** Replaces the whole envelope (a mediator rewrote the message). */
   setEnvelope(xml: string): void {
     this.body.replaceAll(Buffer.from(xml));

@@ -73,3 +73,12 @@ test('<http> endpoints: a bad method, a template that is no http URL or whose br
   t.deepEqual(errors.sort(), ['apis/a.xml:2:22 MOOR_ERR_BAD_VALUE', 'apis/a.xml:3:22 MOOR_ERR_BAD_VALUE', 'apis/a.xml:4:22 MOOR_ERR_BAD_VALUE'].sort());
   t.deepEqual(warnings, ['apis/a.xml:5:22 MOOR_WARN_NO_EFFECT']);
 });
+
+test('json-eval(): a JSONPath moor cannot read, and json-eval() where an XPath is needed, are refused at file:line:col', async (t) => {
+  const { errors } = await load(`<sequence ${SYN} name="S">
+  <property name="a" expression="json-eval($.a[?(@.b)])"/>
+  <filter xpath="json-eval($.a)"><then><drop/></then></filter>
+  <payloadFactory media-type="yaml"><format>x</format></payloadFactory>
+</sequence>`);
+  t.deepEqual(errors.sort(), ['apis/a.xml:2:3 MOOR_ERR_BAD_VALUE', 'apis/a.xml:3:3 MOOR_ERR_UNSUPPORTED', 'apis/a.xml:4:3 MOOR_ERR_BAD_VALUE'].sort());
+});

@@ -197,3 +197,45 @@ test('the hardened edge holds for API requests: a DOCTYPE is refused (400), an a
   t.is(big.status, 413);
   t.is(backend.calls.length, 0);
 });
+
+test('json-eval() reads a JSON payload and payloadFactory media-type="json" writes one; malformed JSON that is read is 400 MOOR_ERR_MALFORMED_JSON', async (t) => {
+  const backend = await startRestBackend('json');
+  const gw = await startGateway({
+    'api.xml': definitions(`
+      <api name="Carts" context="/carts">
+        <resource methods="POST" url-mapping="/*">
+          <inSequence>
+            <property name="customer" expression="json-eval($.order.customer.name)"/>
+            <header name="X-First-Item" scope="transport" expression="json-eval($.order.items[0].sku)"/>
+            <header name="X-Skus" scope="transport" expression="json-eval($..sku)"/>
+            <payloadFactory media-type="json">
+              <format>{"who": "$1", "count": $2, "lines": $3}</format>
+              <args>
+                <arg expression="get-property('customer')"/>
+                <arg expression="json-eval($.order.count)"/>
+                <arg evaluator="json" expression="json-eval($.order.items)"/>
+              </args>
+            </payloadFactory>
+            <send><endpoint><address uri="${backend.url}/orders"/></endpoint></send>
+          </inSequence>
+        </resource>
+      </api>`),
+  });
+  t.teardown(async () => {
+    await gw.close();
+    await backend.close();
+  });
+  const order = { order: { customer: { name: 'Ann "A" Lee' }, count: 2, items: [{ sku: 'a1' }, { sku: 'b2' }] } };
+  const r = await call(`${gw.url}/carts/new`, 'POST', JSON.stringify(order), { 'content-type': 'application/json' });
+  t.is(r.status, 200, r.text);
+  const c = backend.calls[0]!;
+  t.is(c.headers['x-first-item'], 'a1');
+  t.is(c.headers['x-skus'], '["a1","b2"]', 'several results: a JSON array');
+  t.regex(String(c.headers['content-type']), /application\/json/);
+  t.deepEqual(JSON.parse(c.body), { who: 'Ann "A" Lee', count: 2, lines: [{ sku: 'a1' }, { sku: 'b2' }] }, 'a quoted value is escaped, a bare one goes as it is');
+
+  const broken = await call(`${gw.url}/carts/new`, 'POST', '{"order": ', { 'content-type': 'application/json' });
+  t.is(broken.status, 400);
+  t.is(broken.headers['x-moor-error'], 'MOOR_ERR_MALFORMED_JSON');
+  t.is(backend.calls.length, 1);
+});

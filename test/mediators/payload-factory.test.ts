@@ -67,9 +67,9 @@ test('a SOAP 1.2 envelope stays SOAP 1.2', async (t) => {
 test('configuration mistakes are reported at their place', async (t) => {
   const lines = await configErrorsOf(`
 <payloadFactory><format><a>$1 $3</a></format><args><arg value="1"/><arg value="2"/></args></payloadFactory>
-<payloadFactory media-type="json"><format>{}</format></payloadFactory>
+<payloadFactory media-type="yaml"><format>{}</format></payloadFactory>
 <payloadFactory><args/></payloadFactory>`);
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_BAD_VALUE the format uses \$3 but there are 2 <arg>s/);
-  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_UNSUPPORTED media-type "json"/);
+  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE media-type must be one of xml, json, not "yaml"/);
   t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_MISSING_ATTRIBUTE <payloadFactory> needs a <format>/);
 });
