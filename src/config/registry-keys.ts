@@ -10,15 +10,18 @@
  * are not blamed again ("no sequence named …"). Keys inside a registry resource are followed too.
  * When a `<registry>` is declared, a key without a prefix that names no artifact of the configuration is
  * looked up below the registry root too, as Synapse asks its registry for a key it does not hold.
- * Dynamic keys (`{…}`) are evaluated per message and not looked up here.
+ * Dynamic keys (`{…}`) are evaluated per message and not looked up here; when there is one, every
+ * `*.xml` of the conf and gov registries is loaded too (as `conf:/path`, `gov:/path`), so that it may
+ * name any of them.
  */
 import { type NamedEndpoint, type SequenceDef } from './artifacts.ts';
 import { parseEndpoint, warnStatisticsAndTrace } from './endpoint-def.ts';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { type EntryValue, looksLikeXml } from './local-entry.ts';
 import { type ConfigNode, type Diagnostics } from './node.ts';
 import { lookupKey, missingKeyMessage, registryKeyOf, type RegistryRoots, type SubRegistry } from './registry-folder.ts';
-import { readXmlDocument } from './xml-file.ts';
+import { readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /**
  * The attributes that name an artifact or a resource by key, by element: only where moor uses the key
@@ -68,7 +71,9 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
     registryKeyOf(v) ?? (declared && !local.has(v) && !v.startsWith('{') && v !== '' ? { sub: 'root', path: v } : undefined);
   const seen = new Set<string>();
   const queue: { key: string; node: ConfigNode }[] = [];
+  let dynamic = false;
   const scan = (node: ConfigNode): void => {
+    if ((node.name === 'sequence' || node.name === 'endpoint') && (node.attr('key')?.startsWith('{') || node.attr('key-expression') !== undefined)) dynamic = true;
     for (const a of KEY_ATTRIBUTES[node.name] ?? []) {
       const v = node.attr(a);
       if (v !== undefined && keyOf(v)) queue.push({ key: v, node });
@@ -76,7 +81,14 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
     for (const c of node.children()) scan(c);
   };
   for (const t of tops) scan(t);
-  while (queue.length) {
+  for (;;) {
+    if (!queue.length) {
+      // a dynamic key may name any registry sequence or endpoint: once the static keys are done, all of them
+      if (!dynamic || !tops.length) return;
+      dynamic = false;
+      for (const key of await everyRegistryXml(registry)) if (!seen.has(key)) queue.push({ key, node: tops[0]! });
+      continue;
+    }
     const { key, node } = queue.shift()!;
     const ref = keyOf(key)!;
     const why = missing.get(key);
@@ -93,6 +105,18 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
     const loaded = await loadResource(key, found.file, into, diag);
     if (loaded) scan(loaded);
   }
+}
+
+/** Every `*.xml` of the conf and gov registries, as keys (`conf:/a/b.xml`), for dynamic keys to name. */
+async function everyRegistryXml(registry: RegistryRoots): Promise<string[]> {
+  const keys: string[] = [];
+  for (const sub of ['conf', 'gov'] as const) {
+    for (const folder of registry[sub]) {
+      const files = await xmlFilesUnder(folder).catch(() => [] as string[]);
+      for (const f of files) keys.push(`${sub}:/${path.relative(folder, f).split(path.sep).join('/')}`);
+    }
+  }
+  return keys;
 }
 
 /** Reads one resource into `into`; the node of an XML artifact, to follow the keys inside it. */

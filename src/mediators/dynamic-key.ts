@@ -2,7 +2,8 @@
  * Dynamic keys: a key written `{expression}` — `<sequence key="{get-property('next')}"/>`,
  * `<endpoint key="{$ctx:target}"/>` — or an endpoint's `key-expression="xpath"`, evaluated for each
  * message as Synapse does, instead of being taken as a literal name. The value names an artifact the
- * configuration loaded (its own, a local entry's, or a registry resource named statically somewhere);
+ * configuration loaded (its own, a local entry's, or a registry resource: with a dynamic key present,
+ * every registry sequence and endpoint is loaded, config/registry-keys.ts);
  * a value that names none fails the message with MOOR_ERR_UNRESOLVED_KEY, naming the value.
  */
 import { type ConfigNode } from '../config/node.ts';

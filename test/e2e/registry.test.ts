@@ -138,3 +138,23 @@ test('moor validate --registry: warnings for what differs from WSO2, the files o
   t.is(elsewhere.code, 1);
   t.regex(elsewhere.stdout, /conf\/synapse\.xml:5:25 MOOR_ERR_UNRESOLVED_KEY registry key "gov:\/s\.xml": no file at nowhere\/gov\/s\.xml nor nowhere\/governance\/s\.xml \(registry folder from --registry\)/);
 });
+
+test('a dynamic key may name any registry sequence, also one no static key names', async (t) => {
+  const backend = await startSoapBackend();
+  const dir = await configDir({
+    'p.xml': definitions(
+      `<proxy name="P"><target><inSequence><sequence key="{concat('conf:/sequences/', $trp:X-Kind, '.xml')}"/></inSequence><endpoint><address uri="${backend.url}"/></endpoint></target></proxy>`,
+    ),
+    'registry/conf/sequences/gold.xml': `<sequence ${SYN}><property name="X-Route" scope="transport" value="gold"/></sequence>`,
+    'registry/conf/sequences/plain.xml': `<sequence ${SYN}><property name="X-Route" scope="transport" value="plain"/></sequence>`,
+  });
+  const gw = await startGateway(dir);
+  try {
+    await post(`${gw.url}/services/P`, ping, { 'content-type': 'text/xml', 'x-kind': 'gold' });
+    await post(`${gw.url}/services/P`, ping, { 'content-type': 'text/xml', 'x-kind': 'plain' });
+    t.deepEqual(backend.received.map((r) => r.headers['x-route']), ['gold', 'plain']);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
