@@ -55,7 +55,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Enrich', probe: '<enrich/>' },
   { title: 'Fault (makefault)', probe: '<makefault/>', differs: 'POX faults (`version="pox"`) are refused' },
   { title: 'Header', probe: '<header name="h" value="v"/>' },
-  { title: 'PayloadFactory', probe: '<payloadFactory/>', differs: 'XML payloads only in proxies (`media-type="json|text"` refused)' },
+  { title: 'PayloadFactory', probe: '<payloadFactory/>', differs: 'media-type xml and json (`text` is refused)' },
   { title: 'Smooks', probe: '<smooks/>' },
   { title: 'URLRewrite', probe: '<rewrite/>' },
   { title: 'XQuery', probe: '<xquery/>' },
