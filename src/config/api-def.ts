@@ -114,6 +114,7 @@ export function parseApi(node: ConfigNode): ApiDef | undefined {
 function parseResource(node: ConfigNode): ResourceDef | undefined {
   node.allowAttributes('methods', 'uri-template', 'url-mapping', 'url-pattern', 'protocol', 'content-type', 'user-agent', 'inSequence', 'outSequence', 'faultSequence', 'description', 'enableStatistics', 'statistics', 'trace');
   warnStatisticsAndTrace(node);
+  if (node.attr('enableStatistics') === 'true') node.warn('MOOR_WARN_NO_EFFECT', 'enableStatistics="true" has no effect: moor collects no Synapse statistics (its metrics and access log: docs/operations.md)');
   node.allowChildren('inSequence', 'outSequence', 'faultSequence', 'description');
   const methods: string[] = [];
   for (const m of (node.attr('methods') ?? '').split(/[\s,]+/).filter(Boolean)) {

@@ -50,9 +50,10 @@ test('refusals at file:line:col: a context without "/", a version without versio
 test('warnings for what is read but not honoured: publishSwagger, protocol="https", https-only transports', async (t) => {
   const { errors, warnings } = await load(`<api ${SYN} name="A" context="/a" publishSwagger="/swagger.yaml" transports="https">
   <resource methods="GET" protocol="https"/>
+  <resource methods="POST" url-mapping="/stats" enableStatistics="true"/>
 </api>`);
   t.deepEqual(errors, []);
-  t.deepEqual(warnings.sort(), ['apis/a.xml:1:1 MOOR_WARN_DIFFERENT', 'apis/a.xml:1:1 MOOR_WARN_NO_EFFECT', 'apis/a.xml:2:3 MOOR_WARN_DIFFERENT'].sort());
+  t.deepEqual(warnings.sort(), ['apis/a.xml:1:1 MOOR_WARN_DIFFERENT', 'apis/a.xml:1:1 MOOR_WARN_NO_EFFECT', 'apis/a.xml:2:3 MOOR_WARN_DIFFERENT', 'apis/a.xml:3:3 MOOR_WARN_NO_EFFECT'].sort());
 });
 
 test('a sequence key a resource names must exist; two APIs at one context are refused', async (t) => {
