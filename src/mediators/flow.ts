@@ -5,7 +5,7 @@
  * named `fault`). A client that got no answer by the end gets one anyway: a response the out path did
  * not send is sent, and a request nothing answered gets HTTP 202.
  */
-import { dropAnswer, isOneWay } from './one-way.ts';
+import { accept, dropAnswer, isOneWay } from './one-way.ts';
 import { MoorError } from '../errors.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -13,8 +13,6 @@ import { type CompiledConfig, type ProxyRuntime } from './compile.ts';
 import { type MediationEnv, type Outcome, type Sequence } from './mediator.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
 import { runSequence, runsFaultHandlers, setErrorProperties } from './sequence-runner.ts';
-import { MessageBody } from '../message/message-body.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 
 /** The trace of a run nobody watches (the gateway's). */
 const NO_TRACE = (): void => {};
@@ -85,9 +83,7 @@ export async function mediate(
     // a response taken in by <call> and never sent on: release its connection to the backend (the
     // client's own request body is left to the server, which drains it to keep the connection)
     if (request.body !== clientBody) await request.body.discard();
-    const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, 'trusted'));
-    empty.status = 202;
-    await empty.respondToClient();
+    await accept(request);
   }
 }
 

@@ -16,7 +16,7 @@ import { type Endpoint } from '../endpoints/endpoint.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { dynamicEndpoint } from './dynamic-key.ts';
-import { dropAnswer, isOneWay } from './one-way.ts';
+import { accept, dropAnswer, isOneWay } from './one-way.ts';
 import { runSequence } from './sequence-runner.ts';
 
 export const send: MediatorDefinition = {
@@ -66,6 +66,7 @@ function forward(msg: MessageContext, env: MediationEnv, def: EndpointDef | unde
 /** OUT_ONLY / FORCE_SC_ACCEPTED: sent, the answer dropped; the client gets 202 when the flow ends (one-way.ts). */
 async function sendOneWay(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined): Promise<Outcome> {
   await dropAnswer(await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg));
+  await accept(msg);
   return 'continue';
 }
 

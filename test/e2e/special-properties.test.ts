@@ -16,9 +16,8 @@ const ping = soap11(`<s:Ping xmlns:s="urn:s"/>`);
 async function through(parts: { in?: string; out?: string }) {
   const backend = await startSoapBackend();
   const inSeq = parts.in?.replaceAll('{uri}', backend.url);
-  // (a proxy whose in sequence sends has no target endpoint of its own)
-  const target = inSeq?.includes('<send>') ? {} : { uri: backend.url };
-  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { ...parts, ...(inSeq !== undefined ? { in: inSeq } : {}), ...target })) });
+  // (a one-way <send> answers the client at once: the target's endpoint is not sent the request again)
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { ...parts, ...(inSeq !== undefined ? { in: inSeq } : {}), uri: backend.url })) });
   try {
     const res = await post(`${gw.url}/services/P`, ping);
     return { res, received: backend.received.length };
