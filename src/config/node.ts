@@ -66,6 +66,13 @@ export class ConfigNode {
     return attributeValue(this.el, name);
   }
 
+  /** The value of a moor extension attribute (`moor:name`, in moor's configuration namespace urn:moor:config). */
+  moorAttr(name: string): string | undefined {
+    // (the namespace is spelled here rather than imported from moor-settings.ts, which imports this file)
+    for (const a of this.el.attributes) if (a.name.uri === 'urn:moor:config' && a.name.local === name) return a.value;
+    return undefined;
+  }
+
   /** An attribute that must be there; reports and returns undefined when it is not. */
   required(name: string): string | undefined {
     const v = this.attr(name);

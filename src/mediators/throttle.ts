@@ -10,7 +10,11 @@
  * counts one caller's requests per UnitTime in the session store, so every gateway node sharing the
  * store (memory: one process; IPC: the workers of --workers; Redis: every node) enforces one limit.
  * Counters are keyed by the throttle id and the caller's address: throttles with the same id count
- * together. A request let through runs onAccept (then the sequence stops where onAccept stops), or the
+ * together. `moor:key="expression"` (a moor extension, xmlns:moor="urn:moor:config") counts by the
+ * expression's value instead, e.g. the session id a client sends (`$trp:Cookie`, a SOAP header): the
+ * caller's address still chooses the policy entry, whose limit then holds for each key value; a message
+ * whose key is empty counts under its caller's address. WSO2's grammar names callers by IP and DOMAIN
+ * only, so a policy per session needs this extension (WSO2 ignores attributes of other namespaces). A request let through runs onAccept (then the sequence stops where onAccept stops), or the
  * sequence goes on; a request refused runs onReject, or is answered with a fault (MOOR_ERR_THROTTLED,
  * HTTP 429; WSO2's mediator with no onReject stops the message silently, which leaves the client with
  * an empty 202 — the fault tells it why; a fault sequence sees it as any error). A <throttle id> without a policy (the response path of
@@ -22,11 +26,14 @@
  * `<policy key="k"/>` reads the policy from the local entry or registry resource k (its errors are
  * reported in the file that holds it).
  */
+import { createHash } from 'node:crypto';
 import { MoorError } from '../errors.ts';
 import { type Branch, inlineBranch, sequenceBranch } from './branch.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type MessageContext } from '../message/context.ts';
 import { entryFor, normalise } from './throttle-caller.ts';
+import { compileExpression } from './value.ts';
+import { type Expression } from '../expr/expression.ts';
 import { parsePolicy, parseWsPolicy, type ThrottlePolicy } from './throttle-policy.ts';
 import { ConcurrencySlots, releaseSlot } from './throttle-slots.ts';
 
@@ -50,6 +57,8 @@ export const throttle: MediatorDefinition = {
         else if (entry) policy = parseWsPolicy(entry.node);
       }
     }
+    const keyText = node.moorAttr('key');
+    const key = keyText === undefined ? undefined : compileExpression(node, keyText);
     const onAccept = branchOf(node, 'onAccept', ctx);
     const onReject = branchOf(node, 'onReject', ctx);
     if (id === undefined) return undefined;
@@ -68,7 +77,7 @@ export const throttle: MediatorDefinition = {
           releaseSlot(msg, id);
           return 'continue';
         }
-        const refusal = await check(msg, env, id, limits, slots);
+        const refusal = await check(msg, env, id, limits, slots, key);
         if (refusal === undefined) {
           if (!onAccept) return 'continue';
           env.trace('throttle:accept');
@@ -83,7 +92,7 @@ export const throttle: MediatorDefinition = {
 };
 
 /** Why `msg` is refused, or undefined when it may pass (holding a concurrency slot if the policy has them). */
-async function check(msg: MessageContext, env: MediationEnv, id: string, policy: ThrottlePolicy, slots: ConcurrencySlots | undefined): Promise<string | undefined> {
+async function check(msg: MessageContext, env: MediationEnv, id: string, policy: ThrottlePolicy, slots: ConcurrencySlots | undefined, key: Expression | undefined): Promise<string | undefined> {
   if (slots && !slots.take(msg, id, policy.maxConcurrent!)) return `throttle "${id}": ${policy.maxConcurrent} requests are in flight already`;
   const caller = normalise(String(msg.axis2.get('REMOTE_ADDR') ?? ''));
   const entry = entryFor(policy.callers, caller);
@@ -91,8 +100,13 @@ async function check(msg: MessageContext, env: MediationEnv, id: string, policy:
   if (entry?.limit.kind === 'deny') refusal = `throttle "${id}": the caller ${caller} is denied`;
   else if (entry?.limit.kind === 'count') {
     const rule = entry.limit.rule;
-    const hit = await env.endpoints.env.store.hit(`${id}|${caller}`, rule);
-    if (hit.count > rule.max) refusal = `throttle "${id}": the caller ${caller} has made ${rule.max} requests in ${rule.windowMs} ms; try again in ${Math.ceil(hit.resetInMs / 1000)} s`;
+    // (a key value is kept apart from addresses by its prefix: key "1.2.3.4" is not the caller 1.2.3.4)
+    const value = key ? await key.string(msg) : '';
+    // (a client writes the key: a long one is counted by its digest, so a counter's name stays small)
+    const counted = value === '' ? caller : `key:${value.length > 256 ? createHash('sha256').update(value).digest('base64url') : value}`;
+    const who = value === '' ? `the caller ${caller}` : `the key "${value}"`;
+    const hit = await env.endpoints.env.store.hit(`${id}|${counted}`, rule);
+    if (hit.count > rule.max) refusal = `throttle "${id}": ${who} has made ${rule.max} requests in ${rule.windowMs} ms; try again in ${Math.ceil(hit.resetInMs / 1000)} s`;
   }
   if (refusal !== undefined) releaseSlot(msg, id);
   const { store, observer } = env.endpoints.env;

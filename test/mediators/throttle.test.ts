@@ -15,7 +15,7 @@ import { RedisStore } from '../../src/session/redis-store.ts';
 import { parseStoreUrl, type RedisTarget } from '../../src/session/store-url.ts';
 import { parseSamples, sampleValue } from '../metrics/prometheus-text.ts';
 import { freePort } from '../helpers/redis.ts';
-import { configDir, definitions, elementText, post, soap11, soap12, startGateway, XML12 } from '../helpers/gateway.ts';
+import { configDir, definitions, elementText, post, soap11, soap12, startGateway, XML11, XML12 } from '../helpers/gateway.ts';
 import { configErrorsOf, proxy, type SoapBackend, startSoapBackend } from './soap-backend.ts';
 
 const T = 'xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy" xmlns:throttle="http://www.wso2.org/products/wso2commons/throttle"';
@@ -63,6 +63,20 @@ test('past MaximumCount within UnitTime a caller gets a 429 fault in its own SOA
   t.is((await send()).status, 429, 'the window lasts UnitTime from the first request');
   clock.advance(1);
   t.deepEqual([(await send()).status, (await send()).status, (await send()).status], [200, 200, 429], 'a new window, with MaximumCount again');
+});
+
+test('moor:key counts by an expression\'s value (a session id the client sends): each key has its own MaximumCount; an empty key counts under the caller\'s address', async (t) => {
+  const { clock, backend, send } = await gatewayWith(t, (b) => `<throttle xmlns:moor="urn:moor:config" id="A" moor:key="$trp:X-Session">${perCaller(2, 60_000)}</throttle>${sendTo(b)}`);
+  const as = (s: string) => ({ ...XML11, 'x-session': s });
+  t.deepEqual([(await send(quote, as('s-1'))).status, (await send(quote, as('s-1'))).status], [200, 200]);
+  const refused = await send(quote, as('s-1'));
+  t.is(refused.status, 429);
+  t.regex(elementText(refused.text, 'faultstring') ?? '', /throttle "A": the key "s-1" has made 2 requests in 60000 ms/);
+  t.deepEqual([(await send(quote, as('s-2'))).status, (await send(quote, as('s-2'))).status, (await send(quote, as('s-2'))).status], [200, 200, 429], 'another session from the same address has its own count');
+  t.deepEqual([(await send()).status, (await send()).status, (await send()).status], [200, 200, 429], 'no key: counted by the address, apart from the keys');
+  t.is(backend.received.length, 6);
+  clock.advance(60_000);
+  t.is((await send(quote, as('s-1'))).status, 200, 'a new window for the key');
 });
 
 test('ProhibitTimePeriod: a refused caller waits that long from its first refusal, then a new window opens', async (t) => {
