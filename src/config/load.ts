@@ -1,6 +1,6 @@
 /**
  * Reads every *.xml file under a configuration folder into one Config: load → validate → freeze. Each
- * file holds one artifact (<proxy>, <sequence>, <endpoint>, <api>) or a <definitions> root with several. All
+ * file holds one artifact (<proxy>, <sequence>, <endpoint>, <api>, <template>) or a <definitions> root with several. All
  * problems are collected and reported together, each with file:line:col.
  */
 import { stat } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { parseRegistryDecl, type RegistryDecl } from './registry-decl.ts';
 import { registryRoots, type RegistryRoots } from './registry-folder.ts';
 import { addKeyedArtifact, loadRegistryKeys, type RegistryResource } from './registry-keys.ts';
 import { type LocalEntryDef, readLocalEntry } from './local-entry.ts';
+import { parseTemplate, type TemplateDef } from './template-def.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /** A whole configuration, as read from a folder. */
@@ -27,6 +28,8 @@ export interface Config {
   readonly endpoints: ReadonlyMap<string, NamedEndpoint>;
   /** REST APIs by name (and `:v<version>` when versioned, as WSO2 names them), in the order read. */
   readonly apis: ReadonlyMap<string, ApiDef>;
+  /** Sequence templates (`<template>`, run by `<call-template>`), by name. */
+  readonly templates: ReadonlyMap<string, TemplateDef>;
   /** Collects further problems (mediators report here while compiling). */
   readonly diag: Diagnostics;
   /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
@@ -41,7 +44,8 @@ export interface Config {
   readonly resources: ReadonlyMap<string, RegistryResource>;
   /**
    * Names whose artifact was refused, or keys that name nothing, reported where they are: what uses
-   * them is not reported again ("no sequence named …"), so one problem gives one error.
+   * them is not reported again ("no sequence named …"), so one problem gives one error. A refused
+   * `<import package="p">` is here as `p.*` (the templates it would have brought).
    */
   readonly refused: ReadonlySet<string>;
 }
@@ -52,12 +56,11 @@ export interface ReadOptions {
   readonly registry?: string | undefined;
 }
 
-const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api'];
+const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api', 'template'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
 export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   task: 'scheduled tasks (<task>)',
   inboundEndpoint: 'inbound endpoints',
-  template: 'templates (<template>)',
   messageStore: 'message stores',
   messageProcessor: 'message processors',
   priorityExecutor: 'priority executors',
@@ -84,6 +87,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const localEntries = new Map<string, LocalEntryDef>();
   const refused = new Set<string>();
   const apis = new Map<string, ApiDef>();
+  const templates = new Map<string, TemplateDef>();
   const settings: MoorSettings = {};
   let registryDecl: RegistryDecl | undefined;
   const abs = path.resolve(location);
@@ -127,11 +131,11 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
       if (!node.isSynapse && root.name === 'definitions') continue;
       tops.push(node);
       if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
-      else addArtifact(node, file, { proxies, sequences, endpoints, apis, refused }, diag);
+      else addArtifact(node, file, { proxies, sequences, endpoints, apis, templates, refused }, diag);
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
-  return { dir, files, proxies, sequences, endpoints, apis, diag, settings, registry, registryDecl, localEntries, resources, refused };
+  return { dir, files, proxies, sequences, endpoints, apis, templates, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 
 /** Reads a `<localEntry>`: a value, or the sequence or endpoint it holds (named by its key). */
@@ -161,7 +165,14 @@ async function addLocalEntry(
 function addArtifact(
   node: ConfigNode,
   file: string,
-  maps: { proxies: Map<string, ProxyDef>; sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; apis: Map<string, ApiDef>; refused: Set<string> },
+  maps: {
+    proxies: Map<string, ProxyDef>;
+    sequences: Map<string, SequenceDef>;
+    endpoints: Map<string, NamedEndpoint>;
+    apis: Map<string, ApiDef>;
+    templates: Map<string, TemplateDef>;
+    refused: Set<string>;
+  },
   diag: Diagnostics,
 ): void {
   const put = <T extends { name: string; loc: SourceLoc }>(map: Map<string, T>, what: string, v: T | undefined): void => {
@@ -173,6 +184,12 @@ function addArtifact(
     }
     map.set(v.name, v);
   };
+  /** put(), and the artifact's name marked refused when it could not be read. */
+  const putOrRefuse = <T extends { name: string; loc: SourceLoc }>(map: Map<string, T>, what: string, v: T | undefined): void => {
+    const name = node.attr('name');
+    if (!v && name !== undefined) maps.refused.add(name);
+    put(map, what, v);
+  };
   switch (node.name) {
     case 'proxy':
       put(maps.proxies, 'proxy', parseProxy(node, (uri) => resolveFileUri(uri, file)));
@@ -180,19 +197,19 @@ function addArtifact(
     case 'sequence':
       put(maps.sequences, 'sequence', parseSequenceArtifact(node));
       return;
-    case 'endpoint': {
-      const ep = parseEndpointArtifact(node);
+    case 'endpoint':
       // an endpoint refused where it is written (a <wsdl> one, say) is not blamed again where it is used
-      const name = node.attr('name');
-      if (!ep && name !== undefined) maps.refused.add(name);
-      put(maps.endpoints, 'endpoint', ep);
+      putOrRefuse(maps.endpoints, 'endpoint', parseEndpointArtifact(node));
       return;
-    }
     case 'api': {
       const api = parseApi(node);
       put(maps.apis, 'API', api && { ...api, name: api.version !== undefined ? `${api.name}:v${api.version}` : api.name });
       return;
     }
+    case 'template':
+      // an endpoint template, refused where it is written, is not blamed again at each <call-template>
+      putOrRefuse(maps.templates, 'template', parseTemplate(node));
+      return;
     case 'definitions':
       node.report('MOOR_ERR_UNKNOWN_ELEMENT', '<definitions> cannot be nested');
       return;
@@ -204,6 +221,9 @@ function addArtifact(
         // what names the refused artifact is not blamed for it too
         const name = node.attr('name') ?? node.attr('key');
         if (name !== undefined) maps.refused.add(name);
+        // an <import>ed library's templates are called as `package.template`: none is blamed for it
+        const pkg = node.name === 'import' ? node.attr('package') : undefined;
+        if (pkg !== undefined) maps.refused.add(`${pkg}.*`);
       }
       else node.unknownElement(ARTIFACTS.concat(Object.keys(UNSUPPORTED_ARTIFACTS)), 'a configuration file');
     }

@@ -1,7 +1,7 @@
 /**
  * Synapse expressions: XPath 1.0 over the message, with Synapse's variables and functions —
- * `$body`, `$header`, `$trp:Name`, `$ctx:name`, `$axis2:name`, `get-property('name')`,
- * `get-property('scope', 'name')` — and prefixes declared on the element that holds the expression.
+ * `$body`, `$header`, `$trp:Name`, `$ctx:name`, `$axis2:name`, `$func:name` (a template's parameter),
+ * `get-property('name')`, `get-property('scope', 'name')` — and prefixes declared on the element that holds the expression.
  *
  * The whole envelope is parsed only when the expression can reach the body: an expression that reads
  * only headers or properties works on the head alone, so the body keeps streaming.
@@ -11,26 +11,32 @@ import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
 import { entriesInScope } from './entries.ts';
-import { readProperty } from './properties.ts';
+import { readProperty, type Scope } from './properties.ts';
 import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
 import { parseTrustedDom } from '../xml/dom.ts';
 
 /**
- * `$ctx:`, `$trp:` and `$axis2:` are Synapse's variable scopes, not namespace prefixes: they are renamed
+ * `$ctx:`, `$trp:`, `$axis2:` and `$func:` are Synapse's variable scopes, not namespace prefixes: they are renamed
  * to prefixes of moor's own before compiling, so that a user's `xmlns:axis2="…"` (for a header such as
  * axis2:ServiceGroupId) keeps its meaning in the same expression.
  */
-const VAR_PREFIX: Record<string, string> = { ctx: 'moor-scope-ctx', trp: 'moor-scope-trp', axis2: 'moor-scope-axis2' };
-const VAR_NS = { 'moor-scope-ctx': 'urn:moor:scope:default', 'moor-scope-trp': 'urn:moor:scope:transport', 'moor-scope-axis2': 'urn:moor:scope:axis2' } as const;
-const SCOPE_OF_NS: Record<string, 'default' | 'transport' | 'axis2'> = {
+const VAR_PREFIX: Record<string, string> = { ctx: 'moor-scope-ctx', trp: 'moor-scope-trp', axis2: 'moor-scope-axis2', func: 'moor-scope-func' };
+const VAR_NS = {
+  'moor-scope-ctx': 'urn:moor:scope:default',
+  'moor-scope-trp': 'urn:moor:scope:transport',
+  'moor-scope-axis2': 'urn:moor:scope:axis2',
+  'moor-scope-func': 'urn:moor:scope:func',
+} as const;
+const SCOPE_OF_NS: Record<string, Scope> = {
   [VAR_NS['moor-scope-ctx']]: 'default',
   [VAR_NS['moor-scope-trp']]: 'transport',
   [VAR_NS['moor-scope-axis2']]: 'axis2',
+  [VAR_NS['moor-scope-func']]: 'func',
 };
 
 /** Renames the scope prefixes of variable references, outside string literals. */
 function renameScopes(text: string): string {
-  return text.replace(/('[^']*'|"[^"]*")|\$(ctx|trp|axis2):/g, (all, literal: string | undefined, scope: string | undefined) =>
+  return text.replace(/('[^']*'|"[^"]*")|\$(ctx|trp|axis2|func):/g, (all, literal: string | undefined, scope: string | undefined) =>
     literal !== undefined ? literal : `$${VAR_PREFIX[scope!]}:`,
   );
 }
@@ -115,8 +121,8 @@ export class Expression {
   }
 }
 
-function scopeName(s: string): 'default' | 'transport' | 'axis2' {
-  if (s === 'transport' || s === 'axis2') return s;
+function scopeName(s: string): Scope {
+  if (s === 'transport' || s === 'axis2' || s === 'func') return s;
   return 'default';
 }
 
@@ -147,7 +153,7 @@ async function headDom(msg: MessageContext): Promise<Document> {
 function reachesBody(text: string): boolean {
   const stripped = text
     .replace(/'[^']*'|"[^"]*"/g, "''")
-    .replace(/\$(ctx|trp|axis2):[\w.-]+/g, '')
+    .replace(/\$(ctx|trp|axis2|func):[\w.-]+/g, '')
     .replace(/get-property\s*\([^)]*\)/g, '');
   if (/\$body/.test(stripped)) return true;
   // what remains after removing `$header/…` paths must hold no location path of its own

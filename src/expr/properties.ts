@@ -3,13 +3,15 @@
  * SOAPAction, SYSTEM_DATE, MESSAGE_FORMAT) computed from the message.
  */
 import { headerValue, type MessageContext } from '../message/context.ts';
+import { funcParam } from './func-scope.ts';
 
-export type Scope = 'default' | 'transport' | 'axis2';
+export type Scope = 'default' | 'transport' | 'axis2' | 'func';
 
 /** The value of property `name` in `scope`, or undefined. */
 export function readProperty(msg: MessageContext, scope: Scope, name: string): unknown {
   if (scope === 'transport') return headerValue(msg.transport, name);
   if (scope === 'axis2') return msg.axis2.get(name);
+  if (scope === 'func') return funcParam(msg, name);
   if (msg.properties.has(name)) return msg.properties.get(name);
   return wellKnown(msg, name);
 }

@@ -74,6 +74,16 @@ function compileWith(config: Config): CompiledConfig {
     endpoint: (def) => inlineEndpoints.push(def),
     sequenceRef: (key, node) => refs.push({ key, node, from: current }),
     endpointRef: (key, node) => endpointRefs.push({ key, node }),
+    template: (name, node) => {
+      const def = config.templates.get(name);
+      if (!def) {
+        // (a template of a refused <import>ed library, `package.template`, is not blamed again either)
+        const library = `${name.slice(0, name.lastIndexOf('.'))}.*`;
+        if (!config.refused.has(name) && !config.refused.has(library)) node.report('MOOR_ERR_UNRESOLVED_KEY', `no template named "${name}"${suggest(name, [...config.templates.keys()])}`);
+        return undefined;
+      }
+      return { def, body: () => templates.get(name) };
+    },
     entry: (key, node, what) => {
       const value = entryOf(config, key);
       if (!value && !config.refused.has(key)) {
@@ -84,6 +94,12 @@ function compileWith(config: Config): CompiledConfig {
   };
 
   const sequences = new Map<string, Sequence>();
+  // (bodies are looked up when called, so a template may call another, or itself, written in any order)
+  const templates = new Map<string, Sequence>();
+  for (const [name, def] of config.templates) {
+    templates.set(name, { name: `template:${name}`, loc: def.body.loc, mediators: parseMediators(def.body, ctx), onError: def.body.attr('onError') });
+    if (def.body.attr('onError') !== undefined) refs.push({ key: def.body.attr('onError')!, node: def.body, from: undefined });
+  }
   for (const [name, def] of config.sequences) {
     current = name;
     sequences.set(name, { name, loc: def.loc, mediators: parseMediators(def.node, ctx), onError: def.onError });

@@ -3,6 +3,7 @@ import { type SourceLoc } from '../errors.ts';
 import { type EndpointDef } from '../config/endpoint-def.ts';
 import { type EntryValue } from '../config/local-entry.ts';
 import { type ConfigNode } from '../config/node.ts';
+import { type TemplateDef } from '../config/template-def.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MaybePromise } from '../maybe-promise.ts';
@@ -53,6 +54,11 @@ export interface ParseContext {
   sequenceRef(key: string, node: ConfigNode): void;
   /** Records a reference to a named endpoint. */
   endpointRef(key: string, node: ConfigNode): void;
+  /**
+   * The sequence template `name`, and its compiled body (given once every template is compiled, so at
+   * run time); reports at `node` and gives undefined when it names none (unless it was refused).
+   */
+  template(name: string, node: ConfigNode): { readonly def: TemplateDef; body(): Sequence | undefined } | undefined;
   /**
    * The value a key names (a local entry, or a registry resource that is not an artifact); reports at
    * `node` and gives undefined when it names none (`what`: what the key is for, for the message).

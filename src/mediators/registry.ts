@@ -1,6 +1,7 @@
 /** Element name → mediator definition. Adding a mediator touches its own file and this list. */
 import { aggregate } from './aggregate.ts';
 import { call } from './call.ts';
+import { callTemplate } from './call-template.ts';
 import { classMediator } from './class.ts';
 import { drop } from './drop.ts';
 import { enrich } from './enrich.ts';
@@ -20,7 +21,7 @@ import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 import { throttle } from './throttle.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -31,7 +32,7 @@ export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
-  'call-template', 'eventPublisher',
+  'eventPublisher',
   // WSO2 EI / MI mediators beyond Synapse's
   'rule', 'fastXSLT', 'propertyGroup', 'variable', 'scatter-gather', 'throwError', 'dataServiceCall', 'ntlm', 'bam',
 ];

@@ -1,0 +1,91 @@
+/**
+ * `<template>` and `<call-template>` as the configuration loads: each problem once, at its
+ * file:line:col — an unknown target, a mandatory parameter not given, a with-param the template does
+ * not declare (a warning), an endpoint template (refused, and not blamed again where it is called).
+ */
+import test from 'ava';
+import { readConfig } from '../../src/config/load.ts';
+import { compile } from '../../src/mediators/compile.ts';
+import { configDir } from '../helpers/gateway.ts';
+
+const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
+
+async function problems(files: Record<string, string>): Promise<{ errors: string[]; warnings: string[] }> {
+  const dir = await configDir(files);
+  const config = await readConfig(dir);
+  compile(config);
+  const show = (e: { loc: { file: string; line: number; col: number }; code: string; message: string }): string =>
+    `${e.loc.file}:${e.loc.line}:${e.loc.col} ${e.code} ${e.message}`.replaceAll(`${dir}/`, '');
+  return { errors: config.diag.errors.map(show).sort(), warnings: config.diag.warnings.map(show).sort() };
+}
+
+test('a template that loads is called without complaint', async (t) => {
+  const got = await problems({
+    't.xml': `<template ${SYN} name="T"><parameter name="p" isMandatory="true"/><parameter name="q" defaultValue="d"/><sequence><log/></sequence></template>`,
+    's.xml': `<sequence ${SYN} name="S"><call-template target="T"><with-param name="p" value="{$ctx:x}"/></call-template></sequence>`,
+  });
+  t.deepEqual(got, { errors: [], warnings: [] });
+});
+
+test('unknown target, missing mandatory parameter and undeclared with-param, each at its place', async (t) => {
+  const got = await problems({
+    't.xml': [
+      `<template ${SYN} name="Stamp">`,
+      `  <parameter name="value" isMandatory="true"/>`,
+      `  <parameter name="open" isMandatory="true" defaultValue="["/>`,
+      `  <sequence><log/></sequence>`,
+      `</template>`,
+    ].join('\n'),
+    's.xml': [
+      `<sequence ${SYN} name="S">`,
+      `  <call-template target="Stamps"/>`,
+      `  <call-template target="Stamp">`,
+      `    <with-param name="vlaue" value="x"/>`,
+      `  </call-template>`,
+      `  <call-template target="Stamp"><with-param name="value" value="{//[}"/></call-template>`,
+      `</sequence>`,
+    ].join('\n'),
+  });
+  t.is(got.errors.length, 3, got.errors.join('\n'));
+  t.is(got.errors[0], 's.xml:2:3 MOOR_ERR_UNRESOLVED_KEY no template named "Stamps" (did you mean "Stamp"?)');
+  t.is(got.errors[1], 's.xml:3:3 MOOR_ERR_MISSING_ATTRIBUTE the template "Stamp" needs the parameter "value" (<with-param name="value" value="…"/>)');
+  t.regex(got.errors[2]!, /^s\.xml:6:33 MOOR_ERR_BAD_XPATH /);
+  t.deepEqual(got.warnings, ['s.xml:4:5 MOOR_WARN_NO_EFFECT the template "Stamp" declares no parameter "vlaue" (t.xml:1:1): ignored']);
+});
+
+test('an endpoint template is refused where it is written, and its callers are not blamed for it', async (t) => {
+  const got = await problems({
+    't.xml': `<template ${SYN} name="EpT">\n  <endpoint name="e"><address uri="http://$uri"/></endpoint>\n</template>`,
+    's.xml': `<sequence ${SYN} name="S"><call-template target="EpT"/></sequence>`,
+  });
+  t.deepEqual(got.errors, ['t.xml:2:3 MOOR_ERR_UNSUPPORTED moor does not support endpoint templates (<template><endpoint>); sequence templates it runs']);
+});
+
+test('two templates of one name, and a template without a sequence', async (t) => {
+  const got = await problems({
+    'a.xml': `<definitions ${SYN}>\n<template name="T"><sequence/></template>\n<template name="T"><sequence/></template>\n<template name="Empty"/>\n</definitions>`,
+  });
+  t.deepEqual(got.errors, [
+    'a.xml:3:1 MOOR_ERR_DUPLICATE_NAME template "T" is already defined at a.xml:2:1',
+    'a.xml:4:1 MOOR_ERR_BAD_VALUE <template name="Empty"> holds no <sequence>',
+  ]);
+});
+
+test('an imported library is refused once; its templates and {{…}} values are named, not "no template named"', async (t) => {
+  const got = await problems({
+    's.xml': [
+      `<definitions ${SYN}>`,
+      `<import name="EipLibrary" package="synapse.lang.eip"/>`,
+      `<sequence name="main">`,
+      `  <call-template target="synapse.lang.eip.wire_tap"><with-param name="x" value="{{//a}}"/></call-template>`,
+      `  <call-template target="{$ctx:which}"/>`,
+      `</sequence>`,
+      `</definitions>`,
+    ].join('\n'),
+  });
+  t.deepEqual(got.errors, [
+    's.xml:2:1 MOOR_ERR_UNSUPPORTED moor does not support connector imports (<import>)',
+    's.xml:4:53 MOOR_ERR_UNSUPPORTED a with-param value in {{…}} (an expression for the template to evaluate) is not supported',
+    's.xml:5:3 MOOR_ERR_UNSUPPORTED a target in {…} (a template chosen per message) is not supported: name the template',
+  ]);
+});

@@ -1,0 +1,72 @@
+/**
+ * Sequence templates (`<template>`) run by `<call-template>`, by a real gateway against a real SOAP
+ * backend on loopback: one template called twice with different parameters (a literal, and a `{…}`
+ * expression evaluated in the caller's message), a defaultValue, `$func:p` and get-property('func', 'p'),
+ * a template calling another, and the MI project layout's templates/ folder.
+ */
+import test from 'ava';
+import { configDir, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { startSoapBackend } from '../mediators/soap-backend.ts';
+
+const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
+
+/** Appends "<open>value]" to the X-Trail header the backend receives. */
+const STAMP = `<template name="Stamp" ${SYN}>
+  <parameter name="value" isMandatory="true"/>
+  <parameter name="open" defaultValue="["/>
+  <sequence>
+    <property name="X-Trail" scope="transport" expression="concat($trp:X-Trail, get-property('func', 'open'), $func:value, ']')"/>
+  </sequence>
+</template>`;
+
+test('a proxy calls one template twice, with a literal and with an expression; the parameters reach the backend', async (t) => {
+  const backend = await startSoapBackend();
+  const gw = await startGateway({
+    'templates/Stamp.xml': STAMP,
+    'synapse.xml': definitions(`
+      <template name="Outer"><parameter name="v"/><sequence>
+        <call-template target="Stamp"><with-param name="value" value="{concat('outer-', $func:v)}"/><with-param name="open" value="("/></call-template>
+      </sequence></template>
+      <proxy name="P"><target><inSequence>
+        <call-template target="Stamp"><with-param name="value" value="literal"/></call-template>
+        <call-template target="Stamp"><with-param xmlns:s="urn:s" name="value" value="{//s:Ping/@id}"/></call-template>
+        <call-template target="Outer"><with-param name="v" value="{$trp:X-Caller}"/></call-template>
+        <payloadFactory><format><s:Pong xmlns:s="urn:s">$1</s:Pong></format><args><arg expression="concat('[', $func:value, ']')"/></args></payloadFactory>
+        <send><endpoint><address uri="${backend.url}"/></endpoint></send>
+      </inSequence></target></proxy>`),
+  });
+  try {
+    const res = await post(`${gw.url}/services/P`, soap11(`<s:Ping xmlns:s="urn:s" id="from-message"/>`), { 'content-type': 'text/xml; charset=utf-8', 'x-caller': 'ann' });
+    t.is(res.status, 200, res.text);
+    t.is(backend.received.length, 1);
+    // the defaultValue "[" twice, then Outer's own "(" and its parameter inside the inner call's expression
+    t.is(backend.received[0]!.headers['x-trail'], '[literal][from-message](outer-ann]');
+    // outside a template, $func:value is empty
+    t.regex(backend.received[0]!.body, /<s:Pong xmlns:s="urn:s">\[\]<\/s:Pong>/);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('an MI project with a templates/ folder starts and runs the template', async (t) => {
+  const backend = await startSoapBackend();
+  const ART = 'src/main/wso2mi/artifacts';
+  const top = await configDir({
+    [`${ART}/templates/Stamp.xml`]: `<?xml version="1.0" encoding="UTF-8"?>\n${STAMP}`,
+    [`${ART}/proxy-services/P.xml`]: `<?xml version="1.0" encoding="UTF-8"?>
+<proxy name="P" ${SYN}><target><inSequence>
+  <call-template target="Stamp"><with-param name="value" value="mi"/><with-param name="open" value="&lt;"/></call-template>
+  <send><endpoint><address uri="${backend.url}"/></endpoint></send>
+</inSequence></target></proxy>`,
+  });
+  const gw = await startGateway(`${top}/${ART}`);
+  try {
+    const res = await post(`${gw.url}/services/P`, soap11(`<s:Ping xmlns:s="urn:s"/>`));
+    t.is(res.status, 200, res.text);
+    t.is(backend.received[0]!.headers['x-trail'], '<mi]');
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
