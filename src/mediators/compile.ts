@@ -62,6 +62,7 @@ function compileWith(config: Config): CompiledConfig {
   const inlineEndpoints: EndpointDef[] = [];
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
+  const templateEdges: { key: string; node: ConfigNode; from: string }[] = [];
   let current: string | undefined;
   const shared = new Map<string, unknown>();
   const ctx: ParseContext = {
@@ -82,6 +83,8 @@ function compileWith(config: Config): CompiledConfig {
         if (!config.refused.has(name) && !config.refused.has(library)) node.report('MOOR_ERR_UNRESOLVED_KEY', `no template named "${name}"${suggest(name, [...config.templates.keys()])}`);
         return undefined;
       }
+      // (a template is a node of the cycle check as `template:<name>`: a call loop would never end)
+      if (current !== undefined) templateEdges.push({ key: `template:${name}`, node, from: current });
       return { def, body: () => templates.get(name) };
     },
     entry: (key, node, what) => {
@@ -97,6 +100,7 @@ function compileWith(config: Config): CompiledConfig {
   // (bodies are looked up when called, so a template may call another, or itself, written in any order)
   const templates = new Map<string, Sequence>();
   for (const [name, def] of config.templates) {
+    current = `template:${name}`;
     templates.set(name, { name: `template:${name}`, loc: def.body.loc, mediators: parseMediators(def.body, ctx), onError: def.body.attr('onError') });
     if (def.body.attr('onError') !== undefined) refs.push({ key: def.body.attr('onError')!, node: def.body, from: undefined });
   }
@@ -164,7 +168,7 @@ function compileWith(config: Config): CompiledConfig {
   for (const r of endpointRefs) {
     if (!config.endpoints.has(r.key) && !config.refused.has(r.key)) r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${r.key}"${suggest(r.key, [...config.endpoints.keys()])}`);
   }
-  reportCycles(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]);
+  reportCycles([...(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]), ...templateEdges]);
   checkEndpoints(config, inlineEndpoints);
   return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints };
 }

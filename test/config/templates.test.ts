@@ -89,3 +89,18 @@ test('an imported library is refused once; its templates and {{…}} values are 
     's.xml:5:3 MOOR_ERR_UNSUPPORTED a target in {…} (a template chosen per message) is not supported: name the template',
   ]);
 });
+
+test('templates and sequences that call each other in a cycle are an error, as sequences are', async (t) => {
+  const got = await problems({
+    'a.xml': [
+      `<definitions ${SYN}>`,
+      `<template name="T"><sequence><sequence key="S"/></sequence></template>`,
+      `<sequence name="S"><call-template target="T"/></sequence>`,
+      `<template name="Self"><sequence><filter xpath="false()"><then><call-template target="Self"/></then></filter></sequence></template>`,
+      `</definitions>`,
+    ].join('\n'),
+  });
+  t.is(got.errors.length, 2, got.errors.join('\n'));
+  t.regex(got.errors[0]!, /^a\.xml:\d+:\d+ MOOR_ERR_SEQUENCE_CYCLE sequences call each other in a cycle: (template:T → S → template:T|S → template:T → S)$/);
+  t.regex(got.errors[1]!, /^a\.xml:4:\d+ MOOR_ERR_SEQUENCE_CYCLE sequences call each other in a cycle: template:Self → template:Self$/);
+});
