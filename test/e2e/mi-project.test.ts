@@ -84,7 +84,7 @@ test('moor start --config src/main/wso2mi/artifacts: an MI project serves its AP
 
   const check = await runMoor(['validate', '--config', ART], dir);
   t.is(check.code, 0, check.stdout + check.stderr);
-  t.regex(check.stdout, /src\/main\/wso2mi\/artifacts: valid \(1 proxies, 2 sequences, 2 endpoints in 6 files\)/);
+  t.regex(check.stdout, /src\/main\/wso2mi\/artifacts: valid \(1 proxies, 2 sequences, 2 endpoints, 1 APIs, 1 local entries in 6 files\)/, "the summary counts the API and the local entry too");
 });
 
 test('moor validate on an MI project with artifacts moor does not run: one error each, at its file; nothing cascades', async (t) => {
