@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { ADMIN, configDir, definitions, startGateway } from '../helpers/gateway.ts';
 import { runMoor, startMoor } from '../helpers/processes.ts';
+import { openRaw } from '../helpers/raw-client.ts';
 import { type CartBackend } from '../../demo/cart-backend.ts';
 
 const TOKEN = 'admin-test-token-5f1c';
@@ -140,18 +141,6 @@ test('no --admin: no admin listener; the gateway as a library takes admin.token,
   t.is(await state(gw.adminUrl!, 'cart2'), 'active');
 });
 
-/** A raw connection to `url`: what it received, and a promise of its close. */
-function rawConnection(url: string): { write(s: string): void; closed: Promise<void>; text(): string; isClosed(): boolean } {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  let text = '';
-  let closed = false;
-  socket.setEncoding('utf8').on('data', (s: string) => (text += s));
-  socket.on('error', () => {});
-  const done = new Promise<void>((resolve) => socket.on('close', () => resolve(void (closed = true))));
-  return { write: (s) => socket.write(s), closed: done, text: () => text, isClosed: () => closed };
-}
-
 test('<moor:admin> sets the admin listener\'s own limits: a slow head is cut at headTimeoutMs, connections past maxConnections are closed, bad values are errors at file:line:col', async (t) => {
   const carts = await backends(t, 1);
   const MOOR = 'xmlns:moor="urn:moor:config"';
@@ -163,23 +152,23 @@ test('<moor:admin> sets the admin listener\'s own limits: a slow head is cut at 
   const admin = gw.adminUrl!;
 
   // a head sent a line at a time and never finished: Node's bare 408 once headTimeoutMs passes
-  const slow = rawConnection(admin);
-  slow.write('GET /health HTTP/1.1\r\nhost: x\r\n');
-  const drip = setInterval(() => slow.isClosed() || slow.write('x-drip: 1\r\n'), 100);
+  const slow = openRaw(admin);
+  slow.socket.write('GET /health HTTP/1.1\r\nhost: x\r\n');
+  const drip = setInterval(() => slow.isClosed() || slow.socket.write('x-drip: 1\r\n'), 100);
   t.teardown(() => clearInterval(drip));
   await slow.closed;
   t.regex(slow.text(), /^HTTP\/1\.1 408 /, 'the slow head was answered 408 and closed');
 
   // two connections held open: a third is closed as it is accepted, and answers nothing
-  const held = [rawConnection(admin), rawConnection(admin)];
-  for (const h of held) h.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n');
+  const held = [openRaw(admin), openRaw(admin)];
+  for (const h of held) h.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n');
   // (time for the listener to accept both; nothing here is timed)
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const third = rawConnection(admin);
-  third.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+  const third = openRaw(admin);
+  third.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
   await third.closed;
   t.is(third.text(), '', 'the connection past maxConnections got no answer');
-  for (const h of held) h.write('\r\n');
+  for (const h of held) h.socket.write('\r\n');
   await Promise.all(held.map((h) => h.closed));
   for (const h of held) t.regex(h.text(), /^HTTP\/1\.1 200 /, 'the connections within the cap were answered');
   t.is((await call(`${admin}/health`, 'GET')).status, 200, 'the listener answers once connections are free');

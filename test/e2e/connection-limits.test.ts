@@ -6,11 +6,11 @@
  * Clients are raw sockets, so that the gateway sees exactly the slow bytes a hostile client sends.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import test from 'ava';
 import { MemoryStore } from '../../src/session/memory-store.ts';
 import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { listenOnFreePort } from '../helpers/listen.ts';
+import { openRaw, type RawClient } from '../helpers/raw-client.ts';
 import { runMoor, startMoor } from '../helpers/processes.ts';
 
 const MOOR_NS = 'xmlns:moor="urn:moor:config"';
@@ -58,27 +58,26 @@ function config(uri: string, limits: string, read = false): Record<string, strin
   };
 }
 
-/** A raw client connection: what it received, and a promise of its close. */
-function open(url: string): { socket: Socket; text: () => string; closed: Promise<void>; isClosed: () => boolean } {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  let text = '';
-  let closed = false;
-  socket.setEncoding('latin1').on('data', (s: string) => (text += s));
-  socket.on('error', () => {});
-  return { socket, text: () => text, closed: new Promise((resolve) => socket.on('close', () => ((closed = true), resolve()))), isClosed: () => closed };
-}
 
 const HEAD = (length: string): string => `POST /services/P HTTP/1.1\r\nhost: x\r\ncontent-type: text/xml; charset=utf-8\r\n${length}\r\n`;
 const ENVELOPE_START = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><big>';
+
+/** Two bodies begun and left unfinished: a small announced one (collected whole) and a chunked one (streamed to the backend as it comes). */
+function unfinishedBodies(url: string, announced: number): [small: RawClient, chunked: RawClient] {
+  const small = openRaw(url);
+  small.socket.write(`${HEAD(`content-length: ${announced}`)}\r\n${ENVELOPE_START}`);
+  const chunked = openRaw(url);
+  chunked.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n${ENVELOPE_START.length.toString(16)}\r\n${ENVELOPE_START}\r\n`);
+  return [small, chunked];
+}
 
 test('slowloris heads and silent connections are closed (head within headTimeoutMs); idle keep-alive connections close', async (t) => {
   const backend = await countingBackend();
   t.teardown(() => backend.close());
   const gw = await startGateway(config(backend.url, 'headTimeoutMs="300" idleTimeoutMs="300"'));
   t.teardown(() => gw.close());
-  const slow = Array.from({ length: 20 }, () => open(gw.url));
-  const silent = Array.from({ length: 20 }, () => open(gw.url));
+  const slow = Array.from({ length: 20 }, () => openRaw(gw.url));
+  const silent = Array.from({ length: 20 }, () => openRaw(gw.url));
   // each slow client sends a header line every 100 ms, for ever: its head never completes
   const trickle = setInterval(() => {
     for (const c of slow) if (!c.isClosed()) c.socket.write(`x-slow: ${'a'.repeat(10)}\r\n`);
@@ -95,7 +94,7 @@ test('slowloris heads and silent connections are closed (head within headTimeout
   t.is(backend.seen.begun, 0, 'nothing reached the backend');
 
   // a keep-alive connection that carried a request and then says nothing is closed
-  const idle = open(gw.url);
+  const idle = openRaw(gw.url);
   const body = soap11('<ping/>');
   idle.socket.write(`${HEAD(`content-length: ${Buffer.byteLength(body)}`)}\r\n${body}`);
   await idle.closed;
@@ -108,11 +107,7 @@ test('a body that stalls gets a 408 fault and the connection closes; the backend
   t.teardown(() => backend.close());
   const gw = await startGateway(config(backend.url, 'bodyStallMs="300"'));
   t.teardown(() => gw.close());
-  // a small announced body (collected whole) and a chunked one (streamed to the backend as it comes)
-  const small = open(gw.url);
-  small.socket.write(`${HEAD('content-length: 1000')}\r\n${ENVELOPE_START}`);
-  const chunked = open(gw.url);
-  chunked.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n${(ENVELOPE_START.length).toString(16)}\r\n${ENVELOPE_START}\r\n`);
+  const [small, chunked] = unfinishedBodies(gw.url, 1000);
   await Promise.all([small.closed, chunked.closed]);
   for (const c of [small, chunked]) {
     t.regex(c.text(), /^HTTP\/1\.1 408 /);
@@ -130,10 +125,7 @@ test('a body that trickles just inside bodyStallMs is cut at bodyTimeoutMs in al
   t.teardown(() => backend.close());
   const gw = await startGateway(config(backend.url, 'bodyStallMs="1000" bodyTimeoutMs="600"'));
   t.teardown(() => gw.close());
-  const small = open(gw.url);
-  small.socket.write(`${HEAD('content-length: 100000')}\r\n${ENVELOPE_START}`);
-  const chunked = open(gw.url);
-  chunked.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n${(ENVELOPE_START.length).toString(16)}\r\n${ENVELOPE_START}\r\n`);
+  const [small, chunked] = unfinishedBodies(gw.url, 100000);
   // one byte every 100 ms: never a stall, never an end (a slowloris body)
   const drip = setInterval(() => {
     if (!small.isClosed()) small.socket.write(' ');
@@ -157,7 +149,7 @@ test('a body over maxMessageBytes gets 413 at once and the connection closes, ch
   for (const read of [false, true]) {
     const gw = await startGateway(config(backend.url, 'maxMessageBytes="65536"', read));
     t.teardown(() => gw.close());
-    const client = open(gw.url);
+    const client = openRaw(gw.url);
     client.socket.write(`${HEAD('transfer-encoding: chunked')}\r\n`);
     const chunk = `<x>${'a'.repeat(4000)}</x>`;
     client.socket.write(`${ENVELOPE_START.length.toString(16)}\r\n${ENVELOPE_START}\r\n`);
@@ -178,7 +170,7 @@ test('a body over maxMessageBytes gets 413 at once and the connection closes, ch
   // an announced length over the limit: refused before any byte of the body
   const small = await startGateway(config(backend.url, 'maxMessageBytes="65536"'));
   t.teardown(() => small.close());
-  const announced = open(small.url);
+  const announced = openRaw(small.url);
   announced.socket.write(`${HEAD('content-length: 70000')}\r\n`);
   await announced.closed;
   t.regex(announced.text(), /^HTTP\/1\.1 413 /);
@@ -190,7 +182,7 @@ test('an early answer (drop) leaves the rest of the body unread: no further than
   const first = `${ENVELOPE_START}</big></soapenv:Body>`;
   const start = `${HEAD('transfer-encoding: chunked')}\r\n${first.length.toString(16)}\r\n${first}\r\n`;
   // endless: answered 202, then closed once the message limit is passed
-  const endless = open(gw.url);
+  const endless = openRaw(gw.url);
   endless.socket.write(start);
   while (!/^HTTP\/1\.1 202 /.test(endless.text())) await new Promise((resolve) => setTimeout(resolve, 5));
   let sent = 0;
@@ -202,7 +194,7 @@ test('an early answer (drop) leaves the rest of the body unread: no further than
   await endless.closed;
   t.true(sent < 64 * 1024 * 1024, 'the endless rest was not read for ever');
   // stalled: answered 202, then closed after bodyStallMs
-  const stalled = open(gw.url);
+  const stalled = openRaw(gw.url);
   stalled.socket.write(start);
   await stalled.closed;
   t.regex(stalled.text(), /^HTTP\/1\.1 202 /);
@@ -213,12 +205,12 @@ test('maxConnections: connections past the cap are closed as they come; the gate
   t.teardown(() => backend.close());
   const gw = await startGateway(config(backend.url, 'maxConnections="10" headTimeoutMs="60000"'));
   t.teardown(() => gw.close());
-  const held = Array.from({ length: 10 }, () => open(gw.url));
+  const held = Array.from({ length: 10 }, () => openRaw(gw.url));
   // a request on each shows that the server accepted it (it counts toward the cap from then on)
   const body = soap11('<ping/>');
   for (const c of held) c.socket.write(`${HEAD(`content-length: ${Buffer.byteLength(body)}`)}\r\n${body}`);
   await Promise.all(held.map((c) => new Promise<void>((resolve) => c.socket.on('data', () => resolve()))));
-  const extra = Array.from({ length: 5 }, () => open(gw.url));
+  const extra = Array.from({ length: 5 }, () => openRaw(gw.url));
   await Promise.all(extra.map((c) => c.closed));
   t.true(extra.every((c) => c.text() === ''), 'connections past the cap are closed unanswered');
   t.is(held.filter((c) => c.isClosed()).length, 0, 'the ten within the cap stay open');
@@ -236,7 +228,7 @@ test('a client that hangs up (FIN or RST) while its backend works cancels the ba
     t.teardown(() => backend.close());
     const gw = await startGateway(config(backend.url, ''));
     t.teardown(() => gw.close());
-    const client = open(gw.url);
+    const client = openRaw(gw.url);
     const body = soap11('<ping/>');
     client.socket.write(`${HEAD(`content-length: ${Buffer.byteLength(body)}`)}\r\n${body}`);
     while (backend.seen.complete === 0) await new Promise((resolve) => setTimeout(resolve, 10));
