@@ -10,11 +10,19 @@ import { type ConfigNode } from './node.ts';
 export function parseLimits(node: ConfigNode): Partial<MessageLimits> {
   node.allowAttributes(...LIMIT_NAMES);
   node.allowChildren();
-  const limits: Partial<Record<keyof MessageLimits, number>> = {};
-  for (const name of LIMIT_NAMES) {
-    const n = node.integer(node.attr(name), `<moor:limits ${name}>`);
+  return limitAttributes(node, LIMIT_NAMES, 'moor:limits');
+}
+
+/**
+ * The attributes `names` of `node` (the element `<element>`) as limits: whole numbers above 0, each
+ * problem reported at the element. Also read for `<moor:admin>`'s own limits (admin-limits.ts).
+ */
+export function limitAttributes<K extends string>(node: ConfigNode, names: readonly K[], element: string): Partial<Record<K, number>> {
+  const limits: Partial<Record<K, number>> = {};
+  for (const name of names) {
+    const n = node.integer(node.attr(name), `<${element} ${name}>`);
     if (n === undefined) continue;
-    if (n === 0) node.report('MOOR_ERR_BAD_VALUE', `<moor:limits ${name}> must be above 0`);
+    if (n === 0) node.report('MOOR_ERR_BAD_VALUE', `<${element} ${name}> must be above 0`);
     else limits[name] = n;
   }
   return limits;

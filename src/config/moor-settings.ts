@@ -19,7 +19,7 @@ import path from 'node:path';
 import { type SourceLoc } from '../errors.ts';
 import { ADMIN_LIMIT_NAMES, type AdminLimits } from './admin-limits.ts';
 import { type MessageLimits } from '../message/limits.ts';
-import { parseLimits } from './limits-setting.ts';
+import { limitAttributes, parseLimits } from './limits-setting.ts';
 import { type ConfigNode } from './node.ts';
 
 /** moor's configuration namespace. */
@@ -68,12 +68,7 @@ export function parseMoorSetting(node: ConfigNode, into: MoorSettings): boolean 
       node.allowAttributes('token', ...ADMIN_LIMIT_NAMES);
       node.allowChildren();
       const token = node.attr('token');
-      const limits: Partial<Record<keyof AdminLimits, number>> = {};
-      for (const name of ADMIN_LIMIT_NAMES) {
-        const n = node.integer(node.attr(name), `<moor:admin ${name}>`);
-        if (n === 0) node.report('MOOR_ERR_BAD_VALUE', `<moor:admin ${name}> must be above 0`);
-        else if (n !== undefined) limits[name] = n;
-      }
+      const limits = limitAttributes(node, ADMIN_LIMIT_NAMES, 'moor:admin');
       if (token === '') node.report('MOOR_ERR_BAD_VALUE', '<moor:admin token> is empty: give a token, or leave the attribute out');
       else if (token === undefined && Object.keys(limits).length === 0) node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<moor:admin> sets nothing: give token="…" or a limit (${ADMIN_LIMIT_NAMES.join(', ')})`);
       else into.admin = { token, limits, loc: node.loc };
