@@ -7,3 +7,12 @@
 import { createRequire } from 'node:module';
 
 export const requireCommonJs = createRequire(import.meta.url);
+
+/**
+ * A package loaded at its first use rather than when moor's modules load (undici, xmldom, winston,
+ * prom-client: each is needed only by some commands, or only after start-up).
+ */
+export function loadOnFirstUse<T>(id: string): () => T {
+  let library: T | undefined;
+  return () => (library ??= requireCommonJs(id) as T);
+}

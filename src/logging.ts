@@ -1,14 +1,10 @@
 /** winston loggers: one root logger per process, and children that name the message they speak of. */
 // (the types by a namespace import: the declarations then compile for users without esModuleInterop)
 import type * as Winston from 'winston';
-import { requireCommonJs } from './commonjs.ts';
-
-let library: typeof Winston | undefined;
+import { loadOnFirstUse } from './commonjs.ts';
 
 /** winston, loaded at the first logger: a bundled chunk that holds this module must not load it for nothing. */
-export function winston(): typeof Winston {
-  return (library ??= requireCommonJs('winston') as typeof Winston);
-}
+export const winston = loadOnFirstUse<typeof Winston>('winston');
 
 export type Logger = Winston.Logger;
 

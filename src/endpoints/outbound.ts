@@ -4,17 +4,16 @@
  * buffered. The exchange itself is response-stream.ts; its failures become EndpointErrors in
  * send-failure.ts.
  */
-import { createRequire } from 'node:module';
 import type { Pool } from 'undici';
 import { parsedOnce } from '../parsed-once.ts';
+import { loadOnFirstUse } from '../commonjs.ts';
 import { Exchange } from './response-stream.ts';
 
 /**
  * undici, loaded when the first pool is made: commands that never send (`moor validate`, `moor test`,
  * in-process tests with mocks) do not pay for its ~110 modules.
  */
-let undici: typeof import('undici') | undefined;
-const loadUndici = (): typeof import('undici') => (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+const loadUndici = loadOnFirstUse<typeof import('undici')>('undici');
 
 /** What a backend answered. */
 export interface RawResponse {

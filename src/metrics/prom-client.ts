@@ -4,10 +4,6 @@
  * modules that every other start would load for nothing (issue 11, docs/benchmarks.md).
  */
 import type * as PromClient from 'prom-client';
-import { requireCommonJs } from '../commonjs.ts';
+import { loadOnFirstUse } from '../commonjs.ts';
 
-let library: typeof PromClient | undefined;
-
-export function promClient(): typeof PromClient {
-  return (library ??= requireCommonJs('prom-client') as typeof PromClient);
-}
+export const promClient = loadOnFirstUse<typeof PromClient>('prom-client');

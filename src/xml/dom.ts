@@ -7,13 +7,9 @@
  * docs/benchmarks.md). It is CommonJS, so a synchronous require at the first parse is enough.
  */
 import type * as Xmldom from '@xmldom/xmldom';
-import { requireCommonJs } from '../commonjs.ts';
+import { loadOnFirstUse } from '../commonjs.ts';
 
-let xmldom: typeof Xmldom | undefined;
-
-function library(): typeof Xmldom {
-  return (xmldom ??= requireCommonJs('@xmldom/xmldom') as typeof Xmldom);
-}
+const library = loadOnFirstUse<typeof Xmldom>('@xmldom/xmldom');
 
 /** What parsing gave: the document, or the first error xmldom reported (warnings are not errors). */
 export interface DomParse {
