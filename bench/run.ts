@@ -28,6 +28,7 @@
  * --compare <checkout> adds moor as found in another checkout (e.g. `git worktree add /tmp/before HEAD~3`)
  * as one more variant, for before/after measurements; it may be given several times.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,13 +65,26 @@ export interface Variant {
 
 const profiling = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [];
 
-/** `moor start` on a free port with extra CLI arguments, from this checkout or from `root`. */
+/**
+ * `moor start` on a free port with extra CLI arguments, from this checkout or from `root`: the compiled
+ * command (bin/moor.js over dist/), as users run it, not the TypeScript sources under tsx. Each checkout
+ * is built once before the first round, so a stale dist/ cannot be measured by mistake.
+ */
 function moor(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, root = ROOT): Variant {
   return {
     name,
-    start: (_backends, configDir) =>
-      startService(name, [...profiling, ...TSX, path.join(root, 'src', 'cli', 'bin.ts'), 'start', '--config', configDir, '--port', '0', ...args], /moor listening on (\S+)/, env),
+    start: async (_backends, configDir) => {
+      buildOnce(root);
+      return startService(name, [...profiling, path.join(root, 'bin', 'moor.js'), 'start', '--config', configDir, '--port', '0', ...args], /moor listening on (\S+)/, env);
+    },
   };
+}
+
+const built = new Set<string>();
+function buildOnce(root: string): void {
+  if (built.has(root)) return;
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  built.add(root);
 }
 
 const baseline: Variant = {
