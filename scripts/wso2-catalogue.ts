@@ -57,7 +57,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Header', probe: '<header name="h" value="v"/>' },
   { title: 'PayloadFactory', probe: '<payloadFactory/>', differs: 'media-type xml and json (`text` is refused)' },
   { title: 'Smooks', probe: '<smooks/>' },
-  { title: 'URLRewrite', probe: '<rewrite/>' },
+  { title: 'URLRewrite', probe: '<rewrite/>', differs: 'a rewritten To address goes into a WS-Addressing To header (which `<send/>` follows); conditions `<equal>`, `<match>`, `<and>`, `<or>`, `<not>` (others refused)' },
   { title: 'XQuery', probe: '<xquery/>' },
   { title: 'XSLT', probe: '<xslt/>' },
   { title: 'FastXSLT', probe: '<fastXSLT/>' },

@@ -16,12 +16,13 @@ import { type MediatorDefinition } from './mediator.ts';
 import { payloadFactory } from './payload-factory.ts';
 import { property } from './property.ts';
 import { respond } from './respond.ts';
+import { rewrite } from './rewrite.ts';
 import { send } from './send.ts';
 import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 import { throttle } from './throttle.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -29,7 +30,7 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 /** Synapse mediators that moor does not implement (refused with MOOR_ERR_UNSUPPORTED, not "unknown"). */
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'script', 'xslt', 'xquery', 'smooks', 'cache', 'callout', 'clone', 'dblookup', 'dbreport',
-  'event', 'fault', 'rewrite', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
+  'event', 'fault', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'eventPublisher',
