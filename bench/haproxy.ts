@@ -38,7 +38,7 @@ export async function startHaproxy(name: string, backendUrls: readonly string[])
     cfg,
     [
       'global',
-      '  maxconn 20000',
+      '  maxconn 8000', // needs ~2 fds a connection: 20000 asked for 40014 fds and failed where the open-files limit is 20000
       '  nbthread 1',
       'defaults',
       '  mode http',
