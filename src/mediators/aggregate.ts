@@ -8,7 +8,7 @@
  *   </onComplete>
  * </aggregate>
  *
- * Gathers the replies to the parts of an <iterate> (with the same `id`, if given) into one message. A
+ * Gathers the replies to the parts of an <iterate> or the copies of a <clone> (with the same `id`, if given) into one message. A
  * reply that reaches it is held and its path stops there; when the group is complete — a reply to
  * every part, `max` replies, or `timeout` seconds after the first reply — the elements `expression`
  * selects in each reply (by default, the first element of its Body) are put together (after those of the first reply, beside them) in the first

@@ -9,26 +9,20 @@
  * Splits the message: one part per element `expression` selects. Each part is an envelope of its own
  * (the same Envelope and Header) whose Body holds that element alone, or, with preservePayload="true",
  * the whole original payload with the selected elements taken out and this one put back under
- * `attachPath` (the Body by default). Each part runs the target: its sequence (which usually <send>s,
- * so the reply runs the out sequence, where <aggregate> waits) or is sent to its endpoint. Parts run
- * concurrently unless sequential="true", each with its own copy of the properties.
- *
- * The iterate waits until an <aggregate> has answered the client, or until every part is done. Then,
- * if some replies arrived but the aggregate has not completed (a part was dropped, or failed), it
- * completes with what arrived — if any part failed, only when <messageCount min> is met; otherwise the
- * first part's error is raised here (for onError and the fault sequence). Replies to parts that no
- * aggregate takes are discarded. The original message then stops, unless continueParent="true".
+ * `attachPath` (the Body by default). Each part runs the target (src/mediators/split-target.ts), with
+ * its own copy of the properties, concurrently unless sequential="true"; the iterate waits for them or
+ * for its <aggregate> as runGroup says there. Replies to parts that no aggregate takes are discarded.
+ * The original message then stops, unless continueParent="true".
  */
-import { parseEndpoint, type EndpointDef } from '../config/endpoint-def.ts';
 import { MoorError } from '../errors.ts';
 import { type Expression } from '../expr/expression.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { clearChildren, soapBody } from './dom.ts';
-import { type MediationEnv, type MediatorDefinition, type Sequence } from './mediator.ts';
-import { runSequence } from './sequence-runner.ts';
+import { type MediatorDefinition } from './mediator.ts';
 import { joinGroup, SplitGroup } from './split-group.ts';
+import { parseSplitTarget, runGroup } from './split-target.ts';
 import { compileExpression } from './value.ts';
 
 const ELEMENT = 1;
@@ -48,48 +42,10 @@ export const iterate: MediatorDefinition = {
     const sequential = bool('sequential');
     const id = node.attr('id');
 
-    const target = node.child('target');
-    if (!target) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<iterate> needs a <target> with a <sequence> or an <endpoint>');
-    target?.allowAttributes('sequence', 'endpoint', 'soapAction', 'to');
-    target?.allowChildren('sequence', 'endpoint');
-    if (target?.attr('to') !== undefined) target.report('MOOR_ERR_UNSUPPORTED', '<target to="…"> is not supported: use <header name="To"> in the target sequence');
-    const soapAction = target?.attr('soapAction');
-    let sequence: Sequence | string | undefined;
-    let endpoint: EndpointDef | undefined;
-    const seqKey = target?.attr('sequence');
-    const seqNode = target?.child('sequence');
-    const epKey = target?.attr('endpoint');
-    const epNode = target?.child('endpoint');
-    if (seqKey !== undefined && target) {
-      ctx.sequenceRef(seqKey, target);
-      sequence = seqKey;
-    } else if (seqNode) {
-      seqNode.allowAttributes('description');
-      sequence = { name: undefined, loc: seqNode.loc, mediators: ctx.mediators(seqNode), onError: undefined };
-    }
-    if (epKey !== undefined && target) {
-      ctx.endpointRef(epKey, target);
-      endpoint = { kind: 'ref', loc: target.loc, key: epKey };
-    } else if (epNode) {
-      endpoint = parseEndpoint(epNode);
-      if (endpoint?.kind === 'ref') ctx.endpointRef(endpoint.key, epNode);
-      else if (endpoint) ctx.endpoint(endpoint);
-    }
-    if (target && (sequence === undefined) === (endpoint === undefined)) {
-      target.report('MOOR_ERR_BAD_VALUE', '<target> of <iterate> takes a sequence or an endpoint (one of them)');
-    }
-    if (!expression) return undefined;
-
-    /** Runs one part through the target. */
-    const runPart = async (part: MessageContext, env: MediationEnv): Promise<void> => {
-      if (endpoint) {
-        await env.onResponse(await env.endpoints.of(endpoint).send(part));
-        return;
-      }
-      const seq = typeof sequence === 'string' ? env.sequence(sequence) : sequence;
-      if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${String(sequence)}"`);
-      await runSequence(seq, part, env);
-    };
+    const targetNode = node.child('target');
+    if (!targetNode) node.report('MOOR_ERR_MISSING_ATTRIBUTE', '<iterate> needs a <target> with a <sequence> or an <endpoint>');
+    const target = targetNode && parseSplitTarget(targetNode, ctx, 'iterate');
+    if (!expression || !target) return undefined;
 
     return {
       kind: 'iterate',
@@ -99,34 +55,11 @@ export const iterate: MediatorDefinition = {
         const group = new SplitGroup(id, msg, envelopes.length);
         const parts = envelopes.map((xml, i) => {
           const part = partOf(msg, xml);
-          if (soapAction !== undefined) part.transport.set('soapaction', `"${soapAction}"`);
+          if (target.soapAction !== undefined) part.transport.set('soapaction', `"${target.soapAction}"`);
           joinGroup(part.properties, group, i);
-          return part;
+          return { part, target };
         });
-        const failures: unknown[] = [];
-        const run = async (part: MessageContext, i: number): Promise<void> => {
-          env.trace(`iterate:${i + 1}`);
-          try {
-            await runPart(part, env);
-          } catch (e) {
-            failures.push(e);
-          }
-        };
-        const all = (async () => {
-          if (sequential) for (const [i, p] of parts.entries()) await run(p, i);
-          else await Promise.all(parts.map(run));
-        })();
-        await Promise.race([all, group.completed]);
-        if (!group.isComplete) {
-          // every part is done and no aggregate completed: complete with what arrived, if that is enough
-          for (const agg of group.aggregations.values()) {
-            if (agg.done || agg.arrivals.length === 0) continue;
-            if (failures.length === 0 || (agg.min !== undefined && agg.arrivals.length >= agg.min)) await agg.complete();
-          }
-        }
-        if (group.error !== undefined) throw group.error;
-        if (!group.isComplete && failures.length) throw failures[0];
-        return continueParent ? 'continue' : 'stop';
+        return runGroup(group, parts, env, { sequential, continueParent, traceAs: 'iterate' });
       },
     };
   },
@@ -162,7 +95,7 @@ async function split(msg: MessageContext, expression: Expression, preservePayloa
 }
 
 /** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
-function partOf(origin: MessageContext, xml: string): MessageContext {
+export function partOf(origin: MessageContext, xml: string): MessageContext {
   return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, discard, {
     id: origin.id,
     properties: new Map(origin.properties),

@@ -3,6 +3,7 @@ import { aggregate } from './aggregate.ts';
 import { call } from './call.ts';
 import { callTemplate } from './call-template.ts';
 import { classMediator } from './class.ts';
+import { clone } from './clone.ts';
 import { drop } from './drop.ts';
 import { enrich } from './enrich.ts';
 import { filter } from './filter.ts';
@@ -22,14 +23,14 @@ import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 import { throttle } from './throttle.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
 
 /** Synapse mediators that moor does not implement (refused with MOOR_ERR_UNSUPPORTED, not "unknown"). */
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
-  'script', 'xslt', 'xquery', 'smooks', 'cache', 'callout', 'clone', 'dblookup', 'dbreport',
+  'script', 'xslt', 'xquery', 'smooks', 'cache', 'callout', 'dblookup', 'dbreport',
   'event', 'fault', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',

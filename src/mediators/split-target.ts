@@ -1,0 +1,104 @@
+/**
+ * What <iterate> and <clone> share: the `<target>` a part runs, and the run of a group of parts.
+ *   <target [sequence="key"] [endpoint="key"] [soapAction="action"]>
+ *     <sequence> mediators… </sequence>?  |  <endpoint …/>?
+ *   </target>
+ * A part runs the target's sequence (which usually <send>s, so the reply runs the out sequence, where
+ * <aggregate> waits), or is sent to its endpoint and the reply runs the out sequence.
+ */
+import { parseEndpoint, type EndpointDef } from '../config/endpoint-def.ts';
+import { type ConfigNode } from '../config/node.ts';
+import { MoorError } from '../errors.ts';
+import { type MessageContext } from '../message/context.ts';
+import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
+import { runSequence } from './sequence-runner.ts';
+import { type SplitGroup } from './split-group.ts';
+
+/** A parsed <target>: runs one part. */
+export interface SplitTarget {
+  readonly soapAction: string | undefined;
+  run(part: MessageContext, env: MediationEnv): Promise<void>;
+}
+
+/** The target written at `target` of the mediator `owner`; undefined (reported) when it is not one. */
+export function parseSplitTarget(target: ConfigNode, ctx: ParseContext, owner: string): SplitTarget | undefined {
+  target.allowAttributes('sequence', 'endpoint', 'soapAction', 'to');
+  target.allowChildren('sequence', 'endpoint');
+  if (target.attr('to') !== undefined) target.report('MOOR_ERR_UNSUPPORTED', '<target to="…"> is not supported: use <header name="To"> in the target sequence');
+  let sequence: Sequence | string | undefined;
+  let endpoint: EndpointDef | undefined;
+  const seqKey = target.attr('sequence');
+  const seqNode = target.child('sequence');
+  const epKey = target.attr('endpoint');
+  const epNode = target.child('endpoint');
+  if (seqKey !== undefined) {
+    ctx.sequenceRef(seqKey, target);
+    sequence = seqKey;
+  } else if (seqNode) {
+    seqNode.allowAttributes('description');
+    sequence = { name: undefined, loc: seqNode.loc, mediators: ctx.mediators(seqNode), onError: undefined };
+  }
+  if (epKey !== undefined) {
+    ctx.endpointRef(epKey, target);
+    endpoint = { kind: 'ref', loc: target.loc, key: epKey };
+  } else if (epNode) {
+    endpoint = parseEndpoint(epNode);
+    if (endpoint?.kind === 'ref') ctx.endpointRef(endpoint.key, epNode);
+    else if (endpoint) ctx.endpoint(endpoint);
+  }
+  if ((sequence === undefined) === (endpoint === undefined)) {
+    target.report('MOOR_ERR_BAD_VALUE', `<target> of <${owner}> takes a sequence or an endpoint (one of them)`);
+    return undefined;
+  }
+  return {
+    soapAction: target.attr('soapAction'),
+    async run(part, env) {
+      if (endpoint) {
+        await env.onResponse(await env.endpoints.of(endpoint).send(part));
+        return;
+      }
+      const seq = typeof sequence === 'string' ? env.sequence(sequence) : sequence;
+      if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${String(sequence)}"`);
+      await runSequence(seq, part, env);
+    },
+  };
+}
+
+/**
+ * Runs the parts of `group` (concurrently, or one after another) and waits until an <aggregate> has
+ * answered the client, or until every part is done. Then, if some replies arrived but the aggregate has
+ * not completed (a part was dropped, or failed), it completes with what arrived — if any part failed,
+ * only when <messageCount min> is met; otherwise the first part's error is raised here (for onError and
+ * the fault sequence). The original message then stops, unless `continueParent`.
+ */
+export async function runGroup(
+  group: SplitGroup,
+  parts: readonly { readonly part: MessageContext; readonly target: SplitTarget }[],
+  env: MediationEnv,
+  opts: { readonly sequential: boolean; readonly continueParent: boolean; readonly traceAs: string },
+): Promise<Outcome> {
+  const failures: unknown[] = [];
+  const run = async ({ part, target }: (typeof parts)[number], i: number): Promise<void> => {
+    env.trace(`${opts.traceAs}:${i + 1}`);
+    try {
+      await target.run(part, env);
+    } catch (e) {
+      failures.push(e);
+    }
+  };
+  const all = (async () => {
+    if (opts.sequential) for (const [i, p] of parts.entries()) await run(p, i);
+    else await Promise.all(parts.map(run));
+  })();
+  await Promise.race([all, group.completed]);
+  if (!group.isComplete) {
+    // every part is done and no aggregate completed: complete with what arrived, if that is enough
+    for (const agg of group.aggregations.values()) {
+      if (agg.done || agg.arrivals.length === 0) continue;
+      if (failures.length === 0 || (agg.min !== undefined && agg.arrivals.length >= agg.min)) await agg.complete();
+    }
+  }
+  if (group.error !== undefined) throw group.error;
+  if (!group.isComplete && failures.length) throw failures[0];
+  return opts.continueParent ? 'continue' : 'stop';
+}
