@@ -11,9 +11,8 @@
  * the configuration loads. A target's `to` is refused (set the To header in its sequence).
  */
 import { type MediatorDefinition } from './mediator.ts';
-import { partOf } from './iterate.ts';
-import { joinGroup, SplitGroup } from './split-group.ts';
-import { parseSplitTarget, runGroup, type SplitTarget } from './split-target.ts';
+import { SplitGroup } from './split-group.ts';
+import { groupPart, parseSplitTarget, runGroup, type SplitTarget } from './split-target.ts';
 
 export const clone: MediatorDefinition = {
   name: 'clone',
@@ -34,12 +33,7 @@ export const clone: MediatorDefinition = {
       async mediate(msg, env) {
         const xml = String(await msg.envelopeDom());
         const group = new SplitGroup(id, msg, targets.length);
-        const parts = (targets as SplitTarget[]).map((target, i) => {
-          const part = partOf(msg, xml);
-          if (target.soapAction !== undefined) part.transport.set('soapaction', `"${target.soapAction}"`);
-          joinGroup(part.properties, group, i);
-          return { part, target };
-        });
+        const parts = (targets as SplitTarget[]).map((target, i) => groupPart(msg, xml, target, group, i));
         return runGroup(group, parts, env, { sequential, continueParent, traceAs: 'clone' });
       },
     };

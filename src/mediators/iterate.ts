@@ -16,13 +16,11 @@
  */
 import { MoorError } from '../errors.ts';
 import { type Expression } from '../expr/expression.ts';
-import { MessageContext } from '../message/context.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
-import { MessageBody } from '../message/message-body.ts';
+import { type MessageContext } from '../message/context.ts';
 import { clearChildren, soapBody } from './dom.ts';
 import { type MediatorDefinition } from './mediator.ts';
-import { joinGroup, SplitGroup } from './split-group.ts';
-import { parseSplitTarget, runGroup } from './split-target.ts';
+import { SplitGroup } from './split-group.ts';
+import { groupPart, parseSplitTarget, runGroup } from './split-target.ts';
 import { compileExpression } from './value.ts';
 
 const ELEMENT = 1;
@@ -53,12 +51,7 @@ export const iterate: MediatorDefinition = {
       async mediate(msg, env) {
         const envelopes = await split(msg, expression, preservePayload, attachPath);
         const group = new SplitGroup(id, msg, envelopes.length);
-        const parts = envelopes.map((xml, i) => {
-          const part = partOf(msg, xml);
-          if (target.soapAction !== undefined) part.transport.set('soapaction', `"${target.soapAction}"`);
-          joinGroup(part.properties, group, i);
-          return { part, target };
-        });
+        const parts = envelopes.map((xml, i) => groupPart(msg, xml, target, group, i));
         return runGroup(group, parts, env, { sequential, continueParent, traceAs: 'iterate' });
       },
     };
@@ -92,25 +85,6 @@ async function split(msg: MessageContext, expression: Expression, preservePayloa
     where.appendChild(copies[i]!);
     return String(copy);
   });
-}
-
-/** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
-export function partOf(origin: MessageContext, xml: string): MessageContext {
-  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, discard, {
-    id: origin.id,
-    properties: new Map(origin.properties),
-    axis2: new Map(origin.axis2),
-    version: origin.version,
-  });
-}
-
-/** The reply channel of parts: what reaches it was not taken by an aggregate; read and dropped. */
-async function discard(reply: MessageContext): Promise<void> {
-  try {
-    for await (const _ of reply.body.open());
-  } catch {
-    // nothing to keep
-  }
 }
 
 /** The child indexes that lead from the document to `node`. */

@@ -9,10 +9,12 @@
 import { parseEndpoint, type EndpointDef } from '../config/endpoint-def.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { MoorError } from '../errors.ts';
-import { type MessageContext } from '../message/context.ts';
+import { MessageContext } from '../message/context.ts';
+import { DEFAULT_LIMITS } from '../message/limits.ts';
+import { MessageBody } from '../message/message-body.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
-import { type SplitGroup } from './split-group.ts';
+import { joinGroup, type SplitGroup } from './split-group.ts';
 
 /** A parsed <target>: runs one part. */
 export interface SplitTarget {
@@ -62,6 +64,33 @@ export function parseSplitTarget(target: ConfigNode, ctx: ParseContext, owner: s
       await runSequence(seq, part, env);
     },
   };
+}
+
+/** A part of `group`, number `index`, made from `xml`, that runs `target` (with its soapAction, if it has one). */
+export function groupPart(origin: MessageContext, xml: string, target: SplitTarget, group: SplitGroup, index: number): { readonly part: MessageContext; readonly target: SplitTarget } {
+  const part = partOf(origin, xml);
+  if (target.soapAction !== undefined) part.transport.set('soapaction', `"${target.soapAction}"`);
+  joinGroup(part.properties, group, index);
+  return { part, target };
+}
+
+/** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
+function partOf(origin: MessageContext, xml: string): MessageContext {
+  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, discard, {
+    id: origin.id,
+    properties: new Map(origin.properties),
+    axis2: new Map(origin.axis2),
+    version: origin.version,
+  });
+}
+
+/** The reply channel of parts: what reaches it was not taken by an aggregate; read and dropped. */
+async function discard(reply: MessageContext): Promise<void> {
+  try {
+    for await (const _ of reply.body.open());
+  } catch {
+    // nothing to keep
+  }
 }
 
 /**
