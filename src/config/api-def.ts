@@ -140,15 +140,7 @@ function parseResource(node: ConfigNode): ResourceDef | undefined {
   if (protocol === 'https') node.warn('MOOR_WARN_DIFFERENT', 'protocol="https": moor\'s traffic port is plain http (TLS ends in front of it), so this resource is matched over http too');
   const contentType = node.attr('content-type');
   if (contentType !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(contentType)) node.report('MOOR_ERR_BAD_VALUE', `content-type "${contentType}" is not type/subtype`);
-  const agent = node.attr('user-agent');
-  let userAgent: RegExp | undefined;
-  if (agent !== undefined) {
-    try {
-      userAgent = new RegExp(`^(?:${agent})$`);
-    } catch (e) {
-      node.report('MOOR_ERR_BAD_VALUE', `user-agent "${agent}" is not a regular expression: ${(e as Error).message}`);
-    }
-  }
+  const userAgent = node.regex(node.attr('user-agent'), 'user-agent', '', true);
   const seq = (which: 'inSequence' | 'outSequence' | 'faultSequence'): SequenceSource | undefined => {
     const key = node.attr(which);
     if (key !== undefined) return { kind: 'ref', key, loc: node.loc };

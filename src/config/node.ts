@@ -90,6 +90,20 @@ export class ConfigNode {
     return Number(value);
   }
 
+  /**
+   * A regular expression written as `value` (with `flags`; `whole`: it must match the whole string, as
+   * Synapse's Java `matches()` does); reports one that does not compile.
+   */
+  regex(value: string | undefined, what: string, flags = '', whole = false): RegExp | undefined {
+    if (value === undefined) return undefined;
+    try {
+      return new RegExp(whole ? `^(?:${value})$` : value, flags);
+    } catch (e) {
+      this.report('MOOR_ERR_BAD_VALUE', `${what} "${value}" is not a regular expression: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
   /** One of `allowed`; reports anything else. */
   oneOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T | undefined {
     if (value === undefined) return undefined;

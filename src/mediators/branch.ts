@@ -11,14 +11,7 @@ import { type MaybePromise } from '../maybe-promise.ts';
  * Matcher.matches(), so "IBM" does not match "IBMX". Reports a regex that does not compile.
  */
 export function wholeMatchRegex(node: ConfigNode, attr: string): RegExp | undefined {
-  const text = node.required(attr);
-  if (text === undefined) return undefined;
-  try {
-    return new RegExp(`^(?:${text})$`, 's');
-  } catch (e) {
-    node.report('MOOR_ERR_BAD_VALUE', `${attr} "${text}" is not a regular expression: ${(e as Error).message}`);
-    return undefined;
-  }
+  return node.regex(node.required(attr), attr, 's', true);
 }
 
 /** A branch: its own mediators, or a named sequence given by `sequence="key"`. */

@@ -41,19 +41,13 @@ export const property: MediatorDefinition = {
     const wantsNodes = action === 'set' && !inline && type === 'OM' && exprText !== undefined && node.attr('value') === undefined;
     const omExpression = wantsNodes ? compileExpression(node, exprText) : undefined;
     const source = action === 'set' && !inline && !wantsNodes ? valueSource(node) : undefined;
-    const patternText = node.attr('pattern');
-    let pattern: RegExp | undefined;
-    try {
-      pattern = patternText !== undefined ? new RegExp(patternText) : undefined;
-    } catch (e) {
-      node.report('MOOR_ERR_BAD_VALUE', `pattern "${patternText}" is not a regular expression: ${(e as Error).message}`);
-    }
+    const pattern = node.regex(node.attr('pattern'), 'pattern');
     const group = node.integer(node.attr('group'), 'group') ?? 0;
     if (name === undefined) return undefined;
     // a WSO2 special property moor does not read: said where it is set (config/special-properties.ts)
     const special = scope !== 'transport' ? specialPropertyWarning(name) : undefined;
     if (special) node.warn('MOOR_WARN_DIFFERENT', special);
-    if (scope === 'transport' && action === 'set') checkHeaderAtLoad(node, name, patternText === undefined ? node.attr('value') : undefined);
+    if (scope === 'transport' && action === 'set') checkHeaderAtLoad(node, name, node.attr('pattern') === undefined ? node.attr('value') : undefined);
     const loc = node.loc;
     return {
       kind: 'property',

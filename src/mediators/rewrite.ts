@@ -99,16 +99,8 @@ function parseAction(node: ConfigNode): Action | undefined {
     const expr = compileExpression(node, xpath);
     value = expr && ((msg) => expr.string(msg));
   } else if (type !== 'remove') node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<action type="${type}"> needs value or xpath`);
-  let regex: RegExp | undefined;
-  if (type === 'replace') {
-    const text = node.required('regex');
-    try {
-      regex = text === undefined ? undefined : new RegExp(text, 'g');
-    } catch (e) {
-      node.report('MOOR_ERR_BAD_VALUE', `regex "${text}" is not a regular expression: ${(e as Error).message}`);
-    }
-    if (!regex) return undefined;
-  }
+  const regex = type === 'replace' ? node.regex(node.required('regex'), 'regex', 'g') : undefined;
+  if (type === 'replace' && !regex) return undefined;
   if (!fragment || (type !== 'remove' && !value)) return undefined;
   const change = (old: string | undefined, v: string): string | undefined => {
     switch (type) {
