@@ -10,7 +10,7 @@
  */
 import { MoorError } from '../errors.ts';
 import { childElements, childIn, element, textOf, type XmlElement } from '../xml/element.ts';
-import { type HeadBoundary } from '../xml/head-scanner.ts';
+import { type HeadBoundary } from '../xml/head-index.ts';
 import { NS, type QName, sameName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
 import { readLeafElement } from '../xml/leaf-element.ts';
 import { parseXml } from '../xml/parse.ts';

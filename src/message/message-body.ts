@@ -11,7 +11,8 @@
  */
 import { MoorError } from '../errors.ts';
 import { EnvelopeCheck } from '../xml/envelope-check.ts';
-import { type HeadBoundary, HeadScanner, type ScanResult } from '../xml/head-scanner.ts';
+import { type HeadBoundary, type ScanResult } from '../xml/head-index.ts';
+import { HeadScanner } from '../xml/head-scanner.ts';
 import { XmlSyntaxError } from '../xml/parse.ts';
 import { soapVersionOf } from '../xml/soap.ts';
 import { BadReplyError } from './bad-reply.ts';

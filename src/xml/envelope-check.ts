@@ -13,7 +13,7 @@
  * well-formed.ts for why).
  */
 import { MoorError } from '../errors.ts';
-import { type HeadBoundary } from './head-scanner.ts';
+import { type HeadBoundary } from './head-index.ts';
 import { NS } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
 import { envelopeNamespace, soapVersionOf } from './soap.ts';

@@ -8,11 +8,17 @@
  * (so entity expansion can never happen) and processing instructions. And it holds the head to XML's
  * well-formedness rules as it goes (names, attributes, references, nesting, nothing but space around the
  * root), so that parsing the head needs no second, validating pass.
+ *
+ * This file is the walk over the envelope: the element stack, the namespaces in scope, and where the
+ * Envelope, the Header, its blocks and the Body are. Reading each tag is head-tokens.ts; what the walk
+ * finds is described in head-index.ts.
  */
 import { MoorError } from '../errors.ts';
+import { type HeadBlock, type HeadBoundary, type ScanResult } from './head-index.ts';
+import { closesTag, readStartTag, skipMarkup } from './head-tokens.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
-import { checkReadable, checkReference, checkStartTag, isSpace, type TagNamespaces, textAt, XML_DECLARATION } from './well-formed.ts';
+import { checkReference, isSpace, type TagNamespaces, XML_DECLARATION } from './well-formed.ts';
 
 /** Limits applied while scanning. */
 export interface ScanLimits {
@@ -21,69 +27,13 @@ export interface ScanLimits {
   readonly maxAttributes: number;
 }
 
-/** Byte offsets of the head's landmarks. */
-export interface HeadBoundary {
-  /** Offset just after the Envelope start tag. */
-  readonly envelopeTagEnd: number;
-  /** The Envelope's tag name as written, e.g. `soapenv:Envelope`. */
-  readonly envelopeTag: string;
-  /** Offsets of the (first) Header element, when there is one. */
-  readonly header: { readonly start: number; readonly end: number } | undefined;
-  /** Offset of the `<` that opens the first non-Header child of the Envelope (normally the Body). */
-  readonly bodyStart: number;
-  /** Offset just after that element's start tag. */
-  readonly bodyTagEnd: number;
-  /** Its tag name as written, and whether it closed itself (`<Body/>`). */
-  readonly bodyTag: string;
-  readonly bodySelfClosing: boolean;
-  /** What the scan learnt of the head's structure, with every name resolved to its namespace. */
-  readonly index: HeadIndex;
-}
-
-/**
- * The head's structure as the scan found it, enough to check the Envelope's shape and to find a header
- * block without parsing the whole head: every prefix in the head was checked to be declared on the way.
- */
-export interface HeadIndex {
-  readonly envelope: QName;
-  /** The Envelope's children before the Body (all named Header, in whatever namespace). */
-  readonly headers: readonly QName[];
-  /** The element the head ends at, normally the Body. */
-  readonly body: QName;
-  /** The namespaces in scope inside the first Header (a block parsed alone needs them). */
-  readonly headerScope: ReadonlyMap<string, string>;
-  /** The first Header's child elements, in order, with their byte ranges. */
-  readonly blocks: readonly HeadBlock[];
-  /** The namespaces in scope inside the Body (the streaming check of the rest resolves prefixes in it). */
-  readonly bodyScope: ReadonlyMap<string, string>;
-}
-
-/** A header block as the scan found it. */
-export interface HeadBlock {
-  readonly name: QName;
-  /** Offsets of its `<` and just after its end tag (or of its self-closing start tag). */
-  readonly start: number;
-  readonly end: number;
-  /** Offset just after its start tag. */
-  readonly tagEnd: number;
-  /**
-   * True when it holds nothing but character data (no child element, comment or CDATA section), as
-   * most routing headers do (ClientID, ServiceGroupId, wsa:To): such a block is read without a parser.
-   */
-  readonly leaf: boolean;
-}
-
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
 /** How many bytes are first read as text; doubled while the head goes on. */
 const TEXT_WINDOW = 512;
 
-const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
-
-/** Result of one scan: the boundary, 'more' (need more bytes), or 'ended' (root closed, no Body seen). */
-export type ScanResult = HeadBoundary | 'more' | 'ended';
 
 /**
  * A resumable scanner over a growing byte buffer. It reads the bytes through a latin1 string of them
@@ -152,7 +102,7 @@ export class HeadScanner {
         if (!XML_DECLARATION.test(t.slice(lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
         this.pos = end + 2;
       } else if (next === BANG) {
-        const r = this.skipMarkup(t, lt);
+        const r = skipMarkup(t, lt);
         if (r === 'more') return this.needMore();
         this.markupInBlock();
         this.pos = r;
@@ -165,8 +115,7 @@ export class HeadScanner {
         const open = this.stack.pop();
         this.scopes.pop();
         const at = this.nameAt.pop() ?? -1;
-        // compared as bytes with the start tag's name, which is still in the buffer
-        if (open === undefined || !sameRun(buf, lt + 2, at, nameEnd - lt - 2) || !isNameEnd(t.charCodeAt(at + nameEnd - lt - 2))) {
+        if (open === undefined || !closesTag(t, buf, lt, nameEnd, at)) {
           throw new XmlSyntaxError(`expected </${open ?? '(nothing)'}> but found </${buf.toString('utf8', lt + 2, nameEnd)}>`, { offset: lt });
         }
         if (this.stack.length === 2 && this.headerEnd < 0) this.blocks[this.blocks.length - 1]!.end = end + 1;
@@ -177,7 +126,7 @@ export class HeadScanner {
           return 'ended';
         }
       } else {
-        const tag = this.startTag(t, buf, lt);
+        const tag = readStartTag(t, buf, lt, this.limits.maxAttributes);
         if (tag === 'more') return this.needMore();
         const { name, selfClosing } = tag;
         const end = lt + tag.length;
@@ -262,27 +211,6 @@ export class HeadScanner {
     }
   }
 
-  /** `<!--…-->`, `<![CDATA[…]]>`; a DOCTYPE is refused. Returns the offset after the construct. */
-  private skipMarkup(t: string, lt: number): number | 'more' {
-    if (t.length < lt + 9) {
-      // not enough bytes to tell a comment from a DOCTYPE yet, unless it is clearly a comment
-      if (!t.startsWith('<!--', lt)) return 'more';
-    }
-    const head = t.slice(lt, lt + 9);
-    if (head.startsWith('<!--')) {
-      const end = t.indexOf('-->', lt + 4);
-      return end < 0 ? 'more' : end + 3;
-    }
-    if (head === '<![CDATA[') {
-      const end = t.indexOf(']]>', lt + 9);
-      return end < 0 ? 'more' : end + 3;
-    }
-    if (head.toUpperCase() === '<!DOCTYPE') {
-      throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
-    }
-    throw new XmlSyntaxError(`unexpected markup ${JSON.stringify(head)}`, { offset: lt });
-  }
-
   /** Character data in [from, to): only space outside the root, and only well-formed references. */
   private checkText(t: string, buf: Buffer, from: number, to: number): void {
     if (from >= to) return;
@@ -295,117 +223,6 @@ export class HeadScanner {
     // inside the root only references need a look: found natively, not byte by byte
     for (let k = t.indexOf('&', from); k >= 0 && k < to; k = t.indexOf('&', k + 1)) checkReference(t, buf, k, to);
   }
-
-  /** Reads a start tag, honouring quotes; counts attributes against the limit. */
-  private startTag(t: string, buf: Buffer, lt: number): KnownTag | 'more' {
-    // a tag seen before is found by its bytes up to the first '>': a known tag has no '>' inside its
-    // quotes (or that would have been its first), so if those bytes are one, the tag ends there
-    const gt = t.indexOf('>', lt + 1);
-    if (gt < 0) return 'more';
-    const seen = gt - lt < KNOWN_TAG_LENGTH ? knownTagAt(t, buf, lt, gt) : undefined;
-    if (seen && seen.attributes <= this.limits.maxAttributes) return seen;
-    let i = lt + 1;
-    let quote = 0;
-    let attrs = 0;
-    let nameEnd = -1;
-    let wide = false;
-    for (; i < t.length; i++) {
-      const c = t.charCodeAt(i);
-      if (quote) {
-        if (c === quote) quote = 0;
-        continue;
-      }
-      if (c === 0x22 || c === 0x27) quote = c;
-      else if (c === 0x3d) attrs++;
-      else if (c === GT) break;
-      else if (nameEnd < 0 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === SLASH)) nameEnd = i;
-      else if (nameEnd < 0 && c >= 0x80) wide = true;
-    }
-    if (i >= t.length) return 'more';
-    if (attrs > this.limits.maxAttributes) {
-      throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `an element of the SOAP head has more than ${this.limits.maxAttributes} attributes`);
-    }
-    const namespaces = checkStartTag(t, buf, lt, i);
-    const name = textAt(t, buf, lt + 1, nameEnd < 0 ? i : nameEnd, wide);
-    if (!name) throw new XmlSyntaxError('a start tag has no name', { offset: lt });
-    checkReadable(name, lt);
-    // (the tag's own copy of its bytes: a slice of the message's would keep the message alive)
-    const tag: KnownTag = {
-      bytes: Buffer.from(buf.subarray(lt, i + 1)),
-      length: i + 1 - lt,
-      name,
-      selfClosing: t.charCodeAt(i - 1) === SLASH,
-      namespaces,
-      attributes: attrs,
-      parentScope: undefined,
-      scope: undefined,
-      qname: undefined,
-    };
-    if (i - lt < KNOWN_TAG_LENGTH) remember(tag, fingerprint(t, lt, i));
-    return tag;
-  }
-}
-
-/**
- * A start tag and what checking it found, kept by the tag's exact bytes: clients send the same Envelope
- * tag, with the same namespace declarations, and the same header tags in every message, and reading
- * and checking tags is most of a scan. The result depends on nothing but the bytes, so a tag seen
- * before is not read again.
- */
-interface KnownTag {
-  /** Its bytes, from `<` to `>`. */
-  readonly bytes: Buffer;
-  readonly length: number;
-  readonly name: string;
-  readonly selfClosing: boolean;
-  readonly namespaces: TagNamespaces | undefined;
-  /** How many attributes it has (held against each scanner's own limit). */
-  readonly attributes: number;
-  /**
-   * The scope it was last found in, the scope inside it, and its resolved name there: found again in
-   * that same scope (scopes are shared objects), it needs neither (the root's scope is always the same).
-   */
-  parentScope: ReadonlyMap<string, string> | undefined;
-  scope: ReadonlyMap<string, string> | undefined;
-  qname: QName | undefined;
-}
-
-/**
- * Known tags by a fingerprint of their bytes (length, middle and last character before the `>`): a
- * number is hashed at once, where a string key would be read whole to be hashed (an Envelope tag with
- * its namespace declarations is hundreds of bytes); the few tags of one fingerprint are compared whole.
- */
-const KNOWN_TAGS = new Map<number, KnownTag[]>();
-let knownTagCount = 0;
-/** Bounds on what is kept: at most this many tags (then it starts over), each shorter than this. */
-const KNOWN_TAG_COUNT = 512;
-const KNOWN_TAG_LENGTH = 2048;
-
-/** The fingerprint of the tag from `lt` to the `>` at `gt` (a small integer: its length is bounded). */
-function fingerprint(t: string, lt: number, gt: number): number {
-  const n = gt - lt;
-  return (n << 16) | (t.charCodeAt(lt + (n >> 1)) << 8) | t.charCodeAt(gt - 1);
-}
-
-/**
- * The known tag whose bytes are those from `lt` to the `>` at `gt`, if any. (Compared as bytes, natively:
- * a long tag compares several times faster so than character by character in the text.)
- */
-function knownTagAt(t: string, buf: Buffer, lt: number, gt: number): KnownTag | undefined {
-  const same = KNOWN_TAGS.get(fingerprint(t, lt, gt));
-  if (same) for (const k of same) if (buf.compare(k.bytes, 0, k.length, lt, gt + 1) === 0) return k;
-  return undefined;
-}
-
-function remember(tag: KnownTag, print: number): void {
-  if (knownTagCount >= KNOWN_TAG_COUNT) {
-    KNOWN_TAGS.clear();
-    knownTagCount = 0;
-  }
-  const same = KNOWN_TAGS.get(print);
-  if (same) same.push(tag);
-  else KNOWN_TAGS.set(print, [tag]);
-  knownTagCount++;
 }
 
 /**
@@ -429,16 +246,5 @@ function inScope(parent: ReadonlyMap<string, string>, ns: TagNamespaces | undefi
 function resolve(scope: ReadonlyMap<string, string>, name: string): QName {
   const { prefix, local } = splitPrefixed(name);
   return { uri: scope.get(prefix) ?? '', local };
-}
-
-/** True when the `n` bytes of `buf` at `a` are those at `b` (no string made for either). */
-function sameRun(buf: Buffer, a: number, b: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (buf[a + k] !== buf[b + k]) return false;
-  return true;
-}
-
-/** True when `c` may follow a name in a start tag (so a start tag's name is not longer than an end tag's). */
-function isNameEnd(c: number): boolean {
-  return c === GT || c === SLASH || isSpace(c);
 }
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { MoorError } from '../../src/errors.ts';
-import { type HeadBoundary, HeadScanner, type ScanLimits, type ScanResult } from '../../src/xml/head-scanner.ts';
+import { type HeadBoundary, type ScanResult } from '../../src/xml/head-index.ts';
+import { HeadScanner, type ScanLimits } from '../../src/xml/head-scanner.ts';
 import { XmlSyntaxError } from '../../src/xml/parse.ts';
 import { CORPUS_DIRS, corpusFile, corpusFiles } from '../fixtures/corpus.ts';
 

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { HeadScanner, type HeadBoundary } from '../../src/xml/head-scanner.ts';
+import { type HeadBoundary } from '../../src/xml/head-index.ts';
+import { HeadScanner } from '../../src/xml/head-scanner.ts';
 import { readLeafElement } from '../../src/xml/leaf-element.ts';
 import { parseXml } from '../../src/xml/parse.ts';
 import { CORPUS_DIRS, corpusFile, corpusFiles } from '../fixtures/corpus.ts';
