@@ -1,6 +1,6 @@
 /** Child processes for the benchmark: start a server and wait for its URL, run a client for its JSON, read /proc. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,4 +97,30 @@ export function cpuMsOf(pid: number): number {
   // fields after the command name, which is parenthesised and may contain spaces
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The pids of `pid`'s live children (from /proc/<pid>/task/<tid>/children; empty where not readable). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter((x) => x.trim() !== '')
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time of `pid` and all its live descendants (a `moor --workers` primary and its workers), in ms. */
+export function treeCpuMsOf(pid: number): number {
+  let total = 0;
+  try {
+    total = cpuMsOf(pid);
+  } catch {
+    return 0; // it has exited since it was listed
+  }
+  for (const child of childrenOf(pid)) total += treeCpuMsOf(child);
+  return total;
 }

@@ -23,18 +23,29 @@
  * reuses bound sessions and pays it only once per session).
  *
  * --cpu-prof writes a V8 CPU profile of each proxy process (moor and the baseline) into <dir> (open it in
- * Chrome DevTools), so that where the time goes can be compared function by function.
+ * Chrome DevTools), so that where the time goes can be compared function by function, and prints the
+ * CPU per message of each layer (bench/cpu-layers.ts); a profiled run is not recorded.
+ *
+ * Each throughput run is appended to bench/runs.jsonl (bench/runs.ts; --no-record for a trial run) and
+ * docs/benchmarks-ratios.svg is redrawn from all recorded runs (bench/chart.ts). With both `moor` and
+ * `moor --workers 2` in the run, a model of --workers fitted to them says what more cores would give
+ * (bench/workers-model.ts).
  * --variant <name> runs only the named variants (and the baseline); it may be given several times.
  * --compare <checkout> adds moor as found in another checkout (e.g. `git worktree add /tmp/before HEAD~3`)
  * as one more variant, for before/after measurements; it may be given several times.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { haproxyInstalled, startHaproxy } from './haproxy.ts';
-import { cpuMsOf, memoryOf, resetPeak, ROOT, runJson, type Service, startService, TSX } from './procs.ts';
+import { writeChart } from './chart.ts';
+import { layerShares, readProfile } from './cpu-layers.ts';
+import { cpuMsOf, memoryOf, resetPeak, ROOT, runJson, type Service, startService, treeCpuMsOf, TSX } from './procs.ts';
+import { appendRun, type VariantRecord } from './runs.ts';
+import { workersModel } from './workers-model.ts';
 import { measureSessions } from './session-memory.ts';
 import { DURABLE, REPLICATED, sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
 import { median } from './stats.ts';
@@ -52,6 +63,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     compare: { type: 'string', multiple: true },
     variant: { type: 'string', multiple: true },
+    /** Do not append this run to bench/runs.jsonl (trial runs while working). */
+    'no-record': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -113,7 +126,8 @@ const configDir = await writeConfig(backends);
 const started: Service[] = [...backends];
 process.on('SIGINT', () => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(130)));
 
-console.log(`moor benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+const startLoad = Number(os.loadavg()[0]!.toFixed(2));
+console.log(`moor benchmark — ${machine()}, ${os.platform()} ${os.release()}; load average ${startLoad}`);
 console.log(`backends: ${backends.map((b) => b.url).join(' ')}`);
 
 try {
@@ -137,8 +151,10 @@ interface LoadResult {
   p99Ms: number;
   /** CPU time the load generator itself used per measured request (µs). */
   clientCpuUs: number;
-  /** Filled in here: CPU per request of the proxy and of the three backends together (µs). */
+  /** Filled in here: CPU per request of the proxy (its whole process tree) and of the three backends together (µs). */
   proxyCpuUs?: number;
+  /** Of proxyCpuUs, what the proxy's first process used (a --workers primary; all of it for one process). */
+  primaryCpuUs?: number;
   backendCpuUs?: number;
 }
 
@@ -159,7 +175,9 @@ async function throughput(): Promise<void> {
     const order = r % 2 === 0 ? all : [...all].reverse();
     for (const v of order) {
       const server = servers.get(v.name)!;
-      const cpu0 = [cpuMsOf(server.pid), ...backends.map((b) => cpuMsOf(b.pid))];
+      // the whole process tree (a --workers primary and its workers), and the primary alone
+      const cpu0 = [treeCpuMsOf(server.pid), ...backends.map((b) => cpuMsOf(b.pid))];
+      const primary0 = cpuMsOf(server.pid);
       const res = await runJson<LoadResult>([
         ...TSX,
         'bench/load.ts',
@@ -170,9 +188,10 @@ async function throughput(): Promise<void> {
         '--sessions', values.sessions!,
       ]);
       // CPU covers warm-up and measurement, so it is divided by all requests, estimated from the rate
-      const cpu1 = [cpuMsOf(server.pid), ...backends.map((b) => cpuMsOf(b.pid))];
+      const cpu1 = [treeCpuMsOf(server.pid), ...backends.map((b) => cpuMsOf(b.pid))];
       const all = res.requests * (1 + Number(values['warmup-ms']) / Number(values['duration-ms']));
       res.proxyCpuUs = ((cpu1[0]! - cpu0[0]!) * 1000) / all;
+      res.primaryCpuUs = ((cpuMsOf(server.pid) - primary0) * 1000) / all;
       res.backendCpuUs = (cpu1.slice(1).reduce((a, x, i) => a + x - cpu0[i + 1]!, 0) * 1000) / all;
       results.get(v.name)!.push(res);
       console.log(
@@ -201,7 +220,54 @@ async function throughput(): Promise<void> {
     const ratios = plain.map((x, i) => x.rps / hap[i]!.rps);
     console.log(`\nmoor × HAProxy (stick table on the same ids): ${fmt(median(ratios), 3)} (${ratios.map((x) => fmt(x, 2)).join(', ')})`);
   }
+  for (const line of workersModel(results)) console.log(line);
   for (const v of all) await servers.get(v.name)!.stop();
+  if (values['cpu-prof']) for (const line of cpuByLayer(path.resolve(values['cpu-prof']), results, servers)) console.log(line);
+  // a profiled run is slower than a plain one, so it is not a record
+  if (!values['no-record'] && !values['cpu-prof']) record(results);
+}
+
+/** µs per message by layer for moor and the baseline, from their profiles (bench/cpu-layers.ts). */
+function cpuByLayer(dir: string, results: Map<string, LoadResult[]>, servers: Map<string, Service>): string[] {
+  const perLayer = new Map<string, Map<string, number>>();
+  const shown = ['moor', 'baseline'].filter((name) => servers.has(name));
+  for (const name of shown) {
+    const file = readdirSync(dir).find((f) => f.includes(`.${servers.get(name)!.pid}.0.`) && f.endsWith('.cpuprofile'));
+    if (!file) continue;
+    const cpuUs = median(results.get(name)!.map((x) => x.proxyCpuUs ?? NaN));
+    for (const [layer, share] of layerShares(readProfile(path.join(dir, file)))) {
+      if (!perLayer.has(layer)) perLayer.set(layer, new Map());
+      perLayer.get(layer)!.set(name, share * cpuUs);
+    }
+  }
+  const lines = ['', '## CPU per message by layer (from the profiles; µs = share of non-idle samples × the proxy CPU µs/req above)', ''];
+  lines.push(`| layer | ${shown.map((n) => `${n} µs/msg`).join(' | ')} |`, `| --- | ${shown.map(() => '---:').join(' | ')} |`);
+  for (const [layer, by] of perLayer) lines.push(`| ${layer} | ${shown.map((n) => fmt(by.get(n) ?? 0, 1)).join(' | ')} |`);
+  return lines;
+}
+
+/** Appends this run's ratios to bench/runs.jsonl and redraws docs/benchmarks-ratios.svg from all of them. */
+function record(results: Map<string, LoadResult[]>): void {
+  const base = results.get('baseline')!;
+  const recorded: Record<string, VariantRecord> = {};
+  for (const [name, rs] of results) {
+    if (name === 'baseline') continue;
+    const roundRatios = rs.map((x, i) => Number((x.rps / base[i]!.rps).toFixed(3)));
+    recorded[name] = { ratio: Number(median(roundRatios).toFixed(3)), roundRatios, rps: Math.round(median(rs.map((x) => x.rps))), proxyCpuUs: Math.round(median(rs.map((x) => x.proxyCpuUs ?? NaN))) };
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout: the record still says when and what
+  }
+  appendRun({ at: new Date().toISOString(), commit, machine: machine(), rounds, durationMs: Number(values['duration-ms']), loadAverage: startLoad, variants: recorded });
+  writeChart();
+  console.log('\nrecorded in bench/runs.jsonl; docs/benchmarks-ratios.svg redrawn (--no-record for a trial run)');
+}
+
+function machine(): string {
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`;
 }
 
 interface BigResult {
