@@ -7,6 +7,7 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import { parseXml } from '../src/xml/parse.ts';
+import { parseCompact } from '../src/xml/compact-tree.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
@@ -21,6 +22,8 @@ function body(bytes: number): string {
 const forms: Record<string, (text: string) => unknown> = {
   'xmldom DOM (what XPath and the DOM mediators read today)': (text) => new DOMParser().parseFromString(text, 'text/xml'),
   'fast-xml-parser, ordered, as XmlElement trees (the head parser)': (text) => parseXml(text, { wellFormed: true }),
+  // the string is part of what it holds: the tree is offsets into it
+  'compact tree (the text + typed arrays; what read-only routes hold)': (text) => parseCompact(text),
 };
 
 function retained(make: () => unknown): { heap: number; peakRss: number } {
