@@ -10,7 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { headerListForClient } from '../src/endpoints/headers.ts';
-import { type RawResponse } from '../src/endpoints/outbound.ts';
+import { type RawResponse } from '../src/endpoints/outbound-request.ts';
 import { silentLogger } from '../src/logging.ts';
 import { MessageAbort } from '../src/message/abort.ts';
 import { MessageContext } from '../src/message/context.ts';

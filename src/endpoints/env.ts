@@ -4,7 +4,7 @@ import { type MessageLimits } from '../message/limits.ts';
 import { type Clock } from '../session/clock.ts';
 import { type SessionStore } from '../session/store.ts';
 import { type AddressEndpoint } from './address.ts';
-import { type OutboundRequest, type RawResponse } from './outbound.ts';
+import { type OutboundRequest, type RawResponse } from './outbound-request.ts';
 
 /**
  * Sends one request of `endpoint` instead of the HTTP edge (the testing API's mocks): same contract as

@@ -9,7 +9,8 @@ import { type HealthCheckDef } from '../config/health-check-def.ts';
 import { type Logger } from '../logging.ts';
 import { type AddressEndpoint } from './address.ts';
 import { describeChange } from './events.ts';
-import { type Outbound, type ProbeRequest } from './outbound.ts';
+import { type Outbound } from './outbound.ts';
+import { type ProbeRequest } from './outbound-request.ts';
 import { NS } from '../xml/names.ts';
 
 export class HealthCheck {

@@ -1,88 +1,19 @@
 /**
- * The outbound HTTP edge: the only importer of undici. One keep-alive pool per backend origin; each send
- * streams the request body and returns the response body as a stream, so neither direction is
- * buffered. The exchange itself is response-stream.ts; its failures become EndpointErrors in
- * send-failure.ts.
+ * The outbound HTTP edge: each send streams the request body and returns the response body as a
+ * stream, so neither direction is buffered, on the backend origin's keep-alive pool (origin-pools.ts,
+ * with undici). The exchange itself is response-stream.ts; its failures become EndpointErrors in
+ * send-failure.ts; what goes out and comes back is outbound-request.ts.
  */
-import type { Pool } from 'undici';
 import { parsedOnce } from '../parsed-once.ts';
-import { loadOnFirstUse } from '../commonjs.ts';
+import { OriginPools } from './origin-pools.ts';
+import { type OutboundRequest, type ProbeRequest, type RawResponse } from './outbound-request.ts';
 import { Exchange } from './response-stream.ts';
 
-/**
- * undici, loaded when the first pool is made: commands that never send (`moor validate`, `moor test`,
- * in-process tests with mocks) do not pay for its ~110 modules.
- */
-const loadUndici = loadOnFirstUse<typeof import('undici')>('undici');
-
-/** What a backend answered. */
-export interface RawResponse {
-  readonly status: number;
-  /** As a map with lower-case names, or as the lines came: names (in their own case) and values in turn. */
-  readonly headers: Map<string, string | string[]> | readonly string[];
-  /** The body as it streams in; `takeAll` hands it over at once when it has already all arrived. */
-  readonly body: AsyncIterable<Buffer> & { takeAll?(maxBytes: number): Buffer[] | undefined };
-  readonly length: number | undefined;
-}
-
-/** One outbound request. */
-export interface OutboundRequest {
-  readonly url: string;
-  /** The HTTP method: POST when not given (SOAP); a REST API's as the message says (rest-request.ts). */
-  readonly method?: string;
-  /** Header names and values in turn (content-length excluded: it comes from `length`). */
-  readonly headers: string[];
-  /**
-   * The bytes to send: one buffer when they are all in memory (then sent in one write with the
-   * headers), else a stream of chunks.
-   */
-  readonly body: Buffer | AsyncIterable<Buffer>;
-  readonly length: number | undefined;
-  /** Ends the exchange when the message is aborted. */
-  readonly abort: AbortSource;
-  readonly timeoutMs: number;
-}
-
-/** What an exchange listens to for an abort (the message's MessageAbort; kept structural here). */
-export interface AbortSource {
-  readonly aborted: boolean;
-  readonly reason: Error | undefined;
-  subscribe(listener: { onAbort(reason: Error): void }): void;
-  unsubscribe(listener: { onAbort(reason: Error): void }): void;
-}
-
 export class Outbound {
-  /**
-   * One keep-alive pool per backend origin: what an undici Agent keeps, without the Agent's layer on
-   * every send (its dispatch wrapper, and the drain/connect events it re-emits with a new array each).
-   */
-  private readonly pools = new Map<string, Pool>();
-  private readonly poolOptions: Pool.Options;
-  constructor(options: { connectTimeoutMs?: number; connections?: number } = {}) {
-    this.poolOptions = {
-      connect: { timeout: options.connectTimeoutMs ?? 5000 },
-      keepAliveTimeout: 4000,
-      connections: options.connections ?? 256,
-      pipelining: 1,
-    };
-  }
+  private readonly pools: OriginPools;
 
-  private poolOf(origin: string): Pool {
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      const created = new (loadUndici().Pool)(origin, this.poolOptions);
-      // as an Agent does: a pool left with no connection and no work is closed and forgotten, so that
-      // origins seen once (a WS-Addressing To, a backend gone from the configuration) do not pile up
-      const release = (): void => {
-        const s = created.stats;
-        if (s.connected > 0 || s.pending > 0 || s.running > 0 || this.pools.get(origin) !== created) return;
-        this.pools.delete(origin);
-        void created.close();
-      };
-      created.on('disconnect', release).on('connectionError', release);
-      this.pools.set(origin, (pool = created));
-    }
-    return pool;
+  constructor(options: { connectTimeoutMs?: number; connections?: number } = {}) {
+    this.pools = new OriginPools(options);
   }
 
   /** How many backend origins hold a pool now (tests, metrics). */
@@ -99,7 +30,7 @@ export class Outbound {
     const url = target(req.url);
     const exchange = new Exchange(req.abort, name, req.timeoutMs);
     try {
-      this.poolOf(url.origin).dispatch(
+      this.pools.of(url.origin).dispatch(
         {
           path: url.path,
           method: (req.method ?? 'POST') as 'POST',
@@ -125,7 +56,7 @@ export class Outbound {
   async probe(href: string, init: ProbeRequest): Promise<{ status: number } | { error: string }> {
     const url = target(href);
     try {
-      const r = await this.poolOf(url.origin).request({
+      const r = await this.pools.of(url.origin).request({
         path: url.path,
         method: init.method,
         headers: init.headers,
@@ -145,16 +76,8 @@ export class Outbound {
 
   /** Closes idle connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    await this.pools.close();
   }
-}
-
-/** What a health check sends. */
-export interface ProbeRequest {
-  readonly method: 'GET' | 'POST';
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-  readonly timeoutMs: number;
 }
 
 /** Origin and path of a backend URL, parsed once: endpoints send to a few fixed URLs. */

@@ -2,7 +2,7 @@
  * One request/response exchange with a backend as undici's dispatch handler, its response body an
  * async iterator with backpressure. Outbound (outbound.ts) makes one per send.
  */
-import type { AbortSource, RawResponse } from './outbound.ts';
+import type { AbortSource, RawResponse } from './outbound-request.ts';
 import { sendFailure } from './send-failure.ts';
 
 /** Response bytes queued before undici is asked to stop reading the socket, and resumed below half that. */

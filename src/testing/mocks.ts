@@ -14,7 +14,7 @@ import { type AddressEndpoint } from '../endpoints/address.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
 import { unwrapped } from '../endpoints/affinity.ts';
 import { GroupEndpoint } from '../endpoints/group.ts';
-import { type OutboundRequest, type RawResponse } from '../endpoints/outbound.ts';
+import { type OutboundRequest, type RawResponse } from '../endpoints/outbound-request.ts';
 import { EndpointError } from '../endpoints/send-failure.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { MoorError } from '../errors.ts';

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import test from 'ava';
-import { Outbound, type OutboundRequest } from '../../src/endpoints/outbound.ts';
+import { Outbound } from '../../src/endpoints/outbound.ts';
+import { type OutboundRequest } from '../../src/endpoints/outbound-request.ts';
 import { EndpointError } from '../../src/endpoints/send-failure.ts';
 import { MessageAbort } from '../../src/message/abort.ts';
 import { listenOnFreePort } from '../helpers/listen.ts';
