@@ -12,9 +12,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readConfig } from '../src/config/load.ts';
 import { SPECIAL_PROPERTIES } from '../src/config/special-properties.ts';
-import { compile } from '../src/mediators/compile.ts';
+import { loadConfig } from '../src/server/runtime.ts';
 import { MEDIATORS } from '../src/mediators/registry.ts';
 
 /** One entry of WSO2's catalogue. */
@@ -145,11 +144,10 @@ async function probe(entries: readonly CatalogueEntry[], wrap: (probe: string, i
   try {
     const body = entries.map((e, i) => wrap(e.probe, i)).join('\n');
     await writeFile(path.join(dir, 'probe.xml'), `<definitions xmlns="http://ws.apache.org/ns/synapse">\n${body}\n</definitions>\n`);
-    const config = await readConfig(dir);
-    compile(config);
+    const { errors } = await loadConfig(dir);
     return entries.map((entry, i) => {
       const line = i + 2 + prelude;
-      const here = config.diag.errors.filter((e) => e.loc.line === line);
+      const here = errors.filter((e) => e.loc.line === line);
       const unknown = here.find((e) => e.code === 'MOOR_ERR_UNKNOWN_MEDIATOR' || e.code === 'MOOR_ERR_UNKNOWN_ELEMENT');
       if (unknown) throw new CatalogueError(`${entry.title} (${entry.probe}): moor does not know it: ${unknown.message}`);
       const refused = here.find((e) => e.code === 'MOOR_ERR_UNSUPPORTED');

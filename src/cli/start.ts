@@ -11,6 +11,7 @@ import { createLogger } from '../logging.ts';
 import { AccessLog } from '../server/access-log.ts';
 import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
+import { RUNTIME_DEFAULTS } from '../server/runtime.ts';
 import { LIMIT_NAMES, type MessageLimits } from '../message/limits.ts';
 import { DEFAULT_SESSION_COUNT_LIMIT } from '../metrics/gateway-metrics.ts';
 import { intFlag, parse } from './args.ts';
@@ -63,7 +64,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       port,
       host,
       logger: log,
-      defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', 60_000),
+      defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', RUNTIME_DEFAULTS.defaultTimeoutMs),
       accessLog,
       admin,
       limits,

@@ -7,8 +7,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { xmlFilesUnder } from '../config/xml-file.ts';
 import { ConfigErrors, MoorError } from '../errors.ts';
-import { type CompiledConfig } from '../mediators/compile.ts';
-import { loadCompiled } from '../testing/load.ts';
+import { type CheckedConfig, checkConfig } from '../server/runtime.ts';
 import { isSuiteFile, parseSuite } from '../testing/suite/parse.ts';
 import { caseLines, junitXml, summaryLine, totals } from '../testing/suite/report.ts';
 import { runSuite, type SuiteResult } from '../testing/suite/run.ts';
@@ -42,10 +41,10 @@ export async function testCommand(argv: string[], io: Output = STDIO): Promise<n
   // JUnit without --output goes to stdout, so the text report must not mix in
   const text = reporter === 'text' || values.output !== undefined;
 
-  let config: CompiledConfig | undefined;
+  let config: CheckedConfig | undefined;
   if (values.config !== undefined) {
     try {
-      config = await loadCompiled(values.config);
+      config = await checkConfig(values.config);
     } catch (e) {
       if (!(e instanceof ConfigErrors)) throw e;
       for (const err of e.errors) io.err(err.toString());

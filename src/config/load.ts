@@ -1,5 +1,6 @@
 /**
- * Reads every *.xml file under a configuration folder into one Config: load → validate → freeze. Each
+ * Reads every *.xml file under a configuration folder into one Config, the first step of the load path
+ * (server/runtime.ts: read → compile → check → freeze → link). Each
  * file holds one artifact (<proxy>, <sequence>, <endpoint>, <api>, <template>) or a <definitions> root with several. All
  * problems are collected and reported together, each with file:line:col.
  */
@@ -30,7 +31,7 @@ export interface Config {
   readonly apis: ReadonlyMap<string, ApiDef>;
   /** Sequence templates (`<template>`, run by `<call-template>`), by name. */
   readonly templates: ReadonlyMap<string, TemplateDef>;
-  /** Collects further problems (mediators report here while compiling). */
+  /** The problems the read found (compiling reports into its own output: mediators/compile.ts). */
   readonly diag: Diagnostics;
   /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
   readonly settings?: MoorSettings;

@@ -22,6 +22,27 @@ export class Diagnostics {
   }
 }
 
+/**
+ * Where nodes report while a later step reads them (compile, over a configuration already read and
+ * frozen): that step's own Diagnostics, not the read's. Set only for a synchronous call (see reportingInto).
+ */
+let reportingTo: Diagnostics | undefined;
+
+/**
+ * Runs `fn` with every problem a node reports going to `diag`. The nodes of a read configuration keep
+ * the read's Diagnostics, which is frozen with it; a step that checks them further (the compiler) has
+ * its own output. `fn` must be synchronous: the redirection ends when it returns.
+ */
+export function reportingInto<T>(diag: Diagnostics, fn: () => T): T {
+  const before = reportingTo;
+  reportingTo = diag;
+  try {
+    return fn();
+  } finally {
+    reportingTo = before;
+  }
+}
+
 export class ConfigNode {
   constructor(
     readonly el: XmlElement,
@@ -142,11 +163,11 @@ export class ConfigNode {
 
   /** Reports a problem at this element. */
   report(code: ErrorCode, message: string): void {
-    this.diag.report(code, this.loc, message);
+    (reportingTo ?? this.diag).report(code, this.loc, message);
   }
 
   /** Warns about this element: it is read, but has no effect or behaves differently from Synapse. */
   warn(code: WarningCode, message: string): void {
-    this.diag.warn(code, this.loc, message);
+    (reportingTo ?? this.diag).warn(code, this.loc, message);
   }
 }

@@ -7,7 +7,7 @@ import { type SequenceSource } from '../config/artifacts.ts';
 import { type EndpointDef, type EndpointRef } from '../config/endpoint-def.ts';
 import { type Config } from '../config/load.ts';
 import { type EntryValue, entryText } from '../config/local-entry.ts';
-import { type ConfigNode } from '../config/node.ts';
+import { type ConfigNode, Diagnostics, reportingInto } from '../config/node.ts';
 import { suggest } from '../config/suggest.ts';
 import { MoorError, type SourceLoc } from '../errors.ts';
 import { compilingWith } from '../expr/entries.ts';
@@ -41,6 +41,7 @@ export type PublishedWsdl = string | { readonly file: string; readonly text: str
 
 /** A configuration ready to run. */
 export interface CompiledConfig {
+  /** The definitions it was compiled from, as read (compile writes nothing into them). */
   readonly config: Config;
   readonly proxies: ReadonlyMap<string, ProxyRuntime>;
   /** REST APIs in the order they are tried (src/server/api-dispatch.ts). */
@@ -50,15 +51,26 @@ export interface CompiledConfig {
   readonly inlineEndpoints: readonly EndpointDef[];
 }
 
-/** Compiles `config`; problems are added to `config.diag`. */
-export function compile(config: Config): CompiledConfig {
+/** What compiling gives: the compiled configuration, and the problems compiling found (its own output). */
+export interface Compilation {
+  readonly compiled: CompiledConfig;
+  readonly diag: Diagnostics;
+}
+
+/**
+ * Compiles `config`. It is only read: the problems found here go to the compilation's own
+ * Diagnostics, also those reported at its nodes (reportingInto), so a read configuration may be frozen.
+ */
+export function compile(config: Config): Compilation {
   // get-property('k') falls back to the local entry k (expr/entries.ts)
   const entries = new Map([...config.resources].map(([k, r]) => [k, entryText(r.value)]));
   for (const [k, e] of config.localEntries) entries.set(k, entryText(e.value));
-  return compilingWith(entries, () => compileWith(config));
+  const diag = new Diagnostics();
+  const compiled = reportingInto(diag, () => compilingWith(entries, () => compileWith(config, diag)));
+  return { compiled, diag };
 }
 
-function compileWith(config: Config): CompiledConfig {
+function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
   const inlineEndpoints: EndpointDef[] = [];
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
@@ -115,7 +127,7 @@ function compileWith(config: Config): CompiledConfig {
   const sequenceOf = (s: SequenceSource | undefined, owner: string, which: string): Sequence | undefined => {
     if (!s) return undefined;
     if (s.kind === 'ref') {
-      refs.push({ key: s.key, node: config.sequences.get(s.key)?.node ?? dummyNode(config, s.loc), from: undefined });
+      refs.push({ key: s.key, node: config.sequences.get(s.key)?.node ?? dummyNode(diag, s.loc), from: undefined });
       return sequences.get(s.key);
     }
     s.node.allowAttributes('onError', 'description');
@@ -128,7 +140,7 @@ function compileWith(config: Config): CompiledConfig {
     if (p.endpoint) {
       if (p.endpoint.kind === 'ref') {
         if (!config.endpoints.has(p.endpoint.key) && !config.refused.has(p.endpoint.key)) {
-          config.diag.report('MOOR_ERR_UNRESOLVED_KEY', p.endpoint.loc, `no endpoint named "${p.endpoint.key}"${suggest(p.endpoint.key, [...config.endpoints.keys()])}`);
+          diag.report('MOOR_ERR_UNRESOLVED_KEY', p.endpoint.loc, `no endpoint named "${p.endpoint.key}"${suggest(p.endpoint.key, [...config.endpoints.keys()])}`);
         }
       } else inlineEndpoints.push(p.endpoint);
     }
@@ -138,7 +150,7 @@ function compileWith(config: Config): CompiledConfig {
       outSequence: seq(p.outSequence, 'outSequence'),
       faultSequence: seq(p.faultSequence, 'faultSequence'),
       endpoint: p.endpoint,
-      wsdl: p.wsdl && ('file' in p.wsdl ? p.wsdl.file : wsdlResource(config, p.wsdl)),
+      wsdl: p.wsdl && ('file' in p.wsdl ? p.wsdl.file : wsdlResource(config, diag, p.wsdl)),
     });
   }
 
@@ -158,7 +170,7 @@ function compileWith(config: Config): CompiledConfig {
     });
     apis.push({ def, resources });
   }
-  checkContexts(config, apis);
+  checkContexts(diag, apis);
 
   for (const r of refs) {
     if (!config.sequences.has(r.key) && !config.refused.has(r.key)) {
@@ -169,17 +181,17 @@ function compileWith(config: Config): CompiledConfig {
     if (!config.endpoints.has(r.key) && !config.refused.has(r.key)) r.node.report('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${r.key}"${suggest(r.key, [...config.endpoints.keys()])}`);
   }
   reportCycles([...(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]), ...templateEdges]);
-  checkEndpoints(config, inlineEndpoints);
+  checkEndpoints(config, diag, inlineEndpoints);
   return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints };
 }
 
 /** Two APIs at one path prefix and host: the second could never be reached (WSO2 refuses it too). */
-function checkContexts(config: Config, apis: readonly ApiRuntime[]): void {
+function checkContexts(diag: Diagnostics, apis: readonly ApiRuntime[]): void {
   const seen = new Map<string, ApiDef>();
   for (const { def } of apis) {
     const key = `${def.hostname ?? ''}:${def.port ?? ''}${def.prefix}`;
     const first = seen.get(key);
-    if (first) config.diag.report('MOOR_ERR_DUPLICATE_NAME', def.loc, `the API "${def.name}" has the context ${def.prefix} of the API "${first.name}" (${first.loc.file}:${first.loc.line}:${first.loc.col})`);
+    if (first) diag.report('MOOR_ERR_DUPLICATE_NAME', def.loc, `the API "${def.name}" has the context ${def.prefix} of the API "${first.name}" (${first.loc.file}:${first.loc.line}:${first.loc.col})`);
     else seen.set(key, def);
   }
 }
@@ -244,14 +256,14 @@ function reportCycles(edges: { key: string; node: ConfigNode; from: string }[]):
  * rather than the first one the runtime build trips on: `<endpoint key>` members that name nothing or
  * lead back to their own endpoint, and `<session type="xpath">` expressions that do not compile.
  */
-function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
+function checkEndpoints(config: Config, diag: Diagnostics, inline: readonly EndpointDef[]): void {
   // named endpoint → the <endpoint key> members below it, for the cycle check
   const edges = new Map<string, EndpointRef[]>();
   const walk = (def: EndpointDef, owner: string | undefined): void => {
     if (def.kind === 'ref') {
       if (!config.endpoints.has(def.key)) {
         if (config.refused.has(def.key)) return;
-        config.diag.report('MOOR_ERR_UNRESOLVED_KEY', def.loc, `no endpoint named "${def.key}"${suggest(def.key, [...config.endpoints.keys()])}`);
+        diag.report('MOOR_ERR_UNRESOLVED_KEY', def.loc, `no endpoint named "${def.key}"${suggest(def.key, [...config.endpoints.keys()])}`);
       } else if (owner !== undefined) edges.set(owner, [...(edges.get(owner) ?? []), def]);
       return;
     }
@@ -261,7 +273,7 @@ function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
       try {
         new Expression(s.expression, s.namespaces);
       } catch (e) {
-        config.diag.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_XPATH', s.loc, (e as Error).message);
+        diag.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_XPATH', s.loc, (e as Error).message);
       }
     }
     for (const m of def.members) walk(m, owner);
@@ -277,7 +289,7 @@ function checkEndpoints(config: Config, inline: readonly EndpointDef[]): void {
         const id = [...new Set(path)].sort().join(',');
         if (!reported.has(id)) {
           reported.add(id);
-          config.diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `endpoint "${start}" refers to itself: ${[...path, start].join(' → ')}`);
+          diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `endpoint "${start}" refers to itself: ${[...path, start].join(' → ')}`);
         }
       } else if (!path.includes(ref.key)) visit(start, ref.key, [...path, ref.key]);
     }
@@ -291,19 +303,19 @@ function entryOf(config: Config, key: string): EntryValue | undefined {
 }
 
 /** The WSDL `<publishWSDL key>` names (a file, or a local entry's inline XML); reported when it names none. */
-function wsdlResource(config: Config, ref: { readonly key: string; readonly loc: SourceLoc }): PublishedWsdl | undefined {
+function wsdlResource(config: Config, diag: Diagnostics, ref: { readonly key: string; readonly loc: SourceLoc }): PublishedWsdl | undefined {
   const value = entryOf(config, ref.key);
   if (value?.kind === 'xml') return value.file !== undefined ? value.file : { file: ref.loc.file, text: entryText(value) };
   if (!config.refused.has(ref.key)) {
     const why = value ? 'holds text, not a WSDL' : 'names no local entry nor registry resource';
-    config.diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `<publishWSDL key="${ref.key}">: the key ${why}`);
+    diag.report('MOOR_ERR_UNRESOLVED_KEY', ref.loc, `<publishWSDL key="${ref.key}">: the key ${why}`);
   }
   return undefined;
 }
 
 /** A node that reports at `loc` (references made by attributes of a proxy's <target>). */
-function dummyNode(config: Config, loc: SourceLoc): ConfigNode {
+function dummyNode(diag: Diagnostics, loc: SourceLoc): ConfigNode {
   return {
-    report: (code: Parameters<ConfigNode['report']>[0], message: string) => config.diag.report(code, loc, message),
+    report: (code: Parameters<ConfigNode['report']>[0], message: string) => diag.report(code, loc, message),
   } as unknown as ConfigNode;
 }

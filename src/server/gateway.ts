@@ -20,7 +20,7 @@ import { exchange, type RequestIO } from './exchange.ts';
 import { HttpAnswers, writeFault } from './reply.ts';
 import { requestBody, type RequestBody } from './request-body.ts';
 import { StallWatch } from './stall-watch.ts';
-import { loadRuntime, type Runtime } from './runtime.ts';
+import { loadRuntime, type Runtime, type RuntimeEnv } from './runtime.ts';
 import { type AdminAddress } from './admin/address.ts';
 import { AdminListener, adminTokenOf } from './admin/listener.ts';
 import { type AdminAnswer, type AdminRoute, sendAnswer } from './admin/router.ts';
@@ -60,6 +60,19 @@ export interface GatewayOptions {
   readonly registry?: string | undefined;
 }
 
+/** What the gateway's runtimes are built with: the same at start and at every reload. */
+function runtimeEnv(options: GatewayOptions, store: SessionStore, log: Logger): RuntimeEnv {
+  return {
+    limits: options.limits,
+    store,
+    log,
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    defaultSuspendMs: options.defaultSuspendMs,
+    observer: options.metrics,
+    registry: options.registry,
+  };
+}
+
 export class Gateway implements MetricsSource {
   private runtime: Runtime;
   private inFlight = 0;
@@ -85,15 +98,7 @@ export class Gateway implements MetricsSource {
   static async start(options: GatewayOptions): Promise<Gateway> {
     const log = options.logger ?? createLogger();
     const store = options.store ?? new MemoryStore();
-    const runtime = await loadRuntime(options.config, {
-      limits: options.limits,
-      store,
-      log,
-      defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
-      defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
-      observer: options.metrics,
-      registry: options.registry,
-    });
+    const runtime = await loadRuntime(options.config, runtimeEnv(options, store, log));
     // (one budget per process: the heap it protects is the process's)
     parseBudget.resize(runtime.limits.parseBudgetBytes);
     const server = createServer({ requestTimeout: 0, connectionsCheckingInterval: checkingInterval(runtime.limits) });
@@ -157,15 +162,7 @@ export class Gateway implements MetricsSource {
    * ConfigErrors (the old runtime keeps serving).
    */
   async reload(): Promise<readonly ConfigError[]> {
-    const next = await loadRuntime(this.options.config, {
-      limits: this.options.limits,
-      store: this.store,
-      log: this.log,
-      defaultTimeoutMs: this.options.defaultTimeoutMs ?? 60_000,
-      defaultSuspendMs: this.options.defaultSuspendMs ?? 30_000,
-      observer: this.options.metrics,
-      registry: this.options.registry,
-    }, this.runtime);
+    const next = await loadRuntime(this.options.config, runtimeEnv(this.options, this.store, this.log), this.runtime);
     for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
@@ -177,7 +174,7 @@ export class Gateway implements MetricsSource {
     this.runtime = next;
     old.endpoints.stopHealthChecks();
     next.endpoints.startHealthChecks();
-    setTimeout(() => void old.endpoints.close(), (this.options.defaultTimeoutMs ?? 60_000) + 1000).unref();
+    setTimeout(() => void old.endpoints.close(), old.endpoints.env.defaultTimeoutMs + 1000).unref();
     return next.warnings;
   }
 

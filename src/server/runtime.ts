@@ -1,9 +1,21 @@
 /**
- * A loaded configuration ready to serve: compiled sequences plus built endpoints. Load → validate →
- * freeze: any problem makes the whole load fail with every problem listed, so a running gateway only
- * ever swaps one valid runtime for another.
+ * The one load path of a configuration, for `moor start` (and its reloads), `moor validate`, `moor test`
+ * and moor/testing alike: read → compile → check → link → freeze.
+ *
+ *   read     every file into definitions (config/load.ts; several files into one, config/merge.ts)
+ *   compile  the definitions into runnable sequences (mediators/compile.ts), which only reads them and
+ *            reports into its own output
+ *   check    every problem of both, or ConfigErrors listing them all, sorted by file:line:col
+ *   link     the endpoints built once (endpoints/registry.ts), a reload's backends keeping their state
+ *   freeze   the definitions deep-frozen (config/freeze.ts), the runtime and its limits frozen
+ *
+ * Any problem makes the whole load fail, so a running gateway only ever swaps one valid runtime for
+ * another; the checks live here once, whoever loads.
  */
-import { type ReadOptions, readConfig } from '../config/load.ts';
+import path from 'node:path';
+import { deepFreeze, freezesDefinitions } from '../config/freeze.ts';
+import { type Config, type ReadOptions, readConfig } from '../config/load.ts';
+import { mergeConfigs } from '../config/merge.ts';
 import { ConfigError, ConfigErrors } from '../errors.ts';
 import { type EndpointEnv } from '../endpoints/env.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
@@ -19,31 +31,87 @@ export interface Runtime {
   readonly warnings: readonly ConfigError[];
 }
 
-/** Reads, checks and compiles the configuration at `location`. Throws ConfigErrors listing every problem. */
-export async function checkConfig(location: string, options: ReadOptions = {}): Promise<CompiledConfig> {
-  const config = await readConfig(location, options);
-  const compiled = compile(config);
-  if (config.diag.errors.length) throw new ConfigErrors(sortErrors(config.diag.errors));
-  return compiled;
+/** The defaults of what a runtime is built with, where neither the configuration nor its caller says. */
+export const RUNTIME_DEFAULTS = Object.freeze({
+  /** The backend timeout of an address without <timeout>. */
+  defaultTimeoutMs: 60_000,
+  /** How long a failed address without <suspendOnFailure> stays out of rotation. */
+  defaultSuspendMs: 30_000,
+});
+
+/** A configuration read and compiled, with every problem found (sorted by file:line:col). */
+export interface LoadedConfig {
+  /** The definitions as read; deep-frozen unless NODE_ENV=production (config/freeze.ts). */
+  readonly config: Config;
+  readonly compiled: CompiledConfig;
+  readonly errors: readonly ConfigError[];
+  /** What loads but does not behave as in Synapse (never fatal). */
+  readonly warnings: readonly ConfigError[];
 }
 
-/** What a runtime is built with: the endpoints' environment, and limits that win over `<moor:limits>`. */
-export type RuntimeEnv = Omit<EndpointEnv, 'baseDir' | 'limits'> & { readonly limits?: Partial<MessageLimits> | undefined; readonly registry?: string | undefined };
+/** A loaded configuration without errors: ready to be linked into runtimes. */
+export type CheckedConfig = LoadedConfig & { readonly errors: readonly [] };
 
 /**
- * Loads a runtime: checks the configuration, then builds its endpoints (and user dispatcher modules).
- * `replacing` is the runtime a reload replaces: its backends' state carries over.
+ * Reads and compiles `location` (a folder or file, or a list of files merged into one configuration)
+ * and gives every problem found. Throws only for what is not a problem of the configuration.
  */
-export async function loadRuntime(location: string, env: RuntimeEnv, replacing?: Runtime): Promise<Runtime> {
-  const compiled = await checkConfig(location, { registry: env.registry });
+export async function loadConfig(location: string | readonly string[], options: ReadOptions = {}): Promise<LoadedConfig> {
+  const locations = typeof location === 'string' ? [location] : [...new Set(location.map((l) => path.resolve(l)))];
+  const parts = await Promise.all(locations.map((l) => readConfig(l, options)));
+  const config = parts.length === 1 ? parts[0]! : mergeConfigs(parts);
+  const { compiled, diag } = compile(config);
+  const reads = [...new Set([config.diag, ...parts.map((p) => p.diag)])];
+  const errors = sortErrors([...reads.flatMap((d) => d.errors), ...diag.errors]);
+  const warnings = sortErrors([...reads.flatMap((d) => d.warnings), ...diag.warnings]);
+  if (freezesDefinitions()) deepFreeze([config, ...parts]);
+  return Object.freeze({ config, compiled, errors, warnings });
+}
+
+/** Reads, compiles and checks `location`. Throws ConfigErrors listing every problem. */
+export async function checkConfig(location: string | readonly string[], options: ReadOptions = {}): Promise<CheckedConfig> {
+  const loaded = await loadConfig(location, options);
+  if (loaded.errors.length) throw new ConfigErrors([...loaded.errors]);
+  return loaded as CheckedConfig;
+}
+
+/**
+ * What a runtime is built with: the endpoints' environment (its timeouts default to RUNTIME_DEFAULTS),
+ * and limits that win over `<moor:limits>`.
+ */
+export type RuntimeEnv = Omit<EndpointEnv, 'baseDir' | 'limits' | 'defaultTimeoutMs' | 'defaultSuspendMs'> & {
+  readonly limits?: Partial<MessageLimits> | undefined;
+  readonly registry?: string | undefined;
+  readonly defaultTimeoutMs?: number | undefined;
+  readonly defaultSuspendMs?: number | undefined;
+};
+
+/**
+ * Builds a runtime over a checked configuration: its limits, its endpoints (and user dispatcher
+ * modules). `replacing` is the runtime a reload replaces: its backends' state carries over.
+ */
+export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, replacing?: Runtime): Promise<Runtime> {
+  const { compiled } = checked;
   const limits: MessageLimits = Object.freeze({ ...DEFAULT_LIMITS, ...compiled.config.settings?.limits?.values, ...env.limits });
+  const endpointEnv: EndpointEnv = {
+    ...env,
+    limits,
+    baseDir: compiled.config.dir,
+    defaultTimeoutMs: env.defaultTimeoutMs ?? RUNTIME_DEFAULTS.defaultTimeoutMs,
+    defaultSuspendMs: env.defaultSuspendMs ?? RUNTIME_DEFAULTS.defaultSuspendMs,
+  };
   try {
-    const endpoints = await EndpointRegistry.create(compiled.config, { ...env, limits, baseDir: compiled.config.dir }, compiled.inlineEndpoints, replacing?.endpoints);
-    return { compiled, limits, endpoints, warnings: sortErrors(compiled.config.diag.warnings) };
+    const endpoints = await EndpointRegistry.create(compiled.config, endpointEnv, compiled.inlineEndpoints, replacing?.endpoints);
+    return Object.freeze({ compiled, limits, endpoints, warnings: checked.warnings });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigErrors([e]);
     throw e;
   }
+}
+
+/** Loads a runtime from `location`: checkConfig, then buildRuntime. Throws ConfigErrors listing every problem. */
+export async function loadRuntime(location: string, env: RuntimeEnv, replacing?: Runtime): Promise<Runtime> {
+  return buildRuntime(await checkConfig(location, { registry: env.registry }), env, replacing);
 }
 
 function sortErrors(errors: readonly ConfigError[]): ConfigError[] {

@@ -9,22 +9,20 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { suggest } from '../config/suggest.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
 import { EndpointError } from '../endpoints/send-failure.ts';
-import { EndpointRegistry } from '../endpoints/registry.ts';
-import { ConfigError, ConfigErrors, MoorError } from '../errors.ts';
+import { MoorError } from '../errors.ts';
 import { type CompiledConfig, type ProxyRuntime } from '../mediators/compile.ts';
 import { headerMapOf, type MessageContext, type SessionNote } from '../message/context.ts';
 import { MessageAbort } from '../message/abort.ts';
-import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
+import { type MessageLimits } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { admit, type RequestHead } from '../server/admission.ts';
 import { type Answer, type AnswerSink } from '../server/answer.ts';
 import { exchange, type RequestIO } from '../server/exchange.ts';
-import { type Runtime } from '../server/runtime.ts';
+import { buildRuntime, type CheckedConfig, checkConfig, type Runtime } from '../server/runtime.ts';
 import { ManualClock } from '../session/clock.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { contentTypeOf } from '../xml/soap.ts';
 import { prepareEnvelope, readSource } from './input.ts';
-import { loadCompiled } from './load.ts';
 import { type LogLine, LogCapture } from './log-capture.ts';
 import { type EndpointCall, endpointNames, type Headers, type Mock, mockedSend, type Mocks, MockTable } from './mocks.ts';
 
@@ -137,14 +135,12 @@ export class Harness {
   private readonly logs: LogCapture;
   private readonly table: MockTable;
   private names: ReadonlyMap<Endpoint, readonly string[]> = new Map();
-  private endpoints!: EndpointRegistry;
-  /** The configuration as the gateway would serve it (no warnings: the harness reports none). */
+  /** The configuration as the gateway would serve it. */
   private runtime!: Runtime;
   /** The virtual clock of sessions, suspension and mock delays. */
   readonly clock: ManualClock;
   /** The session bindings (advance the clock to expire them). */
   readonly store: MemoryStore;
-  private readonly limits: MessageLimits;
   private readonly baseDir: string;
 
   private constructor(
@@ -157,39 +153,28 @@ export class Harness {
     this.logs = new LogCapture(options.logLevel ?? 'silly');
     this.table = new MockTable(options.mocks);
     for (const u of options.urlMocks ?? []) this.table.addUrlMock(u.matches, u.mock);
-    // as the gateway: the defaults, then the configuration's <moor:limits>, then the options
-    this.limits = { ...DEFAULT_LIMITS, ...compiled.config.settings?.limits?.values, ...options.limits };
     this.baseDir = options.baseDir ?? process.cwd();
   }
 
-  /** Loads `location` (folder, file, or files). Throws ConfigErrors listing every problem. */
+  /** Loads `location` (folder, file, or files) as the gateway loads it. Throws ConfigErrors listing every problem. */
   static async load(location: string | readonly string[], options: HarnessOptions = {}): Promise<Harness> {
-    return Harness.of(await loadCompiled(location), options);
+    return Harness.of(await checkConfig(location), options);
   }
 
-  /** A harness over an already compiled configuration (fresh sessions, endpoints and clock). */
-  static async of(compiled: CompiledConfig, options: HarnessOptions = {}): Promise<Harness> {
-    const h = new Harness(compiled, options);
-    try {
-      h.endpoints = await EndpointRegistry.create(
-        compiled.config,
-        {
-          limits: h.limits,
-          store: h.store,
-          baseDir: compiled.config.dir,
-          defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
-          defaultSuspendMs: options.defaultSuspendMs ?? 30_000,
-          clock: h.clock,
-          send: (id, request, endpoint) => h.send(id, request, endpoint),
-        },
-        compiled.inlineEndpoints,
-      );
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigErrors([e]);
-      throw e;
-    }
-    h.names = endpointNames(compiled, h.endpoints);
-    h.runtime = { compiled, limits: h.limits, endpoints: h.endpoints, warnings: [] };
+  /** A harness over an already checked configuration (fresh sessions, endpoints and clock). */
+  static async of(checked: CheckedConfig, options: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness(checked.compiled, options);
+    // the gateway's own runtime build: its limits (defaults, <moor:limits>, the options) and endpoints,
+    // whose sends go to the mocks, on the harness's clock (its warnings are not reported here)
+    h.runtime = await buildRuntime(checked, {
+      limits: options.limits,
+      store: h.store,
+      defaultTimeoutMs: options.defaultTimeoutMs,
+      defaultSuspendMs: options.defaultSuspendMs,
+      clock: h.clock,
+      send: (id, request, endpoint) => h.send(id, request, endpoint),
+    });
+    h.names = endpointNames(checked.compiled, h.runtime.endpoints);
     return h;
   }
 
@@ -232,7 +217,7 @@ export class Harness {
     } else {
       const io: RequestIO = {
         // (shaped as the gateway shapes it: a REST API's payload is carried as rest-payload.ts says)
-        body: (_declared, limits, shape) => Promise.resolve({ body: shape ? shape(bytes, limits, bytes.length) : new MessageBody(bytes, this.limits, bytes.length), discard: () => undefined }),
+        body: (_declared, limits, shape) => Promise.resolve({ body: shape ? shape(bytes, limits, bytes.length) : new MessageBody(bytes, this.runtime.limits, bytes.length), discard: () => undefined }),
         abort: new MessageAbort(),
         log: logger,
         remoteAddress: '',
@@ -288,7 +273,7 @@ export class Harness {
 
   /** Releases the endpoints (no connection was opened, but the HTTP agent exists) and the store. */
   async close(): Promise<void> {
-    await this.endpoints.close();
+    await this.runtime.endpoints.close();
     await this.store.close();
   }
 

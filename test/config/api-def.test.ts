@@ -1,18 +1,16 @@
 /** `<api>` as `moor validate` reads it: what it refuses at file:line:col, what it warns about, what it keeps. */
 import path from 'node:path';
 import test from 'ava';
-import { readConfig } from '../../src/config/load.ts';
-import { compile } from '../../src/mediators/compile.ts';
+import { loadConfig } from '../../src/server/runtime.ts';
 import { configDir } from '../helpers/gateway.ts';
 
 const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
 
 async function load(text: string) {
   const dir = await configDir({ 'apis/a.xml': text });
-  const config = await readConfig(dir);
-  const compiled = compile(config);
+  const { config, compiled, errors, warnings } = await loadConfig(dir);
   const at = (list: readonly { loc: { file: string; line: number; col: number }; code: string }[]) => list.map((e) => `${path.relative(dir, e.loc.file)}:${e.loc.line}:${e.loc.col} ${e.code}`);
-  return { config, compiled, errors: at(config.diag.errors), warnings: at(config.diag.warnings), messages: config.diag.errors.map((e) => e.message) };
+  return { config, compiled, errors: at(errors), warnings: at(warnings), messages: errors.map((e) => e.message) };
 }
 
 test('a well-formed API loads: resources in order, the version in its name and path prefix', async (t) => {

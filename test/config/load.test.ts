@@ -3,7 +3,7 @@ import test from 'ava';
 import { type Algorithm, type GroupDef } from '../../src/config/endpoint-def.ts';
 import { readConfig } from '../../src/config/load.ts';
 import { type ConfigError } from '../../src/errors.ts';
-import { compile } from '../../src/mediators/compile.ts';
+import { loadConfig } from '../../src/server/runtime.ts';
 import { configDir } from '../helpers/gateway.ts';
 
 const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
@@ -16,9 +16,7 @@ function lines(...l: string[]): string {
 /** Writes `files` to a fresh folder, reads and compiles it as `moor validate` does. */
 async function load(files: Record<string, string>) {
   const dir = await configDir(files);
-  const config = await readConfig(dir);
-  const compiled = compile(config);
-  const errors = config.diag.errors;
+  const { config, compiled, errors } = await loadConfig(dir);
   /** `file:line:col CODE` of every problem, the file relative to the folder. */
   const where = errors.map((e) => `${path.relative(dir, e.loc.file)}:${e.loc.line}:${e.loc.col} ${e.code}`);
   return { dir, config, compiled, errors, where };

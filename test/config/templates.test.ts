@@ -4,19 +4,17 @@
  * not declare (a warning), an endpoint template (refused, and not blamed again where it is called).
  */
 import test from 'ava';
-import { readConfig } from '../../src/config/load.ts';
-import { compile } from '../../src/mediators/compile.ts';
+import { loadConfig } from '../../src/server/runtime.ts';
 import { configDir } from '../helpers/gateway.ts';
 
 const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
 
 async function problems(files: Record<string, string>): Promise<{ errors: string[]; warnings: string[] }> {
   const dir = await configDir(files);
-  const config = await readConfig(dir);
-  compile(config);
+  const { errors, warnings } = await loadConfig(dir);
   const show = (e: { loc: { file: string; line: number; col: number }; code: string; message: string }): string =>
     `${e.loc.file}:${e.loc.line}:${e.loc.col} ${e.code} ${e.message}`.replaceAll(`${dir}/`, '');
-  return { errors: config.diag.errors.map(show).sort(), warnings: config.diag.warnings.map(show).sort() };
+  return { errors: errors.map(show).sort(), warnings: warnings.map(show).sort() };
 }
 
 test('a template that loads is called without complaint', async (t) => {

@@ -4,8 +4,7 @@
  * sources, JMS/Kafka/RabbitMQ/file transports, inbound endpoints.
  */
 import test from 'ava';
-import { readConfig } from '../../src/config/load.ts';
-import { compile } from '../../src/mediators/compile.ts';
+import { loadConfig } from '../../src/server/runtime.ts';
 import { configDir } from '../helpers/gateway.ts';
 
 const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
@@ -30,9 +29,8 @@ test('EI/MI mediators, connector operations, data sources and other transports a
       `</proxy>`,
     ].join('\n'),
   });
-  const config = await readConfig(dir);
-  compile(config);
-  const got = config.diag.errors.map((e) => `${e.loc.file.slice(dir.length + 1)}:${e.loc.line}:${e.loc.col} ${e.code} ${e.message}`).sort();
+  const { errors } = await loadConfig(dir);
+  const got = errors.map((e) => `${e.loc.file.slice(dir.length + 1)}:${e.loc.line}:${e.loc.col} ${e.code} ${e.message}`).sort();
   t.deepEqual(got, [
     'ds.xml:1:1 MOOR_ERR_UNSUPPORTED moor does not support data sources (<datasource>); nor data services',
     'p.xml:1:1 MOOR_ERR_UNSUPPORTED transports "jms": only http and https are supported',

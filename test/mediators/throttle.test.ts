@@ -5,8 +5,7 @@
  * MaximumConcurrentAccess; configuration errors and warnings at their file:line:col.
  */
 import test from 'ava';
-import { readConfig } from '../../src/config/load.ts';
-import { compile } from '../../src/mediators/compile.ts';
+import { loadConfig } from '../../src/server/runtime.ts';
 import { silentLogger } from '../../src/logging.ts';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.ts';
 import { ManualClock } from '../../src/session/clock.ts';
@@ -160,10 +159,9 @@ test('a DOMAIN entry loads with a warning at its place: moor does not resolve ho
   const dir = await configDir({
     'p.xml': definitions(proxy('P', { in: `<throttle id="A">\n<policy><wsp:Policy ${T}><throttle:ThrottleAssertion><wsp:All>\n<throttle:ID throttle:type="DOMAIN">*.example.com</throttle:ID><throttle:Deny/></wsp:All></throttle:ThrottleAssertion></wsp:Policy></policy></throttle>` })),
   });
-  const config = await readConfig(dir);
-  compile(config);
-  t.deepEqual(config.diag.errors.map(String), []);
-  t.regex(config.diag.warnings.map(String).join('\n'), /p\.xml:3:1 MOOR_WARN_NO_EFFECT throttle:type="DOMAIN" entries match no caller/);
+  const { errors, warnings } = await loadConfig(dir);
+  t.deepEqual(errors.map(String), []);
+  t.regex(warnings.map(String).join('\n'), /p\.xml:3:1 MOOR_WARN_NO_EFFECT throttle:type="DOMAIN" entries match no caller/);
 });
 
 test('moor_throttle_total counts each decision, and says when a degraded Redis store left the counting to this node', async (t) => {

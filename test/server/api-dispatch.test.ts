@@ -1,16 +1,12 @@
 /** Which resource takes a request, as WSO2's dispatchers choose (src/server/api-dispatch.ts). */
 import test from 'ava';
-import { readConfig } from '../../src/config/load.ts';
-import { compile } from '../../src/mediators/compile.ts';
+import { checkConfig } from '../../src/server/runtime.ts';
 import { type ApiRequest, dispatchApi } from '../../src/server/api-dispatch.ts';
 import { configDir } from '../helpers/gateway.ts';
 
 async function apis(inner: string) {
   const dir = await configDir({ 'a.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse">${inner}</definitions>` });
-  const config = await readConfig(dir);
-  const compiled = compile(config);
-  if (config.diag.errors.length) throw new Error(config.diag.errors.join('\n'));
-  return compiled.apis;
+  return (await checkConfig(dir)).compiled.apis;
 }
 
 const req = (method: string, target: string, more: Partial<ApiRequest> = {}): ApiRequest => ({ method, target, host: '127.0.0.1:8280', contentType: undefined, userAgent: undefined, hasBody: false, ...more });

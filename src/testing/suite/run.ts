@@ -8,7 +8,7 @@ import { readConfig } from '../../config/load.ts';
 import { ConfigError, ConfigErrors, MoorError, type SourceLoc } from '../../errors.ts';
 import { type Expression } from '../../expr/expression.ts';
 import { silentLogger } from '../../logging.ts';
-import { type CompiledConfig } from '../../mediators/compile.ts';
+import { type CheckedConfig, checkConfig } from '../../server/runtime.ts';
 import { MessageContext } from '../../message/context.ts';
 import { MessageAbort } from '../../message/abort.ts';
 import { DEFAULT_LIMITS } from '../../message/limits.ts';
@@ -16,7 +16,6 @@ import { MessageBody } from '../../message/message-body.ts';
 import { isXmlText } from '../input.ts';
 import { type EndpointCall, type Headers, type Mocks } from '../mocks.ts';
 import { Harness, type RunResult } from '../harness.ts';
-import { loadCompiled } from '../load.ts';
 import { soapBody, xmlDifference } from '../xml-assert.ts';
 import { type Actual, type Assertion, type Suite, type Target, type TestCase } from './model.ts';
 
@@ -54,17 +53,17 @@ export interface SuiteResult {
 /** Options of {@link runSuite}. */
 export interface RunSuiteOptions {
   /** The configuration to test against (--config); else the suite's own artifacts are loaded. */
-  readonly config?: CompiledConfig;
+  readonly config?: CheckedConfig;
 }
 
 /** Runs every case of `suite`. Never throws for problems of the suite or its configuration. */
 export async function runSuite(suite: Suite, options: RunSuiteOptions = {}): Promise<SuiteResult> {
   const started = performance.now();
   const done = (cases: CaseResult[], errors: ConfigError[]): SuiteResult => ({ file: suite.file, cases, errors, ms: performance.now() - started });
-  let compiled = options.config;
-  if (!compiled) {
+  let checked = options.config;
+  if (!checked) {
     try {
-      compiled = await loadCompiled(suite.artifact ? [suite.artifact.path, ...suite.supportive] : suite.supportive);
+      checked = await checkConfig(suite.artifact ? [suite.artifact.path, ...suite.supportive] : suite.supportive);
     } catch (e) {
       if (e instanceof ConfigErrors) return done([], [...e.errors]);
       throw e;
@@ -78,7 +77,7 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions = {}): Pro
     throw e;
   }
   const urlMocks = suite.mocks.filter((m) => m.url).map((m) => ({ matches: m.url!, mock: m.mock }));
-  const harness = await Harness.of(compiled, { mocks: mocksOf(suite.mocks), urlMocks, baseDir: suite.path.replace(/[/\\][^/\\]*$/, '') });
+  const harness = await Harness.of(checked, { mocks: mocksOf(suite.mocks), urlMocks, baseDir: suite.path.replace(/[/\\][^/\\]*$/, '') });
   const cases: CaseResult[] = [];
   try {
     for (const c of suite.cases) cases.push(await runCase(harness, c, c.target ?? defaultTarget));
