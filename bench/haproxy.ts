@@ -54,7 +54,8 @@ export async function startHaproxy(name: string, backendUrls: readonly string[])
       '  default_backend be',
       'backend be',
       '  balance roundrobin',
-      '  stick-table type string len 64 size 2m expire 10m',
+      // expire as long as moor's session timeout in bench/run.ts (SESSION_TIMEOUT_MS): none expires during a sessions run
+      '  stick-table type string len 64 size 2m expire 120m',
       '  stick on var(txn.sid)',
       servers,
       '',

@@ -394,7 +394,7 @@ async function newSessions(): Promise<void> {
 /** What a live session costs each proxy that keeps a session table (moor, moor --workers 2, HAProxy). */
 async function sessionMemory(): Promise<void> {
   const count = Number(values['live-sessions']);
-  console.log(`\n## Memory per live session: ${count} sessions opened through a freshly started proxy, one request each\n`);
+  console.log(`\n## Memory per live session: ${count} sessions opened through a freshly started proxy, one request each (session timeout ${SESSION_TIMEOUT_MS / 60000} min: none expires during the run)\n`);
   console.log('| proxy | sessions | errors | RSS before MB | RSS after MB | bytes per session (process tree) | bytes per session (table holder) | seconds |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const workers = variants.find((v) => v.name === 'moor --workers 2');
@@ -409,11 +409,18 @@ async function sessionMemory(): Promise<void> {
   }
 }
 
+/**
+ * How long a session lives without a message, in moor and in HAProxy's stick table alike: longer than
+ * a sessions run lasts (1 M sessions take minutes), so that every session opened is still live when
+ * the memory is read. moor's default (120 s) would have let the first ones expire during the run.
+ */
+const SESSION_TIMEOUT_MS = 2 * 3600 * 1000;
+
 /** moor's bench configuration: SOAP-header (syn:ClientID) affinity over the three backends. */
 async function writeConfig(bs: readonly Service[]): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'moor-bench-'));
   const group = (name: string, suffix: string): string =>
-    `<endpoint name="${name}"><session type="simpleClientSession"/><loadbalance algorithm="roundRobin">` +
+    `<endpoint name="${name}"><session type="simpleClientSession"><sessionTimeout>${SESSION_TIMEOUT_MS}</sessionTimeout></session><loadbalance algorithm="roundRobin">` +
     bs.map((b, i) => `<endpoint name="${name}${i + 1}"><address uri="${b.url}${suffix}"/></endpoint>`).join('') +
     '</loadbalance></endpoint>';
   const proxy = (name: string, endpoint: string): string =>
