@@ -68,6 +68,13 @@ const { values } = parseArgs({
   },
 });
 const rounds = Number(values.rounds);
+
+/**
+ * How long a session lives without a message, in moor and in HAProxy's stick table alike: longer than
+ * a sessions run lasts (1 M sessions take minutes), so that every session opened is still live when
+ * the memory is read. moor's default (120 s) would have let the first ones expire during the run.
+ */
+const SESSION_TIMEOUT_MS = 2 * 3600 * 1000;
 const bigBytes = Number(values['big-mb']) * 1024 * 1024;
 
 /** A proxy under test: how to start it in front of the backends, given moor's bench config folder. */
@@ -408,13 +415,6 @@ async function sessionMemory(): Promise<void> {
     await server.stop();
   }
 }
-
-/**
- * How long a session lives without a message, in moor and in HAProxy's stick table alike: longer than
- * a sessions run lasts (1 M sessions take minutes), so that every session opened is still live when
- * the memory is read. moor's default (120 s) would have let the first ones expire during the run.
- */
-const SESSION_TIMEOUT_MS = 2 * 3600 * 1000;
 
 /** moor's bench configuration: SOAP-header (syn:ClientID) affinity over the three backends. */
 async function writeConfig(bs: readonly Service[]): Promise<string> {
