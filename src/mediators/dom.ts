@@ -29,7 +29,7 @@ export function clearChildren(el: Node): void {
 
 /** Parses `xml` (elements and text, any number) into nodes owned by `doc`. Throws MOOR_ERR_MEDIATION. */
 export function parseFragment(doc: Document, xml: string, what: string): Node[] {
-  const { doc: parsed, failure } = parseDom(`<moor-fragment>${xml}</moor-fragment>`);
+  const { doc: parsed, failure } = parseDom(xml, { fragment: true });
   if (failure || !parsed?.documentElement) throw new MoorError('MOOR_ERR_MEDIATION', `${what} is not well-formed XML: ${failure ?? 'empty'}`);
   const out: Node[] = [];
   for (let c = parsed.documentElement.firstChild; c; c = c.nextSibling) out.push(doc.importNode(c, true));

@@ -12,7 +12,7 @@ export class XmlValue {
 
   /** Checks that `xml` is well-formed XML (one or more elements) and wraps it. */
   static parse(xml: string, what: string): XmlValue {
-    const { failure } = parseDom(`<moor-fragment>${xml}</moor-fragment>`);
+    const { failure } = parseDom(xml, { fragment: true });
     if (failure || !xml.trim().startsWith('<')) throw new MoorError('MOOR_ERR_MEDIATION', `${what}: "${xml}" is not XML${failure ? ` (${failure})` : ''}`);
     return new XmlValue(xml);
   }

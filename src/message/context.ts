@@ -262,7 +262,7 @@ export class MessageContext {
       (this.exchange.leases ??= []).push(lease);
       this.headCache = undefined;
       // xmldom's fatal errors (mismatched tags) are the sender's malformed XML like its reported ones
-      const { doc, failure } = parseDom(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+      const { doc, failure } = parseDom(bytes.toString('utf8'), { bom: true });
       if (failure || !doc) throw this.body.blame(new MoorError('MOOR_ERR_MALFORMED_XML', `the message is not well-formed XML: ${failure ?? 'no document'}`));
       this.dom = doc;
       holdWhileAlive(this.dom, lease);

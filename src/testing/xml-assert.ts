@@ -180,7 +180,7 @@ function canonical(el: XmlElement): string {
 }
 
 function evaluate(xml: string, expression: string, namespaces: Namespaces): XValue {
-  const { doc, failure } = parseDom(xml.replace(/^\uFEFF/, '').trim());
+  const { doc, failure } = parseDom(xml.trim(), { bom: true });
   if (failure || !doc?.documentElement) throw new MoorError('MOOR_ERR_MALFORMED_XML', `the XML is not well-formed: ${failure ?? 'no root element'}`);
   let compiled;
   try {

@@ -17,11 +17,24 @@ export interface DomParse {
   failure: string | undefined;
 }
 
+/** What a caller's text is, beyond an XML document as it stands. */
+export interface DomOptions {
+  /**
+   * `text` is the content of an element (elements and text, any number: a mediator's inline XML, a
+   * property's XML value): it is parsed inside a wrapper element, which is the document's root.
+   */
+  readonly fragment?: boolean;
+  /** `text` is decoded from bytes that may begin with a byte order mark (a message, a test's input): it is dropped. */
+  readonly bom?: boolean;
+}
+
 /**
  * Parses `text` as an XML document. Never throws for bad XML: xmldom reports some errors through its
  * callback and throws its own ParseError (not always an Error) for fatal ones; both end in `failure`.
  */
-export function parseDom(text: string): DomParse {
+export function parseDom(text: string, options: DomOptions = {}): DomParse {
+  if (options.bom) text = text.replace(/^\uFEFF/, '');
+  if (options.fragment) text = `<moor-fragment>${text}</moor-fragment>`;
   let failure: string | undefined;
   let doc: Document | undefined;
   try {
