@@ -10,12 +10,13 @@
  */
 import { MoorError } from '../errors.ts';
 import { childElements, childIn, element, textOf, type XmlElement } from '../xml/element.ts';
+import { checkHeaders, envelopeVersion, notBody } from '../xml/envelope-shape.ts';
 import { type HeadBoundary } from '../xml/head-index.ts';
 import { NS, type QName, sameName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
 import { readLeafElement } from '../xml/leaf-element.ts';
 import { parseXml } from '../xml/parse.ts';
 import { serialize } from '../xml/serialize.ts';
-import { envelopeNamespace, type SoapVersion, soapVersionOf } from '../xml/soap.ts';
+import { envelopeNamespace, type SoapVersion } from '../xml/soap.ts';
 
 /** The WS-Addressing message addressing properties of a message, in either WS-A namespace. */
 export interface Addressing {
@@ -51,20 +52,17 @@ export class EnvelopeHead {
     let text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const root = parseXml(text);
-    const version = checkEnvelope(root);
+    const version = envelopeVersion(root.name.uri, root.name.local);
     const children = childElements(root);
     const envNs = envelopeNamespace(version);
     const headers = children.filter((c) => c.name.local === 'Header');
     const body = children[children.length - 1];
     if (!body || body.name.local !== 'Body' || body.name.uri !== envNs) {
       const found = body ? `<${body.prefix ? body.prefix + ':' : ''}${body.name.local}>` : 'nothing';
-      throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `expected the SOAP Body in the Envelope, found ${found}`);
+      throw notBody(found);
     }
-    if (headers.length > 1) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Envelope has more than one Header');
+    checkHeaders(headers.map((h) => h.name), envNs);
     const header = headers[0];
-    if (header && header.name.uri !== envNs) {
-      throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Header element is not in the SOAP envelope namespace');
-    }
     if (children.length - headers.length !== 1) {
       throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'only a Header may come before the Body in the Envelope');
     }
@@ -203,36 +201,12 @@ export class EnvelopeHead {
  */
 function checkShape(boundary: HeadBoundary): SoapVersion {
   const { envelope, headers, body } = boundary.index;
-  const version = versionOf(envelope);
+  const version = envelopeVersion(envelope.uri, envelope.local);
   const envNs = envelopeNamespace(version);
   if (body.local !== 'Body' || body.uri !== envNs) {
     const { prefix } = splitPrefixed(boundary.bodyTag);
-    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `expected the SOAP Body in the Envelope, found <${prefix ? prefix + ':' : ''}${body.local}>`);
+    throw notBody(`<${prefix ? prefix + ':' : ''}${body.local}>`);
   }
-  if (headers.length > 1) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Envelope has more than one Header');
-  const header = headers[0];
-  if (header && header.uri !== envNs) {
-    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Header element is not in the SOAP envelope namespace');
-  }
-  return version;
-}
-
-/** The SOAP version of a parsed Envelope, or the fault that a non-envelope deserves. */
-function checkEnvelope(root: XmlElement): SoapVersion {
-  return versionOf(root.name);
-}
-
-/** The SOAP version an Envelope named `name` speaks, or the fault that a non-envelope deserves. */
-function versionOf(name: QName): SoapVersion {
-  if (name.local !== 'Envelope') {
-    throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `the root element is <${name.local}>, not a SOAP Envelope`);
-  }
-  const version = soapVersionOf(name.uri);
-  if (!version) {
-    throw new MoorError(
-      'MOOR_ERR_VERSION_MISMATCH',
-      `the Envelope namespace "${name.uri}" is neither SOAP 1.1 (${NS.soap11}) nor SOAP 1.2 (${NS.soap12})`,
-    );
-  }
+  checkHeaders(headers, envNs);
   return version;
 }

@@ -13,10 +13,11 @@
  * well-formed.ts for why).
  */
 import { MoorError } from '../errors.ts';
+import { doctype, envelopeVersion, headerOutsideEnvelopeNamespace, moreThanOneHeader, noBody, notBody, processingInstruction } from './envelope-shape.ts';
 import { type HeadBoundary } from './head-index.ts';
 import { NS } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
-import { envelopeNamespace, soapVersionOf } from './soap.ts';
+import { envelopeNamespace } from './soap.ts';
 import { checkReference, checkStartTag, hasWide, isSpace, XML_DECLARATION } from './well-formed.ts';
 
 /** What the check holds a message to besides XML and SOAP. */
@@ -222,7 +223,7 @@ export class EnvelopeCheck {
       this.mode = CDATA;
       return lt + 9;
     }
-    if (head.toUpperCase() === '<!DOCTYPE') throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
+    if (head.toUpperCase() === '<!DOCTYPE') throw doctype();
     throw new XmlSyntaxError(`unexpected markup ${JSON.stringify(head)}`);
   }
 
@@ -258,7 +259,7 @@ export class EnvelopeCheck {
   }
 
   private closeEnvelope(): void {
-    if (this.children !== BODY_CLOSED) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Envelope has no Body');
+    if (this.children !== BODY_CLOSED) throw noBody();
     this.place = EPILOG;
   }
 
@@ -334,10 +335,8 @@ export class EnvelopeCheck {
 
   /** The root: a SOAP Envelope. */
   private openEnvelope(uri: string, local: string, selfClosing: boolean): void {
-    if (local !== 'Envelope') throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `the root element is <${utf8(local)}>, not a SOAP Envelope`);
-    const version = soapVersionOf(uri);
-    if (!version) throw new MoorError('MOOR_ERR_VERSION_MISMATCH', `the Envelope namespace "${uri}" is neither SOAP 1.1 (${NS.soap11}) nor SOAP 1.2 (${NS.soap12})`);
-    if (selfClosing) throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'the Envelope has no Body');
+    const version = envelopeVersion(uri, utf8(local));
+    if (selfClosing) throw noBody();
     this.envelopeNs = envelopeNamespace(version);
     this.place = CONTENT;
   }
@@ -351,8 +350,8 @@ export class EnvelopeCheck {
     }
     if (soap && local === 'Header' && this.children === NONE) this.children = HEADER;
     else if (soap && local === 'Body') this.children = selfClosing ? BODY_CLOSED : BODY_OPEN;
-    else if (local === 'Header') throw new MoorError('MOOR_ERR_NOT_ENVELOPE', this.children === HEADER ? 'the Envelope has more than one Header' : 'the Header element is not in the SOAP envelope namespace');
-    else throw new MoorError('MOOR_ERR_NOT_ENVELOPE', `expected the SOAP Body in the Envelope, found <${utf8(local)}>`);
+    else if (local === 'Header') throw this.children === HEADER ? moreThanOneHeader() : headerOutsideEnvelopeNamespace();
+    else throw notBody(`<${utf8(local)}>`);
   }
 
   /** The namespace `prefix` is bound to inside the open elements (and `own`, the tag's own declarations). */
@@ -398,10 +397,6 @@ const KNOWN_TAG_LENGTH = 256;
 function remember(text: string, tag: KnownTag): void {
   if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
   KNOWN_TAGS.set(text, tag);
-}
-
-function processingInstruction(): MoorError {
-  return new MoorError('MOOR_ERR_NOT_ENVELOPE', 'a SOAP message must not contain processing instructions');
 }
 
 /** A UTF-8 string as latin1 text of its bytes. */

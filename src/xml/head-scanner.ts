@@ -14,6 +14,7 @@
  * finds is described in head-index.ts.
  */
 import { MoorError } from '../errors.ts';
+import { processingInstruction } from './envelope-shape.ts';
 import { type HeadBlock, type HeadBoundary, type ScanResult } from './head-index.ts';
 import { closesTag, readStartTag, skipMarkup } from './head-tokens.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
@@ -97,7 +98,7 @@ export class HeadScanner {
         const target = t.slice(lt + 2, Math.min(end, lt + 6));
         // only the XML declaration, and only as the very first thing, is allowed
         if (this.sawRoot || lt !== this.start || !/^xml\s/.test(target)) {
-          throw new MoorError('MOOR_ERR_NOT_ENVELOPE', 'a SOAP message must not contain processing instructions');
+          throw processingInstruction();
         }
         if (!XML_DECLARATION.test(t.slice(lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
         this.pos = end + 2;

@@ -8,6 +8,7 @@
  * Like well-formed.ts, it reads the bytes through `t`, the same bytes as a latin1 string.
  */
 import { MoorError } from '../errors.ts';
+import { doctype } from './envelope-shape.ts';
 import { type QName } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
 import { checkReadable, checkStartTag, isSpace, type TagNamespaces, textAt } from './well-formed.ts';
@@ -83,7 +84,7 @@ export function skipMarkup(t: string, lt: number): number | 'more' {
     return end < 0 ? 'more' : end + 3;
   }
   if (head.toUpperCase() === '<!DOCTYPE') {
-    throw new MoorError('MOOR_ERR_DOCTYPE', 'a SOAP message must not contain a document type declaration (<!DOCTYPE)');
+    throw doctype();
   }
   throw new XmlSyntaxError(`unexpected markup ${JSON.stringify(head)}`, { offset: lt });
 }
