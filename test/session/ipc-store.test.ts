@@ -73,6 +73,19 @@ test('rebind is compare-and-set across workers: a move from a member the session
   t.is((await w2.rebind('G\0s', 'cart1', 'cart3', 60_000)).endpoint, 'cart2', 'w2 saw cart1 down too late: it follows');
 });
 
+test("a worker's read keeps its expiry: sliding renews the binding in the primary's table, absolute does not", async (t) => {
+  const clock = new ManualClock(1000);
+  const { workers } = cluster(1, new MemoryStore(clock, 0));
+  const s = workers[0]!.store;
+  await Promise.all([s.claim('G\0slide', 'cart1', 10_000), s.claim('G\0fixed', 'cart1', 10_000)]);
+  clock.advance(6000);
+  t.like(await s.get('G\0slide', 'sliding', 10_000), { endpoint: 'cart1', expiresAt: 17_000 });
+  t.like(await s.get('G\0fixed', 'absolute', 10_000), { endpoint: 'cart1', expiresAt: 11_000 });
+  clock.advance(6000);
+  t.like(await s.get('G\0slide', 'sliding', 10_000), { endpoint: 'cart1' }, 'renewed at 6 s: alive at 12 s');
+  t.is(await s.get('G\0fixed', 'absolute', 10_000), undefined, 'gone at 11 s');
+});
+
 test("operators' calls: list with and without filters, count, delete", async (t) => {
   const { workers } = cluster(1);
   const s = workers[0]!.store;
