@@ -53,6 +53,14 @@ export class ConfigNode {
     readonly scope: ReadonlyMap<string, string>,
   ) {}
 
+  /**
+   * The same element reporting to `diag`, with the namespaces `scope` in scope (a stylesheet compiled at
+   * run time collects its own problems; an inline one does not see the configuration's default namespace).
+   */
+  withDiagnostics(diag: Diagnostics, scope: ReadonlyMap<string, string> = this.scope): ConfigNode {
+    return new ConfigNode(this.el, this.file, this.lines, diag, scope);
+  }
+
   /** The element's local name. */
   get name(): string {
     return this.el.name.local;

@@ -1,0 +1,107 @@
+/**
+ * XPath 1.0 for XSLT: the `xpath` package (moor's XPath everywhere, expr/xpath-lib.ts) evaluated with the
+ * context an XSLT instruction has — a context node, its position and size in the current node list, the
+ * variables in scope and XSLT's own functions (current(), generate-id()…). The package's `evaluate()`
+ * always starts at position 1 of 1, so that position() and last() at the top of a `select` inside
+ * <xsl:for-each> would be wrong; this file evaluates the parsed expression under a context it builds
+ * itself (the package's XPathContext and resolvers, which it exports), so that they are right.
+ */
+import type * as XPathPackage from 'xpath';
+import { requireCommonJs } from '../commonjs.ts';
+import { type XValue } from '../expr/xpath-lib.ts';
+
+const pkg = requireCommonJs('xpath') as typeof XPathPackage & Record<string, unknown>;
+
+interface Ctx {
+  contextNode: Node;
+  expressionContextNode: Node;
+  contextSize: number;
+  contextPosition: number;
+  caseInsensitive: boolean;
+  variableResolver: { getVariable(local: string, ns: string | null): XValue | undefined };
+  namespaceResolver: { getNamespace(prefix: string, node: Node): string | null };
+  functionResolver: { getFunction(local: string, ns: string | null): unknown; thisArg?: unknown };
+}
+type Evaluable = { evaluate(c: Ctx): XValue };
+/** A function XSLT adds: called with the evaluated arguments and the caller's dynamic context. */
+export type XsltFunction = (c: { readonly contextNode: Node }, ...args: XValue[]) => XValue;
+
+const XPathContext = pkg.XPathContext as unknown as new () => Ctx;
+const FunctionResolver = pkg.FunctionResolver as unknown as new () => { getFunction(local: string, ns: string | null): unknown };
+const standardFunctions = new FunctionResolver();
+const XNodeSetClass = pkg.XNodeSet as unknown as new () => XValue & { addArray(nodes: Node[]): void };
+const XStringClass = pkg.XString as unknown as new (s: string) => XValue;
+const XNumberClass = pkg.XNumber as unknown as new (n: number) => XValue;
+const XBooleanClass = pkg.XBoolean as unknown as new (b: boolean) => XValue;
+const parser = new (pkg.XPathParser as unknown as new () => { parse(text: string): { expression: Evaluable } })();
+
+export const xstring = (s: string): XValue => new XStringClass(s);
+export const xnumber = (n: number): XValue => new XNumberClass(n);
+export const xboolean = (b: boolean): XValue => new XBooleanClass(b);
+export function xnodes(nodes: readonly Node[]): XValue {
+  const set = new XNodeSetClass();
+  set.addArray([...nodes]);
+  return set;
+}
+/** Whether `v` is a node-set. */
+export const isNodeSet = (v: XValue): boolean => v instanceof XNodeSetClass;
+
+/** A compiled XPath expression with the namespaces in scope where the stylesheet wrote it. */
+export interface XslExpr {
+  readonly text: string;
+  readonly root: Evaluable;
+  readonly namespaces: ReadonlyMap<string, string>;
+}
+
+/** Compiles `text`; throws an Error whose message says why it does not parse. */
+export function compileXPath(text: string, namespaces: ReadonlyMap<string, string>): XslExpr {
+  return { text, root: parser.parse(text).expression, namespaces };
+}
+
+/** What an evaluation sees besides the expression. */
+export interface Focus {
+  readonly node: Node;
+  readonly position: number;
+  readonly size: number;
+  variable(local: string, ns: string | null): XValue | undefined;
+  fn(local: string, ns: string | null): XsltFunction | undefined;
+}
+
+/** Evaluates `e` at `focus`. Throws an Error (unknown function, undeclared variable…). */
+export function evaluateXPath(e: XslExpr, focus: Focus): XValue {
+  const c = new XPathContext();
+  c.contextNode = focus.node;
+  c.expressionContextNode = focus.node;
+  c.contextPosition = focus.position;
+  c.contextSize = focus.size;
+  c.caseInsensitive = false;
+  c.namespaceResolver = {
+    getNamespace: (prefix) => {
+      if (prefix === 'xml') return 'http://www.w3.org/XML/1998/namespace';
+      const uri = e.namespaces.get(prefix);
+      if (uri === undefined) throw new Error(`the prefix "${prefix}" is not declared`);
+      return uri;
+    },
+  };
+  c.variableResolver = {
+    getVariable: (local, ns) => {
+      const v = focus.variable(local, ns);
+      if (v === undefined) throw new Error(`the variable $${ns ? `{${ns}}` : ''}${local} is not declared`);
+      return v;
+    },
+  };
+  c.functionResolver = {
+    getFunction: (local, ns) => {
+      const own = focus.fn(local, ns);
+      if (!own) return ns ? undefined : standardFunctions.getFunction(local, ns);
+      return (ctx: Ctx, ...args: Evaluable[]) => own(ctx, ...args.map((a) => a.evaluate(ctx)));
+    },
+  };
+  return e.root.evaluate(c);
+}
+
+/** The nodes of a node-set value, in document order; throws when `v` is not one. */
+export function nodesOf(v: XValue, what: string): Node[] {
+  if (!isNodeSet(v)) throw new Error(`${what} is not a node-set`);
+  return v.nodeset().toArray();
+}
