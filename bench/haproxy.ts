@@ -77,7 +77,8 @@ export async function startHaproxy(name: string, backendUrls: readonly string[])
     output,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // killed by a signal, it has a signalCode and no exitCode; a second stop must not wait for a second exit
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
