@@ -44,12 +44,19 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Freezes a table (a Map) and its entries' list: get and iteration as before, set/delete/clear throw. */
+export function freezeTable<K, V>(table: ReadonlyMap<K, V>): void {
+  if (Object.isFrozen(table)) return;
+  sealEntries(table as Map<K, V>, ['set', 'delete', 'clear']);
+  Object.freeze(table);
+}
+
 /** Replaces the writing methods of a Map or a Set by ones that throw, as a frozen object's writes do. */
 function sealEntries(collection: Map<unknown, unknown> | Set<unknown>, methods: readonly string[]): void {
   for (const m of methods) {
     Object.defineProperty(collection, m, {
       value: () => {
-        throw new TypeError(`Cannot ${m} on a frozen ${collection instanceof Map ? 'Map' : 'Set'}: the configuration's definitions are read-only once loaded`);
+        throw new TypeError(`Cannot ${m} on a frozen ${collection instanceof Map ? 'Map' : 'Set'}: a loaded configuration is read-only`);
       },
     });
   }

@@ -58,13 +58,16 @@ export class EndpointRegistry {
     return this.named.get(key);
   }
 
+  /** The endpoint named `key`; throws MOOR_ERR_UNRESOLVED_KEY when it names none (a dynamic key's name, per message). */
+  ofKey(key: string): Endpoint {
+    const e = this.named.get(key);
+    if (!e) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${key}"`);
+    return e;
+  }
+
   /** The endpoint built for `def` (which must have been passed to create). */
   of(def: EndpointDef): Endpoint {
-    if (def.kind === 'ref') {
-      const e = this.named.get(def.key);
-      if (!e) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no endpoint named "${def.key}"`);
-      return e;
-    }
+    if (def.kind === 'ref') return this.ofKey(def.key);
     const e = this.built.get(def);
     if (!e) throw new MoorError('MOOR_ERR_MEDIATION', 'endpoint was not built at load time');
     return e;

@@ -1,6 +1,5 @@
 /** What <filter> and <switch> share: Synapse's whole-string regex matching, and branches to run. */
 import { type ConfigNode } from '../config/node.ts';
-import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
@@ -29,12 +28,8 @@ export function parseBranch(node: ConfigNode, ctx: ParseContext, keyAttr: string
 
 /** A branch that runs the sequence named `key` (a reference made at `node`, checked by the compiler). */
 export function sequenceBranch(key: string, node: ConfigNode, ctx: ParseContext): Branch {
-  ctx.sequenceRef(key, node);
-  return async (msg, env) => {
-    const seq = env.sequence(key);
-    if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${key}"`);
-    return runSequence(seq, msg, env);
-  };
+  const link = ctx.sequenceRef(key, node);
+  return async (msg, env) => runSequence(link.sequence, msg, env);
 }
 
 /** A branch that runs the mediators inside `node`. */

@@ -25,16 +25,13 @@ export const call: MediatorDefinition = {
     const dynamic = dynamicEndpoint(epNode);
     if (dynamic === null) return undefined;
     const def = epNode && !dynamic ? parseEndpoint(epNode) : undefined;
-    if (def) {
-      if (def.kind === 'ref' && epNode) ctx.endpointRef(def.key, epNode);
-      else ctx.endpoint(def);
-    }
+    const link = def && epNode ? ctx.endpoint(def, epNode) : undefined;
     return {
       kind: 'call',
       loc: node.loc,
       async mediate(msg, env): Promise<Outcome> {
-        const target = dynamic ? { kind: 'ref' as const, key: await dynamic.string(msg), loc: epNode!.loc } : def;
-        const response = await (target ? env.endpoints.of(target) : await addressedEndpoint(msg, env, 'call')).send(msg);
+        const endpoint = dynamic ? env.endpoints.ofKey(await dynamic.string(msg)) : link?.endpoint;
+        const response = await (endpoint ?? (await addressedEndpoint(msg, env, 'call'))).send(msg);
         msg.adopt(response);
         msg.axis2.set('HTTP_SC', response.status);
         return 'continue';

@@ -12,7 +12,9 @@ import { suggest } from '../config/suggest.ts';
 import { MoorError, type SourceLoc } from '../errors.ts';
 import { compilingWith } from '../expr/entries.ts';
 import { Expression } from '../expr/expression.ts';
+import { EndpointLink, SequenceLink } from './links.ts';
 import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
+import { targetSequence } from './proxy-target.ts';
 import { MEDIATORS, UNSUPPORTED_MEDIATORS } from './registry.ts';
 
 /** A proxy ready to run. */
@@ -21,7 +23,8 @@ export interface ProxyRuntime {
   readonly inSequence: Sequence | undefined;
   readonly outSequence: Sequence | undefined;
   readonly faultSequence: Sequence | undefined;
-  readonly endpoint: EndpointDef | undefined;
+  /** The send to the target endpoint, as a sequence of its own (proxy-target.ts). */
+  readonly target: Sequence | undefined;
   readonly wsdl: PublishedWsdl | undefined;
 }
 
@@ -49,6 +52,8 @@ export interface CompiledConfig {
   readonly sequences: ReadonlyMap<string, Sequence>;
   /** Inline endpoints, to be built when the gateway starts. */
   readonly inlineEndpoints: readonly EndpointDef[];
+  /** Every endpoint its mediators and proxies send to, linked once the endpoints are built (links.ts). */
+  readonly endpointLinks: readonly EndpointLink[];
 }
 
 /** What compiling gives: the compiled configuration, and the problems compiling found (its own output). */
@@ -72,6 +77,8 @@ export function compile(config: Config): Compilation {
 
 function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
   const inlineEndpoints: EndpointDef[] = [];
+  const endpointLinks: EndpointLink[] = [];
+  const sequenceLinks: SequenceLink[] = [];
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
   const templateEdges: { key: string; node: ConfigNode; from: string }[] = [];
@@ -84,9 +91,19 @@ function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
       return shared.get(name) as T;
     },
     mediators: (node) => parseMediators(node, ctx),
-    endpoint: (def) => inlineEndpoints.push(def),
-    sequenceRef: (key, node) => refs.push({ key, node, from: current }),
-    endpointRef: (key, node) => endpointRefs.push({ key, node }),
+    endpoint: (def, node) => {
+      if (def.kind === 'ref') endpointRefs.push({ key: def.key, node });
+      else inlineEndpoints.push(def);
+      const link = new EndpointLink(def);
+      endpointLinks.push(link);
+      return link;
+    },
+    sequenceRef: (key, node) => {
+      refs.push({ key, node, from: current });
+      const link = new SequenceLink(key);
+      sequenceLinks.push(link);
+      return link;
+    },
     template: (name, node) => {
       const def = config.templates.get(name);
       if (!def) {
@@ -137,19 +154,23 @@ function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
   const proxies = new Map<string, ProxyRuntime>();
   for (const [name, p] of config.proxies) {
     const seq = (s: SequenceSource | undefined, which: string): Sequence | undefined => sequenceOf(s, name, which);
+    let target: Sequence | undefined;
     if (p.endpoint) {
       if (p.endpoint.kind === 'ref') {
         if (!config.endpoints.has(p.endpoint.key) && !config.refused.has(p.endpoint.key)) {
           diag.report('MOOR_ERR_UNRESOLVED_KEY', p.endpoint.loc, `no endpoint named "${p.endpoint.key}"${suggest(p.endpoint.key, [...config.endpoints.keys()])}`);
         }
       } else inlineEndpoints.push(p.endpoint);
+      const link = new EndpointLink(p.endpoint);
+      endpointLinks.push(link);
+      target = targetSequence(name, link);
     }
     proxies.set(name, {
       name,
       inSequence: seq(p.inSequence, 'inSequence'),
       outSequence: seq(p.outSequence, 'outSequence'),
       faultSequence: seq(p.faultSequence, 'faultSequence'),
-      endpoint: p.endpoint,
+      target,
       wsdl: p.wsdl && ('file' in p.wsdl ? p.wsdl.file : wsdlResource(config, diag, p.wsdl)),
     });
   }
@@ -164,7 +185,7 @@ function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
         inSequence: sequenceOf(r.inSequence, owner, 'inSequence'),
         outSequence: sequenceOf(r.outSequence, owner, 'outSequence'),
         faultSequence: sequenceOf(r.faultSequence, owner, 'faultSequence'),
-        endpoint: undefined,
+        target: undefined,
         wsdl: undefined,
       };
     });
@@ -182,7 +203,9 @@ function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
   }
   reportCycles([...(refs.filter((r) => r.from !== undefined) as { key: string; node: ConfigNode; from: string }[]), ...templateEdges]);
   checkEndpoints(config, diag, inlineEndpoints);
-  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints };
+  // every sequence is compiled now: references by name become the sequences themselves
+  for (const l of sequenceLinks) l.link(sequences);
+  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints, endpointLinks };
 }
 
 /** Two APIs at one path prefix and host: the second could never be reached (WSO2 refuses it too). */

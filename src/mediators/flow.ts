@@ -5,7 +5,7 @@
  * named `fault`). A client that got no answer by the end gets one anyway: a response the out path did
  * not send is sent, and a request nothing answered gets HTTP 202.
  */
-import { accept, dropAnswer, isOneWay } from './one-way.ts';
+import { accept } from './one-way.ts';
 import { MoorError } from '../errors.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -75,9 +75,9 @@ export async function mediate(
       // a fault the in sequence made (<makefault>, response by default) is the answer; otherwise a
       // proxy's target endpoint receives what its in sequence let through
       if (request.properties.get('RESPONSE') === true) await request.respondToClient();
-      else if (proxy?.endpoint) await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
+      else if (proxy?.target) await runGuarded(proxy.target, request, env, faultSequence, trace);
     }
-  } else if (proxy?.endpoint) await sendGuarded(proxy, endpoints, request, env, faultSequence, trace);
+  } else if (proxy?.target) await runGuarded(proxy.target, request, env, faultSequence, trace);
 
   if (!request.replied) {
     // a response taken in by <call> and never sent on: release its connection to the backend (the
@@ -85,35 +85,6 @@ export async function mediate(
     if (request.body !== clientBody) await request.body.discard();
     await accept(request);
   }
-}
-
-async function sendGuarded(
-  proxy: ProxyRuntime,
-  endpoints: EndpointRegistry,
-  request: MessageContext,
-  env: MediationEnv,
-  faultSequence: Sequence | undefined,
-  trace: (e: string) => void,
-): Promise<void> {
-  const def = proxy.endpoint!;
-  const seq: Sequence = {
-    name: `${proxy.name}/target`,
-    loc: def.loc,
-    onError: undefined,
-    mediators: [
-      {
-        kind: 'send',
-        loc: def.loc,
-        async mediate(msg): Promise<Outcome> {
-          const response = await endpoints.of(def).send(msg);
-          // (OUT_ONLY, FORCE_SC_ACCEPTED: the answer is dropped, the client gets 202)
-          await (isOneWay(msg) ? dropAnswer(response) : env.onResponse(response));
-          return 'continue';
-        },
-      },
-    ],
-  };
-  await runGuarded(seq, request, env, faultSequence, trace);
 }
 
 /** Runs `seq`; an error it does not handle itself goes to the fault sequence, if there is one. */

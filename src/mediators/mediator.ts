@@ -7,6 +7,7 @@ import { type TemplateDef } from '../config/template-def.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MaybePromise } from '../maybe-promise.ts';
+import { type EndpointLink, type SequenceLink } from './links.ts';
 
 /** What a mediator tells the sequence: go on with the next mediator, or stop here. */
 export type Outcome = 'continue' | 'stop';
@@ -48,12 +49,13 @@ export interface MediationEnv {
 export interface ParseContext {
   /** Parses the children of `node` as a mediator list. */
   mediators(node: ConfigNode): Mediator[];
-  /** Registers an inline endpoint so that it is built when the gateway starts. */
-  endpoint(def: EndpointDef): void;
-  /** Records a reference to a named sequence (checked for existence and cycles). */
-  sequenceRef(key: string, node: ConfigNode): void;
-  /** Records a reference to a named endpoint. */
-  endpointRef(key: string, node: ConfigNode): void;
+  /**
+   * The endpoint `def` written at `node`, linked when the runtime is built (links.ts): an inline one is
+   * built then, a `<endpoint key>` is checked to name one.
+   */
+  endpoint(def: EndpointDef, node: ConfigNode): EndpointLink;
+  /** A reference to a named sequence (checked for existence and cycles), linked when compiling ends. */
+  sequenceRef(key: string, node: ConfigNode): SequenceLink;
   /**
    * The sequence template `name`, and its compiled body (given once every template is compiled, so at
    * run time); reports at `node` and gives undefined when it names none (unless it was refused).

@@ -10,9 +10,10 @@
  * response="true">): sends the message back to the client.
  */
 import { MoorError } from '../errors.ts';
-import { type EndpointDef, parseEndpoint } from '../config/endpoint-def.ts';
+import { parseEndpoint } from '../config/endpoint-def.ts';
 import { isPromiseLike } from '../maybe-promise.ts';
 import { type Endpoint } from '../endpoints/endpoint.ts';
+import { type SequenceLink } from './links.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { dynamicEndpoint } from './dynamic-key.ts';
@@ -28,12 +29,9 @@ export const send: MediatorDefinition = {
     const dynamic = dynamicEndpoint(epNode);
     if (dynamic === null) return undefined;
     const def = epNode && !dynamic ? parseEndpoint(epNode) : undefined;
-    if (def) {
-      if (def.kind === 'ref' && epNode) ctx.endpointRef(def.key, epNode);
-      else ctx.endpoint(def);
-    }
-    const receive = node.attr('receive');
-    if (receive !== undefined) ctx.sequenceRef(receive, node);
+    const link = def && epNode ? ctx.endpoint(def, epNode) : undefined;
+    const receiveKey = node.attr('receive');
+    const receive = receiveKey !== undefined ? ctx.sequenceRef(receiveKey, node) : undefined;
     return {
       kind: 'send',
       loc: node.loc,
@@ -43,8 +41,8 @@ export const send: MediatorDefinition = {
           const sent = msg.respondToClient();
           return sent ? sent.then(CONTINUE) : 'continue';
         }
-        if (dynamic) return dynamic.string(msg).then((key) => forward(msg, env, { kind: 'ref', key, loc: epNode!.loc }, receive));
-        return forward(msg, env, def, receive);
+        if (dynamic) return dynamic.string(msg).then((key) => forward(msg, env, env.endpoints.ofKey(key), receive));
+        return forward(msg, env, link?.endpoint, receive);
       },
     };
   },
@@ -53,19 +51,19 @@ export const send: MediatorDefinition = {
 const CONTINUE = (): Outcome => 'continue';
 
 /**
- * Sends a request to its endpoint and runs the response path on the answer. (The common case, an
- * endpoint of its own and no receive sequence, takes the answer in a continuation: no frame stays
- * suspended while the backend works.)
+ * Sends a request to its endpoint (none: its To address) and runs the response path on the answer.
+ * (The common case, an endpoint of its own and no receive sequence, takes the answer in a
+ * continuation: no frame stays suspended while the backend works.)
  */
-function forward(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined, receive: string | undefined): Promise<Outcome> {
-  if (isOneWay(msg)) return sendOneWay(msg, env, def);
-  if (!def || receive !== undefined) return forwardAndReceive(msg, env, def, receive);
-  return env.endpoints.of(def).send(msg).then((response) => answered(env, response));
+function forward(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined, receive: SequenceLink | undefined): Promise<Outcome> {
+  if (isOneWay(msg)) return sendOneWay(msg, env, endpoint);
+  if (!endpoint || receive !== undefined) return forwardAndReceive(msg, env, endpoint, receive);
+  return endpoint.send(msg).then((response) => answered(env, response));
 }
 
 /** OUT_ONLY / FORCE_SC_ACCEPTED: sent, the answer dropped; the client gets 202 when the flow ends (one-way.ts). */
-async function sendOneWay(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined): Promise<Outcome> {
-  await dropAnswer(await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg));
+async function sendOneWay(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined): Promise<Outcome> {
+  await dropAnswer(await (endpoint ?? (await addressedEndpoint(msg, env, 'send'))).send(msg));
   await accept(msg);
   return 'continue';
 }
@@ -76,12 +74,10 @@ function answered(env: MediationEnv, response: MessageContext): Outcome | Promis
   return isPromiseLike(done) ? Promise.resolve(done).then(CONTINUE) : 'continue';
 }
 
-async function forwardAndReceive(msg: MessageContext, env: MediationEnv, def: EndpointDef | undefined, receive: string | undefined): Promise<Outcome> {
-  const response = await (def ? env.endpoints.of(def) : await addressedEndpoint(msg, env, 'send')).send(msg);
+async function forwardAndReceive(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined, receive: SequenceLink | undefined): Promise<Outcome> {
+  const response = await (endpoint ?? (await addressedEndpoint(msg, env, 'send'))).send(msg);
   if (receive === undefined) return answered(env, response);
-  const seq = env.sequence(receive);
-  if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${receive}"`);
-  await runSequence(seq, response, env);
+  await runSequence(receive.sequence, response, env);
   await response.respondToClient();
   return 'continue';
 }

@@ -29,13 +29,12 @@ export const sequenceRef: MediatorDefinition = {
         },
       };
     }
-    ctx.sequenceRef(key, node);
+    const link = ctx.sequenceRef(key, node);
     return {
       kind: 'sequence',
       loc: node.loc,
       async mediate(msg, env) {
-        const seq = env.sequence(key);
-        if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${key}"`);
+        const seq = link.sequence;
         env.trace(`sequence:${key}`);
         return runSequence(seq, msg, env);
       },

@@ -6,13 +6,13 @@
  * A part runs the target's sequence (which usually <send>s, so the reply runs the out sequence, where
  * <aggregate> waits), or is sent to its endpoint and the reply runs the out sequence.
  */
-import { parseEndpoint, type EndpointDef } from '../config/endpoint-def.ts';
+import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type ConfigNode } from '../config/node.ts';
-import { MoorError } from '../errors.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
+import { type EndpointLink, SequenceLink } from './links.ts';
 import { runSequence } from './sequence-runner.ts';
 import { joinGroup, type SplitGroup } from './split-group.ts';
 
@@ -27,26 +27,23 @@ export function parseSplitTarget(target: ConfigNode, ctx: ParseContext, owner: s
   target.allowAttributes('sequence', 'endpoint', 'soapAction', 'to');
   target.allowChildren('sequence', 'endpoint');
   if (target.attr('to') !== undefined) target.report('MOOR_ERR_UNSUPPORTED', '<target to="…"> is not supported: use <header name="To"> in the target sequence');
-  let sequence: Sequence | string | undefined;
-  let endpoint: EndpointDef | undefined;
+  let sequence: Sequence | SequenceLink | undefined;
+  let endpoint: EndpointLink | undefined;
   const seqKey = target.attr('sequence');
   const seqNode = target.child('sequence');
   const epKey = target.attr('endpoint');
   const epNode = target.child('endpoint');
   if (seqKey !== undefined) {
-    ctx.sequenceRef(seqKey, target);
-    sequence = seqKey;
+    sequence = ctx.sequenceRef(seqKey, target);
   } else if (seqNode) {
     seqNode.allowAttributes('description');
     sequence = { name: undefined, loc: seqNode.loc, mediators: ctx.mediators(seqNode), onError: undefined };
   }
   if (epKey !== undefined) {
-    ctx.endpointRef(epKey, target);
-    endpoint = { kind: 'ref', loc: target.loc, key: epKey };
+    endpoint = ctx.endpoint({ kind: 'ref', loc: target.loc, key: epKey }, target);
   } else if (epNode) {
-    endpoint = parseEndpoint(epNode);
-    if (endpoint?.kind === 'ref') ctx.endpointRef(endpoint.key, epNode);
-    else if (endpoint) ctx.endpoint(endpoint);
+    const def = parseEndpoint(epNode);
+    if (def) endpoint = ctx.endpoint(def, epNode);
   }
   if ((sequence === undefined) === (endpoint === undefined)) {
     target.report('MOOR_ERR_BAD_VALUE', `<target> of <${owner}> takes a sequence or an endpoint (one of them)`);
@@ -56,12 +53,10 @@ export function parseSplitTarget(target: ConfigNode, ctx: ParseContext, owner: s
     soapAction: target.attr('soapAction'),
     async run(part, env) {
       if (endpoint) {
-        await env.onResponse(await env.endpoints.of(endpoint).send(part));
+        await env.onResponse(await endpoint.endpoint.send(part));
         return;
       }
-      const seq = typeof sequence === 'string' ? env.sequence(sequence) : sequence;
-      if (!seq) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${String(sequence)}"`);
-      await runSequence(seq, part, env);
+      await runSequence(sequence instanceof SequenceLink ? sequence.sequence : sequence!, part, env);
     },
   };
 }

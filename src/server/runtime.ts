@@ -6,14 +6,16 @@
  *   compile  the definitions into runnable sequences (mediators/compile.ts), which only reads them and
  *            reports into its own output
  *   check    every problem of both, or ConfigErrors listing them all, sorted by file:line:col
- *   link     the endpoints built once (endpoints/registry.ts), a reload's backends keeping their state
- *   freeze   the definitions deep-frozen (config/freeze.ts), the runtime and its limits frozen
+ *   link     the endpoints built once (endpoints/registry.ts; a reload's backends keep their state),
+ *            and every mediator's endpoint linked to the one built for it (mediators/links.ts)
+ *   freeze   the definitions deep-frozen (config/freeze.ts); the compiled tables and records, the
+ *            runtime and its limits frozen
  *
  * Any problem makes the whole load fail, so a running gateway only ever swaps one valid runtime for
  * another; the checks live here once, whoever loads.
  */
 import path from 'node:path';
-import { deepFreeze, freezesDefinitions } from '../config/freeze.ts';
+import { deepFreeze, freezesDefinitions, freezeTable } from '../config/freeze.ts';
 import { type Config, type ReadOptions, readConfig } from '../config/load.ts';
 import { mergeConfigs } from '../config/merge.ts';
 import { ConfigError, ConfigErrors } from '../errors.ts';
@@ -21,6 +23,7 @@ import { type EndpointEnv } from '../endpoints/env.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { compile, type CompiledConfig } from '../mediators/compile.ts';
+import { type Sequence } from '../mediators/mediator.ts';
 
 export interface Runtime {
   readonly compiled: CompiledConfig;
@@ -91,7 +94,7 @@ export type RuntimeEnv = Omit<EndpointEnv, 'baseDir' | 'limits' | 'defaultTimeou
  * modules). `replacing` is the runtime a reload replaces: its backends' state carries over.
  */
 export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, replacing?: Runtime): Promise<Runtime> {
-  const { compiled } = checked;
+  const compiled = unlinkedCompilation(checked);
   const limits: MessageLimits = Object.freeze({ ...DEFAULT_LIMITS, ...compiled.config.settings?.limits?.values, ...env.limits });
   const endpointEnv: EndpointEnv = {
     ...env,
@@ -102,6 +105,8 @@ export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, repl
   };
   try {
     const endpoints = await EndpointRegistry.create(compiled.config, endpointEnv, compiled.inlineEndpoints, replacing?.endpoints);
+    for (const l of compiled.endpointLinks) l.link(endpoints);
+    freezeCompiled(compiled);
     return Object.freeze({ compiled, limits, endpoints, warnings: checked.warnings });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigErrors([e]);
@@ -112,6 +117,44 @@ export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, repl
 /** Loads a runtime from `location`: checkConfig, then buildRuntime. Throws ConfigErrors listing every problem. */
 export async function loadRuntime(location: string, env: RuntimeEnv, replacing?: Runtime): Promise<Runtime> {
   return buildRuntime(await checkConfig(location, { registry: env.registry }), env, replacing);
+}
+
+/**
+ * The compiled configuration's tables and records frozen, once linked: its proxies, APIs and sequences
+ * as served. Not the mediators, whose run-time state (an aggregate's groups, a throttle's slots) is theirs.
+ */
+function freezeCompiled(c: CompiledConfig): void {
+  const sequences = new Set<Sequence>(c.sequences.values());
+  for (const p of [...c.proxies.values(), ...c.apis.flatMap((a) => a.resources)]) {
+    for (const s of [p.inSequence, p.outSequence, p.faultSequence, p.target]) if (s) sequences.add(s);
+    Object.freeze(p);
+  }
+  for (const s of sequences) {
+    Object.freeze(s.mediators);
+    Object.freeze(s);
+  }
+  for (const a of c.apis) {
+    Object.freeze(a.resources);
+    Object.freeze(a);
+  }
+  for (const list of [c.apis, c.endpointLinks, c.inlineEndpoints]) Object.freeze(list);
+  freezeTable(c.proxies);
+  freezeTable(c.sequences);
+  Object.freeze(c);
+}
+
+/** Compilations whose mediators are linked to a runtime's endpoints already. */
+const linked = new WeakSet<CompiledConfig>();
+
+/**
+ * The compilation a new runtime links: the check's own, the first time; a fresh one for each further
+ * runtime over the same checked configuration (one harness per `moor test` suite), since mediators
+ * hold the endpoints they are linked to. Compiling it again finds no problem the check did not.
+ */
+function unlinkedCompilation(checked: CheckedConfig): CompiledConfig {
+  const compiled = linked.has(checked.compiled) ? compile(checked.config).compiled : checked.compiled;
+  linked.add(compiled);
+  return compiled;
 }
 
 function sortErrors(errors: readonly ConfigError[]): ConfigError[] {

@@ -143,11 +143,7 @@ export class Harness {
   readonly store: MemoryStore;
   private readonly baseDir: string;
 
-  private constructor(
-    /** The configuration under test. */
-    readonly compiled: CompiledConfig,
-    private readonly options: HarnessOptions,
-  ) {
+  private constructor(options: HarnessOptions) {
     this.clock = options.clock ?? new ManualClock(0);
     this.store = new MemoryStore(this.clock, 0);
     this.logs = new LogCapture(options.logLevel ?? 'silly');
@@ -163,7 +159,7 @@ export class Harness {
 
   /** A harness over an already checked configuration (fresh sessions, endpoints and clock). */
   static async of(checked: CheckedConfig, options: HarnessOptions = {}): Promise<Harness> {
-    const h = new Harness(checked.compiled, options);
+    const h = new Harness(options);
     // the gateway's own runtime build: its limits (defaults, <moor:limits>, the options) and endpoints,
     // whose sends go to the mocks, on the harness's clock (its warnings are not reported here)
     h.runtime = await buildRuntime(checked, {
@@ -174,8 +170,13 @@ export class Harness {
       clock: h.clock,
       send: (id, request, endpoint) => h.send(id, request, endpoint),
     });
-    h.names = endpointNames(checked.compiled, h.runtime.endpoints);
+    h.names = endpointNames(h.runtime.compiled, h.runtime.endpoints);
     return h;
+  }
+
+  /** The configuration under test, compiled and linked to this harness's endpoints. */
+  get compiled(): CompiledConfig {
+    return this.runtime.compiled;
   }
 
   /**
@@ -321,7 +322,7 @@ export class Harness {
     if (name === 'main' && input.outSequence === undefined) return { proxy: undefined, trace: plain };
     const out = input.outSequence !== undefined ? this.compiled.sequences.get(input.outSequence) : undefined;
     if (input.outSequence !== undefined && !out) throw new MoorError('MOOR_ERR_TEST_SUITE', `no sequence named "${input.outSequence}"`);
-    const proxy: ProxyRuntime = { name: `sequence:${name}`, inSequence: seq, outSequence: out, faultSequence: undefined, endpoint: undefined, wsdl: undefined };
+    const proxy: ProxyRuntime = { name: `sequence:${name}`, inSequence: seq, outSequence: out, faultSequence: undefined, target: undefined, wsdl: undefined };
     // the sequence runs as a proxy's in sequence would; name the branches after it
     const rename: Record<string, string> = { inSequence: `sequence:${name}`, outSequence: `sequence:${input.outSequence ?? ''}` };
     return { proxy, trace: (into) => (e) => void into.push(rename[e] ?? e) };

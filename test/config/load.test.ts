@@ -67,7 +67,9 @@ test('a valid configuration loads with no problem: proxies, sequences, endpoints
   t.is(group.session?.timeoutMs, 60_000);
   const proxy = compiled.proxies.get('CartService')!;
   t.deepEqual(proxy.inSequence?.mediators.map((m) => m.kind), ['sequence', 'property']);
-  t.deepEqual(proxy.endpoint, { kind: 'ref', loc: proxy.endpoint!.loc, key: 'Cart' });
+  const target = config.proxies.get('CartService')!.endpoint;
+  t.deepEqual(target, { kind: 'ref', loc: target!.loc, key: 'Cart' });
+  t.is(proxy.target?.mediators[0]?.kind, 'send');
   t.is(compiled.sequences.get('audit')?.mediators.length, 1);
   // locations are kept for later messages: the proxy starts on line 2 of its file, after the declaration
   t.deepEqual([config.proxies.get('CartService')!.loc.line, config.proxies.get('CartService')!.loc.col], [2, 1]);

@@ -1,12 +1,16 @@
 /**
  * The one load path (src/server/runtime.ts): compile only reads the definitions (its problems are its
- * own output), and the definitions are deep-frozen once loaded, so a later write throws.
+ * own output), the definitions are deep-frozen once loaded, so a later write throws, and a runtime's
+ * mediators are linked once to the endpoints that runtime built.
  */
 import test from 'ava';
 import { type ProxyDef } from '../../src/config/artifacts.ts';
 import { type SourceLoc } from '../../src/errors.ts';
-import { compile } from '../../src/mediators/compile.ts';
-import { checkConfig, loadConfig } from '../../src/server/runtime.ts';
+import { compile, type ProxyRuntime } from '../../src/mediators/compile.ts';
+import { type Mediator, type Sequence } from '../../src/mediators/mediator.ts';
+import { buildRuntime, checkConfig, loadConfig, loadRuntime } from '../../src/server/runtime.ts';
+import { ManualClock } from '../../src/session/clock.ts';
+import { MemoryStore } from '../../src/session/memory-store.ts';
 import { configDir, definitions } from '../helpers/gateway.ts';
 
 const CONFIG = definitions(
@@ -41,4 +45,41 @@ test('the loaded definitions are frozen: writing into them throws', async (t) =>
   t.throws(() => ((node.el.attributes[0] as { value: string }).value = 'T'), { instanceOf: TypeError });
   t.is(config.proxies.size, 1);
   t.is(proxy.name, 'P');
+});
+
+test('a runtime links each mediator to its own endpoints once; a second runtime over the same check compiles its own', async (t) => {
+  const checked = await checkConfig(await configDir({ 'a.xml': CONFIG }));
+  const env = { store: new MemoryStore(new ManualClock(), 0), clock: new ManualClock(0) };
+  const a = await buildRuntime(checked, env);
+  const b = await buildRuntime(checked, env);
+  try {
+    t.is(a.compiled, checked.compiled, 'the first runtime takes the check\'s compilation');
+    t.not(b.compiled, a.compiled);
+    for (const r of [a, b]) {
+      t.is(r.compiled.endpointLinks.length, 1);
+      const link = r.compiled.endpointLinks[0]!;
+      t.is(link.endpoint, r.endpoints.ofKey('B'), 'the <send> holds the endpoint its runtime built');
+      t.throws(() => link.link(r.endpoints), { message: /once/ });
+    }
+    t.not(a.endpoints.byName('B'), b.endpoints.byName('B'));
+  } finally {
+    await a.endpoints.close();
+    await b.endpoints.close();
+  }
+});
+
+test('the runtime is frozen: its tables, proxies and sequences as served', async (t) => {
+  const runtime = await loadRuntime(await configDir({ 'a.xml': CONFIG }), { store: new MemoryStore(new ManualClock(), 0) });
+  try {
+    const proxy = runtime.compiled.proxies.get('P')!;
+    t.throws(() => (runtime.compiled.proxies as Map<string, ProxyRuntime>).set('Q', proxy), { instanceOf: TypeError });
+    t.throws(() => (runtime.compiled.sequences as Map<string, Sequence>).delete('S'), { instanceOf: TypeError });
+    t.throws(() => ((proxy as { inSequence: unknown }).inSequence = undefined), { instanceOf: TypeError });
+    t.throws(() => (proxy.inSequence!.mediators as Mediator[]).pop(), { instanceOf: TypeError });
+    t.throws(() => ((runtime as { limits: unknown }).limits = {}), { instanceOf: TypeError });
+    t.throws(() => ((runtime.limits as { maxDepth: number }).maxDepth = 1), { instanceOf: TypeError });
+    t.is(proxy.inSequence!.mediators.length, 2);
+  } finally {
+    await runtime.endpoints.close();
+  }
 });
