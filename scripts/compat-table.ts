@@ -50,6 +50,10 @@ export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['co
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its endpoints are resources of Synapse's sample registry, which the corpus does not hold (and `xxx` names nothing anywhere)",
   },
+  350: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its scripts are files of Synapse's sample resources (`resources/script/stockquoteTransform*.js`, by a local entry's src and a registry key), which the corpus does not hold; given them, they would still be refused for their E4X, as samples 351 and 352 are",
+  },
   372: {
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its throttle policy is a resource of Synapse's sample registry (`conf/sample/resources/policy/throttle_policy.xml`), which the corpus does not hold; `<policy key>` reads a policy from a registry folder or a local entry",

@@ -88,7 +88,7 @@ function collectDeep(v: unknown, name: string, into: unknown[]): void {
 const parsed = new WeakMap<object, { readonly bytes: Buffer; readonly value: unknown }>();
 
 /** The message's JSON payload, parsed. Throws MOOR_ERR_MEDIATION for XML, MOOR_ERR_MALFORMED_JSON for what is not JSON. */
-async function jsonPayload(msg: MessageContext): Promise<unknown> {
+export async function jsonPayload(msg: MessageContext): Promise<unknown> {
   const body = msg.body;
   if (!body.opaque) throw new MoorError('MOOR_ERR_MEDIATION', 'json-eval() reads a JSON payload, and this message is XML (moor converts no XML to JSON)');
   const { maxParseBytes } = body.limits;

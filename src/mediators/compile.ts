@@ -60,6 +60,13 @@ export interface CompiledConfig {
 export interface Compilation {
   readonly compiled: CompiledConfig;
   readonly diag: Diagnostics;
+  /** Checks that need an await (ParseContext.later), run by {@link finishChecks} before the load is judged. */
+  readonly checks: readonly ((diag: Diagnostics) => Promise<void>)[];
+}
+
+/** Runs the checks that compiling left for later; their problems go to the compilation's Diagnostics. */
+export async function finishChecks(compilation: Compilation): Promise<void> {
+  for (const check of compilation.checks) await check(compilation.diag);
 }
 
 /**
@@ -71,11 +78,12 @@ export function compile(config: Config): Compilation {
   const entries = new Map([...config.resources].map(([k, r]) => [k, entryText(r.value)]));
   for (const [k, e] of config.localEntries) entries.set(k, entryText(e.value));
   const diag = new Diagnostics();
-  const compiled = reportingInto(diag, () => compilingWith(entries, () => compileWith(config, diag)));
-  return { compiled, diag };
+  const checks: ((diag: Diagnostics) => Promise<void>)[] = [];
+  const compiled = reportingInto(diag, () => compilingWith(entries, () => compileWith(config, diag, checks)));
+  return { compiled, diag, checks };
 }
 
-function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
+function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnostics) => Promise<void>)[]): CompiledConfig {
   const inlineEndpoints: EndpointDef[] = [];
   const endpointLinks: EndpointLink[] = [];
   const sequenceLinks: SequenceLink[] = [];
@@ -85,6 +93,7 @@ function compileWith(config: Config, diag: Diagnostics): CompiledConfig {
   let current: string | undefined;
   const shared = new Map<string, unknown>();
   const ctx: ParseContext = {
+    later: (check) => checks.push(check),
     baseDir: config.dir,
     shared: <T>(name: string, make: () => T): T => {
       if (!shared.has(name)) shared.set(name, make());

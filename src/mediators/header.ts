@@ -11,7 +11,9 @@
  * the action parameter of Content-Type for SOAP 1.2). With scope="transport" it sets or removes an HTTP
  * header instead.
  */
+import { type SourceLoc } from '../errors.ts';
 import { headerValue, type MessageContext } from '../message/context.ts';
+import { type EnvelopeHead } from '../message/envelope-head.ts';
 import { childElements, element, type XmlElement, type XmlNode } from '../xml/element.ts';
 import { NS, type QName, splitPrefixed, WSA_NAMESPACES } from '../xml/names.ts';
 import { checkedHeaderValue, checkHeaderAtLoad } from './header-value.ts';
@@ -83,32 +85,41 @@ export const header: MediatorDefinition = {
           else head.setBlock(element(qname, prefix, [{ type: 'text', value }]));
           return 'continue';
         }
-        // a WS-Addressing name
-        const used = head.blocks.find((b) => WSA_NAMESPACES.includes(b.name.uri));
-        const uri = used?.name.uri ?? NS.wsa;
-        const wsaPrefix = used?.prefix || 'wsa';
-        if (action === 'remove') {
-          for (const u of WSA_NAMESPACES) head.removeBlock({ uri: u, local });
-          if (local === 'Action') setSoapAction(msg, undefined);
-          return 'continue';
-        }
-        if (local === 'Action') {
-          // (the action also goes into an HTTP header: SOAPAction, or Content-Type's action parameter)
-          setSoapAction(msg, checkedHeaderValue(value, 'SOAPAction', msg.body.limits.maxHeaderValueBytes, node.loc, '<header name="Action">'));
-          // a message without WS-Addressing carries its action in SOAPAction alone
-          if (!used) return 'continue';
-        }
-        const text: XmlNode = { type: 'text', value };
-        const content: XmlNode[] = WSA_EPR.includes(local) ? [element({ uri, local: 'Address' }, wsaPrefix, [text])] : [text];
-        head.setBlock(element({ uri, local }, wsaPrefix, content) as XmlElement);
+        setAddressing(msg, head, local, action === 'remove' ? undefined : value, node.loc, '<header name="Action">');
         return 'continue';
       },
     };
   },
 };
 
+/**
+ * Sets the WS-Addressing header `local` (To, Action, MessageID, RelatesTo, From, FaultTo, ReplyTo) in
+ * the namespace the message already uses (2005/08 otherwise), or removes it (`value` undefined).
+ * Action also sets the SOAP action; `loc` and `what` name the setter when that value cannot be an
+ * HTTP header's. Also used by <script> (mc.setTo…).
+ */
+export function setAddressing(msg: MessageContext, head: EnvelopeHead, local: string, value: string | undefined, loc: SourceLoc, what: string): void {
+  const used = head.blocks.find((b) => WSA_NAMESPACES.includes(b.name.uri));
+  const uri = used?.name.uri ?? NS.wsa;
+  const wsaPrefix = used?.prefix || 'wsa';
+  if (value === undefined) {
+    for (const u of WSA_NAMESPACES) head.removeBlock({ uri: u, local });
+    if (local === 'Action') setSoapAction(msg, undefined);
+    return;
+  }
+  if (local === 'Action') {
+    // (the action also goes into an HTTP header: SOAPAction, or Content-Type's action parameter)
+    setSoapAction(msg, checkedHeaderValue(value, 'SOAPAction', msg.body.limits.maxHeaderValueBytes, loc, what));
+    // a message without WS-Addressing carries its action in SOAPAction alone
+    if (!used) return;
+  }
+  const text: XmlNode = { type: 'text', value };
+  const content: XmlNode[] = WSA_EPR.includes(local) ? [element({ uri, local: 'Address' }, wsaPrefix, [text])] : [text];
+  head.setBlock(element({ uri, local }, wsaPrefix, content) as XmlElement);
+}
+
 /** Sets (or removes) the SOAP action the way the message's SOAP version carries it. */
-function setSoapAction(msg: MessageContext, action: string | undefined): void {
+export function setSoapAction(msg: MessageContext, action: string | undefined): void {
   if (msg.version === '1.1') {
     if (action === undefined) msg.transport.delete('soapaction');
     else msg.transport.set('soapaction', `"${action}"`);

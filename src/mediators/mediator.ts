@@ -2,7 +2,7 @@
 import { type SourceLoc } from '../errors.ts';
 import { type EndpointDef } from '../config/endpoint-def.ts';
 import { type EntryValue } from '../config/local-entry.ts';
-import { type ConfigNode } from '../config/node.ts';
+import { type ConfigNode, type Diagnostics } from '../config/node.ts';
 import { type TemplateDef } from '../config/template-def.ts';
 import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -73,6 +73,12 @@ export interface ParseContext {
    * are shared by every <throttle> with that id): made by `make` on first use, then the same object.
    */
   shared<T>(name: string, make: () => T): T;
+  /**
+   * Work that loading awaits once the whole configuration is compiled, reporting problems as the parse
+   * does: a check that needs something loaded first (a <script>'s code is compiled by the JavaScript
+   * engine, which is loaded only for a configuration that has a script).
+   */
+  later(check: (diag: Diagnostics) => Promise<void>): void;
 }
 
 /** A mediator's grammar, implemented by each file of this folder. */

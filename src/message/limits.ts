@@ -36,6 +36,10 @@ export interface MessageLimits {
   readonly idleTimeoutMs: number;
   /** Connections open at once on the traffic port; one more is closed as it is accepted. */
   readonly maxConnections: number;
+  /** A `<script>` runs at most this long (ms) for one message; then it is stopped and the message faults. */
+  readonly scriptTimeoutMs: number;
+  /** Memory one `<script>`'s interpreter may hold (bytes); past it the script fails with out of memory. */
+  readonly scriptMemoryBytes: number;
 }
 
 /** Defaults: large enough for real traffic (a 50 MB envelope passes), small enough to bound memory. */
@@ -54,6 +58,9 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   bodyTimeoutMs: 300_000,
   idleTimeoutMs: 5_000,
   maxConnections: 10_000,
+  // (a script runs on the event loop: this is also the longest it holds up every other message)
+  scriptTimeoutMs: 100,
+  scriptMemoryBytes: 32 * 1024 * 1024,
 });
 
 /** The limit names, as `<moor:limits>` attributes. */

@@ -22,7 +22,7 @@ import { ConfigError, ConfigErrors } from '../errors.ts';
 import { type EndpointEnv } from '../endpoints/env.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
-import { compile, type CompiledConfig } from '../mediators/compile.ts';
+import { compile, type CompiledConfig, finishChecks } from '../mediators/compile.ts';
 import { type Sequence } from '../mediators/mediator.ts';
 
 export interface Runtime {
@@ -63,7 +63,10 @@ export async function loadConfig(location: string | readonly string[], options: 
   const locations = typeof location === 'string' ? [location] : [...new Set(location.map((l) => path.resolve(l)))];
   const parts = await Promise.all(locations.map((l) => readConfig(l, options)));
   const config = parts.length === 1 ? parts[0]! : mergeConfigs(parts);
-  const { compiled, diag } = compile(config);
+  const compilation = compile(config);
+  // (before the definitions are frozen: a <script>'s code is compiled by its engine, loaded here)
+  await finishChecks(compilation);
+  const { compiled, diag } = compilation;
   const reads = [...new Set([config.diag, ...parts.map((p) => p.diag)])];
   const errors = sortErrors([...reads.flatMap((d) => d.errors), ...diag.errors]);
   const warnings = sortErrors([...reads.flatMap((d) => d.warnings), ...diag.warnings]);
