@@ -78,7 +78,7 @@ const IGNORED_ROOTS = ['unit-test', 'test-suite', 'mock-service'];
 
 export { displayPath };
 
-/** Reads a configuration folder (or a single XML file). Problems are in `config.diag`. */
+/** Reads a configuration folder (or a single XML file). Problems are in `config.diag`, closed once read. */
 export async function readConfig(location: string, options: ReadOptions = {}): Promise<Config> {
   const diag = new Diagnostics();
   const proxies = new Map<string, ProxyDef>();
@@ -136,6 +136,8 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
+  // the read is over: what compiles these nodes later reports into its own output (node.ts reportingInto)
+  diag.close();
   return { dir, files, proxies, sequences, endpoints, apis, templates, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 

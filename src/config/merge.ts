@@ -21,7 +21,7 @@ export function mergeConfigs(parts: readonly Config[]): Config {
     return out;
   };
   // fields other than the artifacts (moor's own settings…) are taken from the first file, the test artifact
-  return {
+  const merged: Config = {
     ...parts[0]!,
     dir: parts[0]!.dir,
     files: parts.flatMap((p) => p.files),
@@ -30,4 +30,6 @@ export function mergeConfigs(parts: readonly Config[]): Config {
     endpoints: pick('endpoint', parts.map((p) => p.endpoints)),
     diag,
   };
+  diag.close();
+  return merged;
 }

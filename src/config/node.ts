@@ -13,25 +13,41 @@ export class Diagnostics {
   readonly errors: ConfigError[] = [];
   /** What loads but does not behave as in Synapse: printed by `moor validate`, logged at start; never fatal. */
   readonly warnings: ConfigError[] = [];
+  #closed = false;
   report(code: ErrorCode, loc: SourceLoc, message: string): void {
-    this.errors.push(new ConfigError(code, loc, message));
+    this.open().errors.push(new ConfigError(code, loc, message));
   }
   /** Records a warning (a construct that has no effect, or one that behaves differently from Synapse). */
   warn(code: WarningCode, loc: SourceLoc, message: string): void {
-    this.warnings.push(new ConfigError(code, loc, message));
+    this.open().warnings.push(new ConfigError(code, loc, message));
+  }
+  /**
+   * Ends the step that reports here (a read of the configuration, once it has read everything): its
+   * problems are final, a later report throws, and its nodes report to the step reading them then.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  private open(): this {
+    if (this.#closed) throw new Error('a problem reported after its step ended: the read configuration is not written into');
+    return this;
   }
 }
 
 /**
- * Where nodes report while a later step reads them (compile, over a configuration already read and
- * frozen): that step's own Diagnostics, not the read's. Set only for a synchronous call (see reportingInto).
+ * Where nodes of a closed read report while a later step reads them (compile): that step's own
+ * Diagnostics. Set only for a synchronous call (see reportingInto).
  */
 let reportingTo: Diagnostics | undefined;
 
 /**
- * Runs `fn` with every problem a node reports going to `diag`. The nodes of a read configuration keep
- * the read's Diagnostics, which is frozen with it; a step that checks them further (the compiler) has
- * its own output. `fn` must be synchronous: the redirection ends when it returns.
+ * Runs `fn` with every problem reported at a node whose own Diagnostics is closed (a read configuration's)
+ * going to `diag`: a step that checks the definitions further (the compiler) has its own output. A node
+ * with a Diagnostics still open (withDiagnostics: a stylesheet collecting its own) reports there as ever.
+ * `fn` must be synchronous: the redirection ends when it returns.
  */
 export function reportingInto<T>(diag: Diagnostics, fn: () => T): T {
   const before = reportingTo;
@@ -48,10 +64,19 @@ export class ConfigNode {
     readonly el: XmlElement,
     readonly file: string,
     private readonly lines: LineIndex,
-    readonly diag: Diagnostics,
+    /** The Diagnostics it was read with (a plain field: xslt/stylesheet.ts copies nodes with Object.assign). */
+    private readonly readWith: Diagnostics,
     /** Namespace bindings in scope at this element (for QName-valued attributes and XPath). */
     readonly scope: ReadonlyMap<string, string>,
   ) {}
+
+  /**
+   * Where problems at this element go: the Diagnostics it was read with, or, once that read is closed,
+   * the step reading it now (the compiler's own: reportingInto).
+   */
+  get diag(): Diagnostics {
+    return this.readWith.closed && reportingTo !== undefined ? reportingTo : this.readWith;
+  }
 
   /**
    * The same element reporting to `diag`, with the namespaces `scope` in scope (a stylesheet compiled at
@@ -76,7 +101,7 @@ export class ConfigNode {
   children(): ConfigNode[] {
     return childElements(this.el).map((c) => {
       const scope = c.namespaces.size ? new Map([...this.scope, ...c.namespaces]) : this.scope;
-      return new ConfigNode(c, this.file, this.lines, this.diag, scope);
+      return new ConfigNode(c, this.file, this.lines, this.readWith, scope);
     });
   }
 
@@ -171,11 +196,11 @@ export class ConfigNode {
 
   /** Reports a problem at this element. */
   report(code: ErrorCode, message: string): void {
-    (reportingTo ?? this.diag).report(code, this.loc, message);
+    this.diag.report(code, this.loc, message);
   }
 
   /** Warns about this element: it is read, but has no effect or behaves differently from Synapse. */
   warn(code: WarningCode, message: string): void {
-    (reportingTo ?? this.diag).warn(code, this.loc, message);
+    this.diag.warn(code, this.loc, message);
   }
 }

@@ -38,7 +38,8 @@ test('the loaded definitions are frozen: writing into them throws', async (t) =>
   t.throws(() => (config.sequences as Map<string, unknown>).delete('S'), { instanceOf: TypeError });
   t.throws(() => (config.refused as Set<string>).add('B'), { instanceOf: TypeError });
   t.throws(() => ((proxy as { name: string }).name = 'Q'), { instanceOf: TypeError });
-  t.throws(() => config.diag.report('MOOR_ERR_BAD_VALUE', loc, 'late'), { instanceOf: TypeError });
+  t.throws(() => config.diag.report('MOOR_ERR_BAD_VALUE', loc, 'late'), { message: /after its step ended/ });
+  t.throws(() => config.sequences.get('S')!.node.report('MOOR_ERR_BAD_VALUE', 'late'), { message: /after its step ended/ });
   // the parsed XML under the definitions too
   const node = config.sequences.get('S')!.node;
   t.throws(() => node.el.children.push(node.el.children[0]!), { instanceOf: TypeError });
