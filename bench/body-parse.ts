@@ -1,9 +1,10 @@
 /**
- * `npx tsx --expose-gc bench/body-parse.ts [--mb 1,5,10]`: what parsing a message body for a mediator
+ * `npx tsx --expose-gc bench/body-parse.ts [--mb 1,5,10] [--json]`: what parsing a message body for a mediator
  * costs in memory, per byte of message, for each representation moor could hold it in. Measured in
  * process: the heap (and external memory) retained by the parsed form after a full GC, divided by the
  * message's bytes; the peak RSS growth while parsing is printed beside it. Bodies are a typical SOAP
- * payload (an order of line items: elements with attributes and short text).
+ * payload (an order of line items: elements with attributes and short text). `--json` prints one line
+ * of results instead, for `npm run bench`'s memory part (bench/run.ts).
  */
 import { DOMParser } from '@xmldom/xmldom';
 import { parseXml } from '../src/xml/parse.ts';
@@ -20,7 +21,7 @@ function body(bytes: number): string {
 }
 
 const forms: Record<string, (text: string) => unknown> = {
-  'xmldom DOM (what XPath and the DOM mediators read today)': (text) => new DOMParser().parseFromString(text, 'text/xml'),
+  'xmldom DOM (what the mediators that change the payload read)': (text) => new DOMParser().parseFromString(text, 'text/xml'),
   'fast-xml-parser, ordered, as XmlElement trees (the head parser)': (text) => parseXml(text, { wellFormed: true }),
   // the string is part of what it holds: the tree is offsets into it
   'compact tree (the text + typed arrays; what read-only routes hold)': (text) => parseCompact(text),
@@ -42,11 +43,23 @@ function retained(make: () => unknown): { heap: number; peakRss: number } {
 }
 
 const sizes = (process.argv.includes('--mb') ? process.argv[process.argv.indexOf('--mb') + 1]! : '1,5,10').split(',').map(Number);
+const json = process.argv.includes('--json');
+/** One row of results, as `--json` prints them. */
+export interface BodyParseRow {
+  form: string;
+  mb: number;
+  perByte: number;
+  retainedMb: number;
+  peakRssMb: number;
+}
+const rows: BodyParseRow[] = [];
 for (const mb of sizes) {
   const bytes = Buffer.from(body(mb * 1024 * 1024));
-  console.log(`\n${mb} MB body (${bytes.length} bytes)`);
+  if (!json) console.log(`\n${mb} MB body (${bytes.length} bytes)`);
   for (const [name, parse] of Object.entries(forms)) {
     const r = retained(() => parse(bytes.toString('utf8')));
-    console.log(`  ${name}: ${(r.heap / bytes.length).toFixed(1)}× retained (${(r.heap / 1e6).toFixed(0)} MB), RSS +${(r.peakRss / 1e6).toFixed(0)} MB while parsing`);
+    rows.push({ form: name, mb, perByte: r.heap / bytes.length, retainedMb: r.heap / 1e6, peakRssMb: r.peakRss / 1e6 });
+    if (!json) console.log(`  ${name}: ${(r.heap / bytes.length).toFixed(1)}× retained (${(r.heap / 1e6).toFixed(0)} MB), RSS +${(r.peakRss / 1e6).toFixed(0)} MB while parsing`);
   }
 }
+if (json) console.log(JSON.stringify(rows));

@@ -3,7 +3,8 @@
  * front of the same three fast backends, each in its own process, driven by a load generator in its
  * own process. Rounds are interleaved (baseline and variants take turns, order alternating) and the
  * median of each is reported, since a shared machine is noisy. Then a 50 MB envelope is streamed
- * through each proxy in both directions and the growth of its peak RSS is reported.
+ * through each proxy in both directions and the growth of its peak RSS is reported, and what a 5 MB
+ * body costs once parsed for a mediator, per message byte, in each form (bench/body-parse.ts).
  *
  *   npm run bench [-- --rounds 3 --duration-ms 10000 --warmup-ms 3000 --concurrency 32
  *                     --sessions 10000 --big-mb 50 --live-sessions 200000
@@ -49,6 +50,7 @@ import { workersModel } from './workers-model.ts';
 import { measureSessions } from './session-memory.ts';
 import { DURABLE, REPLICATED, sessionRatios, sessionVariants, stopSessionVariants } from './session-variants.ts';
 import { median } from './stats.ts';
+import type { BodyParseRow } from './body-parse.ts';
 
 const { values } = parseArgs({
   options: {
@@ -314,6 +316,19 @@ async function memory(): Promise<void> {
       await server.stop();
     }
   }
+  await parsedBodies();
+}
+
+/**
+ * What a body costs once a mediator reads it (issue 10: ≤ 10× its bytes), in a process of its own
+ * (bench/body-parse.ts: heap and external memory retained after a full GC, per message byte).
+ */
+async function parsedBodies(): Promise<void> {
+  const rows = await runJson<BodyParseRow[]>(['--expose-gc', ...TSX, 'bench/body-parse.ts', '--mb', '5', '--json']);
+  console.log('\n## Memory: a 5 MB body of line items parsed for a mediator (retained after a full GC, per message byte; target ≤ 10×)\n');
+  console.log('| form | retained per byte | retained MB | RSS growth while parsing MB |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const r of rows) console.log(`| ${r.form} | ${fmt(r.perByte, 1)}× | ${fmt(r.retainedMb, 0)} | ${fmt(r.peakRssMb, 0)} |`);
 }
 
 interface OpenLoopResult {

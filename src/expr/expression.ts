@@ -65,17 +65,17 @@ export class Expression {
 
   /** The string value of the expression for `msg`. */
   async string(msg: MessageContext): Promise<string> {
-    return (await this.evaluate(msg)).stringValue();
+    return (await this.evaluate(msg, 'read')).stringValue();
   }
 
   /** The boolean value (XPath's boolean()). */
   async boolean(msg: MessageContext): Promise<boolean> {
-    return (await this.evaluate(msg)).booleanValue();
+    return (await this.evaluate(msg, 'read')).booleanValue();
   }
 
   /** The nodes selected (empty when the result is not a node-set); `wholeEnvelope` selects in envelopeDom(). */
   async nodes(msg: MessageContext, options: { wholeEnvelope?: boolean } = {}): Promise<Node[]> {
-    const v = await this.evaluate(msg, options.wholeEnvelope ?? false);
+    const v = await this.evaluate(msg, options.wholeEnvelope ? 'change' : 'nodes');
     try {
       return v.nodeset().toArray();
     } catch {
@@ -83,9 +83,17 @@ export class Expression {
     }
   }
 
-  private async evaluate(msg: MessageContext, wholeEnvelope = false): Promise<XValue> {
-    // wholeEnvelope: the nodes are to be changed, so they must belong to the message's own DOM
-    const doc = this.needsBody || wholeEnvelope ? await msg.envelopeDom() : msg.body.opaque ? opaqueHead() : await headDom(msg);
+  /**
+   * `read`: only a string or a boolean leaves, so the body may be the compact view (no DOM is built);
+   * `nodes`: the nodes leave (to be serialised), so they are xmldom's; `change`: they are to be
+   * changed, so they must belong to the message's own DOM, whatever the expression reaches.
+   */
+  private async evaluate(msg: MessageContext, use: 'read' | 'nodes' | 'change'): Promise<XValue> {
+    const doc =
+      use === 'change' ? await msg.envelopeDom()
+      : this.needsBody ? await (use === 'read' ? msg.envelopeView() : msg.envelopeDom())
+      : msg.body.opaque ? opaqueHead()
+      : await headDom(msg);
     const envelope = doc.documentElement as unknown as Node;
     const childByLocal = (local: string): Node | undefined => {
       for (let c = envelope?.firstChild; c; c = c.nextSibling) if ((c as Element).localName === local) return c;

@@ -31,7 +31,7 @@ export const clone: MediatorDefinition = {
       kind: 'clone',
       loc: node.loc,
       async mediate(msg, env) {
-        const xml = String(await msg.envelopeDom());
+        const xml = String(await msg.envelopeView());
         const group = new SplitGroup(id, msg, targets.length);
         const parts = (targets as SplitTarget[]).map((target, i) => groupPart(msg, xml, target, group, i));
         return runGroup(group, parts, env, { sequential, continueParent, traceAs: 'clone' });

@@ -50,7 +50,8 @@ export const log: MediatorDefinition = {
             for (const b of head.blocks) parts.push(`${b.name.local}: ${serialize(b)}`);
           }
           if (level === 'full') {
-            const doc = await msg.envelopeDom();
+            // the compact view writes the element as xmldom would, without building the DOM
+            const doc = await msg.envelopeView();
             parts.push(`Envelope: ${String(doc.documentElement)}`);
           }
         }

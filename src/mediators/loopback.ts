@@ -21,7 +21,7 @@ export const loopback: MediatorDefinition = {
         if (msg.direction === 'response') return 'continue';
         // header changes live beside the original bytes until the body is read in; the response
         // re-reads its head from the bytes, so they are folded in first
-        if (msg.parsedHead?.changed) await msg.envelopeDom();
+        if (msg.parsedHead?.changed) await msg.envelopeView();
         const transport = new Map<string, string | string[]>([['content-type', headerValue(msg.transport, 'content-type') ?? contentTypeOf(msg.version)]]);
         const response = msg.derive('response', transport, msg.body);
         response.status = msg.status;

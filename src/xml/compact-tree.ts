@@ -368,8 +368,10 @@ class Builder {
           const ch = t.charCodeAt(i);
           if (ch < 0x20 && ch !== 0x09 && ch !== 0x0a && ch !== 0x0d) fail();
         }
-        // xmldom makes no node of an empty section
-        if (e > s) this.child(t.indexOf('\r', s) >= 0 && t.indexOf('\r', s) < e ? CDATA | DECODE : CDATA, s, e, 0);
+        // xmldom makes no node of an empty section and joins the text around it: one node that no
+        // single range of the source holds, so xmldom is left to it
+        if (e === s) fail();
+        this.child(t.indexOf('\r', s) >= 0 && t.indexOf('\r', s) < e ? CDATA | DECODE : CDATA, s, e, 0);
         this.pos = e + 3;
         return;
       }
