@@ -54,6 +54,18 @@ export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['co
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its scripts are files of Synapse's sample resources (`resources/script/stockquoteTransform*.js`, by a local entry's src and a registry key), which the corpus does not hold; given them, they would still be refused for their E4X, as samples 351 and 352 are",
   },
+  8: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its two stylesheets are files of Synapse's sample resources (`repository/conf/sample/resources/transform/`), one read by a local entry's `src`, one by a registry key, which the corpus does not hold; given them beside the configuration and in a registry folder, it loads and runs (test/e2e/synapse-samples.test.ts)",
+  },
+  16: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its stylesheets are resources of Synapse's sample registry (`transform/transform.xslt` by a dynamic key, `transform/transform_back.xslt` by a static one), which the corpus does not hold; given them in a registry folder (`--registry`), it loads and runs (test/e2e/synapse-samples.test.ts)",
+  },
+  750: {
+    code: 'MOOR_ERR_UNRESOLVED_KEY',
+    why: "its local entries read sample 8's stylesheets from Synapse's sample resources (`src=\"file:repository/conf/sample/resources/transform/…\"`), which the corpus does not hold",
+  },
   372: {
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its throttle policy is a resource of Synapse's sample registry (`conf/sample/resources/policy/throttle_policy.xml`), which the corpus does not hold; `<policy key>` reads a policy from a registry folder or a local entry",
@@ -147,7 +159,10 @@ export function renderTable(results: readonly SampleResult[]): string {
     '  support; nothing crashes. The session-affinity samples 52, 53, 54, 55, 58 and 154 load and are run against real',
     '  backends by test/e2e/synapse-samples.test.ts. The throttle samples 370 and 371 load; 371 runs on three gateway',
     '  nodes sharing one Redis in test/e2e/throttle.test.ts, its limit held across them (WSO2 counts per node; how',
-    '  moor\'s `<throttle>` differs from WSO2\'s is in [configuration.md](configuration.md#throttle)).',
+    '  moor\'s `<throttle>` differs from WSO2\'s is in [configuration.md](configuration.md#throttle)). The XSLT sample 158',
+    '  loads; it and samples 8 and 16 (given stylesheets of the same mapping where Synapse\'s sample resources would be)',
+    '  run against a real backend in test/e2e/synapse-samples.test.ts. moor\'s `<xslt>` is XSLT 1.0, WSO2\'s Saxon',
+    '  (XSLT 2.0/3.0): [configuration.md](configuration.md#xslt) says what that leaves out.',
     '',
     'A refused sample lists every problem `moor validate` reports, so a sample refused for two features names both.',
     'Problems other than `MOOR_ERR_UNSUPPORTED` are shown with their code; they are mostly consequences of an',

@@ -25,7 +25,7 @@ import { readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /**
  * The attributes that name an artifact or a resource by key, by element: only where moor uses the key
- * (the keys of a construct moor refuses, `<xslt key>` say, are not looked up: the refusal is the one
+ * (the keys of a construct moor refuses, `<xquery key>` say, are not looked up: the refusal is the one
  * error there).
  */
 const KEY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
@@ -35,11 +35,13 @@ const KEY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   inSequence: ['onError'],
   outSequence: ['onError'],
   faultSequence: ['onError'],
-  resource: ['inSequence', 'outSequence', 'faultSequence'],
+  // (an API's <resource> names sequences; an <xslt>'s <resource location key> a stylesheet)
+  resource: ['inSequence', 'outSequence', 'faultSequence', 'key'],
   send: ['receive'],
   publishWSDL: ['key'],
   format: ['key'],
   source: ['key'],
+  xslt: ['key'],
 };
 
 /** A registry resource that is not an artifact: read by whatever names it. */
@@ -72,8 +74,11 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
   const seen = new Set<string>();
   const queue: { key: string; node: ConfigNode }[] = [];
   let dynamic = false;
+  // a dynamic <xslt> key may name any stylesheet of the registry too, not only its *.xml
+  let stylesheets = false;
   const scan = (node: ConfigNode): void => {
     if ((node.name === 'sequence' || node.name === 'endpoint') && (node.attr('key')?.startsWith('{') || node.attr('key-expression') !== undefined)) dynamic = true;
+    if (node.name === 'xslt' && node.attr('key')?.startsWith('{')) dynamic = stylesheets = true;
     for (const a of KEY_ATTRIBUTES[node.name] ?? []) {
       const v = node.attr(a);
       if (v !== undefined && keyOf(v)) queue.push({ key: v, node });
@@ -86,7 +91,7 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
       // a dynamic key may name any registry sequence or endpoint: once the static keys are done, all of them
       if (!dynamic || !tops.length) return;
       dynamic = false;
-      for (const key of await everyRegistryXml(registry)) if (!seen.has(key)) queue.push({ key, node: tops[0]! });
+      for (const key of await everyRegistryXml(registry, stylesheets)) if (!seen.has(key) && keyOf(key)) queue.push({ key, node: tops[0]! });
       continue;
     }
     const { key, node } = queue.shift()!;
@@ -107,13 +112,23 @@ export async function loadRegistryKeys(tops: readonly ConfigNode[], registry: Re
   }
 }
 
-/** Every `*.xml` of the conf and gov registries, as keys (`conf:/a/b.xml`), for dynamic keys to name. */
-async function everyRegistryXml(registry: RegistryRoots): Promise<string[]> {
+/**
+ * Every `*.xml` of the conf and gov registries (and `*.xsl`, `*.xslt` with `stylesheets`), as keys
+ * (`conf:/a/b.xml`), for dynamic keys to name.
+ */
+async function everyRegistryXml(registry: RegistryRoots, stylesheets: boolean): Promise<string[]> {
   const keys: string[] = [];
   for (const sub of ['conf', 'gov'] as const) {
     for (const folder of registry[sub]) {
-      const files = await xmlFilesUnder(folder).catch(() => [] as string[]);
+      const files = await xmlFilesUnder(folder, stylesheets ? ['.xml', '.xsl', '.xslt'] : ['.xml']).catch(() => [] as string[]);
       for (const f of files) keys.push(`${sub}:/${path.relative(folder, f).split(path.sep).join('/')}`);
+    }
+  }
+  // (a key without a prefix names a file below the registry root: Synapse's samples 8 and 16 name their stylesheets so)
+  if (stylesheets) {
+    for (const folder of registry.plain) {
+      const files = await xmlFilesUnder(folder, ['.xsl', '.xslt']).catch(() => [] as string[]);
+      for (const f of files) keys.push(path.relative(folder, f).split(path.sep).join('/'));
     }
   }
   return keys;

@@ -51,11 +51,11 @@ export async function readXmlDocument(file: string, diag: Diagnostics, codes: Xm
   }
 }
 
-/** Every `*.xml` file below `dir`, at any depth, sorted. Throws what readdir throws. */
-export async function xmlFilesUnder(dir: string): Promise<string[]> {
+/** Every `*.xml` file (or file ending in one of `endings`) below `dir`, at any depth, sorted. Throws what readdir throws. */
+export async function xmlFilesUnder(dir: string, endings: readonly string[] = ['.xml']): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.xml'))
+    .filter((e) => e.isFile() && endings.some((x) => e.name.endsWith(x)))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
 }

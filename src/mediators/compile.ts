@@ -132,6 +132,7 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
       }
       return value;
     },
+    entryAtRunTime: (key) => entryOf(config, key),
   };
 
   const sequences = new Map<string, Sequence>();

@@ -66,6 +66,8 @@ export interface ParseContext {
    * `node` and gives undefined when it names none (`what`: what the key is for, for the message).
    */
   entry(key: string, node: ConfigNode, what: string): EntryValue | undefined;
+  /** The value a key names, looked up without a report: for a dynamic key (`{…}`), evaluated at run time. */
+  entryAtRunTime(key: string): EntryValue | undefined;
   /** Folder of the configuration, for user modules. */
   readonly baseDir: string;
   /**

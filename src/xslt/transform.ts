@@ -6,10 +6,11 @@
  * bounds (docs/hostile-input.md), but a stylesheet can loop on a small input: a recursive named
  * template, an apply-templates that selects its own node again. So every instruction run and every
  * template applied counts one step against `limits.steps`, templates may nest `limits.depth` deep (JS
- * recursion: past that the stack would overflow), and the result may hold `limits.nodes` nodes; past
- * any of these the transform stops with an XsltError, which the mediator answers as a fault. XPath
- * evaluation itself is not metered; over a bounded input it is polynomial (an expression such as
- * `//*[count(//*) > 0]` is quadratic in the nodes).
+ * recursion: past that the stack would overflow), the result may hold `limits.nodes` nodes, and the
+ * whole run may take `limits.ms` (looked at every 1024 steps); past any of these the transform stops
+ * with an XsltError, which the mediator answers as a fault. One XPath evaluation is not interrupted:
+ * over a bounded input it is polynomial, but an expression such as `//*[count(//*) > 0]` is quadratic in
+ * the nodes, and nested further, worse.
  */
 import { type SourceLoc } from '../errors.ts';
 import { type XValue } from '../expr/xpath-lib.ts';
@@ -36,9 +37,11 @@ export interface TransformLimits {
   readonly depth: number;
   /** Nodes in the result. */
   readonly nodes: number;
+  /** Milliseconds of the event loop the transform may hold (checked every 1024 steps). */
+  readonly ms: number;
 }
 
-export const DEFAULT_LIMITS: TransformLimits = { steps: 200_000, depth: 500, nodes: 100_000 };
+export const DEFAULT_LIMITS: TransformLimits = { steps: 200_000, depth: 500, nodes: 100_000, ms: 250 };
 
 /** A transform that failed: what happened and the stylesheet's element where. */
 export class XsltError extends Error {
@@ -77,13 +80,20 @@ interface Here {
 
 /** Runs `sheet` over `input` (a document); the result's top-level nodes, owned by `options.factory`. */
 export function transform(sheet: Stylesheet, input: Document, options: TransformOptions): Node[] {
-  return new Run(sheet, options).run(input);
+  try {
+    return new Run(sheet, options).run(input);
+  } catch (e) {
+    // (the depth limit keeps templates within the stack; a deep input copied or matched may still not be)
+    if (e instanceof RangeError) throw new XsltError(`the transform ran out of stack (${e.message})`, undefined);
+    throw e;
+  }
 }
 
 class Run {
   private steps = 0;
   private depth = 0;
   private made = 0;
+  private readonly deadline: number;
   private readonly limits: TransformLimits;
   private readonly globals = new Map<string, { binding: Binding; param: boolean; value?: XValue; busy?: boolean }>();
   private readonly ids: GeneratedIds = { of: new WeakMap(), count: 0 };
@@ -95,6 +105,7 @@ class Run {
     private readonly options: TransformOptions,
   ) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.deadline = performance.now() + this.limits.ms;
     this.doc = options.factory;
     for (const g of sheet.globals) this.globals.set(g.name, { binding: g, param: g.param });
   }
@@ -276,6 +287,8 @@ class Run {
   }
 
   private copyOf(n: Node, out: Node): void {
+    // (text made anew: xmldom's importNode walks even a text node as a tree)
+    if (n.nodeType === TEXT || n.nodeType === CDATA) return this.text(n.nodeValue ?? '', out);
     if (n.nodeType === DOCUMENT || n.nodeType === FRAGMENT) {
       for (const c of children(n)) this.copyOf(c, out);
       return;
@@ -312,6 +325,7 @@ class Run {
   }
 
   private nodes(e: XslExpr, here: Here, loc: SourceLoc): Node[] {
+    if (e.direct) return e.direct(here.node);
     const v = this.eval(e, here, loc);
     try {
       return nodesOf(v, `"${e.text}"`);
@@ -436,6 +450,7 @@ class Run {
 
   private step(loc: SourceLoc | undefined): void {
     if (++this.steps > this.limits.steps) throw new XsltError(`the transform ran more than ${this.limits.steps} steps (a loop in the stylesheet?)`, loc);
+    if ((this.steps & 1023) === 0 && performance.now() > this.deadline) throw new XsltError(`the transform ran longer than ${this.limits.ms} ms`, loc);
   }
 
   private count(n = 1): void {

@@ -26,7 +26,7 @@ type Evaluable = { evaluate(c: Ctx): XValue };
 /** A function XSLT adds: called with the evaluated arguments and the caller's dynamic context. */
 export type XsltFunction = (c: { readonly contextNode: Node }, ...args: XValue[]) => XValue;
 
-const XPathContext = pkg.XPathContext as unknown as new () => Ctx;
+const XPathContext = pkg.XPathContext as unknown as new (vr: Ctx['variableResolver'], nr: Ctx['namespaceResolver'], fr: Ctx['functionResolver']) => Ctx;
 const FunctionResolver = pkg.FunctionResolver as unknown as new () => { getFunction(local: string, ns: string | null): unknown };
 const standardFunctions = new FunctionResolver();
 const XNodeSetClass = pkg.XNodeSet as unknown as new () => XValue & { addArray(nodes: Node[]): void };
@@ -51,11 +51,13 @@ export interface XslExpr {
   readonly text: string;
   readonly root: Evaluable;
   readonly namespaces: ReadonlyMap<string, string>;
+  /** The nodes, taken without XPath, of the few selections that allow it (directSelection). */
+  readonly direct: ((n: Node) => Node[]) | undefined;
 }
 
 /** Compiles `text`; throws an Error whose message says why it does not parse. */
 export function compileXPath(text: string, namespaces: ReadonlyMap<string, string>): XslExpr {
-  return { text, root: parser.parse(text).expression, namespaces };
+  return { text, root: parser.parse(text).expression, namespaces, direct: directSelection(text) };
 }
 
 /** What an evaluation sees besides the expression. */
@@ -69,35 +71,78 @@ export interface Focus {
 
 /** Evaluates `e` at `focus`. Throws an Error (unknown function, undeclared variable…). */
 export function evaluateXPath(e: XslExpr, focus: Focus): XValue {
-  const c = new XPathContext();
+  // (the resolvers are given to the constructor: made by it, a FunctionResolver registers every standard function anew)
+  const c = new XPathContext(
+    {
+      getVariable: (local, ns) => {
+        const v = focus.variable(local, ns);
+        if (v === undefined) throw new Error(`the variable $${ns ? `{${ns}}` : ''}${local} is not declared`);
+        return v;
+      },
+    },
+    {
+      getNamespace: (prefix) => {
+        if (prefix === 'xml') return 'http://www.w3.org/XML/1998/namespace';
+        const uri = e.namespaces.get(prefix);
+        if (uri === undefined) throw new Error(`the prefix "${prefix}" is not declared`);
+        return uri;
+      },
+    },
+    {
+      getFunction: (local, ns) => {
+        const own = focus.fn(local, ns);
+        if (!own) return ns ? undefined : standardFunctions.getFunction(local, ns);
+        return (ctx: Ctx, ...args: Evaluable[]) => own(ctx, ...args.map((a) => a.evaluate(ctx)));
+      },
+    },
+  );
   c.contextNode = focus.node;
   c.expressionContextNode = focus.node;
   c.contextPosition = focus.position;
   c.contextSize = focus.size;
   c.caseInsensitive = false;
-  c.namespaceResolver = {
-    getNamespace: (prefix) => {
-      if (prefix === 'xml') return 'http://www.w3.org/XML/1998/namespace';
-      const uri = e.namespaces.get(prefix);
-      if (uri === undefined) throw new Error(`the prefix "${prefix}" is not declared`);
-      return uri;
-    },
-  };
-  c.variableResolver = {
-    getVariable: (local, ns) => {
-      const v = focus.variable(local, ns);
-      if (v === undefined) throw new Error(`the variable $${ns ? `{${ns}}` : ''}${local} is not declared`);
-      return v;
-    },
-  };
-  c.functionResolver = {
-    getFunction: (local, ns) => {
-      const own = focus.fn(local, ns);
-      if (!own) return ns ? undefined : standardFunctions.getFunction(local, ns);
-      return (ctx: Ctx, ...args: Evaluable[]) => own(ctx, ...args.map((a) => a.evaluate(ctx)));
-    },
-  };
   return e.root.evaluate(c);
+}
+
+/**
+ * The nodes of the selections stylesheets write most (`@*|node()` of the identity transform, `node()`,
+ * `*`, `@*`, `text()`, `.`) taken from the node directly, in document order; undefined for any other.
+ * The xpath package sorts every union by xmldom's compareDocumentPosition, which walks to the root for
+ * each comparison: for the identity transform that was most of the time.
+ */
+export function directSelection(text: string): ((n: Node) => Node[]) | undefined {
+  switch (text.replace(/\s+/g, '')) {
+    case '.':
+      return (n) => [n];
+    case 'node()':
+      return (n) => childList(n, () => true);
+    case '*':
+      return (n) => childList(n, (c) => c.nodeType === 1);
+    case 'text()':
+      return (n) => childList(n, (c) => c.nodeType === 3 || c.nodeType === 4);
+    case '@*':
+      return attributes;
+    case '@*|node()':
+    case 'node()|@*':
+      return (n) => [...attributes(n), ...childList(n, () => true)];
+    default:
+      return undefined;
+  }
+}
+
+function childList(n: Node, keep: (c: Node) => boolean): Node[] {
+  const out: Node[] = [];
+  for (let c = n.firstChild; c; c = c.nextSibling) if (keep(c) && c.nodeType !== 10) out.push(c);
+  return out;
+}
+
+function attributes(n: Node): Node[] {
+  if (n.nodeType !== 1) return [];
+  const out: Node[] = [];
+  const attrs = (n as Element).attributes;
+  // (namespace declarations are not attributes in XPath)
+  for (let i = 0; i < attrs.length; i++) if (attrs[i]!.namespaceURI !== 'http://www.w3.org/2000/xmlns/') out.push(attrs[i]!);
+  return out;
 }
 
 /** The nodes of a node-set value, in document order; throws when `v` is not one. */

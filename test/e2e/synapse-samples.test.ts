@@ -1,18 +1,23 @@
 /**
- * Apache Synapse's load-balancing and session-affinity samples (52-55, 58, 59, 154), unchanged but
- * for their backend addresses: the upstream files are read from the corpus, their localhost:900N
- * addresses pointed at real Cart backends (the `soap` package) on free ports, and each runs in a real
- * gateway. The stateful Cart stands in for the samples' LBService1: it names the instance that answered
- * and keeps a cart per ClientID, so a session that stayed on one instance shows in the count.
+ * Apache Synapse's samples run in a real gateway, the upstream files read from the corpus unchanged but
+ * for their backend addresses. The load-balancing and session-affinity samples (52-55, 58, 59, 154):
+ * their localhost:900N addresses pointed at real Cart backends (the `soap` package) on free ports. The
+ * stateful Cart stands in for the samples' LBService1: it names the instance that answered and keeps a
+ * cart per ClientID, so a session that stayed on one instance shows in the count. The XSLT samples (8,
+ * 16, 158) against a real stock quote backend that checks what it received: 8 and 16 with moor's
+ * stylesheets of the same mapping (test/fixtures/xslt/) where Synapse's sample resources would be,
+ * since the corpus does not hold those; 158 with its own inline stylesheets.
  */
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { type CartBackend } from '../../demo/cart-backend.ts';
 import { type Gateway } from '../../src/server/gateway.ts';
 import { SAMPLES_DIR } from '../../scripts/compat-table.ts';
 import { startBackends } from '../helpers/backends.ts';
-import { addItem, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { addItem, configDir, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { type Received, startSoapBackend } from '../mediators/soap-backend.ts';
 
 const HEADERS = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
 const clientId = (id: string): string => `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`;
@@ -145,4 +150,63 @@ test('sample 59: weighted round robin honours <property name="loadbalance.weight
   const { backends, gw } = await runSample(t, 59, 3);
   for (let i = 0; i < 12; i++) await addTo(t, `${gw.url}/services/LBService1`);
   t.deepEqual(backends.map((b) => b.served), [2, 4, 6]);
+});
+
+// ── the XSLT samples ──
+
+/** SimpleStockQuoteService's getQuote, in the namespace the sample's stylesheets write. */
+function stockQuote(r: Received) {
+  const symbol = /<(?:m:)?symbol>([^<]*)<\/(?:m:)?symbol>/.exec(r.body)?.[1];
+  if (!/<(m:)?getQuote xmlns(:m)?="http:\/\/services\.samples"/.test(r.body) || symbol === undefined) return { status: 500, body: `not a getQuote: ${r.body}` };
+  return {
+    body: `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ns:getQuoteResponse xmlns:ns="http://services.samples"><ns:return><ns:last>99.5</ns:last><ns:symbol>${symbol}</ns:symbol></ns:return></ns:getQuoteResponse></soapenv:Body></soapenv:Envelope>`,
+  };
+}
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/xslt/${name}`, import.meta.url), 'utf8');
+const WSA = 'http://www.w3.org/2005/08/addressing';
+const checkPriceTo = (to: string) => soap11(`<m0:CheckPriceRequest xmlns:m0="http://services.samples"><m0:Code>IBM</m0:Code></m0:CheckPriceRequest>`, `<wsa:To xmlns:wsa="${WSA}">${to}</wsa:To>`);
+
+/** Sample `n` as it is, with the sample's transform resources where it names them (relative to the sample, and as its registry). */
+async function xsltSample(t: ExecutionContext, n: number) {
+  const backend = await startSoapBackend(stockQuote);
+  const resources = 'repository/conf/sample/resources/transform';
+  const top = await configDir({
+    [`synapse_sample_${n}.xml`]: await readFile(path.join(SAMPLES_DIR, `synapse_sample_${n}.xml`), 'utf8'),
+    [`${resources}/transform.xslt`]: fixture('check-price-request.xslt'),
+    [`${resources}/transform_back.xslt`]: fixture('check-price-response.xslt'),
+  });
+  // (the sample's <registry> root is repository/conf/sample/resources/; moor's registry folder is --registry)
+  const gw = await startGateway(path.join(top, `synapse_sample_${n}.xml`), { registry: path.join(top, 'repository/conf/sample/resources') });
+  t.teardown(async () => {
+    await gw.close();
+    await backend.close();
+  });
+  return { backend, gw };
+}
+
+for (const n of [8, 16]) {
+  test(`sample ${n}: main transforms CheckPriceRequest to getQuote before <send/>, and the response back to CheckPriceResponse`, async (t) => {
+    const { backend, gw } = await xsltSample(t, n);
+    const res = await post(`${gw.url}/services/StockQuote`, checkPriceTo(backend.url));
+    t.is(backend.received.length, 1);
+    t.regex(backend.received[0]!.body, /<soapenv:Body><m:getQuote xmlns:m="http:\/\/services\.samples"><m:request><m:symbol>IBM<\/m:symbol><\/m:request><\/m:getQuote><\/soapenv:Body>/);
+    t.is(res.status, 200, res.text);
+    t.regex(res.text, /<soapenv:Body><m:CheckPriceResponse xmlns:m="http:\/\/services\.samples\/xsd"><m:Code>IBM<\/m:Code><m:Price>99\.5<\/m:Price><\/m:CheckPriceResponse><\/soapenv:Body>/);
+  });
+}
+
+test('sample 158: JSONProxy puts the request in the services.samples namespace (xsl:element namespace=) and takes the response out of it', async (t) => {
+  const backend = await startSoapBackend(stockQuote);
+  const text = (await readFile(path.join(SAMPLES_DIR, 'synapse_sample_158.xml'), 'utf8')).replace('http://localhost:9000/services/SimpleStockQuoteService', backend.url);
+  const gw = await startGateway({ 'synapse_sample_158.xml': text });
+  t.teardown(async () => {
+    await gw.close();
+    await backend.close();
+  });
+  const res = await post(`${gw.url}/services/JSONProxy`, soap11('<getQuote><request><symbol>IBM</symbol></request></getQuote>'));
+  t.is(backend.received.length, 1);
+  t.regex(backend.received[0]!.body, /<soapenv:Body><getQuote xmlns="http:\/\/services\.samples"><request><symbol>IBM<\/symbol><\/request><\/getQuote><\/soapenv:Body>/);
+  t.is(res.status, 200, res.text);
+  t.regex(res.text, /<soapenv:Body><getQuoteResponse><return><last>99\.5<\/last><symbol>IBM<\/symbol><\/return><\/getQuoteResponse><\/soapenv:Body>/);
 });

@@ -73,15 +73,19 @@ export function proxy(name: string, parts: { in?: string; out?: string; fault?: 
   );
 }
 
-/** Runs `envelope` through a proxy `P` made of `parts` in front of a fresh echo backend (or `handler`). */
+/**
+ * Runs `envelope` through a proxy `P` made of `parts` in front of a fresh echo backend (or `handler`);
+ * `beside` is more of the configuration (local entries, sequences).
+ */
 export async function throughProxy(
   parts: { in?: string; out?: string; fault?: string },
   envelope: string,
   headers?: Record<string, string>,
   handler?: (r: Received) => Answer | Promise<Answer>,
+  beside = '',
 ): Promise<{ res: Awaited<ReturnType<typeof post>>; received: Received[] }> {
   const backend = await startSoapBackend(handler);
-  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { ...parts, uri: backend.url })) });
+  const gw = await startGateway({ 'p.xml': definitions(beside + proxy('P', { ...parts, uri: backend.url })) });
   try {
     return { res: await post(`${gw.url}/services/P`, envelope, headers), received: backend.received };
   } finally {

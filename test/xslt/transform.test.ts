@@ -139,7 +139,7 @@ test('a simplified stylesheet (a literal result element with xsl:version) is the
 });
 
 test('at run time: an XPath error, xsl:message terminate, and the limits on steps, depth and result size are XsltErrors', (t) => {
-  const fails = (xsl: string, limits?: { steps: number; depth: number; nodes: number }) => t.throws(() => run(xsl, '<a><b/><b/></a>', limits ? { limits } : {}), { instanceOf: XsltError });
+  const fails = (xsl: string, limits?: { steps: number; depth: number; nodes: number; ms: number }) => t.throws(() => run(xsl, '<a><b/><b/></a>', limits ? { limits } : {}), { instanceOf: XsltError });
   t.regex(fails(sheet(`<xsl:template match="/"><xsl:value-of select="fn-that-is-not()"/></xsl:template>`)).message, /evaluating "fn-that-is-not\(\)" failed/);
   t.regex(fails(sheet(`<xsl:template match="/"><xsl:value-of select="$undeclared"/></xsl:template>`)).message, /undeclared/);
   t.regex(fails(sheet(`<xsl:template match="/"><xsl:value-of select="document('file:///etc/passwd')"/></xsl:template>`)).message, /document\(\) is not supported/);
@@ -151,6 +151,11 @@ test('at run time: an XPath error, xsl:message terminate, and the limits on step
   t.regex(fails(sheet(`<xsl:template match="a"><xsl:apply-templates select="."/></xsl:template>`)).message, /nest deeper/);
   // wide rather than deep: steps, then result nodes
   const wide = sheet(`<xsl:template match="/"><xsl:for-each select="//node()"><xsl:for-each select="//node()"><x/></xsl:for-each></xsl:for-each></xsl:template>`);
-  t.regex(fails(wide, { steps: 5, depth: 10, nodes: 1000 }).message, /more than 5 steps/);
-  t.regex(fails(wide, { steps: 1000, depth: 10, nodes: 3 }).message, /more than 3 nodes/);
+  t.regex(fails(wide, { steps: 5, depth: 10, nodes: 1000, ms: 1000 }).message, /more than 5 steps/);
+  t.regex(fails(wide, { steps: 1000, depth: 10, nodes: 3, ms: 1000 }).message, /more than 3 nodes/);
+  // and time: a loop whose every step evaluates an XPath over the input
+  const slow = sheet(`<xsl:template match="/"><xsl:for-each select="//node()"><xsl:for-each select="//node()"><xsl:if test="count(//node()) = 0"/></xsl:for-each></xsl:for-each></xsl:template>`);
+  const many = `<a>${'<b/>'.repeat(200)}</a>`;
+  const limits = { steps: 1e9, depth: 500, nodes: 1e9, ms: 50 };
+  t.regex(t.throws(() => run(slow, many, { limits }), { instanceOf: XsltError }).message, /longer than 50 ms/);
 });
