@@ -57,7 +57,7 @@ const reply = (response: MessageContext): undefined => {
 function request(i: number): MessageContext {
   const bytes = messages[i % messages.length]!;
   const msg = new MessageContext('request', REQUEST_LINES, new MessageBody(bytes, DEFAULT_LIMITS, bytes.length), new MessageAbort(), log, reply, { version: '1.1' });
-  msg.axis2.set('TransportInURL', '/services/Bench');
+  msg.axis2.setTransportInUrl('/services/Bench');
   return msg;
 }
 

@@ -5,7 +5,8 @@
  * also the special-properties table of docs/compatibility.md (scripts/compat-table.ts).
  *
  * Implemented (where): OUT_ONLY, FORCE_SC_ACCEPTED (mediators/one-way.ts), HTTP_SC (property.ts, and
- * set by <call>), NO_ENTITY_BODY (property.ts marks the message, message/context.ts respondToClient), RESPONSE (send.ts, flow.ts),
+ * set by <call>), NO_ENTITY_BODY (property.ts marks the message, message/context.ts respondToClient), RESPONSE (the typed
+ * properties.response of message/property-scopes.ts, read by send.ts, flow.ts, endpoints/headers.ts),
  * messageType (REST peers and APIs: message/rest-payload.ts), REST_URL_POSTFIX, HTTP_METHOD (APIs).
  */
 

@@ -129,8 +129,8 @@ export class AddressEndpoint implements Endpoint {
       request.commitHead();
       let url = this.def.uri;
       if (this.def.keepRequestPath) {
-        const inUrl = request.axis2.get('TransportInURL');
-        if (typeof inUrl === 'string') url = new URL(inUrl, this.def.uri).href;
+        const inUrl = request.axis2.transportInUrl;
+        if (inUrl !== undefined) url = new URL(inUrl, this.def.uri).href;
       }
       return this.dispatch(request, { url, method: 'POST', headers: forwardedHeaderList(request), ...this.bytesOf(request) });
     } catch (e) {
@@ -185,7 +185,7 @@ export class AddressEndpoint implements Endpoint {
     this.active--;
     const change = this.health.onSuccess();
     if (change) request.log.info(describeChange(change), { component: 'endpoint' });
-    request.axis2.set('ENDPOINT', this.id);
+    request.axis2.setEndpoint(this.id);
     const body = isRest(request)
       ? restResponseBody(request, raw.body, headerOf(raw.headers, 'content-type'), raw.length, this.env.limits, (this.origin ??= { backend: this.def.name ?? 'anonymous' }))
       : new MessageBody(raw.body, this.env.limits, raw.length, this.replyOrigin(raw.headers));

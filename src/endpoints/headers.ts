@@ -25,7 +25,7 @@ interface HeaderSource {
   readonly direction: 'request' | 'response';
   readonly transport: ReadonlyMap<string, string | string[]>;
   readonly untouchedHeaderLines?: HeaderLines | undefined;
-  readonly properties: ReadonlyMap<string, unknown>;
+  readonly properties: { readonly response: boolean };
 }
 
 /**
@@ -90,7 +90,7 @@ function namedInConnection(conn: string | string[] | undefined): string[] | unde
  * for the client.
  */
 export function headerListForClient(msg: HeaderSource): string[] {
-  if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) return forwardedHeaderList(msg);
+  if (msg.direction === 'response' || msg.properties.response) return forwardedHeaderList(msg);
   const out: string[] = [];
   for (const n of ['content-type', 'set-cookie']) {
     const v = msg.transport.get(n);

@@ -20,7 +20,7 @@ function wellKnown(msg: MessageContext, name: string): string | undefined {
   const wsa = msg.parsedHead?.addressing;
   switch (name) {
     case 'To':
-      return wsa?.to ?? (msg.axis2.get('TransportInURL') as string | undefined);
+      return wsa?.to ?? msg.axis2.transportInUrl;
     case 'Action':
       return wsa?.action ?? soapAction(msg);
     case 'SOAPAction':

@@ -74,7 +74,7 @@ export async function mediate(
     if (outcome === 'continue' && !request.replied) {
       // a fault the in sequence made (<makefault>, response by default) is the answer; otherwise a
       // proxy's target endpoint receives what its in sequence let through
-      if (request.properties.get('RESPONSE') === true) await request.respondToClient();
+      if (request.properties.response) await request.respondToClient();
       else if (proxy?.target) await runGuarded(proxy.target, request, env, faultSequence, trace);
     }
   } else if (proxy?.target) await runGuarded(proxy.target, request, env, faultSequence, trace);

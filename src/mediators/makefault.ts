@@ -81,7 +81,7 @@ export const makefault: MediatorDefinition = {
         msg.status = faultStatus(v, fc);
         msg.transport.clear();
         msg.transport.set('content-type', contentTypeOf(v));
-        if (asResponse) msg.properties.set('RESPONSE', true);
+        if (asResponse) msg.properties.markResponse();
         return 'continue';
       },
     };

@@ -37,7 +37,7 @@ export const send: MediatorDefinition = {
       loc: node.loc,
       // (not async: sending back to the client a message in memory is done at once)
       mediate(msg, env): Outcome | Promise<Outcome> {
-        if (msg.direction === 'response' || msg.properties.get('RESPONSE') === true) {
+        if (msg.direction === 'response' || msg.properties.response) {
           const sent = msg.respondToClient();
           return sent ? sent.then(CONTINUE) : 'continue';
         }

@@ -11,6 +11,7 @@ import { type ConfigNode } from '../config/node.ts';
 import { MessageContext } from '../message/context.ts';
 import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
+import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
 import { type EndpointLink, SequenceLink } from './links.ts';
 import { runSequence } from './sequence-runner.ts';
@@ -73,8 +74,8 @@ export function groupPart(origin: MessageContext, xml: string, target: SplitTarg
 function partOf(origin: MessageContext, xml: string): MessageContext {
   return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, discard, {
     id: origin.id,
-    properties: new Map(origin.properties),
-    axis2: new Map(origin.axis2),
+    properties: new DefaultScope(origin.properties),
+    axis2: new Axis2Scope(origin.axis2),
     version: origin.version,
   });
 }

@@ -3,6 +3,7 @@
  * transport headers, the envelope head (parsed), the body (as bytes, parsed only on demand), the
  * properties by scope, and the abort signal that ends all work on it.
  */
+import { Axis2Scope, DefaultScope } from './property-scopes.ts';
 import { randomUUID } from 'node:crypto';
 import { MoorError } from '../errors.ts';
 import { type Logger } from '../logging.ts';
@@ -74,10 +75,10 @@ export class MessageContext {
   get id(): string {
     return (this.exchange.id ??= randomUUID());
   }
-  /** Default-scope properties (`$ctx:`), shared by the request and its response as in Synapse. */
-  readonly properties: Map<string, unknown>;
-  /** Axis2-scope properties (`$axis2:`). */
-  readonly axis2: Map<string, unknown>;
+  /** Default-scope properties (`$ctx:`), shared by the request and its response as in Synapse; RESPONSE is `properties.response`. */
+  readonly properties: DefaultScope;
+  /** Axis2-scope properties (`$axis2:`); TransportInURL and ENDPOINT are `axis2.transportInUrl`, `axis2.endpoint`. */
+  readonly axis2: Axis2Scope;
   /** HTTP status of a response (200 for requests until a mediator says otherwise). */
   status = 200;
   /**
@@ -112,14 +113,14 @@ export class MessageContext {
     readonly abort: MessageAbort,
     readonly log: Logger,
     readonly reply: ReplyChannel,
-    init: { id?: string | undefined; properties?: Map<string, unknown>; axis2?: Map<string, unknown>; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean; id: string | undefined } } = {},
+    init: { id?: string | undefined; properties?: DefaultScope; axis2?: Axis2Scope; head?: EnvelopeHead; version?: SoapVersion; exchange?: { replied: boolean; id: string | undefined } } = {},
   ) {
     if (transport instanceof Map) this.headerMap = transport;
     else this.headerLines = transport;
     this.exchange = init.exchange ?? { replied: false, id: undefined };
     if (init.id !== undefined) this.exchange.id = init.id;
-    this.properties = init.properties ?? new Map();
-    this.axis2 = init.axis2 ?? new Map();
+    this.properties = init.properties ?? new DefaultScope();
+    this.axis2 = init.axis2 ?? new Axis2Scope();
     this.headCache = init.head;
     this.fallbackVersion = init.version;
     this.currentBody = body;

@@ -59,7 +59,7 @@ export async function exchange(a: Admitted, head: RequestHead, io: RequestIO, si
     input = await io.body(a.declared, a.runtime.limits, api?.shape);
     const reply = api ? (response: MessageContext) => writeRestReply(sink, response) : (response: MessageContext) => sink.write(answerOf(response), response);
     msg = new MessageContext('request', head.headers, input.body, io.abort, io.log, reply, { version: a.version, id: io.id });
-    msg.axis2.set('TransportInURL', head.target);
+    msg.axis2.setTransportInUrl(head.target);
     // (Synapse's name for the client's address: the throttle's callers)
     msg.axis2.set('REMOTE_ADDR', io.remoteAddress);
     io.prepare?.(msg);

@@ -295,7 +295,7 @@ export class Gateway implements MetricsSource {
     this.options.metrics?.request(proxy, status, ms / 1000);
     const log = this.options.accessLog;
     if (!log) return;
-    const endpoint = msg?.axis2.get('ENDPOINT');
+    const endpoint = msg?.axis2.endpoint;
     const session = msg?.session?.key;
     const error = res.getHeader('x-moor-error');
     log.write({
@@ -306,7 +306,7 @@ export class Gateway implements MetricsSource {
       durationMs: Math.round(ms * 1000) / 1000,
       bytesIn: input?.body.bytesReceived ?? 0,
       bytesOut: req.socket.bytesWritten - written,
-      ...(typeof endpoint === 'string' ? { endpoint } : {}),
+      ...(endpoint !== undefined ? { endpoint } : {}),
       ...(session !== undefined ? { session: sessionHash(session) } : {}),
       ...(typeof error === 'string' ? { error } : {}),
     });

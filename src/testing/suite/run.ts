@@ -13,6 +13,7 @@ import { MessageContext } from '../../message/context.ts';
 import { MessageAbort } from '../../message/abort.ts';
 import { DEFAULT_LIMITS } from '../../message/limits.ts';
 import { MessageBody } from '../../message/message-body.ts';
+import { Axis2Scope, DefaultScope } from '../../message/property-scopes.ts';
 import { isXmlText } from '../input.ts';
 import { type EndpointCall, type Headers, type Mocks } from '../mocks.ts';
 import { Harness, type RunResult } from '../harness.ts';
@@ -312,8 +313,8 @@ async function valueOf(actual: Actual, r: RunResult): Promise<string | undefined
 function contextOf(envelope: string, headers: Headers, direction: 'request' | 'response', r: RunResult): MessageContext {
   const bytes = Buffer.from(envelope);
   return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, DEFAULT_LIMITS, bytes.length, 'trusted'), new MessageAbort(), LOG, async () => {}, {
-    properties: new Map(Object.entries(r.properties.default)),
-    axis2: new Map(Object.entries(r.properties.axis2)),
+    properties: new DefaultScope(Object.entries(r.properties.default)),
+    axis2: new Axis2Scope(Object.entries(r.properties.axis2)),
   });
 }
 
