@@ -163,6 +163,8 @@ export function renderTable(results: readonly SampleResult[]): string {
     '  loads; it and samples 8 and 16 (given stylesheets of the same mapping where Synapse\'s sample resources would be)',
     '  run against a real backend in test/e2e/synapse-samples.test.ts. moor\'s `<xslt>` is XSLT 1.0, WSO2\'s Saxon',
     '  (XSLT 2.0/3.0): [configuration.md](configuration.md#xslt) says what that leaves out.',
+    '  The task samples 300, 301 and 302 load and run in a real gateway against a real backend in',
+    '  test/e2e/synapse-samples.test.ts.',
     '',
     'A refused sample lists every problem `moor validate` reports, so a sample refused for two features names both.',
     'Problems other than `MOOR_ERR_UNSUPPORTED` are shown with their code; they are mostly consequences of an',

@@ -20,7 +20,7 @@ import { MEDIATORS } from '../src/mediators/registry.ts';
 export interface CatalogueEntry {
   /** The name WSO2's documentation gives it. */
   readonly title: string;
-  /** The element moor is probed with (a self-closing element, attributes allowed). */
+  /** The element moor is probed with, on one line (usually self-closing; attributes allowed, children where it needs them to load). */
   readonly probe: string;
   /** For an entry moor runs: how it differs from WSO2 (makes it "partial"). */
   readonly differs?: string;
@@ -100,7 +100,12 @@ export const ARTIFACT_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Registry (`<registry>`)', probe: '<registry provider="org.wso2.micro.integrator.registry.MicroIntegratorRegistry"/>', differs: 'a folder (`conf:`, `gov:`); the provider class is not loaded' },
   { title: 'Sequence template', probe: '<template name="T"><parameter name="p"/><sequence/></template>', differs: 'parameter values are strings (a `<with-param>` value of XML is not read as XML)' },
   { title: 'Endpoint template', probe: '<template name="TE"><endpoint name="e"/></template>' },
-  { title: 'Scheduled task', probe: '<task name="T"/>' },
+  {
+    title: 'Scheduled task',
+    probe: '<task name="T" class="org.apache.synapse.startup.tasks.MessageInjector"><trigger interval="5"/><property name="message"><m/></property></task>',
+    differs: 'MessageInjector only (into main, a sequence or a proxy; soap11/soap12); interval/count/once triggers, cron refused; with `--workers N` worker 1 runs it, and every node whose configuration holds it runs it (WSO2 runs it on one node of a cluster)',
+  },
+  { title: 'Task manager (`<taskManager>`)', probe: '<taskManager provider="org.apache.synapse.startup.quartz.QuartzTaskManager"/>', differs: 'accepted; its provider and parameters change nothing (moor schedules tasks itself)' },
   { title: 'Message store', probe: '<messageStore name="M"/>' },
   { title: 'Message processor', probe: '<messageProcessor name="M"/>' },
   { title: 'Inbound endpoint (JMS, Kafka, RabbitMQ, file…)', probe: '<inboundEndpoint name="I" protocol="jms"/>' },

@@ -20,7 +20,7 @@ import { reloader } from './reloader.ts';
 import { describeStore, openStore, storeTarget } from './store-option.ts';
 import { listenFailure } from './listen-error.ts';
 import { watchConfig } from './watch-config.ts';
-import { isWorker, joinPrimary, relayDrain, reportStartFailure, runPrimary } from './workers.ts';
+import { isWorker, joinPrimary, relayDrain, reportStartFailure, runPrimary, runsTasks } from './workers.ts';
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -69,6 +69,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       admin,
       limits,
       registry: values.registry,
+      runTasks: runsTasks(),
     });
   } catch (e) {
     await store.close();

@@ -9,6 +9,8 @@
  * - `moor listening on <url> (N workers)` is printed once, when every worker listens.
  * - SIGTERM or SIGINT to the primary: every worker finishes its requests in flight and exits, then the
  *   primary exits 0. SIGHUP to the primary: every worker reloads the configuration.
+ * - Scheduled tasks (`<task>`) run in worker 1 only, so that the gateway runs each task once, not once per
+ *   worker; a worker 1 that dies is replaced by one that runs them (their counts start again).
  * - `--admin HOST:PORT`: every worker listens there too (node:cluster shares the port), so an admin
  *   call is answered by one of them; it hands metrics, endpoints, sessions, reload and traffic calls
  *   to the primary, which asks every worker and answers for the whole gateway (src/ops/cluster-operations.ts). A drain/undrain call answered by any worker is applied by all of
@@ -35,6 +37,14 @@ type DrainMessage = { moor: 'drain'; name: string; draining: boolean };
 
 /** True in a process forked by `moor start --workers`. */
 export const isWorker = cluster.isWorker;
+
+/** Set (to 1) in the environment of the worker that runs the scheduled tasks. */
+const TASKS_ENV = 'MOOR_RUNS_TASKS';
+
+/** Whether this process runs the configuration's scheduled tasks: a single process does, of N workers worker 1. */
+export function runsTasks(): boolean {
+  return !isWorker || process.env[TASKS_ENV] === '1';
+}
 
 /**
  * Runs the primary of `moor start --workers N`. Resolves to 0 once every worker listens (the process
@@ -64,12 +74,16 @@ export async function runPrimary(options: {
   const live = new Set<Worker>();
   let stopping = false;
   let started = false;
+  /** The worker that runs the scheduled tasks (worker 1, or the one that replaced it). */
+  let taskWorker: Worker | undefined;
 
   const send = (w: Worker, m: ToWorker): void => {
     if (w.isConnected()) w.send(m);
   };
   const fork = (): Worker => {
-    const w = cluster.fork();
+    const runsThem = taskWorker === undefined;
+    const w = cluster.fork(runsThem ? { [TASKS_ENV]: '1' } : {});
+    if (runsThem) taskWorker = w;
     live.add(w);
     const unserve = table ? serveStore(w, table) : undefined;
     const unserveOps = ops?.serve(w);
@@ -84,6 +98,7 @@ export async function runPrimary(options: {
     });
     w.on('exit', (code, signal) => {
       live.delete(w);
+      if (taskWorker === w) taskWorker = undefined;
       unserve?.();
       unserveOps?.();
       if (stopping || !started) return;
@@ -121,6 +136,7 @@ export async function runPrimary(options: {
       ? 'session bindings in the primary process, shared by the workers over IPC (use --store redis://… to share them between machines)'
       : `session bindings in ${describeStore(options.target)}`;
   log.info(`${options.workers} workers; ${sessions}`, { component: 'server' });
+  if (runtime.compiled.tasks.length) log.info(`scheduled tasks run in worker 1 (pid ${taskWorker?.process.pid ?? '?'}) only`, { component: 'task' });
   const admin = outcome.adminUrl !== undefined ? `moor admin on ${outcome.adminUrl}\n` : '';
   process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n${admin}`);
 

@@ -1,7 +1,7 @@
 /**
  * Reads every *.xml file under a configuration folder into one Config, the first step of the load path
  * (server/runtime.ts: read → compile → check → freeze → link). Each
- * file holds one artifact (<proxy>, <sequence>, <endpoint>, <api>, <template>) or a <definitions> root with several. All
+ * file holds one artifact (<proxy>, <sequence>, <endpoint>, <api>, <template>, <task>) or a <definitions> root with several. All
  * problems are collected and reported together, each with file:line:col.
  */
 import { stat } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { parseRegistryDecl, type RegistryDecl } from './registry-decl.ts';
 import { registryRoots, type RegistryRoots } from './registry-folder.ts';
 import { addKeyedArtifact, loadRegistryKeys, type RegistryResource } from './registry-keys.ts';
 import { type LocalEntryDef, readLocalEntry } from './local-entry.ts';
+import { parseTask, parseTaskManager, type TaskDef } from './task-def.ts';
 import { parseTemplate, type TemplateDef } from './template-def.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
@@ -31,6 +32,8 @@ export interface Config {
   readonly apis: ReadonlyMap<string, ApiDef>;
   /** Sequence templates (`<template>`, run by `<call-template>`), by name. */
   readonly templates: ReadonlyMap<string, TemplateDef>;
+  /** Scheduled tasks (`<task>`, run by server/tasks.ts), by name. */
+  readonly tasks: ReadonlyMap<string, TaskDef>;
   /** The problems the read found (compiling reports into its own output: mediators/compile.ts). */
   readonly diag: Diagnostics;
   /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
@@ -57,10 +60,9 @@ export interface ReadOptions {
   readonly registry?: string | undefined;
 }
 
-const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api', 'template'];
+const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api', 'template', 'task', 'taskManager'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
 export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
-  task: 'scheduled tasks (<task>)',
   inboundEndpoint: 'inbound endpoints',
   messageStore: 'message stores',
   messageProcessor: 'message processors',
@@ -89,6 +91,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const refused = new Set<string>();
   const apis = new Map<string, ApiDef>();
   const templates = new Map<string, TemplateDef>();
+  const tasks = new Map<string, TaskDef>();
   const settings: MoorSettings = {};
   let registryDecl: RegistryDecl | undefined;
   const abs = path.resolve(location);
@@ -132,13 +135,13 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
       if (!node.isSynapse && root.name === 'definitions') continue;
       tops.push(node);
       if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
-      else addArtifact(node, file, { proxies, sequences, endpoints, apis, templates, refused }, diag);
+      else addArtifact(node, file, { proxies, sequences, endpoints, apis, templates, tasks, refused }, diag);
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
   // the read is over: what compiles these nodes later reports into its own output (node.ts reportingInto)
   diag.close();
-  return { dir, files, proxies, sequences, endpoints, apis, templates, diag, settings, registry, registryDecl, localEntries, resources, refused };
+  return { dir, files, proxies, sequences, endpoints, apis, templates, tasks, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 
 /** Reads a `<localEntry>`: a value, or the sequence or endpoint it holds (named by its key). */
@@ -174,6 +177,7 @@ function addArtifact(
     endpoints: Map<string, NamedEndpoint>;
     apis: Map<string, ApiDef>;
     templates: Map<string, TemplateDef>;
+    tasks: Map<string, TaskDef>;
     refused: Set<string>;
   },
   diag: Diagnostics,
@@ -212,6 +216,12 @@ function addArtifact(
     case 'template':
       // an endpoint template, refused where it is written, is not blamed again at each <call-template>
       putOrRefuse(maps.templates, 'template', parseTemplate(node));
+      return;
+    case 'task':
+      put(maps.tasks, 'task', parseTask(node));
+      return;
+    case 'taskManager':
+      parseTaskManager(node);
       return;
     case 'definitions':
       node.report('MOOR_ERR_UNKNOWN_ELEMENT', '<definitions> cannot be nested');

@@ -28,6 +28,7 @@ export function mergeConfigs(parts: readonly Config[]): Config {
     proxies: pick('proxy', parts.map((p) => p.proxies)),
     sequences: pick('sequence', parts.map((p) => p.sequences)),
     endpoints: pick('endpoint', parts.map((p) => p.endpoints)),
+    tasks: pick('task', parts.map((p) => p.tasks)),
     diag,
   };
   diag.close();

@@ -16,6 +16,7 @@ import { EndpointLink, SequenceLink } from './links.ts';
 import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
 import { targetSequence } from './proxy-target.ts';
 import { MEDIATORS, UNSUPPORTED_MEDIATORS } from './registry.ts';
+import { type CompiledTask, compileTasks } from './task-message.ts';
 
 /** A proxy ready to run. */
 export interface ProxyRuntime {
@@ -54,6 +55,8 @@ export interface CompiledConfig {
   readonly inlineEndpoints: readonly EndpointDef[];
   /** Every endpoint its mediators and proxies send to, linked once the endpoints are built (links.ts). */
   readonly endpointLinks: readonly EndpointLink[];
+  /** Scheduled tasks, run by the gateway (server/tasks.ts), not by moor/testing. */
+  readonly tasks: readonly CompiledTask[];
 }
 
 /** What compiling gives: the compiled configuration, and the problems compiling found (its own output). */
@@ -215,7 +218,7 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
   checkEndpoints(config, diag, inlineEndpoints);
   // every sequence is compiled now: references by name become the sequences themselves
   for (const l of sequenceLinks) l.link(sequences);
-  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints, endpointLinks };
+  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints, endpointLinks, tasks: compileTasks(config, diag) };
 }
 
 /** Two APIs at one path prefix and host: the second could never be reached (WSO2 refuses it too). */

@@ -49,6 +49,26 @@ function flowOf(compiled: CompiledConfig, endpoints: EndpointRegistry, proxy: Pr
   return { env, inSequence: proxy ? proxy.inSequence : main, faultSequence };
 }
 
+/** The flow of `proxy` (or of main): the gateway's built once, a traced one for each run. */
+function flowFor(compiled: CompiledConfig, endpoints: EndpointRegistry, proxy: ProxyRuntime | undefined, trace: (event: string) => void): Flow {
+  if (trace !== NO_TRACE) return flowOf(compiled, endpoints, proxy, trace);
+  // a runtime's proxies and compiled configuration live and die together with its endpoints
+  const key = proxy ?? compiled;
+  let flow = sharedEnvs.get(key);
+  if (!flow) sharedEnvs.set(key, (flow = flowOf(compiled, endpoints, proxy, trace)));
+  return flow;
+}
+
+/**
+ * Runs `request` into the named sequence `seq`, as Synapse's injectAsync does for a task's
+ * injectTo="sequence": a response its sends get (without receive=) takes main's out path, and an error
+ * it does not handle goes to the `fault` sequence. Throws what no handler caught.
+ */
+export async function injectInto(compiled: CompiledConfig, endpoints: EndpointRegistry, seq: Sequence, request: MessageContext): Promise<void> {
+  const { env, faultSequence } = flowFor(compiled, endpoints, undefined, NO_TRACE);
+  await runGuarded(seq, request, env, faultSequence, NO_TRACE);
+}
+
 /** Runs `request` through `proxy` (or the main sequence when undefined). Throws what no handler caught. */
 export async function mediate(
   compiled: CompiledConfig,
@@ -58,14 +78,7 @@ export async function mediate(
   trace: (event: string) => void = NO_TRACE,
 ): Promise<void> {
   if (!proxy && !compiled.sequences.has('main')) throw new MoorError('MOOR_ERR_NO_MAIN', 'no proxy service matches this request and there is no main sequence');
-  let flow: Flow | undefined;
-  if (trace === NO_TRACE) {
-    // a runtime's proxies and compiled configuration live and die together with its endpoints
-    const key = proxy ?? compiled;
-    flow = sharedEnvs.get(key);
-    if (!flow) sharedEnvs.set(key, (flow = flowOf(compiled, endpoints, proxy, trace)));
-  } else flow = flowOf(compiled, endpoints, proxy, trace);
-  const { env, inSequence, faultSequence } = flow;
+  const { env, inSequence, faultSequence } = flowFor(compiled, endpoints, proxy, trace);
   const clientBody = request.body;
 
   if (inSequence) {

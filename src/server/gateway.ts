@@ -4,6 +4,8 @@
  * code moor/testing runs too; what is left here is the connection's: its limits, the body as it
  * arrives, what becomes of the unread rest, `?wsdl` and /_moor/health, metrics and the access log.
  * Reload swaps the runtime atomically; shutdown stops accepting and lets requests in flight finish.
+ * The runtime's scheduled tasks run here too (tasks.ts): started with it, replaced on reload, stopped
+ * on shutdown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +23,7 @@ import { HttpAnswers, writeFault } from './reply.ts';
 import { requestBody, type RequestBody } from './request-body.ts';
 import { StallWatch } from './stall-watch.ts';
 import { loadRuntime, type Runtime, type RuntimeEnv } from './runtime.ts';
+import { TaskScheduler } from './tasks.ts';
 import { type AdminAddress } from './admin/address.ts';
 import { AdminListener, adminTokenOf } from './admin/listener.ts';
 import { type AdminAnswer, type AdminRoute, sendAnswer } from './admin/router.ts';
@@ -58,6 +61,11 @@ export interface GatewayOptions {
   readonly accessLog?: AccessLog | undefined;
   /** The registry folder of `conf:/…` and `gov:/…` keys (`--registry`; src/config/registry-folder.ts). */
   readonly registry?: string | undefined;
+  /**
+   * Whether this gateway runs the configuration's scheduled tasks (`<task>`); true when not given.
+   * With `--workers N` only worker 1 does, so that a gateway runs each task once (cli/workers.ts).
+   */
+  readonly runTasks?: boolean | undefined;
 }
 
 /** What the gateway's runtimes are built with: the same at start and at every reload. */
@@ -81,6 +89,8 @@ export class Gateway implements MetricsSource {
   private stopping = false;
   private idle: (() => void) | undefined;
   private adminListener: AdminListener | undefined;
+  /** The scheduled tasks of the runtime serving now; undefined when this gateway runs none. */
+  private tasks: TaskScheduler | undefined;
   /** Request bodies being waited for, failed when they stall (bodyStallMs) or take too long (bodyTimeoutMs). */
   private readonly stalls = new StallWatch(() => this.runtime.limits);
 
@@ -126,6 +136,7 @@ export class Gateway implements MetricsSource {
       throw e;
     }
     runtime.endpoints.startHealthChecks();
+    gw.startTasks(runtime);
     return gw;
   }
 
@@ -174,8 +185,23 @@ export class Gateway implements MetricsSource {
     this.runtime = next;
     old.endpoints.stopHealthChecks();
     next.endpoints.startHealthChecks();
+    this.startTasks(next);
     setTimeout(() => void old.endpoints.close(), old.endpoints.env.defaultTimeoutMs + 1000).unref();
     return next.warnings;
+  }
+
+  /** Starts the tasks of `runtime`, in place of those of the runtime it replaces (tasks.ts). */
+  private startTasks(runtime: Runtime): void {
+    if (this.options.runTasks === false) return;
+    const previous = this.tasks;
+    this.tasks = new TaskScheduler(runtime, this.log);
+    this.tasks.start(previous);
+    if (this.tasks.size) this.log.info(`${this.tasks.size} scheduled task(s) running`, { component: 'task' });
+  }
+
+  /** How many times the task `name` ran since it was started (or since it last changed); undefined when none runs here. */
+  taskRuns(name: string): number | undefined {
+    return this.tasks?.runsOf(name);
   }
 
   /** Every address endpoint serving now, with its state (metrics, admin). */
@@ -201,8 +227,11 @@ export class Gateway implements MetricsSource {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // (no task starts a run from now on; those in flight finish, as requests do)
+    this.tasks?.stop();
     await this.adminListener?.close();
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.tasks?.settled();
     this.server.closeAllConnections();
     await closed;
     this.stalls.close();

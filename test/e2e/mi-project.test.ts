@@ -3,8 +3,9 @@
  * reads its folders (apis/, endpoints/, local-entries/, sequences/, proxy-services/, one artifact per
  * file, no <definitions>) and its registry (src/main/wso2mi/resources/registry), and serves a REST API
  * and a proxy against real backends on loopback. `moor validate` on a project with artifacts moor does
- * not run (an endpoint template in templates/, tasks/, message-stores/, message-processors/, inbound-endpoints/) gives one error
- * per refused artifact, at its file, and nothing cascades into what uses them. The project is written
+ * not run (an endpoint template in templates/, message-stores/, message-processors/, inbound-endpoints/) gives one error
+ * per refused artifact, at its file, and nothing cascades into what uses them; a task in tasks/ loads (and a
+ * cron one is refused at its trigger). The project is written
  * here (a small one of that layout), not copied from anywhere.
  */
 import path from 'node:path';
@@ -93,7 +94,13 @@ test('moor validate on an MI project with artifacts moor does not run: one error
       [`${ART}/templates/LogTemplate.xml`]: `${XML}<template name="LogTemplate" ${SYN}><endpoint name="e"><address uri="http://$uri"/></endpoint></template>`,
       [`${ART}/tasks/Ping.xml`]: `${XML}<task class="org.apache.synapse.startup.tasks.MessageInjector" group="synapse.simple.quartz" name="Ping" ${SYN}>
     <trigger interval="10"/>
+    <property name="injectTo" value="sequence" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"/>
     <property name="sequenceName" value="PingSeq" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"/>
+    <property name="message" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"><p:ping xmlns:p="urn:p"/></property>
+</task>`,
+      [`${ART}/tasks/Nightly.xml`]: `${XML}<task class="org.apache.synapse.startup.tasks.MessageInjector" group="synapse.simple.quartz" name="Nightly" ${SYN}>
+    <trigger cron="0 0 2 * * ?"/>
+    <property name="message" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"><p:ping xmlns:p="urn:p"/></property>
 </task>`,
       [`${ART}/message-stores/Orders.xml`]: `${XML}<messageStore name="OrdersStore" ${SYN}/>`,
       [`${ART}/message-processors/Forward.xml`]: `${XML}<messageProcessor class="org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor" messageStore="OrdersStore" name="Forward" targetEndpoint="BackEP" ${SYN}/>`,
@@ -115,7 +122,7 @@ test('moor validate on an MI project with artifacts moor does not run: one error
     'inbound-endpoints/Queue.xml:2:1 MOOR_ERR_UNSUPPORTED',
     'message-processors/Forward.xml:2:1 MOOR_ERR_UNSUPPORTED',
     'message-stores/Orders.xml:2:1 MOOR_ERR_UNSUPPORTED',
-    'tasks/Ping.xml:2:1 MOOR_ERR_UNSUPPORTED',
+    'tasks/Nightly.xml:3:5 MOOR_ERR_UNSUPPORTED',
     'templates/LogTemplate.xml:2:70 MOOR_ERR_UNSUPPORTED',
   ], r.stdout);
   t.regex(r.stdout, /inbound-endpoints\/Queue\.xml:2:1 MOOR_ERR_UNSUPPORTED moor does not support inbound endpoints \(this one's protocol: jms\)/);

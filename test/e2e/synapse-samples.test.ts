@@ -6,7 +6,8 @@
  * cart per ClientID, so a session that stayed on one instance shows in the count. The XSLT samples (8,
  * 16, 158) against a real stock quote backend that checks what it received: 8 and 16 with moor's
  * stylesheets of the same mapping (test/fixtures/xslt/) where Synapse's sample resources would be,
- * since the corpus does not hold those; 158 with its own inline stylesheets.
+ * since the corpus does not hold those; 158 with its own inline stylesheets. The task samples (300-302)
+ * against a SimpleStockQuoteService stand-in: their first run, at start, is waited for.
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,8 @@ import { type CartBackend } from '../../demo/cart-backend.ts';
 import { type Gateway } from '../../src/server/gateway.ts';
 import { SAMPLES_DIR } from '../../scripts/compat-table.ts';
 import { startBackends } from '../helpers/backends.ts';
-import { addItem, configDir, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { addItem, configDir, elementText, post, soap11, startGateway, until } from '../helpers/gateway.ts';
+import { capturingLogger } from '../helpers/log.ts';
 import { type Received, startSoapBackend } from '../mediators/soap-backend.ts';
 
 const HEADERS = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
@@ -210,3 +212,34 @@ test('sample 158: JSONProxy puts the request in the services.samples namespace (
   t.is(res.status, 200, res.text);
   t.regex(res.text, /<soapenv:Body><getQuoteResponse><return><last>99\.5<\/last><symbol>IBM<\/symbol><\/return><\/getQuoteResponse><\/soapenv:Body>/);
 });
+
+/** A SimpleStockQuoteService stand-in: answers each getQuote with a getQuoteResponse for IBM. */
+const QUOTE_REPLY = soap11(
+  '<ns:getQuoteResponse xmlns:ns="http://services.samples"><ns:return><ns:last>91.5</ns:last><ns:lastTradeTimestamp>Thu Dec 03 2026</ns:lastTradeTimestamp><ns:name>IBM Company</ns:name></ns:return></ns:getQuoteResponse>',
+);
+
+for (const [sample, what] of [
+  [300, 'a task with a simple trigger sends to its to address through main, whose <out> logs the quote'],
+  [301, 'a task injects into a named sequence, whose send receive= sequence logs the quote'],
+  [302, 'a task injects into a proxy, whose outSequence logs the quote'],
+] as const) {
+  test(`sample ${sample}: ${what}`, async (t) => {
+    const backend = await startSoapBackend(() => ({ body: QUOTE_REPLY }));
+    const { log, lines } = capturingLogger();
+    const text = await readFile(path.join(SAMPLES_DIR, `synapse_sample_${sample}.xml`), 'utf8');
+    const xml = text.replace(/http:\/\/localhost:9000\/services\/SimpleStockQuoteService/g, backend.url);
+    t.not(xml, text);
+    const gw = await startGateway({ [`synapse_sample_${sample}.xml`]: xml }, { logger: log });
+    try {
+      // the trigger's first run is at start (its next, 5 s later, is not waited for)
+      await until(() => lines.some((l) => l.includes('Last_Value')));
+      t.is(backend.received.length, 1);
+      t.is(backend.received[0]!.headers['soapaction'], '"urn:getQuote"');
+      t.regex(backend.received[0]!.body, /<m0:symbol>IBM<\/m0:symbol>/);
+      t.regex(lines.join(''), /For_the_organization = IBM Company.*Last_Value = 91\.5/s);
+    } finally {
+      await gw.close();
+      await backend.close();
+    }
+  });
+}
