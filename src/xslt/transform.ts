@@ -270,6 +270,11 @@ class Run {
       case ELEMENT: {
         const e = n as Element;
         const el = this.element(e.namespaceURI ?? '', e.prefix ?? '', e.localName ?? '', out);
+        // its namespace nodes go with it (XSLT 1.0 §7.5): a prefix used only in content, xsi:type="ax21:T", stays declared
+        for (let i = 0; i < e.attributes.length; i++) {
+          const a = e.attributes[i]!;
+          if (a.namespaceURI === NS.xmlns) declare(el, a.localName === 'xmlns' ? '' : (a.localName ?? ''), a.value, out);
+        }
         this.run_(body, here, el);
         return;
       }

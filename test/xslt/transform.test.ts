@@ -43,8 +43,11 @@ test('an element in no namespace inside one with a default namespace is written 
 
 test('the identity transform copies elements, attributes, text and comments, with their namespaces', (t) => {
   const xsl = sheet(`<xsl:template match="@*|node()"><xsl:copy><xsl:apply-templates select="@*|node()"/></xsl:copy></xsl:template>`);
-  const xml = `<a:x xmlns:a="urn:a" k="v"><a:y b:z="1" xmlns:b="urn:b">t<!--c--></a:y><plain/></a:x>`;
+  const xml = `<a:x xmlns:a="urn:a" k="v"><a:y xmlns:b="urn:b" b:z="1">t<!--c--></a:y><plain/></a:x>`;
   t.is(run(xsl, xml), xml);
+  // a namespace used only in an attribute's value stays declared
+  const typed = `<r xmlns:ax21="urn:ax" type="ax21:Quote"><v>1</v></r>`;
+  t.is(run(xsl, typed), typed);
 });
 
 test('template choice: priority, then the default priorities, then the later template; modes', (t) => {
