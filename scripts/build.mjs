@@ -40,7 +40,8 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
 const esbuild = createRequire(import.meta.url)('esbuild');
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'cli/bin': 'src/cli/bin.ts' },
+  // (the <script> worker thread's module is an entry of its own: script-pool.ts starts dist/script-worker.js)
+  entryPoints: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'cli/bin': 'src/cli/bin.ts', 'script-worker': 'src/mediators/script-worker.ts' },
   outdir: dist,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

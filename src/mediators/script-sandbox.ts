@@ -77,15 +77,18 @@ const collected = new FinalizationRegistry<{ live: Live | undefined }>((state) =
 export class ScriptSandbox {
   private readonly state: { live: Live | undefined } = { live: undefined };
   private host: Host | undefined;
+  /** Milliseconds of this run spent in the host's answers. */
+  private inHost = 0;
 
   constructor(
     private readonly engine: QuickJSWASMModule,
     private readonly program: ScriptProgram,
     /** The names of `mc`'s methods. */
     private readonly methods: readonly string[],
-    owner: object,
+    /** When given, the interpreter is freed once `owner` is collected. */
+    owner?: object,
   ) {
-    collected.register(owner, this.state, this);
+    if (owner) collected.register(owner, this.state, this);
   }
 
   /** Runs the script for one message. Its value, or throws ScriptFailure. Never leaves the deadline behind. */
@@ -96,11 +99,13 @@ export class ScriptSandbox {
       live.runtime.setMemoryLimit(limits.memoryBytes);
       // (the bound starts once the interpreter exists; a script by key's top level has one of its own)
       let deadline = Date.now() + limits.timeoutMs;
-      live.runtime.setInterruptHandler(() => Date.now() > deadline);
+      this.inHost = 0;
+      // (time spent answering mc's calls is the gateway's, not the script's)
+      live.runtime.setInterruptHandler(() => Date.now() - this.inHost > deadline);
       try {
         if (!live.fn) {
           live.fn = this.entry(live, limits);
-          deadline = Date.now() + limits.timeoutMs;
+          deadline = Date.now() - this.inHost + limits.timeoutMs;
         }
         const result = live.ctx.callFunction(live.fn, live.ctx.undefined, live.mc);
         if (result.error) throw this.failure(live, result.error, limits);
@@ -176,7 +181,12 @@ export class ScriptSandbox {
 
   private call(name: string, args: HostValue[]): HostValue {
     if (!this.host) throw new Error(`mc.${name}() was called outside of a message`);
-    return this.host(name, args);
+    const started = Date.now();
+    try {
+      return this.host(name, args);
+    } finally {
+      this.inHost += Date.now() - started;
+    }
   }
 
   private toHandle(ctx: QuickJSContext, live: Live, v: HostValue): QuickJSHandle | undefined {

@@ -14,7 +14,8 @@
  * errors are MOOR_ERR_BAD_VALUE there. Other languages (groovy, rb, py; WSO2's nashornJs, rhinoJs and
  * graalJs names) are refused as unsupported, naming the language. A dynamic key (`key="{…}"`) is refused.
  *
- * Each run is bounded (script-sandbox.ts): `scriptTimeoutMs` and `scriptMemoryBytes` of <moor:limits>.
+ * Each run is bounded (script-sandbox.ts), on a worker thread (script-pool.ts): `scriptTimeoutMs` and
+ * `scriptMemoryBytes` of <moor:limits>.
  * A script that throws, runs out of time or memory is MOOR_ERR_MEDIATION, logged, and answered as any
  * mediation error (the fault sequence runs; without one, a SOAP fault in the request's version).
  */
@@ -23,9 +24,10 @@ import { type ConfigNode, type Diagnostics } from '../config/node.ts';
 import { MoorError, type SourceLoc } from '../errors.ts';
 import { isDynamicKey } from './dynamic-key.ts';
 import { type MediatorDefinition, type Mediator, type Outcome } from './mediator.ts';
-import { engineNow, loadEngine, type ScriptPlace, syntaxError } from './script-engine.ts';
+import { loadEngine, type ScriptPlace, syntaxError } from './script-engine.ts';
 import { MC_METHODS, needsOf, ScriptMessage } from './script-message.ts';
-import { type ScriptAt, ScriptFailure, type ScriptPart, type ScriptProgram, ScriptSandbox } from './script-sandbox.ts';
+import { scriptPool } from './script-pool.ts';
+import { type ScriptAt, ScriptFailure, type ScriptPart, type ScriptProgram } from './script-sandbox.ts';
 
 const JS_ENGINES = ['nashornJs', 'rhinoJs', 'graalJs', 'javascript', 'ecmascript'];
 
@@ -75,33 +77,36 @@ export const script: MediatorDefinition = {
       parts.push(inlinePart(node, inline));
     }
     if (parts.length === 0) return undefined;
-    const program: ScriptProgram = { parts, entry: key !== undefined ? { kind: 'global', name: fn ?? 'mediate' } : { kind: 'value' } };
-    ctx.later(async (diag) => checkParts(diag, parts, await loadEngine()));
-    return scriptMediator(node.loc, program, needsOf(parts.map((p) => p.source).join('\n')));
+    // (the program goes to a worker thread: plain data only)
+    const program: ScriptProgram = { parts: parts.map(({ source, file }) => ({ source, file })), entry: key !== undefined ? { kind: 'global', name: fn ?? 'mediate' } : { kind: 'value' } };
+    ctx.later(async (diag) => {
+      checkParts(diag, parts, await loadEngine());
+      // (the threads start while the rest loads: the first message does not wait for them)
+      scriptPool.warm();
+    });
+    return scriptMediator(node.loc, program, parts, needsOf(parts.map((p) => p.source).join('\n')));
   },
 };
 
-function scriptMediator(loc: SourceLoc, program: ScriptProgram, needs: ReturnType<typeof needsOf>): Mediator {
-  let sandbox: ScriptSandbox | undefined;
+let programs = 0;
+// (a configuration that is replaced drops its mediators: the worker threads forget their scripts)
+const dropped = new FinalizationRegistry<number>((programId) => scriptPool.forget(programId));
+
+function scriptMediator(loc: SourceLoc, program: ScriptProgram, parts: readonly Placed[], needs: ReturnType<typeof needsOf>): Mediator {
+  const programId = ++programs;
   const where = `<script> at ${loc.file}:${loc.line}:${loc.col}`;
   const mediator: Mediator = {
     kind: 'script',
     loc,
     async mediate(msg): Promise<Outcome> {
-      sandbox ??= new ScriptSandbox(engineNow() ?? (await loadEngine()), program, MC_METHODS, mediator);
       const view = await ScriptMessage.prepare(msg, needs, loc);
       const { scriptTimeoutMs, scriptMemoryBytes } = msg.body.limits;
       let value;
       try {
-        value = sandbox.run(view.host, { timeoutMs: scriptTimeoutMs, memoryBytes: scriptMemoryBytes });
+        value = await scriptPool.run(programId, program, MC_METHODS, view.host, { timeoutMs: scriptTimeoutMs, memoryBytes: scriptMemoryBytes });
       } catch (e) {
         await view.finish();
-        if (!(e instanceof ScriptFailure)) {
-          // (the engine itself failed: its interpreter is not kept)
-          sandbox.dispose();
-          sandbox = undefined;
-        }
-        const message = `${where} ${describe(e, program)}`;
+        const message = `${where} ${describe(e, parts)}`;
         msg.log.warn(message, { msg: msg.id, component: 'script' });
         throw new MoorError('MOOR_ERR_MEDIATION', message, { cause: e });
       }
@@ -109,18 +114,19 @@ function scriptMediator(loc: SourceLoc, program: ScriptProgram, needs: ReturnTyp
       return value === false ? 'stop' : 'continue';
     },
   };
+  dropped.register(mediator, programId);
   return mediator;
 }
 
-function describe(e: unknown, program: ScriptProgram): string {
+function describe(e: unknown, parts: readonly Placed[]): string {
   if (!(e instanceof ScriptFailure)) return `failed: ${e instanceof Error ? e.message : String(e)}`;
-  const at = e.at && placeOf(program, e.at);
+  const at = e.at && placeOf(parts, e.at);
   return `${e.reason === 'error' ? 'failed: ' : ''}${e.message}${at ? ` (${at})` : ''}`;
 }
 
 /** `file:line:col` of a place in the program (in the configuration for an inline script). */
-function placeOf(program: ScriptProgram, at: ScriptAt): string | undefined {
-  const part = program.parts.find((p) => p.file === at.file) as Placed | undefined;
+function placeOf(parts: readonly Placed[], at: ScriptAt): string | undefined {
+  const part = parts.find((p) => p.file === at.file);
   if (!part) return undefined;
   const loc = part.loc(at);
   return `${part.what} ${loc.file}:${loc.line}:${loc.col}`;

@@ -58,7 +58,7 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   bodyTimeoutMs: 300_000,
   idleTimeoutMs: 5_000,
   maxConnections: 10_000,
-  // (a script runs on the event loop: this is also the longest it holds up every other message)
+  // (scripts run on worker threads: this bounds the message that runs one, not the others)
   scriptTimeoutMs: 100,
   scriptMemoryBytes: 32 * 1024 * 1024,
 });

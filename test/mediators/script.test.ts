@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { definitions, post, soap11, soap12, startGateway, XML11, XML12 } from '../helpers/gateway.ts';
-// (serial: a script runs on the event loop, and one test's looping script would hold up the others' requests)
+// (serial: on a shared machine, many gateways at once starve the script threads of CPU)
 import { configErrorsOf, proxy, startSoapBackend, throughProxy } from './soap-backend.ts';
 
 const MOOR_NS = 'xmlns:moor="urn:moor:config"';
@@ -63,7 +63,9 @@ test.serial('a script by key calls its function with mc, after its <include>s; p
       t.is(res.status, 200, res.text);
       const h = backend.received.at(-1)!.headers;
       t.is(h['x-who'], 'ADA');
-      t.is(h['x-calls'], String(i), "the script's top level ran once; its function runs per message");
+      // (the top level runs once per interpreter, the function per message: script-sandbox.test.ts; each
+      // worker thread has its own interpreter, so which count a message sees depends on its thread)
+      t.regex(String(h['x-calls']), /^[12]$/);
       t.is(h['x-gone'], '[]');
       t.is(h['x-soap11'], 'true');
     }
