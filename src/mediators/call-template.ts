@@ -16,7 +16,6 @@
  * does not declare (a warning: Synapse ignores it).
  */
 import { withFuncScope } from '../expr/func-scope.ts';
-import { MoorError } from '../errors.ts';
 import { type MediatorDefinition } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
 import { compileExpression, type ValueSource } from './value.ts';
@@ -72,8 +71,7 @@ export const callTemplate: MediatorDefinition = {
       kind: 'call-template',
       loc: node.loc,
       async mediate(msg, env) {
-        const body = template.body();
-        if (!body) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no template named "${target}"`);
+        const body = template.body.sequence;
         const params = new Map<string, string>();
         for (const p of def.parameters) {
           const source = given.get(p.name);

@@ -90,6 +90,7 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
   const inlineEndpoints: EndpointDef[] = [];
   const endpointLinks: EndpointLink[] = [];
   const sequenceLinks: SequenceLink[] = [];
+  const templateLinks: SequenceLink[] = [];
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
   const templateEdges: { key: string; node: ConfigNode; from: string }[] = [];
@@ -126,7 +127,9 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
       }
       // (a template is a node of the cycle check as `template:<name>`: a call loop would never end)
       if (current !== undefined) templateEdges.push({ key: `template:${name}`, node, from: current });
-      return { def, body: () => templates.get(name) };
+      const body = new SequenceLink(name);
+      templateLinks.push(body);
+      return { def, body };
     },
     entry: (key, node, what) => {
       const value = entryOf(config, key);
@@ -138,17 +141,25 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
     entryAtRunTime: (key) => entryOf(config, key),
   };
 
+  /** The onError handler `key` names, linked with the other sequence links. */
+  const handlerLink = (key: string | undefined): SequenceLink | undefined => {
+    if (key === undefined) return undefined;
+    const link = new SequenceLink(key, true);
+    sequenceLinks.push(link);
+    return link;
+  };
   const sequences = new Map<string, Sequence>();
-  // (bodies are looked up when called, so a template may call another, or itself, written in any order)
+  // (bodies are linked when compiling ends, so a template may call another, or itself, written in any order)
   const templates = new Map<string, Sequence>();
   for (const [name, def] of config.templates) {
     current = `template:${name}`;
-    templates.set(name, { name: `template:${name}`, loc: def.body.loc, mediators: parseMediators(def.body, ctx), onError: def.body.attr('onError') });
-    if (def.body.attr('onError') !== undefined) refs.push({ key: def.body.attr('onError')!, node: def.body, from: undefined });
+    const onError = def.body.attr('onError');
+    templates.set(name, { name: `template:${name}`, loc: def.body.loc, mediators: parseMediators(def.body, ctx), onError: handlerLink(onError) });
+    if (onError !== undefined) refs.push({ key: onError, node: def.body, from: undefined });
   }
   for (const [name, def] of config.sequences) {
     current = name;
-    sequences.set(name, { name, loc: def.loc, mediators: parseMediators(def.node, ctx), onError: def.onError });
+    sequences.set(name, { name, loc: def.loc, mediators: parseMediators(def.node, ctx), onError: handlerLink(def.onError) });
     if (def.onError !== undefined) refs.push({ key: def.onError, node: def.node, from: undefined });
   }
   current = undefined;
@@ -161,7 +172,8 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
       return sequences.get(s.key);
     }
     s.node.allowAttributes('onError', 'description');
-    return { name: `${owner}/${which}`, loc: s.node.loc, mediators: parseMediators(s.node, ctx), onError: s.node.attr('onError') };
+    // (an in-place sequence's onError key is not checked at load: one naming nothing lets the error through)
+    return { name: `${owner}/${which}`, loc: s.node.loc, mediators: parseMediators(s.node, ctx), onError: handlerLink(s.node.attr('onError')) };
   };
 
   const proxies = new Map<string, ProxyRuntime>();
@@ -218,6 +230,7 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
   checkEndpoints(config, diag, inlineEndpoints);
   // every sequence is compiled now: references by name become the sequences themselves
   for (const l of sequenceLinks) l.link(sequences);
+  for (const l of templateLinks) l.link(templates);
   return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints, endpointLinks, tasks: compileTasks(config, diag) };
 }
 

@@ -39,12 +39,24 @@ export class EndpointLink {
   }
 }
 
-/** The sequence a mediator runs by name (`<sequence key>`, `sequence="…"`, `receive="…"`). */
+/**
+ * The sequence a mediator runs by name (`<sequence key>`, `sequence="…"`, `receive="…"`), or a
+ * sequence's onError handler (`asHandler`: linked to the handler as it runs, without its own onError,
+ * which is not followed).
+ */
 export class SequenceLink {
   #sequence: Sequence | undefined;
   #linked = false;
 
-  constructor(readonly key: string) {}
+  constructor(
+    readonly key: string,
+    private readonly asHandler = false,
+  ) {}
+
+  /** The sequence linked to, if the key names one. */
+  get linked(): Sequence | undefined {
+    return this.#sequence;
+  }
 
   /** The sequence named `key`; throws when it names none (as a lookup by name did). */
   get sequence(): Sequence {
@@ -57,6 +69,7 @@ export class SequenceLink {
   link(sequences: ReadonlyMap<string, Sequence>): void {
     if (this.#linked) throw new Error('a sequence link is made once');
     this.#linked = true;
-    this.#sequence = sequences.get(this.key);
+    const s = sequences.get(this.key);
+    this.#sequence = s && this.asHandler ? { ...s, onError: undefined } : s;
   }
 }

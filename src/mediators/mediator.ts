@@ -24,14 +24,14 @@ export interface Sequence {
   readonly name: string | undefined;
   readonly loc: SourceLoc;
   readonly mediators: readonly Mediator[];
-  /** Name of the sequence that handles errors raised in this one. */
-  readonly onError: string | undefined;
+  /** The sequence that handles errors raised in this one (its `onError` key, linked when compiling ends). */
+  readonly onError: SequenceLink | undefined;
 }
 
 /** What mediators reach at run time, per message. */
 export interface MediationEnv {
   readonly endpoints: EndpointRegistry;
-  /** A named sequence. */
+  /** A named sequence, for the name a dynamic key gives per message (static keys are linked: links.ts). */
   sequence(name: string): Sequence | undefined;
   /** Runs the response path (out sequence) for a response a send received; at once when nothing waits. */
   onResponse(response: MessageContext): MaybePromise<void>;
@@ -57,10 +57,11 @@ export interface ParseContext {
   /** A reference to a named sequence (checked for existence and cycles), linked when compiling ends. */
   sequenceRef(key: string, node: ConfigNode): SequenceLink;
   /**
-   * The sequence template `name`, and its compiled body (given once every template is compiled, so at
-   * run time); reports at `node` and gives undefined when it names none (unless it was refused).
+   * The sequence template `name`, and its compiled body (linked once every template is compiled, so a
+   * template may call another, or itself, written in any order); reports at `node` and gives undefined
+   * when it names none (unless it was refused).
    */
-  template(name: string, node: ConfigNode): { readonly def: TemplateDef; body(): Sequence | undefined } | undefined;
+  template(name: string, node: ConfigNode): { readonly def: TemplateDef; readonly body: SequenceLink } | undefined;
   /**
    * The value a key names (a local entry, or a registry resource that is not an artifact); reports at
    * `node` and gives undefined when it names none (`what`: what the key is for, for the message).

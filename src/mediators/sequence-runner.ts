@@ -64,12 +64,13 @@ function stops(outcome: unknown, m: Mediator): boolean {
 
 /** An error in `seq`: its onError sequence runs, if it has one (whose own onError is not followed). */
 function onSequenceError(seq: Sequence, msg: MessageContext, env: MediationEnv, e: unknown): MaybePromise<Outcome> {
-  const handler = seq.onError !== undefined ? env.sequence(seq.onError) : undefined;
+  // (linked as a handler: without its own onError, which is not followed, so an error in the error
+  // handler ends the sequence)
+  const handler = seq.onError?.linked;
   if (!handler || msg.abort.aborted || !runsFaultHandlers(e)) throw e;
   setErrorProperties(msg, e);
   env.trace(`onError:${handler.name ?? ''}`);
-  // the handler's own onError is not followed: an error in the error handler ends the sequence
-  return runSequence({ ...handler, onError: undefined }, msg, env);
+  return runSequence(handler, msg, env);
 }
 
 /**

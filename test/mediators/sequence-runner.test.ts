@@ -6,6 +6,7 @@
 import test from 'ava';
 import { isPromiseLike } from '../../src/maybe-promise.ts';
 import { type MediationEnv, type Mediator, type Outcome, type Sequence } from '../../src/mediators/mediator.ts';
+import { SequenceLink } from '../../src/mediators/links.ts';
 import { runSequence } from '../../src/mediators/sequence-runner.ts';
 import { contextOf } from '../fixtures/messages.ts';
 
@@ -15,8 +16,14 @@ function mediator(kind: string, run: () => unknown): Mediator {
   return { kind, loc: LOC, mediate: run as () => Outcome | Promise<Outcome> };
 }
 
-function sequence(mediators: Mediator[], onError?: string): Sequence {
-  return { name: 'seq', loc: LOC, mediators, onError };
+/** A sequence of `mediators`, whose onError handler is `onError` (linked as compile links it). */
+function sequence(mediators: Mediator[], onError?: Sequence): Sequence {
+  let link: SequenceLink | undefined;
+  if (onError) {
+    link = new SequenceLink('handler', true);
+    link.link(new Map([['handler', onError]]));
+  }
+  return { name: 'seq', loc: LOC, mediators, onError: link };
 }
 
 function envWith(sequences: Record<string, Sequence> = {}): MediationEnv & { traced: string[] } {
@@ -63,10 +70,10 @@ for (const [how, fail] of [
   test(`an error ${how}, ${first}, goes to the onError sequence once, with ERROR_MESSAGE set`, async (t) => {
     const handled: string[] = [];
     const handler = sequence([mediator('h', () => (handled.push('h'), 'continue'))]);
-    const env = envWith({ handler });
+    const env = envWith();
     const msg = message();
     const before = first === 'first' ? [] : [mediator('wait', async () => 'continue')];
-    const seq = sequence([...before, mediator('fail', fail), mediator('after', () => (handled.push('after'), 'continue'))], 'handler');
+    const seq = sequence([...before, mediator('fail', fail), mediator('after', () => (handled.push('after'), 'continue'))], handler);
     t.is(await runSequence(seq, msg, env), 'continue');
     t.deepEqual(handled, ['h']);
     t.is(msg.properties.get('ERROR_MESSAGE'), 'boom');
