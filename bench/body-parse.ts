@@ -9,6 +9,8 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { parseXml } from '../src/xml/parse.ts';
 import { parseCompact } from '../src/xml/compact-tree.ts';
+import { CompactView } from '../src/xml/compact-dom.ts';
+import { parseXPath } from '../src/expr/xpath-lib.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
@@ -25,6 +27,12 @@ const forms: Record<string, (text: string) => unknown> = {
   'fast-xml-parser, ordered, as XmlElement trees (the head parser)': (text) => parseXml(text, { wellFormed: true }),
   // the string is part of what it holds: the tree is offsets into it
   'compact tree (the text + typed arrays; what read-only routes hold)': (text) => parseCompact(text),
+  // an evaluation that reaches every node makes an object for each, held by its view until it ends
+  'compact tree during an XPath that visits every node (count(//*), its view kept)': (text) => {
+    const view = new CompactView(parseCompact(text)!);
+    parseXPath('count(//*)').evaluate({ node: view.document as unknown as Node });
+    return view;
+  },
 };
 
 function retained(make: () => unknown): { heap: number; peakRss: number } {

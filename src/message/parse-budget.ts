@@ -1,7 +1,8 @@
 /**
  * The bound on message bytes held parsed as trees at one moment, across all requests of the process.
- * A tree costs tens of times the bytes it was parsed from (docs/hostile-input.md gives the measured
- * factor), so a few concurrent large messages could otherwise exhaust the heap. A message that would
+ * A tree costs a few times (the compact form of read-only routes) to tens of times (xmldom's DOM) the
+ * bytes it was parsed from (docs/hostile-input.md gives the measured factors), so a few concurrent
+ * large messages could otherwise exhaust the heap. A message that would
  * go over the budget waits its turn (first come, first served) while no more than one budget's worth of
  * bytes waits; beyond that it is refused at once (MOOR_ERR_BUSY, 503), so waiting cannot pile up either.
  * A lease ends with its message's exchange, or when its tree is collected, whichever comes first.
