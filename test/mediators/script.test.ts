@@ -6,6 +6,7 @@ import test from 'ava';
 import { definitions, post, soap11, soap12, startGateway, XML11, XML12 } from '../helpers/gateway.ts';
 // (serial: on a shared machine, many gateways at once starve the script threads of CPU)
 import { configErrorsOf, proxy, startSoapBackend, throughProxy } from './soap-backend.ts';
+import { startRestBackend } from '../helpers/rest-backend.ts';
 
 const MOOR_NS = 'xmlns:moor="urn:moor:config"';
 const quote = soap11('<m:CheckPriceRequest xmlns:m="urn:m"><m:Code>IBM</m:Code></m:CheckPriceRequest>');
@@ -290,4 +291,38 @@ test.serial('a key that names nothing, a dynamic key, and a function the script 
   t.regex(errors, /MOOR_ERR_UNRESOLVED_KEY <script key>: key "nope" names no local entry/);
   t.regex(errors, /MOOR_ERR_UNSUPPORTED <script key="\{get-property\('k'\)\}">: a dynamic key/);
   t.regex(errors, /MOOR_ERR_UNRESOLVED_KEY <script key>: key "lib"/);
+});
+
+test.serial('a JSON payload (a REST API): getPayloadJSON, setPayloadJSON both ways; getPayloadXML on JSON is an error', async (t) => {
+  const backend = await startRestBackend('json', (c) => ({ contentType: 'application/json', body: JSON.stringify({ echoed: JSON.parse(c.body), total: 3 }) }));
+  const gw = await startGateway({
+    'api.xml': definitions(`<api name="Orders" context="/orders">
+      <resource methods="POST" url-mapping="/json">
+        <inSequence>${js(`
+          var order = mc.getPayloadJSON();
+          order.items = order.items.map(function (i) { return i.toUpperCase(); });
+          order.count = order.items.length;
+          mc.setProperty("X-Items", mc.getJsonText().length > 0 ? order.count : 0, "transport");
+          mc.setPayloadJSON(order);
+        `)}<send><endpoint><address uri="${backend.url}/backend"/></endpoint></send></inSequence>
+        <outSequence>${js('var r = mc.getPayloadJSON(); mc.setPayloadJSON({ total: r.total * 10, items: r.echoed.items });')}<send/></outSequence>
+      </resource>
+      <resource methods="POST" url-mapping="/xml">
+        <inSequence>${js('mc.getPayloadXML();')}<respond/></inSequence>
+      </resource>
+    </api>`),
+  });
+  try {
+    const r = await post(`${gw.url}/orders/json`, JSON.stringify({ id: 7, items: ['a', 'b'] }), { 'content-type': 'application/json' });
+    t.is(r.status, 200, r.text);
+    t.deepEqual(JSON.parse(backend.calls[0]!.body), { id: 7, items: ['A', 'B'], count: 2 });
+    t.is(backend.calls[0]!.headers['x-items'], '2');
+    t.deepEqual(JSON.parse(r.text), { total: 30, items: ['A', 'B'] });
+    const x = await post(`${gw.url}/orders/xml`, '{"a":1}', { 'content-type': 'application/json' });
+    t.is(x.status, 500);
+    t.regex(x.text, /mc\.getPayloadXML\(\): the payload is not XML \(application\/json\); use mc\.getPayloadJSON\(\)/);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
 });
