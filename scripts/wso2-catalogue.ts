@@ -58,7 +58,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Smooks', probe: '<smooks/>' },
   { title: 'URLRewrite', probe: '<rewrite/>', differs: 'a rewritten To address goes into a WS-Addressing To header (which `<send/>` follows); conditions `<equal>`, `<match>`, `<and>`, `<or>`, `<not>` (others refused)' },
   { title: 'XQuery', probe: '<xquery/>' },
-  { title: 'XSLT', probe: '<xslt/>', differs: "XSLT 1.0 (moor's own processor; WSO2 runs Saxon, XSLT 2.0/3.0): a 2.0 stylesheet runs as 1.0, what it uses beyond 1.0 refused at load or failing at run time; `<feature>`/`<attribute>` ignored; `xsl:number`, `xsl:key`, `document()` not run" },
+  { title: 'XSLT', probe: '<xslt/>', differs: "XSLT 1.0 (moor's own processor; WSO2 runs Saxon, XSLT 2.0/3.0): a 2.0 stylesheet runs as 1.0 with a few XPath 2.0 string functions, what it uses beyond that refused at load; `<feature>`/`<attribute>` ignored; `xsl:number`, `xsl:key`, `document()`, extension functions not run" },
   { title: 'FastXSLT', probe: '<fastXSLT/>' },
   { title: 'JSON Transform', probe: '<jsontransform/>' },
   { title: 'Data Mapper', probe: '<datamapper/>' },

@@ -8,7 +8,8 @@
 import { type ConfigNode } from '../config/node.ts';
 import { type XmlNode } from '../xml/element.ts';
 import { type Avt, type Binding, type Instr, type SortKey, XSL_NS } from './model.ts';
-import { compileXPath, type XslExpr } from './xpath.ts';
+import { knownFunction } from './functions.ts';
+import { compileXPath, functionsCalled, type XslExpr } from './xpath.ts';
 
 /**
  * What compiling one stylesheet shares. (Problems are reported at the ConfigNode where they are: the
@@ -23,6 +24,8 @@ export interface BodyContext {
    * the entry serialized with only the namespaces its names use, does not give them to it either.
    */
   readonly inherited: ReadonlyMap<string, string>;
+  /** The stylesheet says version="2.0" or later: the XPath 2.0 functions moor runs may be called unprefixed. */
+  readonly version2: boolean;
 }
 
 const NOT_RUN: Record<string, string> = {
@@ -56,13 +59,25 @@ export function expr(node: ConfigNode, attr: string, ctx: BodyContext, required 
 }
 
 function xpathAt(node: ConfigNode, text: string, ctx: BodyContext, what: string): XslExpr | undefined {
+  let e: XslExpr;
   try {
     if (text.trim() === '') throw new Error('it is empty');
-    return compileXPath(text, prefixes(node));
-  } catch (e) {
-    node.report('MOOR_ERR_BAD_XPATH', `<xsl:${node.name}> ${what} is not an XPath 1.0 expression: ${(e as Error).message}`);
+    e = compileXPath(text, prefixes(node));
+  } catch (err) {
+    node.report('MOOR_ERR_BAD_XPATH', `<xsl:${node.name}> ${what} is not an XPath 1.0 expression: ${(err as Error).message}`);
     return undefined;
   }
+  // every function it calls is one moor runs: known now, not at the first message that reaches it
+  let ok = true;
+  for (const name of functionsCalled(e)) {
+    const i = name.indexOf(':');
+    const uri = i < 0 ? '' : node.scope.get(name.slice(0, i));
+    const why = uri === undefined ? `the prefix of ${name}() is not declared` : knownFunction(name.slice(i + 1), uri, ctx.version2);
+    if (why === undefined) continue;
+    node.report(uri === undefined ? 'MOOR_ERR_BAD_XPATH' : 'MOOR_ERR_UNSUPPORTED', `<xsl:${node.name}> ${what}: ${why}`);
+    ok = false;
+  }
+  return ok ? e : undefined;
 }
 
 /** The prefixes in scope at `node` (the default namespace does not apply to XPath names). */

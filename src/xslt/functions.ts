@@ -1,9 +1,70 @@
 /**
- * The functions XSLT 1.0 adds to XPath (§12, §15): current(), generate-id(), system-property(),
- * function-available(), element-available(), format-number(). document() and key() are refused with
- * a reason (a transform reads only its message; <xsl:key> is not compiled), not left "unknown".
+ * The functions a stylesheet may call beside XPath 1.0's own: those XSLT 1.0 adds (§12, §15: current(),
+ * generate-id(), system-property(), function-available(), element-available(), format-number()),
+ * EXSLT's and Xalan's node-set() (a result tree fragment is a node-set here already), and the few XPath
+ * 2.0 string functions WSO2 stylesheets use most (upper-case(), lower-case(), ends-with(), matches(),
+ * replace(), string-join(), current-dateTime(), current-date(), abs()) — unprefixed in a version="2.0"
+ * stylesheet, or with a prefix bound to the XPath functions namespace. `knownFunction` is the load-time
+ * check: a stylesheet calling anything else (key(), document(), another XPath 2.0 function) is refused
+ * where it calls it, not failed at run time.
  */
-import { nodesOf, xboolean, xnodes, xstring, type XsltFunction } from './xpath.ts';
+import { type XValue } from '../expr/xpath-lib.ts';
+import { isNodeSet, nodesOf, xboolean, xnodes, xnumber, xstring, type XsltFunction } from './xpath.ts';
+
+/** The XPath functions namespace (XPath 2.0), and the draft one Synapse's samples declare. */
+export const FN_NAMESPACES: ReadonlySet<string> = new Set(['http://www.w3.org/2005/xpath-functions', 'http://www.w3.org/2005/02/xpath-functions']);
+const NODE_SET_NAMESPACES: ReadonlySet<string> = new Set(['http://exslt.org/common', 'http://xml.apache.org/xalan', 'http://xml.apache.org/xslt']);
+const XPATH2 = new Set(['upper-case', 'lower-case', 'ends-with', 'matches', 'replace', 'string-join', 'current-dateTime', 'current-date', 'abs']);
+const XSLT1 = new Set(['current', 'generate-id', 'system-property', 'function-available', 'element-available', 'format-number', 'unparsed-entity-uri']);
+
+/** Why a call of `local` in namespace `uri` ('' for none) is refused at load, or undefined when moor runs it. */
+export function knownFunction(local: string, uri: string, version2: boolean): string | undefined {
+  if (uri === '') {
+    if (STANDARD.has(local) || XSLT1.has(local) || (version2 && XPATH2.has(local))) return undefined;
+    if (local === 'key') return 'key() is not supported (nor <xsl:key>): select with a predicate';
+    if (local === 'document') return 'document() is not supported: a transform reads only the message';
+    return `${local}() is not an XPath 1.0 or XSLT 1.0 function${XPATH2.has(local) ? ' (in a version="2.0" stylesheet, moor runs it)' : version2 ? ' (moor runs XPath 1.0 and a few XPath 2.0 string functions, not this one)' : ''}`;
+  }
+  if (FN_NAMESPACES.has(uri)) return XPATH2.has(local) || STANDARD.has(local) ? undefined : `the XPath 2.0 function ${local}() is not one moor runs (it runs ${[...XPATH2].join(', ')})`;
+  if (NODE_SET_NAMESPACES.has(uri) && (local === 'node-set' || local === 'nodeset')) return undefined;
+  return `{${uri}}${local}() is an extension function, which moor does not run`;
+}
+
+/** An XPath 2.0 function of the few moor runs, or node-set(); `uri` as resolved. */
+export function extensionFunction(local: string, uri: string): XsltFunction | undefined {
+  if (NODE_SET_NAMESPACES.has(uri)) return local === 'node-set' || local === 'nodeset' ? (_c, v) => (v && isNodeSet(v) ? v : xnodes([])) : undefined;
+  if (uri !== '' && !FN_NAMESPACES.has(uri)) return undefined;
+  const str = (v: XValue | undefined): string => v?.stringValue() ?? '';
+  switch (local) {
+    case 'upper-case':
+      return (_c, v) => xstring(str(v).toUpperCase());
+    case 'lower-case':
+      return (_c, v) => xstring(str(v).toLowerCase());
+    case 'ends-with':
+      return (_c, a, b) => xboolean(str(a).endsWith(str(b)));
+    case 'matches':
+      return (_c, v, re, flags) => xboolean(regex(str(re), str(flags)).test(str(v)));
+    case 'replace':
+      return (_c, v, re, by, flags) => xstring(str(v).replace(regex(str(re), `${str(flags)}g`), str(by)));
+    case 'string-join':
+      return (_c, v, sep) => xstring((v && isNodeSet(v) ? nodesOf(v, 'the first argument of string-join()').map((n) => xnodes([n]).stringValue()) : [str(v)]).join(str(sep)));
+    case 'current-dateTime':
+      return () => xstring(new Date().toISOString());
+    case 'current-date':
+      return () => xstring(new Date().toISOString().slice(0, 10));
+    case 'abs':
+      return (_c, v) => xnumber(Math.abs(v?.numberValue() ?? NaN));
+    default:
+      return undefined;
+  }
+}
+
+/** An XPath 2.0 regular expression as a JavaScript one (flags s, m, i, x; the rest of the syntax is close enough). */
+function regex(pattern: string, flags: string): RegExp {
+  let source = pattern;
+  if (flags.includes('x')) source = source.replace(/\s+/g, '');
+  return new RegExp(source, [...new Set(flags.replace(/[^smig]/g, ''))].join('') + 'u');
+}
 
 /** generate-id()'s ids of one transform. */
 export interface GeneratedIds {
@@ -30,7 +91,7 @@ export function xsltFunction(local: string, current: Node, ids: GeneratedIds): X
         return xstring(n === 'xsl:version' ? '1.0' : n === 'xsl:vendor' ? 'moor' : '');
       };
     case 'function-available':
-      return (_c, name) => xboolean(/^(current|generate-id|system-property|format-number|function-available|element-available)$/.test(name?.stringValue() ?? '') || STANDARD.has(name?.stringValue() ?? ''));
+      return (_c, name) => xboolean(knownFunction(name?.stringValue() ?? '', '', false) === undefined);
     case 'element-available':
       return (_c, name) => xboolean(AVAILABLE.has((name?.stringValue() ?? '').replace(/^xsl:/, '')));
     case 'format-number':
@@ -46,7 +107,7 @@ export function xsltFunction(local: string, current: Node, ids: GeneratedIds): X
     case 'unparsed-entity-uri':
       return () => xstring('');
     default:
-      return undefined;
+      return extensionFunction(local, '');
   }
 }
 

@@ -5,8 +5,8 @@
  * href, which the <xslt> mediator's <resource location key> entries map to keys (`include(href)`); an
  * import's templates lose to the importer's (import precedence). A stylesheet of version 2.0 or 3.0 is
  * run as XSLT 1.0 (forwards-compatible processing, as an XSLT 1.0 processor such as Xalan runs one):
- * what it uses beyond 1.0 is reported here where the instruction is known to be missing, and fails at
- * run time where only evaluating can tell (an XPath 2.0 function).
+ * what it uses beyond 1.0 is reported here, an instruction or a function it calls (functions.ts says
+ * which few XPath 2.0 functions moor runs), where it is written.
  */
 import { type ConfigNode } from '../config/node.ts';
 import { splitPrefixed } from '../xml/names.ts';
@@ -48,7 +48,7 @@ export function compileStylesheet(written: ConfigNode, sources: StylesheetSource
         sheet.report('MOOR_ERR_BAD_VALUE', `<${sheet.el.prefix ? `${sheet.el.prefix}:` : ''}${sheet.name}> is not an XSLT stylesheet (no <xsl:stylesheet>, and no xsl:version on a literal result element)`);
         return;
       }
-      const ctx: BodyContext = { excluded: new Set([XSL_NS]), inherited };
+      const ctx: BodyContext = { excluded: new Set([XSL_NS]), inherited, version2: Number(version.value) >= 2 };
       templates.push({ match: compilePattern('/', sheet.scope), name: undefined, mode: '', priority: undefined, precedence, params: [], body: body(parentOf(sheet), ctx), loc: sheet.loc });
       return;
     }
@@ -61,7 +61,7 @@ export function compileStylesheet(written: ConfigNode, sources: StylesheetSource
       else if (uri !== undefined) excluded.add(uri);
       if (p === '#all') for (const [, u] of sheet.scope) excluded.add(u);
     }
-    const ctx: BodyContext = { excluded, inherited };
+    const ctx: BodyContext = { excluded, inherited, version2: Number(sheet.attr('version')) >= 2 };
     const mine = precedence;
     for (const c of sheet.children()) {
       if (!isXsl(c)) continue; // a top-level element of another namespace is data (XSLT 1.0 §2.2)

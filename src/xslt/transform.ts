@@ -17,7 +17,7 @@ import { type XValue } from '../expr/xpath-lib.ts';
 import { NS } from '../xml/names.ts';
 import { type Avt, type Binding, type Instr, type SortKey, type Stylesheet, type Template } from './model.ts';
 import { parentOf } from './patterns.ts';
-import { type GeneratedIds, xsltFunction } from './functions.ts';
+import { extensionFunction, type GeneratedIds, xsltFunction } from './functions.ts';
 import { declare, undeclareDefault } from './result-tree.ts';
 import { evaluateXPath, type Focus, isNodeSet, nodesOf, xnodes, xstring, type XslExpr, type XsltFunction } from './xpath.ts';
 
@@ -345,7 +345,7 @@ class Run {
       position: here.position,
       size: here.size,
       variable: (local, ns) => this.variable(ns ? `{${ns}}${local}` : local, here.scope),
-      fn: (local, ns) => (ns ? undefined : this.fn(local, here)),
+      fn: (local, ns) => (ns ? extensionFunction(local, ns) : this.fn(local, here)),
     };
   }
 

@@ -34,6 +34,7 @@ const XStringClass = pkg.XString as unknown as new (s: string) => XValue;
 const XNumberClass = pkg.XNumber as unknown as new (n: number) => XValue;
 const XBooleanClass = pkg.XBoolean as unknown as new (b: boolean) => XValue;
 const parser = new (pkg.XPathParser as unknown as new () => { parse(text: string): { expression: Evaluable } })();
+const FunctionCallClass = pkg.FunctionCall as unknown as abstract new () => { functionName: string };
 
 export const xstring = (s: string): XValue => new XStringClass(s);
 export const xnumber = (n: number): XValue => new XNumberClass(n);
@@ -143,6 +144,20 @@ function attributes(n: Node): Node[] {
   // (namespace declarations are not attributes in XPath)
   for (let i = 0; i < attrs.length; i++) if (attrs[i]!.namespaceURI !== 'http://www.w3.org/2000/xmlns/') out.push(attrs[i]!);
   return out;
+}
+
+/** The names of the functions `e` calls, as written (`count`, `fn:upper-case`), each once. */
+export function functionsCalled(e: XslExpr): string[] {
+  const names = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (x: unknown): void => {
+    if (!x || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (x instanceof FunctionCallClass) names.add(x.functionName);
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e.root);
+  return [...names];
 }
 
 /** The nodes of a node-set value, in document order; throws when `v` is not one. */
