@@ -8,12 +8,15 @@ import { NS } from '../xml/names.ts';
 import { type LineIndex } from '../xml/positions.ts';
 import { suggest } from './suggest.ts';
 
+// Which Diagnostics are closed, kept beside them: a `#private` field would appear in the published
+// declarations, which a consumer compiling for ES5 (TypeScript's default) refuses (TS18028).
+const closedDiagnostics = new WeakSet<Diagnostics>();
+
 /** Collects problems so that one load reports all of them, not only the first. */
 export class Diagnostics {
   readonly errors: ConfigError[] = [];
   /** What loads but does not behave as in Synapse: printed by `moor validate`, logged at start; never fatal. */
   readonly warnings: ConfigError[] = [];
-  #closed = false;
   report(code: ErrorCode, loc: SourceLoc, message: string): void {
     this.open().errors.push(new ConfigError(code, loc, message));
   }
@@ -26,13 +29,13 @@ export class Diagnostics {
    * problems are final, a later report throws, and its nodes report to the step reading them then.
    */
   close(): void {
-    this.#closed = true;
+    closedDiagnostics.add(this);
   }
   get closed(): boolean {
-    return this.#closed;
+    return closedDiagnostics.has(this);
   }
   private open(): this {
-    if (this.#closed) throw new Error('a problem reported after its step ended: the read configuration is not written into');
+    if (closedDiagnostics.has(this)) throw new Error('a problem reported after its step ended: the read configuration is not written into');
     return this;
   }
 }

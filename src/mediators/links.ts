@@ -12,15 +12,19 @@ import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { MoorError } from '../errors.ts';
 import { type Sequence } from './mediator.ts';
 
+// A link's target is kept beside it rather than in it: links live inside deep-frozen definitions,
+// which a property could not be written into, and `#private` fields would appear in the published
+// declarations as `#private`, which a consumer compiling for ES5 (TypeScript's default) refuses.
+const endpointTargets = new WeakMap<EndpointLink, Endpoint | MoorError>();
+const sequenceTargets = new WeakMap<SequenceLink, { readonly sequence: Sequence | undefined }>();
+
 /** The endpoint a mediator sends to: its definition, and the endpoint built for it once linked. */
 export class EndpointLink {
-  #target: Endpoint | MoorError | undefined;
-
   constructor(readonly def: EndpointDef) {}
 
   /** The endpoint built for `def`; throws what linking found (a key naming nothing) as it always did. */
   get endpoint(): Endpoint {
-    const t = this.#target;
+    const t = endpointTargets.get(this);
     if (t === undefined) throw new MoorError('MOOR_ERR_MEDIATION', 'endpoint was not built at load time');
     if (t instanceof MoorError) throw t;
     return t;
@@ -28,13 +32,13 @@ export class EndpointLink {
 
   /** Links it to the endpoint `registry` built for it (once). */
   link(registry: EndpointRegistry): void {
-    if (this.#target !== undefined) throw new Error('an endpoint link is made once: this compilation belongs to another runtime');
+    if (endpointTargets.has(this)) throw new Error('an endpoint link is made once: this compilation belongs to another runtime');
     try {
-      this.#target = registry.of(this.def);
+      endpointTargets.set(this, registry.of(this.def));
     } catch (e) {
       if (!(e instanceof MoorError)) throw e;
       // (only a configuration with errors names what is not there, and it never runs; kept as before)
-      this.#target = e;
+      endpointTargets.set(this, e);
     }
   }
 }
@@ -45,9 +49,6 @@ export class EndpointLink {
  * which is not followed).
  */
 export class SequenceLink {
-  #sequence: Sequence | undefined;
-  #linked = false;
-
   constructor(
     readonly key: string,
     private readonly asHandler = false,
@@ -55,21 +56,20 @@ export class SequenceLink {
 
   /** The sequence linked to, if the key names one. */
   get linked(): Sequence | undefined {
-    return this.#sequence;
+    return sequenceTargets.get(this)?.sequence;
   }
 
   /** The sequence named `key`; throws when it names none (as a lookup by name did). */
   get sequence(): Sequence {
-    const s = this.#sequence;
+    const s = sequenceTargets.get(this)?.sequence;
     if (s === undefined) throw new MoorError('MOOR_ERR_UNRESOLVED_KEY', `no sequence named "${this.key}"`);
     return s;
   }
 
   /** Links it to the sequence compiled for its key, if any (once). */
   link(sequences: ReadonlyMap<string, Sequence>): void {
-    if (this.#linked) throw new Error('a sequence link is made once');
-    this.#linked = true;
+    if (sequenceTargets.has(this)) throw new Error('a sequence link is made once');
     const s = sequences.get(this.key);
-    this.#sequence = s && this.asHandler ? { ...s, onError: undefined } : s;
+    sequenceTargets.set(this, { sequence: s && this.asHandler ? { ...s, onError: undefined } : s });
   }
 }
