@@ -197,7 +197,7 @@ function instruction(node: ConfigNode, ctx: BodyContext): Instr | undefined {
     case 'value-of': {
       node.allowAttributes('select', 'disable-output-escaping', 'separator');
       const select = expr(node, 'select', ctx);
-      return select && { k: 'value-of', select, loc };
+      return select && { k: 'value-of', select, raw: doe(node), loc };
     }
     case 'copy-of': {
       node.allowAttributes('select', 'copy-namespaces');
@@ -238,7 +238,7 @@ function instruction(node: ConfigNode, ctx: BodyContext): Instr | undefined {
       const text = content(node)
         .filter((c): c is string => typeof c === 'string')
         .join('');
-      return { k: 'text', text };
+      return { k: 'text', text, raw: doe(node) };
     }
     case 'element':
     case 'attribute': {
@@ -269,6 +269,11 @@ function instruction(node: ConfigNode, ctx: BodyContext): Instr | undefined {
       return undefined;
     }
   }
+}
+
+/** disable-output-escaping="yes" (on <xsl:value-of>, <xsl:text>). */
+function doe(node: ConfigNode): boolean {
+  return node.oneOf(node.attr('disable-output-escaping'), ['yes', 'no'] as const, 'disable-output-escaping') === 'yes';
 }
 
 /** The body of `node` without its leading `skip` children (<xsl:sort> of for-each). */

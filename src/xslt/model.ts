@@ -29,7 +29,8 @@ export interface Binding {
 }
 
 export type Instr =
-  | { readonly k: 'text'; readonly text: string }
+  /** `raw`: disable-output-escaping="yes", the text is written as markup (body.ts, transform.ts). */
+  | { readonly k: 'text'; readonly text: string; readonly raw?: boolean }
   | {
       readonly k: 'literal';
       readonly name: QName;
@@ -41,7 +42,7 @@ export type Instr =
     }
   | { readonly k: 'apply'; readonly select: XslExpr | undefined; readonly mode: string; readonly sorts: readonly SortKey[]; readonly params: readonly Binding[]; readonly loc: SourceLoc }
   | { readonly k: 'call'; readonly name: string; readonly params: readonly Binding[]; readonly loc: SourceLoc }
-  | { readonly k: 'value-of'; readonly select: XslExpr; readonly loc: SourceLoc }
+  | { readonly k: 'value-of'; readonly select: XslExpr; readonly raw: boolean; readonly loc: SourceLoc }
   | { readonly k: 'copy-of'; readonly select: XslExpr; readonly loc: SourceLoc }
   | { readonly k: 'copy'; readonly body: readonly Instr[] }
   | { readonly k: 'for-each'; readonly select: XslExpr; readonly sorts: readonly SortKey[]; readonly body: readonly Instr[]; readonly loc: SourceLoc }

@@ -14,6 +14,7 @@
  */
 import { type SourceLoc } from '../errors.ts';
 import { type XValue } from '../expr/xpath-lib.ts';
+import { parseDom } from '../xml/dom.ts';
 import { NS } from '../xml/names.ts';
 import { type Avt, type Binding, type Instr, type SortKey, type Stylesheet, type Template } from './model.ts';
 import { parentOf } from './patterns.ts';
@@ -185,7 +186,7 @@ class Run {
   private one(i: Instr, here: Here, out: Node): void {
     switch (i.k) {
       case 'text':
-        return this.text(i.text, out);
+        return i.raw ? this.markup(i.text, out) : this.text(i.text, out);
       case 'literal': {
         const el = this.element(i.name.uri, i.prefix, i.name.local, out);
         for (const [p, uri] of i.namespaces) declare(el, p, uri, out);
@@ -211,8 +212,10 @@ class Run {
         }
         return;
       }
-      case 'value-of':
-        return this.text(this.eval(i.select, here, i.loc).stringValue(), out);
+      case 'value-of': {
+        const s = this.eval(i.select, here, i.loc).stringValue();
+        return i.raw ? this.markup(s, out) : this.text(s, out);
+      }
       case 'copy-of': {
         const v = this.eval(i.select, here, i.loc);
         if (!isNodeSet(v)) return this.text(v.stringValue(), out);
@@ -445,6 +448,18 @@ class Run {
       el.setAttributeNS(uri, `${p}:${local}`, value);
       declare(el, p, uri, el.parentNode ?? el);
     }
+  }
+
+  /**
+   * disable-output-escaping="yes": the text is markup. Synapse serialises the result and reads it back, so
+   * such text that is well-formed XML becomes elements (`<xsl:value-of select="//payload"
+   * disable-output-escaping="yes"/>` of escaped XML); text that is not stays text.
+   */
+  private markup(s: string, out: Node): void {
+    if (!s.includes('<') && !s.includes('&')) return this.text(s, out);
+    const { doc, failure } = parseDom(`<moor-fragment>${s}</moor-fragment>`);
+    if (failure || !doc?.documentElement) return this.text(s, out);
+    for (const c of children(doc.documentElement)) this.copyOf(c, out);
   }
 
   private text(s: string, out: Node): void {

@@ -188,3 +188,8 @@ test('the functions a stylesheet calls are checked when it compiles: XPath 1.0, 
   );
   t.is(run(two, '<x><c>ibm</c><d>sun</d></x>'), '<r u="IBM" l="mix" e="true" m="true" p="i__" j="ibm+sun" n="2" a="2" d="10"/>');
 });
+
+test('disable-output-escaping="yes": well-formed markup in the text becomes elements (as Synapse, which reads its result back), other text stays text', (t) => {
+  const xsl = sheet(`<xsl:template match="/"><r><xsl:value-of select="//p" disable-output-escaping="yes"/><xsl:text disable-output-escaping="yes">&lt;b&gt;2&lt;/b&gt;</xsl:text>|<xsl:value-of select="//q" disable-output-escaping="yes"/></r></xsl:template>`);
+  t.is(run(xsl, '<x><p>&lt;a k="1"&gt;one&lt;/a&gt;</p><q>5 &lt; 6</q></x>'), '<r><a k="1">one</a><b>2</b>|5 &lt; 6</r>');
+});
