@@ -1,8 +1,8 @@
 /**
  * The worker threads that run `<script>`s (script-worker.ts), so that a script never runs on the
  * gateway's event loop: while one loops until its deadline, every other message, with or without a
- * script of its own, is served. SCRIPT_WORKERS threads per process, started when a configuration with
- * a script loads; a run waits for a free one, in order.
+ * script of its own, is served. SCRIPT_WORKERS threads per process, started when a runtime is built
+ * from a configuration with a script (not by `moor validate`); a run waits for a free one, in order.
  *
  * Each run has two bounds. Inside the worker, QuickJS's interrupt handler stops the script at
  * `scriptTimeoutMs`. Here, a watchdog ends the worker thread itself when no answer came GRACE_MS after
@@ -157,6 +157,8 @@ class ScriptThread {
 }
 
 export class ScriptPool {
+  /** A configuration with a script was compiled: a runtime built from it starts the threads (server/runtime.ts). */
+  expected = false;
   private threads: ScriptThread[] = [];
   private readonly waiting: Run[] = [];
   private nextRun = 1;

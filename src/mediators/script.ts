@@ -79,11 +79,8 @@ export const script: MediatorDefinition = {
     if (parts.length === 0) return undefined;
     // (the program goes to a worker thread: plain data only)
     const program: ScriptProgram = { parts: parts.map(({ source, file }) => ({ source, file })), entry: key !== undefined ? { kind: 'global', name: fn ?? 'mediate' } : { kind: 'value' } };
-    ctx.later(async (diag) => {
-      checkParts(diag, parts, await loadEngine());
-      // (the threads start while the rest loads: the first message does not wait for them)
-      scriptPool.warm();
-    });
+    ctx.later(async (diag) => checkParts(diag, parts, await loadEngine()));
+    scriptPool.expected = true;
     return scriptMediator(node.loc, program, parts, needsOf(parts.map((p) => p.source).join('\n')));
   },
 };

@@ -23,6 +23,7 @@ import { type EndpointEnv } from '../endpoints/env.ts';
 import { EndpointRegistry } from '../endpoints/registry.ts';
 import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { compile, type CompiledConfig, finishChecks } from '../mediators/compile.ts';
+import { scriptPool } from '../mediators/script-pool.ts';
 import { type Sequence } from '../mediators/mediator.ts';
 
 export interface Runtime {
@@ -109,6 +110,9 @@ export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, repl
   try {
     const endpoints = await EndpointRegistry.create(compiled.config, endpointEnv, compiled.inlineEndpoints, replacing?.endpoints);
     for (const l of compiled.endpointLinks) l.link(endpoints);
+    // (a configuration that will run scripts: their threads start now, not at its first message;
+    // `moor validate`, which builds no runtime, starts none)
+    if (scriptPool.expected) scriptPool.warm();
     freezeCompiled(compiled);
     return Object.freeze({ compiled, limits, endpoints, warnings: checked.warnings });
   } catch (e) {
