@@ -177,6 +177,10 @@ async function sourceNode(msg: MessageContext, doc: Document, source: Expression
   const node = source ? (await source.nodes(msg, { wholeEnvelope: true }))[0] : firstElement(soapBody(doc));
   if (!node) throw new MoorError('MOOR_ERR_MEDIATION', source ? `${where}: source="${source.text}" selects nothing` : `${where}: the SOAP Body is empty, there is nothing to transform`);
   if (node.nodeType !== ELEMENT) throw new MoorError('MOOR_ERR_MEDIATION', `${where}: source="${source!.text}" selects a node that is not an element`);
+  // (the result takes the source's place: the Envelope, its Header or Body replaced would leave no SOAP message)
+  if (node === doc.documentElement || node.parentNode === doc.documentElement) {
+    throw new MoorError('MOOR_ERR_MEDIATION', `${where}: source="${source!.text}" selects the SOAP ${(node as Element).localName} itself; select what is in it`);
+  }
   return node as Element;
 }
 

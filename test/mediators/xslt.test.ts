@@ -26,6 +26,16 @@ test('source= transforms the node it selects (here a header block), the body sta
   t.regex(body, /<b:Body xmlns:b="urn:b">keep<\/b:Body>/);
 });
 
+test('a source that selects nothing, or the SOAP Body itself, fails the message', async (t) => {
+  const nothing = await through(upper, `<xslt key="upper" source="//none"/>`, soap11(`<b:Q xmlns:b="urn:b">q</b:Q>`));
+  t.is(nothing.res.status, 500);
+  t.regex(nothing.res.text, /source="\/\/none" selects nothing/);
+  const body = await through(upper, `<xslt key="upper" source="$body"/>`, soap11(`<b:Q xmlns:b="urn:b">q</b:Q>`));
+  t.is(body.res.status, 500);
+  t.regex(body.res.text, /selects the SOAP Body itself/);
+  t.is(body.received.length, 0);
+});
+
 test('target= puts the result in a property (as XML) and leaves the message as it was', async (t) => {
   const { received } = await through(
     upper,

@@ -4,8 +4,9 @@
  */
 import test from 'ava';
 import { formatNumber } from '../../src/xslt/functions.ts';
-import { XsltError } from '../../src/xslt/transform.ts';
-import { compile, run, sheet } from './helpers.ts';
+import { parseDom } from '../../src/xml/dom.ts';
+import { transform, XsltError } from '../../src/xslt/transform.ts';
+import { compile, nodeOf, run, sheet } from './helpers.ts';
 
 const quote = '<m0:CheckPriceRequest xmlns:m0="http://services.samples"><m0:Code>IBM</m0:Code></m0:CheckPriceRequest>';
 const M0 = 'xmlns:m0="http://services.samples"';
@@ -192,4 +193,16 @@ test('the functions a stylesheet calls are checked when it compiles: XPath 1.0, 
 test('disable-output-escaping="yes": well-formed markup in the text becomes elements (as Synapse, which reads its result back), other text stays text', (t) => {
   const xsl = sheet(`<xsl:template match="/"><r><xsl:value-of select="//p" disable-output-escaping="yes"/><xsl:text disable-output-escaping="yes">&lt;b&gt;2&lt;/b&gt;</xsl:text>|<xsl:value-of select="//q" disable-output-escaping="yes"/></r></xsl:template>`);
   t.is(run(xsl, '<x><p>&lt;a k="1"&gt;one&lt;/a&gt;</p><q>5 &lt; 6</q></x>'), '<r><a k="1">one</a><b>2</b>|5 &lt; 6</r>');
+});
+
+test('xsl:import: the importer\'s templates win over the imported ones; xsl:include: same precedence, the later wins', (t) => {
+  const lib = nodeOf(sheet(`<xsl:template match="a">lib-a</xsl:template><xsl:template match="b">lib-b</xsl:template><xsl:template name="n">lib-n</xsl:template>`), undefined, 'lib.xsl');
+  const inc = nodeOf(sheet(`<xsl:template match="c">inc-c</xsl:template>`), undefined, 'inc.xsl');
+  const main = sheet(`<xsl:import href="lib.xsl"/><xsl:template match="c">main-c</xsl:template><xsl:include href="inc.xsl"/>
+    <xsl:template match="/"><r><xsl:apply-templates select="//a|//b|//c"/>/<xsl:call-template name="n"/></r></xsl:template><xsl:template match="a">main-a</xsl:template>`);
+  const sources = { include: (href: string) => (href === 'lib.xsl' ? lib.withDiagnostics(lib.diag) : href === 'inc.xsl' ? inc : undefined) };
+  const compiled = compile(main, sources);
+  if (typeof compiled === 'string') return t.fail(compiled);
+  const { doc } = parseDom('<x><a/><b/><c/></x>');
+  t.is(transform(compiled, doc!, { params: new Map(), factory: doc! }).map(String).join(''), '<r>main-alib-binc-c/lib-n</r>');
 });
