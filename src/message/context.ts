@@ -14,7 +14,7 @@ import { type MessageBody, type ReadHead, tooLargeToParse } from './message-body
 import { holdWhileAlive, parseBudget, type ParseLease } from './parse-budget.ts';
 import { parseDom } from '../xml/dom.ts';
 import { parseCompact, type CompactTree } from '../xml/compact-tree.ts';
-import { CompactView } from '../xml/compact-dom.ts';
+import { CompactView, type ReadDocument } from '../xml/compact-dom.ts';
 import { notXml } from './rest-payload.ts';
 
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
@@ -270,9 +270,10 @@ export class MessageContext {
    * a DOM-like view of the compact form (src/xml/compact-dom.ts), which costs a small multiple of the
    * message's bytes where xmldom's DOM costs ~41 times them (docs/hostile-input.md). Read and bounded
    * as {@link envelopeDom}. The DOM itself when one exists (a mediator asked for it), or when the
-   * compact parser left the text to xmldom. Do not change what it gives; a fresh view each call.
+   * compact parser left the text to xmldom. Read only (ReadDocument says what to use; XPath reads the
+   * rest); a fresh view each call.
    */
-  async envelopeView(): Promise<Document> {
+  async envelopeView(): Promise<ReadDocument> {
     this.dropStale();
     if (!this.dom && !this.compact) {
       const { text, lease } = await this.readEnvelope();
@@ -282,7 +283,7 @@ export class MessageContext {
         holdWhileAlive(compact, lease);
       } else this.dom = this.parseDomOf(text, lease);
     }
-    return this.dom ?? (new CompactView(this.compact!).document as unknown as Document);
+    return this.dom ?? new CompactView(this.compact!).document;
   }
 
   /** A header block set or removed since the envelope was parsed makes the parsed forms stale. */

@@ -11,6 +11,24 @@
 import { attrValue, CDATA, COMMENT, type CompactTree, DECODE, DOCUMENT, ELEMENT, PI, rawValue, TEXT, textValue } from './compact-tree.ts';
 import { serializeCompact } from './compact-serialize.ts';
 
+/**
+ * What a reader may use of the envelope it is given (MessageContext.envelopeView): the compact view or,
+ * when one exists, xmldom's Document, both of which have these. XPath reads the rest itself.
+ */
+export interface ReadNode {
+  readonly nodeType: number;
+  readonly localName?: string | null;
+  readonly firstChild: ReadNode | null;
+  readonly nextSibling: ReadNode | null;
+  /** The node's XML text, as xmldom writes it. */
+  toString(): string;
+}
+
+/** The document a reader is given: its root element beside the node's own properties. */
+export interface ReadDocument extends ReadNode {
+  readonly documentElement: ReadNode | null;
+}
+
 /** One evaluation's view of a tree: its document node, and its nodes by index. */
 export class CompactView {
   private readonly nodes = new Map<number, CNode>();

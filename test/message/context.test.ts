@@ -29,7 +29,7 @@ test('a read-only reader gets the compact view, no DOM; a DOM asked for later is
   const dom = await msg.envelopeDom();
   t.not(dom.constructor.name, 'CDocument');
   t.is(String(dom.documentElement), String(view.documentElement), 'the same envelope');
-  t.is(await msg.envelopeView(), dom, 'the DOM answers readers once it exists (a mediator may have changed it)');
+  t.is((await msg.envelopeView()) as unknown, dom, 'the DOM answers readers once it exists (a mediator may have changed it)');
   msg.setEnvelope(`<soapenv:Envelope ${S11}><soapenv:Body/></soapenv:Envelope>`);
   t.is(String((await msg.envelopeView()).documentElement), `<soapenv:Envelope ${S11}><soapenv:Body/></soapenv:Envelope>`, 'a new envelope is read anew');
 });
@@ -38,7 +38,7 @@ test('a body the compact parser leaves to xmldom is xmldom’s: its DOM for read
   const cdata = `<soapenv:Envelope ${S11}><soapenv:Body><a>x<![CDATA[]]>y</a></soapenv:Body></soapenv:Envelope>`;
   const view = await contextOf(cdata).envelopeView();
   t.not(view.constructor.name, 'CDocument');
-  t.is(view.documentElement.textContent, 'xy');
+  t.is(String(view.documentElement), `<soapenv:Envelope ${S11}><soapenv:Body><a>xy</a></soapenv:Body></soapenv:Envelope>`, 'one text node, as xmldom joins it');
   for (const body of ['<a><b></a>', '<a>&undeclared;</a>', '<a x="1" x="2"/>']) {
     const msg = contextOf(`<soapenv:Envelope ${S11}><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`, {}, 'request', { chunk: 7 });
     await t.throwsAsync(msg.envelopeView(), { code: 'MOOR_ERR_MALFORMED_XML' }, body);
