@@ -1,15 +1,15 @@
 /**
  * The one load path of a configuration, for `moor start` (and its reloads), `moor validate`, `moor test`
- * and moor/testing alike: read → compile → check → link → freeze.
+ * and moor/testing alike: read → compile → check → freeze → link.
  *
  *   read     every file into definitions (config/load.ts; several files into one, config/merge.ts)
  *   compile  the definitions into runnable sequences (mediators/compile.ts), which only reads them and
- *            reports into its own output
+ *            reports into its own output; sequences named by static keys are linked as it ends
  *   check    every problem of both, or ConfigErrors listing them all, sorted by file:line:col
+ *   freeze   the definitions deep-frozen (config/freeze.ts; not under NODE_ENV=production)
  *   link     the endpoints built once (endpoints/registry.ts; a reload's backends keep their state),
- *            and every mediator's endpoint linked to the one built for it (mediators/links.ts)
- *   freeze   the definitions deep-frozen (config/freeze.ts); the compiled tables and records, the
- *            runtime and its limits frozen
+ *            every mediator's endpoint linked to the one built for it (mediators/links.ts); then the
+ *            compiled tables and records, the runtime and its limits frozen
  *
  * Any problem makes the whole load fail, so a running gateway only ever swaps one valid runtime for
  * another; the checks live here once, whoever loads.
