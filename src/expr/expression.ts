@@ -73,9 +73,12 @@ export class Expression {
     return (await this.evaluate(msg, 'read')).booleanValue();
   }
 
-  /** The nodes selected (empty when the result is not a node-set); `wholeEnvelope` selects in envelopeDom(). */
+  /**
+   * The nodes selected (empty when the result is not a node-set): to read or write out only (they may
+   * be the compact view's); `wholeEnvelope` selects in envelopeDom(), so that they can be changed.
+   */
   async nodes(msg: MessageContext, options: { wholeEnvelope?: boolean } = {}): Promise<Node[]> {
-    const v = await this.evaluate(msg, options.wholeEnvelope ? 'change' : 'nodes');
+    const v = await this.evaluate(msg, options.wholeEnvelope ? 'change' : 'read');
     try {
       return v.nodeset().toArray();
     } catch {
@@ -84,14 +87,14 @@ export class Expression {
   }
 
   /**
-   * `read`: only a string or a boolean leaves, so the body may be the compact view (no DOM is built);
-   * `nodes`: the nodes leave (to be serialised), so they are xmldom's; `change`: they are to be
+   * `read`: what leaves is read or written out only (a string, a boolean, nodes serialised as xmldom
+   * would), so the body may be the compact view and no DOM is built; `change`: the nodes are to be
    * changed, so they must belong to the message's own DOM, whatever the expression reaches.
    */
-  private async evaluate(msg: MessageContext, use: 'read' | 'nodes' | 'change'): Promise<XValue> {
+  private async evaluate(msg: MessageContext, use: 'read' | 'change'): Promise<XValue> {
     const doc =
       use === 'change' ? await msg.envelopeDom()
-      : this.needsBody ? await (use === 'read' ? msg.envelopeView() : msg.envelopeDom())
+      : this.needsBody ? await msg.envelopeView()
       : msg.body.opaque ? opaqueHead()
       : await headDom(msg);
     const envelope = doc.documentElement as unknown as Node;

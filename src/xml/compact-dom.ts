@@ -9,7 +9,7 @@
  * an object per node for that moment, not for the message's life).
  */
 import { attrValue, CDATA, COMMENT, type CompactTree, DECODE, DOCUMENT, ELEMENT, PI, rawValue, TEXT, textValue } from './compact-tree.ts';
-import { serializeCompact } from './compact-serialize.ts';
+import { escapeAttr, serializeCompact } from './compact-serialize.ts';
 
 /**
  * What a reader may use of the envelope it is given (MessageContext.envelopeView): the compact view or,
@@ -276,7 +276,7 @@ export class CAttr {
     return compare(this, other);
   }
   toString(): string {
-    return `${this.name}="${this.value.replace(/[<&"]/g, (c) => (c === '<' ? '&lt;' : c === '&' ? '&amp;' : '&quot;'))}"`;
+    return ` ${this.name}="${escapeAttr(this.value)}"`; // as xmldom writes an attribute, space first
   }
 }
 

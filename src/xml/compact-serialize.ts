@@ -15,7 +15,8 @@ interface Visible {
 
 const escapeText = (s: string): string => (/[<&>]/.test(s) ? s.replace(/[<&>]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;')) : s);
 const ATTR_ESCAPE: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
-const escapeAttr = (s: string): string => (/[<>&"\t\n\r]/.test(s) ? s.replace(/[<>&"\t\n\r]/g, (c) => ATTR_ESCAPE[c]!) : s);
+/** An attribute value escaped as xmldom escapes it. */
+export const escapeAttr = (s: string): string => (/[<>&"\t\n\r]/.test(s) ? s.replace(/[<>&"\t\n\r]/g, (c) => ATTR_ESCAPE[c]!) : s);
 
 /** xmldom's needNamespaceDefine: whether `n` (element or attribute name) needs a declaration here. */
 function needsDefine(n: CompactName, visible: readonly Visible[]): boolean {

@@ -1,6 +1,7 @@
 /**
  * The compact tree answers as xmldom's DOM does: XPath over its view gives the same strings, numbers,
- * booleans and node-sets for generated documents and expressions, and it serialises as xmldom does.
+ * booleans and node-sets for generated documents and expressions (each node written out as xmldom writes
+ * it too), and it serialises as xmldom does.
  * What the compact parser does not take (it leaves those to xmldom) is checked at the end.
  */
 import test from 'ava';
@@ -98,6 +99,7 @@ function observed(v: { stringValue(): string; numberValue(): number; booleanValu
       n.namespaceURI ?? null,
       n.prefix ?? null,
       parseXPath('string(.)').evaluateString({ node: n as unknown as Node }),
+      String(n),
     ]);
   } catch {
     nodes = undefined;
