@@ -15,6 +15,7 @@
  */
 import { MoorError } from '../errors.ts';
 import { NS } from '../xml/names.ts';
+import { type ReadNode } from '../xml/compact-dom.ts';
 import { type MessageContext } from './context.ts';
 import { type SettledSource } from './message-body.ts';
 
@@ -139,7 +140,8 @@ export async function restPayload(msg: MessageContext): Promise<Buffer | undefin
   const whole = msg.body.whole;
   // an envelope moor wrapped and nothing changed since: the payload is the bytes between the wrap
   if (whole && !msg.parsedHead?.changed && startsAndEnds(whole)) return whole.subarray(START.length, whole.length - END.length);
-  const doc = await msg.envelopeDom();
+  // read only: the compact view writes the payload out as xmldom would
+  const doc = await msg.envelopeView();
   const body = childNamed(doc.documentElement ?? undefined, 'Body');
   const first = body && childNamed(body, undefined);
   return first ? Buffer.from(String(first)) : Buffer.alloc(0);
@@ -150,9 +152,9 @@ function startsAndEnds(b: Buffer): boolean {
 }
 
 /** The first child element (named `local`, when given). */
-function childNamed(el: Node | undefined, local: string | undefined): Element | undefined {
+function childNamed(el: ReadNode | undefined, local: string | undefined): ReadNode | undefined {
   for (let c = el?.firstChild; c; c = c.nextSibling) {
-    if (c.nodeType === 1 && (local === undefined || (c as Element).localName === local)) return c as Element;
+    if (c.nodeType === 1 && (local === undefined || c.localName === local)) return c;
   }
   return undefined;
 }
