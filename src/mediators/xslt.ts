@@ -106,12 +106,30 @@ export const xslt: MediatorDefinition = {
         for (const p of params) values.set(p.name, await p.value(msg));
         const doc = await msg.envelopeDom();
         const src = await sourceNode(msg, doc, source, where);
+        // the source is the document element of a document of its own: moved there, a placeholder in its
+        // place, when the result replaces it (xmldom's deep copy cost more than the transform); copied
+        // when it stays (target=)
+        const parent = src.parentNode!;
+        const placeholder = doc.createComment('moor:xslt');
         const input = doc.implementation.createDocument(null, null as unknown as string, null);
-        input.appendChild(input.importNode(src, true));
+        const copied = target !== undefined;
+        if (copied) input.appendChild(input.importNode(src, true));
+        else {
+          parent.replaceChild(placeholder, src);
+          input.appendChild(src);
+        }
+        // (put back after a failure, then written out: xmldom left the moved nodes' ownerDocument behind,
+        // and the next reader of the message parses it afresh)
+        const restore = (): void => {
+          if (copied) return;
+          parent.replaceChild(src, placeholder);
+          commitDom(msg, doc);
+        };
         let result: Node[];
         try {
           result = transform(stylesheet, input, { params: values, factory: doc, message: (text) => msg.log.log('info', `<xslt key="${key}"> at ${place}: xsl:message: ${text}`, { component: 'xslt', msg: msg.id }) });
         } catch (e) {
+          restore();
           if (!(e instanceof XsltError)) throw e;
           const at = e.loc ? `, the stylesheet's element at ${e.loc.file}:${e.loc.line}:${e.loc.col}` : '';
           throw Object.assign(new MoorError('MOOR_ERR_MEDIATION', `${where}: the transform failed: ${e.message}`, { cause: e }), { detail: `<xslt> at ${place}${at}` });
@@ -121,12 +139,11 @@ export const xslt: MediatorDefinition = {
           msg.properties.set(target, new XmlValue(serializeNodes(result)));
           return 'continue';
         }
-        const parent = src.parentNode!;
         for (const n of result) {
-          parent.insertBefore(n, src);
+          parent.insertBefore(n, placeholder);
           if (n.nodeType === ELEMENT) undeclareDefault(n as Element, parent);
         }
-        parent.removeChild(src);
+        parent.removeChild(placeholder);
         commitDom(msg, doc);
         return 'continue';
       },

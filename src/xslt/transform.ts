@@ -79,7 +79,12 @@ interface Here {
   readonly mode: string;
 }
 
-/** Runs `sheet` over `input` (a document); the result's top-level nodes, owned by `options.factory`. */
+/**
+ * Runs `sheet` over the document `input`; the result's top-level nodes, owned by `options.factory`.
+ * `input`'s nodes may belong to another document (the <xslt> mediator moves the message's node into
+ * `input` rather than copying it: xmldom's deep copy cost more than the transform), so `/` is `input`
+ * itself, never a node's ownerDocument. A stylesheet with <xsl:strip-space> removes whitespace text from it.
+ */
 export function transform(sheet: Stylesheet, input: Document, options: TransformOptions): Node[] {
   try {
     return new Run(sheet, options).run(input);
@@ -111,7 +116,7 @@ class Run {
     for (const g of sheet.globals) this.globals.set(g.name, { binding: g, param: g.param });
   }
 
-  run(input: Document): Node[] {
+  run(input: Node): Node[] {
     this.inputRoot = input;
     if (this.sheet.space.some((t) => t.strip)) this.stripSpace(input);
     const out = this.doc.createDocumentFragment();
@@ -154,7 +159,7 @@ class Run {
 
   private builtIn(node: Node, here: Here, mode: string, out: Node): void {
     const t = node.nodeType;
-    if (t === DOCUMENT || t === ELEMENT) this.applyTo(children(node), here, mode, [], out);
+    if (t === DOCUMENT || t === FRAGMENT || t === ELEMENT) this.applyTo(children(node), here, mode, [], out);
     else if (t === TEXT || t === CDATA) this.text(node.nodeValue ?? '', out);
     else if (t === ATTRIBUTE) this.text((node as Attr).value, out);
   }
@@ -345,6 +350,7 @@ class Run {
   private focus(here: Here): Focus {
     return {
       node: here.node,
+      root: this.inputRoot!,
       position: here.position,
       size: here.size,
       variable: (local, ns) => this.variable(ns ? `{${ns}}${local}` : local, here.scope),
@@ -478,7 +484,7 @@ class Run {
     if (this.made > this.limits.nodes) throw new XsltError(`the result would hold more than ${this.limits.nodes} nodes`, undefined);
   }
 
-  private stripSpace(doc: Document): void {
+  private stripSpace(doc: Node): void {
     const strips = (el: Element): boolean => {
       let best: { strip: boolean; rank: number } | undefined;
       for (const t of this.sheet.space) {

@@ -18,6 +18,8 @@ interface Ctx {
   contextSize: number;
   contextPosition: number;
   caseInsensitive: boolean;
+  /** What `/` selects, instead of the context node's ownerDocument (the package's own option). */
+  virtualRoot: Node;
   variableResolver: { getVariable(local: string, ns: string | null): XValue | undefined };
   namespaceResolver: { getNamespace(prefix: string, node: Node): string | null };
   functionResolver: { getFunction(local: string, ns: string | null): unknown; thisArg?: unknown };
@@ -64,6 +66,8 @@ export function compileXPath(text: string, namespaces: ReadonlyMap<string, strin
 /** What an evaluation sees besides the expression. */
 export interface Focus {
   readonly node: Node;
+  /** What `/` is: the source document (whose nodes' ownerDocument may be another, transform.ts). */
+  readonly root: Node;
   readonly position: number;
   readonly size: number;
   variable(local: string, ns: string | null): XValue | undefined;
@@ -102,6 +106,7 @@ export function evaluateXPath(e: XslExpr, focus: Focus): XValue {
   c.contextPosition = focus.position;
   c.contextSize = focus.size;
   c.caseInsensitive = false;
+  c.virtualRoot = focus.root;
   return e.root.evaluate(c);
 }
 

@@ -141,8 +141,8 @@ test('a failed transform runs the proxy\'s fault sequence, with ERROR_CODE and E
       <proxy name="P"><target>
         <inSequence><xslt key="boom"/><send><endpoint><address uri="${backend.url}"/></endpoint></send></inSequence>
         <faultSequence>
-          <payloadFactory><format><e:Failed xmlns:e="urn:e"><e:code>$1</e:code><e:why>$2</e:why></e:Failed></format>
-            <args><arg expression="get-property('ERROR_CODE')"/><arg expression="get-property('ERROR_MESSAGE')"/></args></payloadFactory>
+          <payloadFactory><format><e:Failed xmlns:e="urn:e"><e:code>$1</e:code><e:why>$2</e:why><e:code-sent>$3</e:code-sent></e:Failed></format>
+            <args><arg expression="get-property('ERROR_CODE')"/><arg expression="get-property('ERROR_MESSAGE')"/><arg expression="//*[local-name()='Code']"/></args></payloadFactory>
           <respond/>
         </faultSequence>
       </target></proxy>`),
@@ -151,6 +151,7 @@ test('a failed transform runs the proxy\'s fault sequence, with ERROR_CODE and E
     const res = await post(`${gw.url}/services/P`, checkPrice);
     t.regex(res.text, /<e:code>MOOR_ERR_MEDIATION<\/e:code>/);
     t.regex(res.text, /<e:why>[^<]*the transform failed[^<]*no price for IBM/);
+    t.regex(res.text, /<e:code-sent>IBM<\/e:code-sent>/, 'the message is as it was before the failed transform');
     t.is(backend.received.length, 0);
   } finally {
     await gw.close();
