@@ -67,6 +67,15 @@ test('the session-affinity samples load', async (t) => {
   }
 });
 
+test('the XSLT sample whose stylesheets are inline (158) loads; 8, 16 and 750 are refused only for the stylesheet files the corpus lacks', async (t) => {
+  const all = await results();
+  t.deepEqual(all.find((x) => x.sample === 158)?.errors.map(String), [], 'sample 158 loads');
+  for (const n of [8, 16, 750]) {
+    const r = all.find((x) => x.sample === n)!;
+    t.true(r.errors.length > 0 && r.errors.every((e) => e.code === 'MOOR_ERR_UNRESOLVED_KEY' && /transform/.test(e.message)), `sample ${n}: ${r.errors.join('; ')}`);
+  }
+});
+
 test('docs/compatibility.md is what the code produces now (run `npm run compat` after a change)', async (t) => {
   const committed = await readFile(TABLE_FILE, 'utf8');
   t.is(committed, await renderPage(await results()));
