@@ -16,6 +16,7 @@ import { parseRegistryDecl, type RegistryDecl } from './registry-decl.ts';
 import { registryRoots, type RegistryRoots } from './registry-folder.ts';
 import { addKeyedArtifact, loadRegistryKeys, type RegistryResource } from './registry-keys.ts';
 import { type LocalEntryDef, readLocalEntry } from './local-entry.ts';
+import { type MessageProcessorDef, type MessageStoreDef, parseMessageProcessor, parseMessageStore } from './store-def.ts';
 import { parseTask, parseTaskManager, type TaskDef } from './task-def.ts';
 import { parseTemplate, type TemplateDef } from './template-def.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
@@ -34,6 +35,10 @@ export interface Config {
   readonly templates: ReadonlyMap<string, TemplateDef>;
   /** Scheduled tasks (`<task>`, run by server/tasks.ts), by name. */
   readonly tasks: ReadonlyMap<string, TaskDef>;
+  /** Message stores (`<messageStore>`, where `<store>` keeps messages), by name. */
+  readonly messageStores: ReadonlyMap<string, MessageStoreDef>;
+  /** Message processors (`<messageProcessor>`, run by server/processors.ts), by name. */
+  readonly messageProcessors: ReadonlyMap<string, MessageProcessorDef>;
   /** The problems the read found (compiling reports into its own output: mediators/compile.ts). */
   readonly diag: Diagnostics;
   /** moor's own settings (`<moor:store>`, `<moor:cookieKey>`). */
@@ -60,12 +65,10 @@ export interface ReadOptions {
   readonly registry?: string | undefined;
 }
 
-const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api', 'template', 'task', 'taskManager'];
+const ARTIFACTS = ['definitions', 'proxy', 'sequence', 'endpoint', 'api', 'template', 'task', 'taskManager', 'messageStore', 'messageProcessor'];
 /** Synapse artifacts moor knows of but does not run: refused with a clear message, never a crash. */
 export const UNSUPPORTED_ARTIFACTS: Record<string, string> = {
   inboundEndpoint: 'inbound endpoints',
-  messageStore: 'message stores',
-  messageProcessor: 'message processors',
   priorityExecutor: 'priority executors',
   eventSource: 'event sources',
   import: 'connector imports (<import>)',
@@ -92,6 +95,8 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const apis = new Map<string, ApiDef>();
   const templates = new Map<string, TemplateDef>();
   const tasks = new Map<string, TaskDef>();
+  const messageStores = new Map<string, MessageStoreDef>();
+  const messageProcessors = new Map<string, MessageProcessorDef>();
   const settings: MoorSettings = {};
   let registryDecl: RegistryDecl | undefined;
   const abs = path.resolve(location);
@@ -135,13 +140,13 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
       if (!node.isSynapse && root.name === 'definitions') continue;
       tops.push(node);
       if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
-      else addArtifact(node, file, { proxies, sequences, endpoints, apis, templates, tasks, refused }, diag);
+      else addArtifact(node, file, { proxies, sequences, endpoints, apis, templates, tasks, messageStores, messageProcessors, refused }, diag);
     }
   }
   await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
   // the read is over: what compiles these nodes later reports into its own output (node.ts reportingInto)
   diag.close();
-  return { dir, files, proxies, sequences, endpoints, apis, templates, tasks, diag, settings, registry, registryDecl, localEntries, resources, refused };
+  return { dir, files, proxies, sequences, endpoints, apis, templates, tasks, messageStores, messageProcessors, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 
 /** Reads a `<localEntry>`: a value, or the sequence or endpoint it holds (named by its key). */
@@ -178,6 +183,8 @@ function addArtifact(
     apis: Map<string, ApiDef>;
     templates: Map<string, TemplateDef>;
     tasks: Map<string, TaskDef>;
+    messageStores: Map<string, MessageStoreDef>;
+    messageProcessors: Map<string, MessageProcessorDef>;
     refused: Set<string>;
   },
   diag: Diagnostics,
@@ -219,6 +226,13 @@ function addArtifact(
       return;
     case 'task':
       put(maps.tasks, 'task', parseTask(node));
+      return;
+    case 'messageStore':
+      // a refused store is not blamed again at each <store> and processor naming it
+      putOrRefuse(maps.messageStores, 'message store', parseMessageStore(node));
+      return;
+    case 'messageProcessor':
+      put(maps.messageProcessors, 'message processor', parseMessageProcessor(node));
       return;
     case 'taskManager':
       parseTaskManager(node);

@@ -29,6 +29,8 @@ export function mergeConfigs(parts: readonly Config[]): Config {
     sequences: pick('sequence', parts.map((p) => p.sequences)),
     endpoints: pick('endpoint', parts.map((p) => p.endpoints)),
     tasks: pick('task', parts.map((p) => p.tasks)),
+    messageStores: pick('message store', parts.map((p) => p.messageStores)),
+    messageProcessors: pick('message processor', parts.map((p) => p.messageProcessors)),
     diag,
   };
   diag.close();

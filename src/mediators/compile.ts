@@ -17,6 +17,9 @@ import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
 import { targetSequence } from './proxy-target.ts';
 import { MEDIATORS, UNSUPPORTED_MEDIATORS } from './registry.ts';
 import { type CompiledTask, compileTasks } from './task-message.ts';
+import { StoreLink } from './message-store.ts';
+import { checkProcessors } from './processor-checks.ts';
+import { type MessageProcessorDef } from '../config/store-def.ts';
 
 /** A proxy ready to run. */
 export interface ProxyRuntime {
@@ -55,6 +58,10 @@ export interface CompiledConfig {
   readonly inlineEndpoints: readonly EndpointDef[];
   /** Every endpoint its mediators and proxies send to, linked once the endpoints are built (links.ts). */
   readonly endpointLinks: readonly EndpointLink[];
+  /** Every message store a `<store>` names, linked once the runtime's stores are made. */
+  readonly storeLinks: readonly StoreLink[];
+  /** Message processors whose store, endpoint and sequences exist (server/processors.ts runs them). */
+  readonly processors: readonly MessageProcessorDef[];
   /** Scheduled tasks, run by the gateway (server/tasks.ts), not by moor/testing. */
   readonly tasks: readonly CompiledTask[];
 }
@@ -91,6 +98,7 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
   const endpointLinks: EndpointLink[] = [];
   const sequenceLinks: SequenceLink[] = [];
   const templateLinks: SequenceLink[] = [];
+  const storeLinks: StoreLink[] = [];
   const refs: { key: string; node: ConfigNode; from: string | undefined }[] = [];
   const endpointRefs: { key: string; node: ConfigNode }[] = [];
   const templateEdges: { key: string; node: ConfigNode; from: string }[] = [];
@@ -109,6 +117,14 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
       else inlineEndpoints.push(def);
       const link = new EndpointLink(def);
       endpointLinks.push(link);
+      return link;
+    },
+    storeRef: (name, node) => {
+      if (!config.messageStores.has(name) && !config.refused.has(name)) {
+        node.report('MOOR_ERR_UNRESOLVED_KEY', `no message store named "${name}"${suggest(name, [...config.messageStores.keys()])}`);
+      }
+      const link = new StoreLink(name);
+      storeLinks.push(link);
       return link;
     },
     sequenceRef: (key, node) => {
@@ -231,7 +247,7 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
   // every sequence is compiled now: references by name become the sequences themselves
   for (const l of sequenceLinks) l.link(sequences);
   for (const l of templateLinks) l.link(templates);
-  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints, endpointLinks, tasks: compileTasks(config, diag) };
+  return { config, proxies, apis: orderApis(apis), sequences, inlineEndpoints, endpointLinks, storeLinks, tasks: compileTasks(config, diag), processors: checkProcessors(config, diag) };
 }
 
 /** Two APIs at one path prefix and host: the second could never be reached (WSO2 refuses it too). */

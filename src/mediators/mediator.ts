@@ -8,6 +8,7 @@ import { type EndpointRegistry } from '../endpoints/registry.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MaybePromise } from '../maybe-promise.ts';
 import { type EndpointLink, type SequenceLink } from './links.ts';
+import { type StoreLink } from './message-store.ts';
 
 /** What a mediator tells the sequence: go on with the next mediator, or stop here. */
 export type Outcome = 'continue' | 'stop';
@@ -56,6 +57,8 @@ export interface ParseContext {
   endpoint(def: EndpointDef, node: ConfigNode): EndpointLink;
   /** A reference to a named sequence (checked for existence and cycles), linked when compiling ends. */
   sequenceRef(key: string, node: ConfigNode): SequenceLink;
+  /** A reference to a named message store (checked for existence), linked when the runtime is built. */
+  storeRef(name: string, node: ConfigNode): StoreLink;
   /**
    * The sequence template `name`, and its compiled body (linked once every template is compiled, so a
    * template may call another, or itself, written in any order); reports at `node` and gives undefined

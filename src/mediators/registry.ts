@@ -22,10 +22,11 @@ import { script } from './script.ts';
 import { send } from './send.ts';
 import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
+import { store } from './store.ts';
 import { throttle } from './throttle.ts';
 import { xslt } from './xslt.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -33,7 +34,7 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 /** Synapse mediators that moor does not implement (refused with MOOR_ERR_UNSUPPORTED, not "unknown"). */
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'xquery', 'smooks', 'cache', 'callout', 'dblookup', 'dbreport',
-  'event', 'fault', 'router', 'spring', 'store', 'transaction', 'validate', 'conditionalRouter',
+  'event', 'fault', 'router', 'spring', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'eventPublisher',

@@ -4,8 +4,8 @@
  * code moor/testing runs too; what is left here is the connection's: its limits, the body as it
  * arrives, what becomes of the unread rest, `?wsdl` and /_moor/health, metrics and the access log.
  * Reload swaps the runtime atomically; shutdown stops accepting and lets requests in flight finish.
- * The runtime's scheduled tasks run here too (tasks.ts): started with it, replaced on reload, stopped
- * on shutdown.
+ * The runtime's scheduled tasks and message processors run here too (tasks.ts, processors.ts): started
+ * with it, replaced on reload, stopped on shutdown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +23,7 @@ import { HttpAnswers, writeFault } from './reply.ts';
 import { requestBody, type RequestBody } from './request-body.ts';
 import { StallWatch } from './stall-watch.ts';
 import { loadRuntime, type Runtime, type RuntimeEnv } from './runtime.ts';
+import { ProcessorSet } from './processors.ts';
 import { TaskScheduler } from './tasks.ts';
 import { type AdminAddress } from './admin/address.ts';
 import { AdminListener, adminTokenOf } from './admin/listener.ts';
@@ -91,6 +92,8 @@ export class Gateway implements MetricsSource {
   private adminListener: AdminListener | undefined;
   /** The scheduled tasks of the runtime serving now; undefined when this gateway runs none. */
   private tasks: TaskScheduler | undefined;
+  /** The message processors of the runtime serving now (every process runs its own, over its own stores). */
+  private processors: ProcessorSet | undefined;
   /** Request bodies being waited for, failed when they stall (bodyStallMs) or take too long (bodyTimeoutMs). */
   private readonly stalls = new StallWatch(() => this.runtime.limits);
 
@@ -190,13 +193,21 @@ export class Gateway implements MetricsSource {
     return next.warnings;
   }
 
-  /** Starts the tasks of `runtime`, in place of those of the runtime it replaces (tasks.ts). */
+  /** Starts the tasks and message processors of `runtime`, in place of those of the runtime it replaces (tasks.ts, processors.ts). */
   private startTasks(runtime: Runtime): void {
+    const replaced = this.processors;
+    this.processors = new ProcessorSet(runtime, this.log);
+    this.processors.start(replaced);
     if (this.options.runTasks === false) return;
     const previous = this.tasks;
     this.tasks = new TaskScheduler(runtime, this.log);
     this.tasks.start(previous);
     if (this.tasks.size) this.log.info(`${this.tasks.size} scheduled task(s) running`, { component: 'task' });
+  }
+
+  /** What the message processor `name` did so far (tests, logs). */
+  processorState(name: string): { readonly active: boolean; readonly delivered: number } | undefined {
+    return this.processors?.states.get(name);
   }
 
   /** How many times the task `name` ran since it was started (or since it last changed); undefined when none runs here. */
@@ -229,9 +240,11 @@ export class Gateway implements MetricsSource {
     this.server.closeIdleConnections();
     // (no task starts a run from now on; those in flight finish, as requests do)
     this.tasks?.stop();
+    const processors = this.processors?.stop();
     await this.adminListener?.close();
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await this.tasks?.settled();
+    await processors;
     this.server.closeAllConnections();
     await closed;
     this.stalls.close();

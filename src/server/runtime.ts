@@ -25,12 +25,16 @@ import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { compile, type CompiledConfig, finishChecks } from '../mediators/compile.ts';
 import { scriptPool } from '../mediators/script-pool.ts';
 import { type Sequence } from '../mediators/mediator.ts';
+import { MessageStores } from '../mediators/message-store.ts';
+import { silentLogger } from '../logging.ts';
 
 export interface Runtime {
   readonly compiled: CompiledConfig;
   /** The limits in force: the defaults, then `<moor:limits>`, then what the gateway was given. */
   readonly limits: MessageLimits;
   readonly endpoints: EndpointRegistry;
+  /** The message stores `<store>` keeps messages in (a reload's keep theirs: mediators/message-store.ts). */
+  readonly stores: MessageStores;
   /** What loads but does not behave as in Synapse (`moor validate` prints these, start logs them). */
   readonly warnings: readonly ConfigError[];
 }
@@ -113,8 +117,10 @@ export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, repl
     // (a configuration that will run scripts: their threads start now, not at its first message;
     // `moor validate`, which builds no runtime, starts none)
     if (scriptPool.expected) scriptPool.warm();
+    const stores = MessageStores.create(compiled.config.messageStores, env.log ?? silentLogger(), replacing?.stores);
+    for (const l of compiled.storeLinks) l.link(stores);
     freezeCompiled(compiled);
-    return Object.freeze({ compiled, limits, endpoints, warnings: checked.warnings });
+    return Object.freeze({ compiled, limits, endpoints, stores, warnings: checked.warnings });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigErrors([e]);
     throw e;
@@ -144,7 +150,7 @@ function freezeCompiled(c: CompiledConfig): void {
     Object.freeze(a.resources);
     Object.freeze(a);
   }
-  for (const list of [c.apis, c.endpointLinks, c.inlineEndpoints]) Object.freeze(list);
+  for (const list of [c.apis, c.endpointLinks, c.storeLinks, c.inlineEndpoints]) Object.freeze(list);
   freezeTable(c.proxies);
   freezeTable(c.sequences);
   Object.freeze(c);

@@ -27,7 +27,7 @@ export interface TaskTimers {
   clear(handle: unknown): void;
 }
 
-const REAL_TIMERS: TaskTimers = {
+export const REAL_TIMERS: TaskTimers = {
   now: () => performance.now(),
   // (a timer does not hold the process: the listener does, and close stops the timers)
   set: (fn, ms) => setTimeout(fn, ms).unref(),

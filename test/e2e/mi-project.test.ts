@@ -3,7 +3,8 @@
  * reads its folders (apis/, endpoints/, local-entries/, sequences/, proxy-services/, one artifact per
  * file, no <definitions>) and its registry (src/main/wso2mi/resources/registry), and serves a REST API
  * and a proxy against real backends on loopback. `moor validate` on a project with artifacts moor does
- * not run (an endpoint template in templates/, message-stores/, message-processors/, inbound-endpoints/) gives one error
+ * not run (an endpoint template in templates/, a JMS store in message-stores/, a failover processor in
+ * message-processors/, inbound-endpoints/) gives one error
  * per refused artifact, at its file, and nothing cascades into what uses them; a task in tasks/ loads (and a
  * cron one is refused at its trigger). The project is written
  * here (a small one of that layout), not copied from anywhere.
@@ -102,8 +103,8 @@ test('moor validate on an MI project with artifacts moor does not run: one error
     <trigger cron="0 0 2 * * ?"/>
     <property name="message" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"><p:ping xmlns:p="urn:p"/></property>
 </task>`,
-      [`${ART}/message-stores/Orders.xml`]: `${XML}<messageStore name="OrdersStore" ${SYN}/>`,
-      [`${ART}/message-processors/Forward.xml`]: `${XML}<messageProcessor class="org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor" messageStore="OrdersStore" name="Forward" targetEndpoint="BackEP" ${SYN}/>`,
+      [`${ART}/message-stores/Orders.xml`]: `${XML}<messageStore name="OrdersStore" class="org.apache.synapse.message.store.impl.jms.JmsStore" ${SYN}/>`,
+      [`${ART}/message-processors/Forward.xml`]: `${XML}<messageProcessor class="org.apache.synapse.message.processor.impl.failover.FailoverScheduledMessageForwardingProcessor" messageStore="OrdersStore" name="Forward" targetEndpoint="BackEP" ${SYN}/>`,
       [`${ART}/inbound-endpoints/Queue.xml`]: `${XML}<inboundEndpoint name="Queue" protocol="jms" sequence="PingSeq" onError="PingSeq" suspend="false" ${SYN}/>`,
       [`${ART}/endpoints/Legacy.xml`]: `${XML}<endpoint name="Legacy" ${SYN}><wsdl uri="http://example.org/legacy?wsdl" service="S" port="P"/></endpoint>`,
       [`${ART}/sequences/PingSeq.xml`]: `${XML}<sequence name="PingSeq" ${SYN}>
