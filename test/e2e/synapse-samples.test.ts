@@ -7,7 +7,9 @@
  * 16, 158) against a real stock quote backend that checks what it received: 8 and 16 with moor's
  * stylesheets of the same mapping (test/fixtures/xslt/) where Synapse's sample resources would be,
  * since the corpus does not hold those; 158 with its own inline stylesheets. The task samples (300-302)
- * against a SimpleStockQuoteService stand-in: their first run, at start, is waited for.
+ * against a SimpleStockQuoteService stand-in: their first run, at start, is waited for. Sample 700
+ * stores what main receives (the processors of 701-705 run every 10-20 s: e2e/message-stores runs
+ * processors of the same kinds at 50-100 ms).
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -243,3 +245,20 @@ for (const [sample, what] of [
     }
   });
 }
+
+test('sample 700: main stores the message in MyStore after its onStoreSequence, and the client gets 202', async (t) => {
+  const { log, lines } = capturingLogger();
+  const xml = await readFile(path.join(SAMPLES_DIR, 'synapse_sample_700.xml'), 'utf8');
+  const gw = await startGateway({ 'synapse_sample_700.xml': xml }, { logger: log });
+  try {
+    const r = await post(`${gw.url}/services/StockQuoteProxy`, soap11('<m0:getQuote xmlns:m0="http://services.samples"><m0:request><m0:symbol>IBM</m0:symbol></m0:request></m0:getQuote>'), { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:getQuote"' });
+    t.is(r.status, 202);
+    const stored = gw.current.stores.get('MyStore')!;
+    t.is(stored.size, 1);
+    t.regex(stored.peek()!.envelope.toString(), /<m0:symbol>IBM<\/m0:symbol>/);
+    t.is(stored.peek()!.headers.get('soapaction'), '"urn:getQuote"');
+    t.regex(lines.join(''), /On-Store = Storing message/);
+  } finally {
+    await gw.close();
+  }
+});
