@@ -35,7 +35,8 @@ import { type MessageContext } from '../message/context.ts';
 import { type Stylesheet } from '../xslt/model.ts';
 import { compileStylesheet } from '../xslt/stylesheet.ts';
 import { undeclareDefault } from '../xslt/result-tree.ts';
-import { transform, XsltError } from '../xslt/transform.ts';
+import { type MessageLimits } from '../message/limits.ts';
+import { type TransformLimits, transform, XsltError } from '../xslt/transform.ts';
 import { dynamicKey } from './dynamic-key.ts';
 import { commitDom, firstElement, serializeNodes, soapBody } from './dom.ts';
 import { type MediatorDefinition, type Outcome, type ParseContext } from './mediator.ts';
@@ -127,7 +128,7 @@ export const xslt: MediatorDefinition = {
         };
         let result: Node[];
         try {
-          result = transform(stylesheet, input, { params: values, factory: doc, message: (text) => msg.log.log('info', `<xslt key="${key}"> at ${place}: xsl:message: ${text}`, { component: 'xslt', msg: msg.id }) });
+          result = transform(stylesheet, input, { params: values, factory: doc, limits: transformLimitsOf(msg.body.limits), message: (text) => msg.log.log('info', `<xslt key="${key}"> at ${place}: xsl:message: ${text}`, { component: 'xslt', msg: msg.id }) });
         } catch (e) {
           restore();
           if (!(e instanceof XsltError)) throw e;
@@ -230,4 +231,9 @@ function textWrapper(doc: Document, result: readonly Node[]): Element {
   el.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns:axis2ns', PAYLOAD_NS);
   el.appendChild(doc.createTextNode(result.map((n) => n.textContent ?? '').join('')));
   return el;
+}
+
+/** The transform's bounds, from `<moor:limits>` (xsltTimeoutMs, xsltMaxSteps, xsltMaxDepth, xsltMaxNodes). */
+function transformLimitsOf(limits: MessageLimits): TransformLimits {
+  return { ms: limits.xsltTimeoutMs, steps: limits.xsltMaxSteps, depth: limits.xsltMaxDepth, nodes: limits.xsltMaxNodes };
 }

@@ -40,6 +40,14 @@ export interface MessageLimits {
   readonly scriptTimeoutMs: number;
   /** Memory one `<script>`'s interpreter may hold (bytes); past it the script fails with out of memory. */
   readonly scriptMemoryBytes: number;
+  /** An `<xslt>` transform may hold the event loop this long (ms; looked at every 1024 steps). */
+  readonly xsltTimeoutMs: number;
+  /** Instructions run plus templates applied in one `<xslt>` transform. */
+  readonly xsltMaxSteps: number;
+  /** Templates nested within one another in one transform (each is a JavaScript frame: keep it well under the stack). */
+  readonly xsltMaxDepth: number;
+  /** Nodes in one transform's result. */
+  readonly xsltMaxNodes: number;
 }
 
 /** Defaults: large enough for real traffic (a 50 MB envelope passes), small enough to bound memory. */
@@ -61,6 +69,11 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   // (scripts run on worker threads: this bounds the message that runs one, not the others)
   scriptTimeoutMs: 100,
   scriptMemoryBytes: 32 * 1024 * 1024,
+  // (a transform runs on the event loop, over the already-bounded body: these bound what a stylesheet's loop can hold)
+  xsltTimeoutMs: 250,
+  xsltMaxSteps: 200_000,
+  xsltMaxDepth: 500,
+  xsltMaxNodes: 100_000,
 });
 
 /** The limit names, as `<moor:limits>` attributes. */

@@ -42,6 +42,7 @@ export interface TransformLimits {
   readonly ms: number;
 }
 
+/** Used where no limits are given (a transform outside the gateway); the gateway passes `<moor:limits>`' xslt* settings. */
 export const DEFAULT_LIMITS: TransformLimits = { steps: 200_000, depth: 500, nodes: 100_000, ms: 250 };
 
 /** A transform that failed: what happened and the stylesheet's element where. */

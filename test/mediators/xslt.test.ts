@@ -98,3 +98,16 @@ test('at load: an <xsl:include> without a <resource> mapping, and a missing key'
   const err = await t.throwsAsync(startGateway({ 'p.xml': definitions(cfg) }), { instanceOf: ConfigErrors });
   t.regex(err.errors.map((e) => e.toString()).join('\n'), /MOOR_ERR_UNRESOLVED_KEY <xsl:include href="other\.xsl">: no <resource location="other\.xsl" key="…"\/>/);
 });
+
+test('<moor:limits xsltMaxSteps> bounds a transform: past it the message fails, and the backend is not called', async (t) => {
+  // a for-each over 50 items runs well over 40 steps; the default (200,000) lets it through
+  const items = Array.from({ length: 50 }, (_, i) => `<m:i>${i}</m:i>`).join('');
+  const list = entry('list', `<xsl:template match="/"><n xmlns=""><xsl:for-each select="//*[local-name()='i']"><xsl:value-of select="."/></xsl:for-each></n></xsl:template>`);
+  const limited = await through(`<moor:limits xmlns:moor="urn:moor:config" xsltMaxSteps="40"/>${list}`, `<xslt key="list"/>`, soap11(`<m:L xmlns:m="urn:m">${items}</m:L>`));
+  t.is(limited.res.status, 500);
+  t.regex(limited.res.text, /more than 40 steps/);
+  t.is(limited.received.length, 0);
+  const unlimited = await through(list, `<xslt key="list"/>`, soap11(`<m:L xmlns:m="urn:m">${items}</m:L>`));
+  t.is(unlimited.res.status, 200);
+  t.regex(unlimited.received[0]!.body, /<n>0123456789/);
+});
