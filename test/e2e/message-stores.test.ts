@@ -153,3 +153,30 @@ test("without targetEndpoint, each message's target.endpoint property names the 
     await backend.close();
   }
 });
+
+test('a reload while a delivery is in flight: the new processor waits for the old one, and the message is delivered once', async (t) => {
+  // (the backend answers after 300 ms: the reload lands while the first delivery waits for it)
+  const backend = await startSoapBackend(async (r) => {
+    await new Promise((res) => setTimeout(res, 300));
+    return { body: r.body };
+  });
+  const dir = await configDir({
+    'synapse.xml': definitions(`<messageStore name="S"/>
+      <endpoint name="Backend"><address uri="${backend.url}"/></endpoint>
+      ${storingProxy('S')}
+      ${forwarder('Backend', '')}`),
+  });
+  const gw = await startGateway(dir);
+  try {
+    t.is((await post(`${gw.url}/services/In`, order(1))).status, 202);
+    await until(() => backend.received.length >= 1);
+    await gw.reload();
+    await until(() => gw.current.stores.get('S')!.size === 0);
+    // two more rounds of the new processor (50 ms each) find nothing to send again
+    await new Promise((res) => setTimeout(res, 200));
+    t.deepEqual(backend.received.map((r) => numberOf(r.body)), ['1']);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
