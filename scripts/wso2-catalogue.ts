@@ -99,7 +99,11 @@ export const ARTIFACT_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Local entry', probe: '<localEntry key="k">v</localEntry>', differs: '`src` from files only, not URLs' },
   { title: 'Registry (`<registry>`)', probe: '<registry provider="org.wso2.micro.integrator.registry.MicroIntegratorRegistry"/>', differs: 'a folder (`conf:`, `gov:`); the provider class is not loaded' },
   { title: 'Sequence template', probe: '<template name="T"><parameter name="p"/><sequence/></template>', differs: 'parameter values are strings (a `<with-param>` value of XML is not read as XML)' },
-  { title: 'Endpoint template', probe: '<template name="TE"><endpoint name="e"/></template>' },
+  {
+    title: 'Endpoint template (and `<endpoint template>`)',
+    probe: '<template name="TE"><parameter name="uri"/><endpoint name="$name"><address uri="$uri"/></endpoint></template>',
+    differs: 'each use is filled in when the configuration loads (a value that is exactly `$p`, as in WSO2) and becomes an endpoint of its own name; a missing template or parameter is an error at load (WSO2 finds it at the first message), an undeclared parameter a warning; `{system.prop.…}` in values and templates kept in the registry are not read',
+  },
   {
     title: 'Scheduled task',
     probe: '<task name="T" class="org.apache.synapse.startup.tasks.MessageInjector"><trigger interval="5"/><property name="message"><m/></property></task>',

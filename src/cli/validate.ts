@@ -24,7 +24,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stdout.write(runtime.warnings.map((w) => `${w.toString()}\n`).join(''));
     // (the artifacts a Synapse configuration always has, then the WSO2 ones only when there are any,
     // so that a plain Synapse folder's line stays as it was)
-    const more = [[c.config.apis.size, 'APIs'], [c.config.templates.size, 'templates'], [c.config.localEntries.size, 'local entries'], [c.config.tasks.size, 'tasks']] as const;
+    const more = [[c.config.apis.size, 'APIs'], [c.config.templates.size + c.config.endpointTemplates.size, 'templates'], [c.config.localEntries.size, 'local entries'], [c.config.tasks.size, 'tasks']] as const;
     const extra = more.filter(([n]) => n > 0).map(([n, what]) => `, ${n} ${what}`).join('');
     process.stdout.write(`${values.config}: valid (${c.proxies.size} proxies, ${c.sequences.size} sequences, ${c.config.endpoints.size} endpoints${extra} in ${c.config.files.length} files)\n`);
     return 0;

@@ -2,6 +2,8 @@
  * Endpoints as configured. The runtime objects (with their health state) are built from these by
  * src/endpoints/.
  *
+ * <endpoint name="N" template="T" [uri="…"]> <parameter name="p" value="…"/>* </endpoint>
+ *                                                   (an endpoint template's use: filled in when read, endpoint-template.ts)
  * <endpoint [name="N"] [key="K"] [draining="true"]>
  *   <session …/>?                                  (with loadbalance or failover)
  *   <moor:healthCheck …/>?                         (moor's active health checks: health-check-def.ts)
@@ -21,6 +23,7 @@
  */
 import { type SourceLoc } from '../errors.ts';
 import { DEFAULT_FAILURE, FAILURE_CHILDREN, type FailureDef, parseFailure } from './endpoint-failure-def.ts';
+import { unfilledUses } from './endpoint-template.ts';
 import { type HealthCheckDef, parseHealthCheck } from './health-check-def.ts';
 import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
@@ -86,7 +89,8 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   const key = node.attr('key');
   if (key !== undefined) return { kind: 'ref', loc: node.loc, key };
   if (node.attr('template') !== undefined) {
-    node.report('MOOR_ERR_UNSUPPORTED', 'endpoint templates (template=) are not supported');
+    // (a use filled in when the configuration was read has no template= left: endpoint-template.ts)
+    if (!unfilledUses.has(node.el)) node.report('MOOR_ERR_UNSUPPORTED', 'an endpoint template is filled in where the configuration\'s files use it (an artifact, a proxy\'s target, <send>, <call>, a group member); not here');
     return undefined;
   }
   const name = node.attr('name');

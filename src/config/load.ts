@@ -18,6 +18,7 @@ import { addKeyedArtifact, loadRegistryKeys, type RegistryResource } from './reg
 import { type LocalEntryDef, readLocalEntry } from './local-entry.ts';
 import { type MessageProcessorDef, type MessageStoreDef, parseMessageProcessor, parseMessageStore } from './store-def.ts';
 import { parseTask, parseTaskManager, type TaskDef } from './task-def.ts';
+import { type EndpointTemplateDef, fillEndpointTemplates } from './endpoint-template.ts';
 import { parseTemplate, type TemplateDef } from './template-def.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
@@ -33,6 +34,8 @@ export interface Config {
   readonly apis: ReadonlyMap<string, ApiDef>;
   /** Sequence templates (`<template>`, run by `<call-template>`), by name. */
   readonly templates: ReadonlyMap<string, TemplateDef>;
+  /** Endpoint templates, by name: each use was filled in as the files were read (endpoint-template.ts). */
+  readonly endpointTemplates: ReadonlyMap<string, EndpointTemplateDef>;
   /** Scheduled tasks (`<task>`, run by server/tasks.ts), by name. */
   readonly tasks: ReadonlyMap<string, TaskDef>;
   /** Message stores (`<messageStore>`, where `<store>` keeps messages), by name. */
@@ -94,6 +97,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   const refused = new Set<string>();
   const apis = new Map<string, ApiDef>();
   const templates = new Map<string, TemplateDef>();
+  const endpointTemplates = new Map<string, EndpointTemplateDef>();
   const tasks = new Map<string, TaskDef>();
   const messageStores = new Map<string, MessageStoreDef>();
   const messageProcessors = new Map<string, MessageProcessorDef>();
@@ -130,7 +134,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     govRoot: registryDecl?.govRoot,
   });
   const files = listed.filter((f) => !isBelow(registry.root, f) && !entrySources.has(f));
-  const tops: ConfigNode[] = [];
+  const tops: { node: ConfigNode; file: string }[] = [];
   for (const { file, root } of roots) {
     if (isBelow(registry.root, file) || entrySources.has(file)) continue;
     const top = root.name === 'definitions' ? root.children() : [root];
@@ -138,15 +142,21 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     for (const node of top) {
       if (root.name === 'definitions' && (node.el.name.uri === MOOR_CONFIG_NS || node.name === 'registry')) continue;
       if (!node.isSynapse && root.name === 'definitions') continue;
-      tops.push(node);
-      if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
-      else addArtifact(node, file, { proxies, sequences, endpoints, apis, templates, tasks, messageStores, messageProcessors, refused }, diag);
+      tops.push({ node, file });
     }
   }
-  await loadRegistryKeys(tops, registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
+  // templates first: an endpoint template's uses, in any file, are filled in before anything is parsed
+  for (const { node } of tops) if (node.name === 'template') addTemplate(node, { templates, endpointTemplates, refused }, diag);
+  fillEndpointTemplates(tops.map((t) => t.node), { templates: endpointTemplates, sequenceTemplates: new Set(templates.keys()), refused });
+  for (const { node, file } of tops) {
+    if (node.name === 'template') continue;
+    if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
+    else addArtifact(node, file, { proxies, sequences, endpoints, apis, tasks, messageStores, messageProcessors, refused }, diag);
+  }
+  await loadRegistryKeys(tops.map((t) => t.node), registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
   // the read is over: what compiles these nodes later reports into its own output (node.ts reportingInto)
   diag.close();
-  return { dir, files, proxies, sequences, endpoints, apis, templates, tasks, messageStores, messageProcessors, diag, settings, registry, registryDecl, localEntries, resources, refused };
+  return { dir, files, proxies, sequences, endpoints, apis, templates, endpointTemplates, tasks, messageStores, messageProcessors, diag, settings, registry, registryDecl, localEntries, resources, refused };
 }
 
 /** Reads a `<localEntry>`: a value, or the sequence or endpoint it holds (named by its key). */
@@ -181,7 +191,6 @@ function addArtifact(
     sequences: Map<string, SequenceDef>;
     endpoints: Map<string, NamedEndpoint>;
     apis: Map<string, ApiDef>;
-    templates: Map<string, TemplateDef>;
     tasks: Map<string, TaskDef>;
     messageStores: Map<string, MessageStoreDef>;
     messageProcessors: Map<string, MessageProcessorDef>;
@@ -220,10 +229,6 @@ function addArtifact(
       put(maps.apis, 'API', api && { ...api, name: api.version !== undefined ? `${api.name}:v${api.version}` : api.name });
       return;
     }
-    case 'template':
-      // an endpoint template, refused where it is written, is not blamed again at each <call-template>
-      putOrRefuse(maps.templates, 'template', parseTemplate(node));
-      return;
     case 'task':
       put(maps.tasks, 'task', parseTask(node));
       return;
@@ -255,6 +260,28 @@ function addArtifact(
       else node.unknownElement(ARTIFACTS.concat(Object.keys(UNSUPPORTED_ARTIFACTS)), 'a configuration file');
     }
   }
+}
+
+/** Reads a `<template>`, a sequence or an endpoint one (Synapse keeps both kinds under one name). */
+function addTemplate(
+  node: ConfigNode,
+  maps: { templates: Map<string, TemplateDef>; endpointTemplates: Map<string, EndpointTemplateDef>; refused: Set<string> },
+  diag: Diagnostics,
+): void {
+  const def = parseTemplate(node);
+  const name = node.attr('name');
+  // a template refused where it is written is not blamed again at each use
+  if (!def) {
+    if (name !== undefined) maps.refused.add(name);
+    return;
+  }
+  const first = maps.templates.get(def.name) ?? maps.endpointTemplates.get(def.name);
+  if (first) {
+    diag.report('MOOR_ERR_DUPLICATE_NAME', def.loc, `template "${def.name}" is already defined at ${first.loc.file}:${first.loc.line}:${first.loc.col}`);
+    return;
+  }
+  if (def.kind === 'template') maps.templates.set(def.name, def);
+  else maps.endpointTemplates.set(def.name, def);
 }
 
 /** Whether `file` lies inside the folder `dir`. */

@@ -12,6 +12,12 @@ import { suggest } from './suggest.ts';
 // declarations, which a consumer compiling for ES5 (TypeScript's default) refuses (TS18028).
 const closedDiagnostics = new WeakSet<Diagnostics>();
 
+/**
+ * Elements written in one file and placed into another's tree (an endpoint template's body, filled in
+ * where the template is used: endpoint-template.ts): where they and their descendants were written.
+ */
+const grafted = new WeakMap<XmlElement, { readonly file: string; readonly lines: LineIndex; readonly via: string | undefined }>();
+
 /** Collects problems so that one load reports all of them, not only the first. */
 export class Diagnostics {
   readonly errors: ConfigError[] = [];
@@ -71,6 +77,8 @@ export class ConfigNode {
     private readonly readWith: Diagnostics,
     /** Namespace bindings in scope at this element (for QName-valued attributes and XPath). */
     readonly scope: ReadonlyMap<string, string>,
+    /** For a grafted element: what it was filled in for, said after each problem reported at it. */
+    private readonly via?: string,
   ) {}
 
   /**
@@ -86,7 +94,16 @@ export class ConfigNode {
    * run time collects its own problems; an inline one does not see the configuration's default namespace).
    */
   withDiagnostics(diag: Diagnostics, scope: ReadonlyMap<string, string> = this.scope): ConfigNode {
-    return new ConfigNode(this.el, this.file, this.lines, diag, scope);
+    return new ConfigNode(this.el, this.file, this.lines, diag, scope, this.via);
+  }
+
+  /**
+   * `el` (a copy of part of this node's file) as written here: a node over it, and wherever `el` is
+   * placed as a child of another file's element, it and its descendants still report at this file's lines.
+   */
+  graft(el: XmlElement, via?: string): ConfigNode {
+    grafted.set(el, { file: this.file, lines: this.lines, via });
+    return new ConfigNode(el, this.file, this.lines, this.readWith, this.scope, via);
   }
 
   /** The element's local name. */
@@ -104,7 +121,8 @@ export class ConfigNode {
   children(): ConfigNode[] {
     return childElements(this.el).map((c) => {
       const scope = c.namespaces.size ? new Map([...this.scope, ...c.namespaces]) : this.scope;
-      return new ConfigNode(c, this.file, this.lines, this.readWith, scope);
+      const from = grafted.get(c);
+      return from ? new ConfigNode(c, from.file, from.lines, this.readWith, scope, from.via) : new ConfigNode(c, this.file, this.lines, this.readWith, scope, this.via);
     });
   }
 
@@ -199,11 +217,11 @@ export class ConfigNode {
 
   /** Reports a problem at this element. */
   report(code: ErrorCode, message: string): void {
-    this.diag.report(code, this.loc, message);
+    this.diag.report(code, this.loc, this.via ? `${message} (${this.via})` : message);
   }
 
   /** Warns about this element: it is read, but has no effect or behaves differently from Synapse. */
   warn(code: WarningCode, message: string): void {
-    this.diag.warn(code, this.loc, message);
+    this.diag.warn(code, this.loc, this.via ? `${message} (${this.via})` : message);
   }
 }

@@ -8,10 +8,11 @@
  *
  * Inside the sequence a parameter is read as `$func:p` in XPath and `get-property('func', 'p')`
  * (src/expr/func-scope.ts), as in Synapse. A parameter neither given nor defaulted reads as "".
- * Endpoint templates (`<template><endpoint>…</endpoint></template>`) are refused: MOOR_ERR_UNSUPPORTED.
+ * A `<template>` holding an `<endpoint>` instead is an endpoint template (endpoint-template.ts).
  */
 import { type SourceLoc } from '../errors.ts';
 import { warnStatisticsAndTrace } from './endpoint-def.ts';
+import { type EndpointTemplateDef, parseEndpointTemplate } from './endpoint-template.ts';
 import { type ConfigNode } from './node.ts';
 
 /** One declared parameter. */
@@ -31,14 +32,14 @@ export interface TemplateDef {
   readonly body: ConfigNode;
 }
 
-/** Parses a top-level `<template>`; undefined (reported) when it cannot run. */
-export function parseTemplate(node: ConfigNode): TemplateDef | undefined {
+/** Parses a top-level `<template>`, a sequence or an endpoint one; undefined (reported) when it cannot run. */
+export function parseTemplate(node: ConfigNode): TemplateDef | EndpointTemplateDef | undefined {
+  if (node.child('endpoint')) return parseEndpointTemplate(node);
   node.allowAttributes('name', 'trace', 'statistics', 'description');
   warnStatisticsAndTrace(node);
   const name = node.required('name');
   const parameters: TemplateParameter[] = [];
   let body: ConfigNode | undefined;
-  let refused = false;
   for (const child of node.children()) {
     switch (child.name) {
       case 'parameter': {
@@ -58,17 +59,13 @@ export function parseTemplate(node: ConfigNode): TemplateDef | undefined {
         if (body) child.report('MOOR_ERR_DUPLICATE_NAME', `<template> holds one <sequence> (the first is at ${body.loc.line}:${body.loc.col})`);
         else body = child;
         continue;
-      case 'endpoint':
-        child.report('MOOR_ERR_UNSUPPORTED', 'moor does not support endpoint templates (<template><endpoint>); sequence templates it runs');
-        refused = true;
-        continue;
       case 'description':
         continue;
       default:
         child.unknownElement(['parameter', 'sequence', 'endpoint'], '<template>');
     }
   }
-  if (name === undefined || refused) return undefined;
+  if (name === undefined) return undefined;
   if (!body) {
     node.report('MOOR_ERR_BAD_VALUE', `<template name="${name}"> holds no <sequence>`);
     return undefined;

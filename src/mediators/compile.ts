@@ -138,7 +138,8 @@ function compileWith(config: Config, diag: Diagnostics, checks: ((diag: Diagnost
       if (!def) {
         // (a template of a refused <import>ed library, `package.template`, is not blamed again either)
         const library = `${name.slice(0, name.lastIndexOf('.'))}.*`;
-        if (!config.refused.has(name) && !config.refused.has(library)) node.report('MOOR_ERR_UNRESOLVED_KEY', `no template named "${name}"${suggest(name, [...config.templates.keys()])}`);
+        if (config.endpointTemplates.has(name)) node.report('MOOR_ERR_BAD_VALUE', `"${name}" is an endpoint template (used as <endpoint template="${name}">), not a sequence template`);
+        else if (!config.refused.has(name) && !config.refused.has(library)) node.report('MOOR_ERR_UNRESOLVED_KEY', `no template named "${name}"${suggest(name, [...config.templates.keys()])}`);
         return undefined;
       }
       // (a template is a node of the cycle check as `template:<name>`: a call loop would never end)

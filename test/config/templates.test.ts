@@ -1,7 +1,8 @@
 /**
  * `<template>` and `<call-template>` as the configuration loads: each problem once, at its
  * file:line:col — an unknown target, a mandatory parameter not given, a with-param the template does
- * not declare (a warning), an endpoint template (refused, and not blamed again where it is called).
+ * not declare (a warning), an endpoint template named by <call-template> (endpoint templates:
+ * endpoint-templates.test.ts).
  */
 import test from 'ava';
 import { loadConfig } from '../../src/server/runtime.ts';
@@ -51,12 +52,12 @@ test('unknown target, missing mandatory parameter and undeclared with-param, eac
   t.deepEqual(got.warnings, ['s.xml:4:5 MOOR_WARN_NO_EFFECT the template "Stamp" declares no parameter "vlaue" (t.xml:1:1): ignored']);
 });
 
-test('an endpoint template is refused where it is written, and its callers are not blamed for it', async (t) => {
+test('<call-template> naming an endpoint template says so', async (t) => {
   const got = await problems({
-    't.xml': `<template ${SYN} name="EpT">\n  <endpoint name="e"><address uri="http://$uri"/></endpoint>\n</template>`,
+    't.xml': `<template ${SYN} name="EpT">\n  <endpoint name="e"><address uri="$uri"/></endpoint>\n</template>`,
     's.xml': `<sequence ${SYN} name="S"><call-template target="EpT"/></sequence>`,
   });
-  t.deepEqual(got.errors, ['t.xml:2:3 MOOR_ERR_UNSUPPORTED moor does not support endpoint templates (<template><endpoint>); sequence templates it runs']);
+  t.deepEqual(got.errors, ['s.xml:1:60 MOOR_ERR_BAD_VALUE "EpT" is an endpoint template (used as <endpoint template="EpT">), not a sequence template']);
 });
 
 test('two templates of one name, and a template without a sequence', async (t) => {

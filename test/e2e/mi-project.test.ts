@@ -3,8 +3,8 @@
  * reads its folders (apis/, endpoints/, local-entries/, sequences/, proxy-services/, one artifact per
  * file, no <definitions>) and its registry (src/main/wso2mi/resources/registry), and serves a REST API
  * and a proxy against real backends on loopback. `moor validate` on a project with artifacts moor does
- * not run (an endpoint template in templates/, a JMS store in message-stores/, a failover processor in
- * message-processors/, inbound-endpoints/) gives one error
+ * not run (a JMS store in message-stores/, a failover processor in message-processors/,
+ * inbound-endpoints/, a <wsdl> endpoint) gives one error
  * per refused artifact, at its file, and nothing cascades into what uses them; a task in tasks/ loads (and a
  * cron one is refused at its trigger). The project is written
  * here (a small one of that layout), not copied from anywhere.
@@ -92,7 +92,7 @@ test('moor start --config src/main/wso2mi/artifacts: an MI project serves its AP
 test('moor validate on an MI project with artifacts moor does not run: one error each, at its file; nothing cascades', async (t) => {
   const { root } = await configTree(
     {
-      [`${ART}/templates/LogTemplate.xml`]: `${XML}<template name="LogTemplate" ${SYN}><endpoint name="e"><address uri="http://$uri"/></endpoint></template>`,
+      [`${ART}/templates/LogTemplate.xml`]: `${XML}<template name="LogTemplate" ${SYN}><sequence><log/></sequence></template>`,
       [`${ART}/tasks/Ping.xml`]: `${XML}<task class="org.apache.synapse.startup.tasks.MessageInjector" group="synapse.simple.quartz" name="Ping" ${SYN}>
     <trigger interval="10"/>
     <property name="injectTo" value="sequence" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"/>
@@ -124,7 +124,6 @@ test('moor validate on an MI project with artifacts moor does not run: one error
     'message-processors/Forward.xml:2:1 MOOR_ERR_UNSUPPORTED',
     'message-stores/Orders.xml:2:1 MOOR_ERR_UNSUPPORTED',
     'tasks/Nightly.xml:3:5 MOOR_ERR_UNSUPPORTED',
-    'templates/LogTemplate.xml:2:70 MOOR_ERR_UNSUPPORTED',
   ], r.stdout);
   t.regex(r.stdout, /inbound-endpoints\/Queue\.xml:2:1 MOOR_ERR_UNSUPPORTED moor does not support inbound endpoints \(this one's protocol: jms\)/);
 });

@@ -2,10 +2,12 @@
  * Sequence templates (`<template>`) run by `<call-template>`, by a real gateway against a real SOAP
  * backend on loopback: one template called twice with different parameters (a literal, and a `{…}`
  * expression evaluated in the caller's message), a defaultValue, `$func:p` and get-property('func', 'p'),
- * a template calling another, and the MI project layout's templates/ folder.
+ * a template calling another, and the MI project layout's templates/ folder. Endpoint templates: two
+ * endpoints from one template behind a <loadbalance> with sessions, to real Cart backends.
  */
 import test from 'ava';
-import { configDir, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { startBackends } from '../helpers/backends.ts';
+import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { startSoapBackend } from '../mediators/soap-backend.ts';
 
 const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
@@ -69,4 +71,42 @@ test('an MI project with a templates/ folder starts and runs the template', asyn
     await gw.close();
     await backend.close();
   }
+});
+
+test('an MI project: two endpoints from one endpoint template, balanced with sessions, stick to their real backends', async (t) => {
+  const backends = await startBackends(2);
+  const ART = 'src/main/wso2mi/artifacts';
+  const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+  const use = (name: string, url: string) =>
+    xml(`<endpoint name="${name}" template="CartTemplate" uri="${url}" ${SYN}><parameter name="timeout" value="5000"/></endpoint>`);
+  const top = await configDir({
+    [`${ART}/templates/CartTemplate.xml`]: xml(`<template name="CartTemplate" ${SYN}>
+  <parameter name="name"/><parameter name="uri"/><parameter name="timeout"/>
+  <endpoint name="$name"><address uri="$uri"><timeout><duration>$timeout</duration><responseAction>fault</responseAction></timeout></address></endpoint>
+</template>`),
+    [`${ART}/endpoints/CartA.xml`]: use('CartA', backends[0]!.url),
+    [`${ART}/endpoints/CartB.xml`]: use('CartB', backends[1]!.url),
+    [`${ART}/endpoints/Carts.xml`]: xml(`<endpoint name="Carts" ${SYN}><session type="simpleClientSession"/><loadbalance><endpoint key="CartA"/><endpoint key="CartB"/></loadbalance></endpoint>`),
+    [`${ART}/proxy-services/Cart.xml`]: xml(`<proxy name="Cart" ${SYN}><target><inSequence><send><endpoint key="Carts"/></send></inSequence><outSequence><send/></outSequence></target></proxy>`),
+  });
+  const gw = await startGateway(`${top}/${ART}`);
+  t.teardown(async () => {
+    await gw.close();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+  const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
+  const clientId = (id: string) => `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`;
+  const instances = new Set<string>();
+  for (const client of ['ann', 'bob']) {
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const r = await post(`${gw.url}/services/Cart`, soap11(addItem(`${client}${i}`), clientId(client)), headers);
+      t.is(r.status, 200, r.text);
+      seen.add(elementText(r.text, 'instance')!);
+      if (i === 3) t.is(elementText(r.text, 'count'), '4', 'the cart kept all four items: one backend held it');
+    }
+    t.is(seen.size, 1, `${client}'s messages all reached one backend`);
+    instances.add([...seen][0]!);
+  }
+  t.deepEqual([...instances].sort(), ['cart1', 'cart2'], 'the two sessions went to the two endpoints made from the template');
 });
