@@ -18,7 +18,7 @@ import { addKeyedArtifact, loadRegistryKeys, type RegistryResource } from './reg
 import { type LocalEntryDef, readLocalEntry } from './local-entry.ts';
 import { type MessageProcessorDef, type MessageStoreDef, parseMessageProcessor, parseMessageStore } from './store-def.ts';
 import { parseTask, parseTaskManager, type TaskDef } from './task-def.ts';
-import { type EndpointTemplateDef, fillEndpointTemplates } from './endpoint-template.ts';
+import { type EndpointTemplateDef, fillEndpointTemplates, type TemplateScope } from './endpoint-template.ts';
 import { parseTemplate, type TemplateDef } from './template-def.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
@@ -147,13 +147,14 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   }
   // templates first: an endpoint template's uses, in any file, are filled in before anything is parsed
   for (const { node } of tops) if (node.name === 'template') addTemplate(node, { templates, endpointTemplates, refused }, diag);
-  fillEndpointTemplates(tops.map((t) => t.node), { templates: endpointTemplates, sequenceTemplates: new Set(templates.keys()), refused });
+  const templateScope = { templates: endpointTemplates, sequenceTemplates: new Set(templates.keys()), refused };
+  fillEndpointTemplates(tops.map((t) => t.node), templateScope);
   for (const { node, file } of tops) {
     if (node.name === 'template') continue;
-    if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused }, diag);
+    if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused, templateScope }, diag);
     else addArtifact(node, file, { proxies, sequences, endpoints, apis, tasks, messageStores, messageProcessors, refused }, diag);
   }
-  await loadRegistryKeys(tops.map((t) => t.node), registry, { sequences, endpoints, resources, refused }, diag, registryDecl !== undefined);
+  await loadRegistryKeys(tops.map((t) => t.node), registry, { sequences, endpoints, resources, refused, templateScope }, diag, registryDecl !== undefined);
   // the read is over: what compiles these nodes later reports into its own output (node.ts reportingInto)
   diag.close();
   return { dir, files, proxies, sequences, endpoints, apis, templates, endpointTemplates, tasks, messageStores, messageProcessors, diag, settings, registry, registryDecl, localEntries, resources, refused };
@@ -163,7 +164,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
 async function addLocalEntry(
   node: ConfigNode,
   file: string,
-  maps: { sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; localEntries: Map<string, LocalEntryDef>; refused: Set<string> },
+  maps: { sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; localEntries: Map<string, LocalEntryDef>; refused: Set<string>; templateScope: TemplateScope },
   diag: Diagnostics,
 ): Promise<void> {
   const read = await readLocalEntry(node, (uri) => resolveFileUri(uri, file), diag);

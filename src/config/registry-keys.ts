@@ -21,6 +21,7 @@ import path from 'node:path';
 import { type EntryValue, looksLikeXml } from './local-entry.ts';
 import { type ConfigNode, type Diagnostics } from './node.ts';
 import { lookupKey, missingKeyMessage, registryKeyOf, type RegistryRoots, type SubRegistry } from './registry-folder.ts';
+import { fillEndpointTemplates, type TemplateScope } from './endpoint-template.ts';
 import { readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /**
@@ -58,6 +59,8 @@ export interface KeyTargets {
   readonly resources: Map<string, RegistryResource>;
   /** Keys (names) whose problem was reported where they are named: not to be reported again. */
   readonly refused: Set<string>;
+  /** The endpoint templates that uses in what a key names are filled in from (endpoint-template.ts). */
+  readonly templateScope?: TemplateScope;
 }
 
 /**
@@ -158,8 +161,10 @@ async function loadResource(key: string, file: string, into: KeyTargets, diag: D
  * Adds `node` as the sequence or endpoint named `key` (a registry resource, a local entry holding one);
  * false when it is neither. The `name` it may carry is a display name, not how it is found.
  */
-export function addKeyedArtifact(key: string, node: ConfigNode, into: Pick<KeyTargets, 'sequences' | 'endpoints' | 'refused'>): boolean {
+export function addKeyedArtifact(key: string, node: ConfigNode, into: Pick<KeyTargets, 'sequences' | 'endpoints' | 'refused' | 'templateScope'>): boolean {
   if (!node.isSynapse) return false;
+  // (a registry resource or a src= local entry is read after the files: its template uses are filled here)
+  if (into.templateScope && (node.name === 'sequence' || node.name === 'endpoint')) fillEndpointTemplates([node], into.templateScope);
   switch (node.name) {
     case 'sequence': {
       node.allowAttributes('name', 'onError', 'trace', 'statistics', 'description');

@@ -27,9 +27,9 @@ const TEMPLATE = [
   `</template>`,
 ].join('\n');
 
-async function load(files: Record<string, string>) {
+async function load(files: Record<string, string>, sub = '') {
   const dir = await configDir(files);
-  const loaded = await loadConfig(dir);
+  const loaded = await loadConfig(sub ? `${dir}/${sub}` : dir);
   const show = (e: { loc: { file: string; line: number; col: number }; code: string; message: string }): string =>
     `${e.loc.file}:${e.loc.line}:${e.loc.col} ${e.code} ${e.message}`.replaceAll(`${dir}/`, '');
   return { config: loaded.config, errors: loaded.errors.map(show), warnings: loaded.warnings.map(show) };
@@ -130,4 +130,18 @@ test('a uri not given, a $p with spaces around it, a sequence template named, a 
   t.regex(got.errors[2]!, /^a\.xml:4:43 MOOR_ERR_BAD_VALUE endpoint templates use one another more than 16 deep/);
   t.is(got.errors[3], 'a.xml:5:1 MOOR_ERR_MISSING_ATTRIBUTE the endpoint template "Sp" needs its parameter "uri" (at a.xml:2:52): give it as uri="…"');
   t.is(got.errors[4], 'a.xml:6:1 MOOR_ERR_BAD_VALUE "Seq" is a sequence template (run by <call-template>), not an endpoint template');
+});
+
+test('uses in a registry resource and in a src= local entry are filled in too', async (t) => {
+  const got = await load({
+    'src/main/wso2mi/artifacts/templates/T.xml': `<template ${SYN} name="T"><parameter name="uri"/><endpoint name="$name"><address uri="$uri"/></endpoint></template>`,
+    'src/main/wso2mi/artifacts/proxy-services/P.xml': `<proxy ${SYN} name="P"><target endpoint="gov:endpoints/backend.xml"><inSequence><sequence key="conf:/sequences/s.xml"/></inSequence></target></proxy>`,
+    'src/main/wso2mi/artifacts/local-entries/L.xml': `<localEntry ${SYN} key="L" src="file:../../resources/le.xml"/>`,
+    'src/main/wso2mi/resources/le.xml': `<endpoint ${SYN} name="fromFile" template="T" uri="http://127.0.0.1:8003/"/>`,
+    'src/main/wso2mi/resources/registry/gov/endpoints/backend.xml': `<endpoint ${SYN} name="Backend" template="T" uri="http://127.0.0.1:8001/"/>`,
+    'src/main/wso2mi/resources/registry/conf/sequences/s.xml': `<sequence ${SYN} name="s"><send><endpoint template="T" uri="http://127.0.0.1:8002/"/></send></sequence>`,
+  }, 'src/main/wso2mi/artifacts');
+  t.deepEqual(got.errors, []);
+  t.is((got.config.endpoints.get('gov:endpoints/backend.xml')?.def as AddressDef | undefined)?.uri, 'http://127.0.0.1:8001/');
+  t.is((got.config.endpoints.get('L')?.def as AddressDef | undefined)?.uri, 'http://127.0.0.1:8003/');
 });

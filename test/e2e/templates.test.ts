@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { startBackends } from '../helpers/backends.ts';
-import { addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { ADMIN, addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { startSoapBackend } from '../mediators/soap-backend.ts';
 
 const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
@@ -73,7 +73,7 @@ test('an MI project with a templates/ folder starts and runs the template', asyn
   }
 });
 
-test('an MI project: two endpoints from one endpoint template, balanced with sessions, stick to their real backends', async (t) => {
+test('an MI project: two endpoints from one endpoint template, balanced with sessions, stick to their real backends; each is an endpoint of its own name', async (t) => {
   const backends = await startBackends(2);
   const ART = 'src/main/wso2mi/artifacts';
   const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
@@ -89,24 +89,35 @@ test('an MI project: two endpoints from one endpoint template, balanced with ses
     [`${ART}/endpoints/Carts.xml`]: xml(`<endpoint name="Carts" ${SYN}><session type="simpleClientSession"/><loadbalance><endpoint key="CartA"/><endpoint key="CartB"/></loadbalance></endpoint>`),
     [`${ART}/proxy-services/Cart.xml`]: xml(`<proxy name="Cart" ${SYN}><target><inSequence><send><endpoint key="Carts"/></send></inSequence><outSequence><send/></outSequence></target></proxy>`),
   });
-  const gw = await startGateway(`${top}/${ART}`);
+  const gw = await startGateway(`${top}/${ART}`, ADMIN);
   t.teardown(async () => {
     await gw.close();
     await Promise.all(backends.map((b) => b.close()));
   });
   const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
   const clientId = (id: string) => `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`;
-  const instances = new Set<string>();
+  const add = async (client: string, item: string) => {
+    const r = await post(`${gw.url}/services/Cart`, soap11(addItem(item), clientId(client)), headers);
+    t.is(r.status, 200, r.text);
+    return { instance: elementText(r.text, 'instance')!, count: elementText(r.text, 'count') };
+  };
+  const homes = new Map<string, string>();
   for (const client of ['ann', 'bob']) {
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {
-      const r = await post(`${gw.url}/services/Cart`, soap11(addItem(`${client}${i}`), clientId(client)), headers);
-      t.is(r.status, 200, r.text);
-      seen.add(elementText(r.text, 'instance')!);
-      if (i === 3) t.is(elementText(r.text, 'count'), '4', 'the cart kept all four items: one backend held it');
+      const r = await add(client, `${client}${i}`);
+      seen.add(r.instance);
+      if (i === 3) t.is(r.count, '4', 'the cart kept all four items: one backend held it');
     }
     t.is(seen.size, 1, `${client}'s messages all reached one backend`);
-    instances.add([...seen][0]!);
+    homes.set(client, [...seen][0]!);
   }
-  t.deepEqual([...instances].sort(), ['cart1', 'cart2'], 'the two sessions went to the two endpoints made from the template');
+  t.deepEqual([...homes.values()].sort(), ['cart1', 'cart2'], 'the two sessions went to the two endpoints made from the template');
+  // each endpoint made from the template is one of its own name, with its own address, as the admin listener shows
+  const health = (await (await fetch(`${gw.adminUrl!}/health`)).json()) as { endpoints: { id: string; state: string }[] };
+  t.deepEqual(health.endpoints.map((e) => e.id).sort(), [`CartA@${backends[0]!.url}`, `CartB@${backends[1]!.url}`]);
+  // drained by that name: ann's session stays where it is, new sessions all go to CartB
+  t.is((await post(`${gw.adminUrl!}/endpoints/CartA/drain`, '', {})).status, 200);
+  t.is((await add('ann', 'more')).instance, homes.get('ann')!);
+  for (const client of ['cy', 'di', 'ed']) t.is((await add(client, 'x')).instance, 'cart2', `${client}'s new session avoids the drained CartA`);
 });
