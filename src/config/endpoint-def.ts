@@ -235,7 +235,8 @@ function parseGroup(node: ConfigNode, name: string | undefined, session: Session
       }
     }
   }
-  if (members.length === 0) node.report('MOOR_ERR_BAD_VALUE', `<${kind}> needs at least one member endpoint`);
+  // (a member made from a template that could not be filled in was reported already)
+  if (members.length === 0 && !node.children().some((c) => unfilledUses.has(c.el))) node.report('MOOR_ERR_BAD_VALUE', `<${kind}> needs at least one member endpoint`);
   const dynamic = node.oneOf(node.attr('dynamic'), ['true', 'false'] as const, 'dynamic');
   if (dynamic !== undefined && kind === 'loadbalance') node.warn('MOOR_WARN_NO_EFFECT', 'dynamic= has no effect on <loadbalance>: it belongs to <failover> (Synapse\'s dynamic load balancing is not supported)');
   if (node.attr('policy') !== undefined) node.warn('MOOR_WARN_NO_EFFECT', 'policy= has no effect: moor balances by algorithm= alone');

@@ -110,7 +110,10 @@ function walk(node: ConfigNode, atPlace: boolean, scope: TemplateScope, depth: n
 /** Fills in one use. */
 function fill(use: ConfigNode, scope: TemplateScope, depth: number): void {
   use.allowAttributes('name', 'template', 'uri');
-  use.allowChildren('parameter', 'description');
+  // (Synapse's TemplateEndpointFactory reads <parameter> children only, and ignores any other)
+  for (const c of use.children()) {
+    if (c.name !== 'parameter' && c.name !== 'description') c.warn('MOOR_WARN_NO_EFFECT', `<${c.name}> has no effect on an endpoint made from a template (WSO2 ignores it too): write it in the template`);
+  }
   const templateName = use.attr('template')!;
   const def = scope.templates.get(templateName);
   if (!def) {
