@@ -2,7 +2,8 @@
  * The one load path of a configuration, for `moor start` (and its reloads), `moor validate`, `moor test`
  * and moor/testing alike: read → compile → check → freeze → link.
  *
- *   read     every file into definitions (config/load.ts; several files into one, config/merge.ts)
+ *   read     every file into definitions (config/load.ts; several files into one, config/merge.ts),
+ *            each use of an endpoint template filled in first (config/endpoint-template.ts)
  *   compile  the definitions into runnable sequences (mediators/compile.ts), which only reads them and
  *            reports into its own output; sequences named by static keys are linked as it ends
  *   check    every problem of both, or ConfigErrors listing them all, sorted by file:line:col

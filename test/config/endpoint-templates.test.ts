@@ -168,3 +168,10 @@ test('an <http> template and a <failover> of templated members; other children o
     'second', { template: 'http://127.0.0.1:8002/o/{uri.var.id}', method: 'POST' },
   ]);
 });
+
+test('a sequence template and an endpoint template of one name are one name defined twice, as in WSO2', async (t) => {
+  const got = await load({
+    'a.xml': `<definitions ${SYN}>\n<template name="T"><sequence/></template>\n<template name="T"><endpoint><address uri="$uri"/></endpoint></template>\n</definitions>`,
+  });
+  t.deepEqual(got.errors, ['a.xml:3:1 MOOR_ERR_DUPLICATE_NAME template "T" is already defined at a.xml:2:1']);
+});
