@@ -3,10 +3,12 @@
  * backend on loopback: one template called twice with different parameters (a literal, and a `{…}`
  * expression evaluated in the caller's message), a defaultValue, `$func:p` and get-property('func', 'p'),
  * a template calling another, and the MI project layout's templates/ folder. Endpoint templates: two
- * endpoints from one template behind a <loadbalance> with sessions, to real Cart backends.
+ * endpoints from one template behind a <loadbalance> with sessions, to real Cart backends (each named on
+ * the admin listener and drained by its name), and two in a <failover>, suspended each on its own.
  */
 import test from 'ava';
 import { startBackends } from '../helpers/backends.ts';
+import { freePort } from '../helpers/redis.ts';
 import { ADMIN, addItem, configDir, definitions, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { startSoapBackend } from '../mediators/soap-backend.ts';
 
@@ -120,4 +122,36 @@ test('an MI project: two endpoints from one endpoint template, balanced with ses
   t.is((await post(`${gw.adminUrl!}/endpoints/CartA/drain`, '', {})).status, 200);
   t.is((await add('ann', 'more')).instance, homes.get('ann')!);
   for (const client of ['cy', 'di', 'ed']) t.is((await add(client, 'x')).instance, 'cart2', `${client}'s new session avoids the drained CartA`);
+});
+
+test('endpoints from one template are suspended on their own: a refused one by its name, with the suspension its parameter gave', async (t) => {
+  const backends = await startBackends(1);
+  const gone = await freePort();
+  const gw = await startGateway(
+    {
+      'synapse.xml': definitions(`
+      <template name="Node"><parameter name="uri"/><parameter name="suspend"/>
+        <endpoint name="$name"><address uri="$uri"><suspendOnFailure><initialDuration>$suspend</initialDuration><progressionFactor>1</progressionFactor></suspendOnFailure></address></endpoint>
+      </template>
+      <endpoint name="Down" template="Node" uri="http://127.0.0.1:${gone}/cart"><parameter name="suspend" value="600000"/></endpoint>
+      <endpoint name="Up" template="Node" uri="${backends[0]!.url}"><parameter name="suspend" value="1000"/></endpoint>
+      <proxy name="Cart"><target><inSequence><send><endpoint><failover><endpoint key="Down"/><endpoint key="Up"/></failover></endpoint></send></inSequence><outSequence><send/></outSequence></target></proxy>`),
+    },
+    ADMIN,
+  );
+  t.teardown(async () => {
+    await gw.close();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+  const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
+  for (let i = 0; i < 2; i++) {
+    const r = await post(`${gw.url}/services/Cart`, soap11(addItem(`x${i}`)), headers);
+    t.is(r.status, 200, r.text);
+    t.is(elementText(r.text, 'instance'), 'cart1');
+  }
+  const health = (await (await fetch(`${gw.adminUrl!}/health`)).json()) as { endpoints: { id: string; state: string; reason?: string }[] };
+  const down = health.endpoints.find((e) => e.id.startsWith('Down@'));
+  t.is(down?.state, 'suspended');
+  t.regex(down?.reason ?? '', /suspended for 600000 ms/, 'the suspension the Down endpoint\'s parameter gave');
+  t.is(health.endpoints.find((e) => e.id.startsWith('Up@'))?.state, 'active');
 });
