@@ -5,8 +5,7 @@
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { parseDom } from '../xml/dom.ts';
-
-const ELEMENT = 1;
+import { ELEMENT } from '../xml/node-types.ts';
 
 /** The SOAP Body element of an envelope document. */
 export function soapBody(doc: Document): Element {

@@ -31,12 +31,11 @@ import { commitDom, firstElement, parseFragment, serializeNodes, soapBody } from
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression } from './value.ts';
 import { XmlValue } from './xml-value.ts';
+import { ELEMENT, ATTRIBUTE } from '../xml/node-types.ts';
 
 const SOURCE_TYPES = ['custom', 'body', 'envelope', 'property', 'inline'] as const;
 const TARGET_TYPES = ['custom', 'body', 'envelope', 'property'] as const;
 const ACTIONS = ['replace', 'child', 'sibling'] as const;
-const ELEMENT = 1;
-const ATTRIBUTE = 2;
 
 /** What a source yields: nodes (of the message's DOM, or parsed) or text. */
 type Payload = { readonly nodes: Node[]; readonly owned: boolean } | { readonly text: string };

@@ -22,8 +22,7 @@ import { type MediatorDefinition } from './mediator.ts';
 import { SplitGroup } from './split-group.ts';
 import { groupPart, parseSplitTarget, runGroup } from './split-target.ts';
 import { compileExpression } from './value.ts';
-
-const ELEMENT = 1;
+import { ELEMENT } from '../xml/node-types.ts';
 
 export const iterate: MediatorDefinition = {
   name: 'iterate',

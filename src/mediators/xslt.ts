@@ -42,12 +42,11 @@ import { commitDom, firstElement, serializeNodes, soapBody } from './dom.ts';
 import { type MediatorDefinition, type Outcome, type ParseContext } from './mediator.ts';
 import { compileExpression, type ValueSource, valueSource } from './value.ts';
 import { XmlValue } from './xml-value.ts';
+import { ELEMENT, TEXT } from '../xml/node-types.ts';
 
 /** How many stylesheets of dynamic keys one <xslt> keeps compiled. */
 const CACHED = 16;
 const PAYLOAD_NS = 'http://ws.apache.org/commons/ns/payload';
-const ELEMENT = 1;
-const TEXT = 3;
 
 export const xslt: MediatorDefinition = {
   name: 'xslt',

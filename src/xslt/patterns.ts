@@ -7,14 +7,7 @@
  */
 import { type XValue } from '../expr/xpath-lib.ts';
 import { compileXPath, evaluateXPath, type Focus, isNodeSet, type XslExpr } from './xpath.ts';
-
-const ELEMENT = 1;
-const ATTRIBUTE = 2;
-const TEXT = 3;
-const CDATA = 4;
-const PI = 7;
-const COMMENT = 8;
-const DOCUMENT = 9;
+import { ELEMENT, ATTRIBUTE, TEXT, CDATA, PI, COMMENT, DOCUMENT } from '../xml/node-types.ts';
 
 /** One alternative of a pattern. */
 export interface PatternPart {

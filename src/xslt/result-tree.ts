@@ -4,8 +4,7 @@
  * (`<b/>` inside `<a xmlns="urn:a">` would read back as urn:a's b), so the result declares what it needs.
  */
 import { NS } from '../xml/names.ts';
-
-const ELEMENT = 1;
+import { ELEMENT } from '../xml/node-types.ts';
 
 /** The namespace `prefix` ('' the default) is bound to at `n` and above in the result, if any. */
 export function inScope(n: Node | null, prefix: string): string | undefined {

@@ -21,15 +21,7 @@ import { parentOf } from './patterns.ts';
 import { extensionFunction, type GeneratedIds, xsltFunction } from './functions.ts';
 import { declare, undeclareDefault } from './result-tree.ts';
 import { evaluateXPath, type Focus, isNodeSet, nodesOf, xnodes, xstring, type XslExpr, type XsltFunction } from './xpath.ts';
-
-const ELEMENT = 1;
-const ATTRIBUTE = 2;
-const TEXT = 3;
-const CDATA = 4;
-const PI = 7;
-const COMMENT = 8;
-const DOCUMENT = 9;
-const FRAGMENT = 11;
+import { ELEMENT, ATTRIBUTE, TEXT, CDATA, PI, COMMENT, DOCUMENT, FRAGMENT } from '../xml/node-types.ts';
 
 export interface TransformLimits {
   /** Instructions run plus templates applied. */
