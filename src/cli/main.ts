@@ -27,7 +27,8 @@ const USAGE = `usage:
                 [--admin 127.0.0.1:9164] [--limit NAME=N]… [--session-count-limit 100000]
                 [--registry <dir>]
   moor validate --config <dir> [--registry <dir>]
-  moor test     [--config <dir>] [--reporter text|junit] [--output report.xml] <suite.xml|dir>…
+  moor test     [--config <dir>] [--registry <dir>] [--reporter text|junit] [--output report.xml]
+                <suite.xml|dir>…
   moor endpoints | sessions [--group G] [--endpoint E] [--limit N] | drain NAME | undrain NAME | reload
                 [--admin http://127.0.0.1:9164] [--json]   (token from MOOR_ADMIN_TOKEN)
   moor help`;

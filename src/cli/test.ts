@@ -1,8 +1,9 @@
 /**
- * `moor test [--config <dir>] [--reporter text|junit] [--output <file>] <suite.xml|dir>…`: runs XML test
+ * `moor test [--config <dir>] [--registry <dir>] [--reporter text|junit] [--output <file>] <suite.xml|dir>…`: runs XML test
  * suites in-process (no sockets, a virtual clock). A folder is searched for files whose root is
  * <unit-test>. Prints one line per case and `N passed, N failed`; exits 0 only when every case passed
- * and every suite could be read.
+ * and every suite could be read. `--registry` is the registry root for `conf:/…` and `gov:/…` keys, as
+ * for `moor start` and `moor validate`, for the configuration and for each suite's own artifacts.
  */
 import { stat, writeFile } from 'node:fs/promises';
 import { xmlFilesUnder } from '../config/xml-file.ts';
@@ -29,6 +30,7 @@ export async function testCommand(argv: string[], io: Output = STDIO): Promise<n
     argv,
     {
       config: { type: 'string', short: 'c' },
+      registry: { type: 'string' },
       reporter: { type: 'string' },
       output: { type: 'string', short: 'o' },
     },
@@ -44,7 +46,7 @@ export async function testCommand(argv: string[], io: Output = STDIO): Promise<n
   let config: CheckedConfig | undefined;
   if (values.config !== undefined) {
     try {
-      config = await checkConfig(values.config);
+      config = await checkConfig(values.config, { registry: values.registry });
     } catch (e) {
       if (!(e instanceof ConfigErrors)) throw e;
       for (const err of e.errors) io.err(err.toString());
@@ -68,7 +70,7 @@ export async function testCommand(argv: string[], io: Output = STDIO): Promise<n
   const results: SuiteResult[] = [];
   for (const file of [...new Set(files)]) {
     const parsed = await parseSuite(file);
-    const result: SuiteResult = parsed.ok ? await runSuite(parsed.suite, config ? { config } : {}) : { file: parsed.file, cases: [], errors: parsed.errors, ms: 0 };
+    const result: SuiteResult = parsed.ok ? await runSuite(parsed.suite, config ? { config } : { registry: values.registry }) : { file: parsed.file, cases: [], errors: parsed.errors, ms: 0 };
     results.push(result);
     if (!text) continue;
     for (const e of result.errors) io.err(e.toString());

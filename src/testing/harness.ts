@@ -44,6 +44,8 @@ export interface HarnessOptions {
   readonly defaultTimeoutMs?: number;
   /** Suspension of a failed address without <suspendOnFailure> (30 s of virtual time). */
   readonly defaultSuspendMs?: number;
+  /** The registry root for `conf:/…` and `gov:/…` keys (as `moor start --registry`). */
+  readonly registry?: string | undefined;
 }
 
 /** One message to run. Name a proxy or a sequence; with neither, the main sequence runs. */
@@ -154,7 +156,7 @@ export class Harness {
 
   /** Loads `location` (folder, file, or files) as the gateway loads it. Throws ConfigErrors listing every problem. */
   static async load(location: string | readonly string[], options: HarnessOptions = {}): Promise<Harness> {
-    return Harness.of(await checkConfig(location), options);
+    return Harness.of(await checkConfig(location, { registry: options.registry }), options);
   }
 
   /** A harness over an already checked configuration (fresh sessions, endpoints and clock). */

@@ -250,3 +250,34 @@ test.serial('usage errors exit 2', async (t) => {
   t.is(missing.code, 1);
   t.regex(missing.err, /no\/such\/dir:1:1 MOOR_ERR_TEST_SUITE no such file or folder/);
 });
+
+test('--registry names the registry folder a suite artifact\'s conf:/ key is read from, as moor start does', async (t) => {
+  const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
+  const dir = await configDir({
+    'conf/p.xml': definitions(`
+      <endpoint name="Backend"><address uri="http://orders.test/svc"/></endpoint>
+      <proxy name="P"><target inSequence="conf:/stamp.xml"><outSequence><send/></outSequence></target></proxy>`),
+    'elsewhere/conf/stamp.xml': `<sequence ${SYN}><property name="X-Stamp" scope="transport" value="from the registry"/><send><endpoint key="Backend"/></send></sequence>`,
+  });
+  await mkdir(path.join(dir, 'tests'), { recursive: true });
+  const suite = path.join(dir, 'tests', 'stamp.xml');
+  await writeFile(
+    suite,
+    [
+      '<unit-test>',
+      '  <artifacts><test-artifact><artifact>../conf/p.xml</artifact></test-artifact></artifacts>',
+      '  <test-cases><test-case name="stamps">',
+      '    <input><payload><![CDATA[<o:Order xmlns:o="urn:o"/>]]></payload></input>',
+      '    <assertions><assertReceived endpoint="Backend" count="1" expression="$trp:X-Stamp" equals="from the registry"/></assertions>',
+      '  </test-case></test-cases>',
+      `  <mock-services><mock endpoint="Backend"><payload><![CDATA[${reply('<x:Ok xmlns:x="urn:o"/>')}]]></payload></mock></mock-services>`,
+      '</unit-test>',
+    ].join('\n'),
+  );
+  const without = await inProcess([suite]);
+  t.is(without.code, 1);
+  t.regex(without.err, /conf:\/stamp\.xml/);
+  const withRegistry = await inProcess(['--registry', path.join(dir, 'elsewhere'), suite]);
+  t.is(withRegistry.code, 0, withRegistry.err + withRegistry.out);
+  t.regex(withRegistry.out, /1 passed, 0 failed/);
+});

@@ -55,6 +55,8 @@ export interface SuiteResult {
 export interface RunSuiteOptions {
   /** The configuration to test against (--config); else the suite's own artifacts are loaded. */
   readonly config?: CheckedConfig;
+  /** The registry root for the suite's own artifacts' `conf:/` and `gov:/` keys (`moor test --registry`). */
+  readonly registry?: string | undefined;
 }
 
 /** Runs every case of `suite`. Never throws for problems of the suite or its configuration. */
@@ -64,7 +66,7 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions = {}): Pro
   let checked = options.config;
   if (!checked) {
     try {
-      checked = await checkConfig(suite.artifact ? [suite.artifact.path, ...suite.supportive] : suite.supportive);
+      checked = await checkConfig(suite.artifact ? [suite.artifact.path, ...suite.supportive] : suite.supportive, { registry: options.registry });
     } catch (e) {
       if (e instanceof ConfigErrors) return done([], [...e.errors]);
       throw e;
