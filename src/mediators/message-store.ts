@@ -92,20 +92,23 @@ export class MessageStores {
   }
 }
 
+// (kept beside the link, as links.ts does: a `#private` field would appear in the published
+// declarations, which a consumer compiling for ES5 refuses with TS18028)
+const linkedStores = new WeakMap<StoreLink, InMemoryMessageStore | undefined>();
+
 /** The store a `<store>` names, linked when the runtime is built (as links.ts links endpoints). */
 export class StoreLink {
-  #store: InMemoryMessageStore | undefined;
-
   constructor(readonly name: string) {}
 
   get store(): InMemoryMessageStore {
-    if (!this.#store) throw new MoorError('MOOR_ERR_MEDIATION', `message store "${this.name}" was not built at load time`);
-    return this.#store;
+    const store = linkedStores.get(this);
+    if (!store) throw new MoorError('MOOR_ERR_MEDIATION', `message store "${this.name}" was not built at load time`);
+    return store;
   }
 
   /** Links it to the store of its name in `stores` (once). */
   link(stores: MessageStores): void {
-    if (this.#store) throw new Error('a store link is made once: this compilation belongs to another runtime');
-    this.#store = stores.get(this.name);
+    if (linkedStores.has(this)) throw new Error('a store link is made once: this compilation belongs to another runtime');
+    linkedStores.set(this, stores.get(this.name));
   }
 }
