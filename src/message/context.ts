@@ -258,9 +258,14 @@ export class MessageContext {
   async envelopeDom(): Promise<Document> {
     this.dropStale();
     if (!this.dom) {
-      const text = this.compact?.text ?? (await this.readEnvelope()).text;
-      // the compact form (if any) keeps the lease; it stays beside the DOM, which now answers readers
-      this.dom = this.parseDomOf(text);
+      if (this.compact) {
+        // the compact form keeps its lease; it stays beside the DOM, which now answers readers
+        this.dom = this.parseDomOf(this.compact.text);
+      } else {
+        // read here: the DOM holds the lease, released when it is collected if the exchange did not
+        const { text, lease } = await this.readEnvelope();
+        this.dom = this.parseDomOf(text, lease);
+      }
     }
     return this.dom;
   }
