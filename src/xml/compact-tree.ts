@@ -18,15 +18,11 @@
  * caller parses the text with xmldom as before, with xmldom's outcome. The streaming envelope check
  * has refused all of these already on the gateway's paths, so that is rare.
  */
+import { CDATA, COMMENT, DOCUMENT, ELEMENT, PI, TEXT } from './node-types.ts';
 import { NS } from './names.ts';
 
-/** Node kinds, as DOM nodeType numbers. */
-export const ELEMENT = 1;
-export const TEXT = 3;
-export const CDATA = 4;
-export const PI = 7;
-export const COMMENT = 8;
-export const DOCUMENT = 9;
+/** Node kinds are the DOM's nodeType numbers (node-types.ts), so the view hands them on as they are. */
+export { CDATA, COMMENT, DOCUMENT, ELEMENT, PI, TEXT };
 
 /** An interned element or attribute name with the namespace it resolved to. */
 export interface CompactName {
