@@ -28,8 +28,11 @@ export async function haproxyInstalled(): Promise<boolean> {
   });
 }
 
-/** Starts HAProxy in front of `backendUrls` (each `http://host:port`), forwarding paths as they come. */
-export async function startHaproxy(name: string, backendUrls: readonly string[]): Promise<Haproxy> {
+/**
+ * Starts HAProxy in front of `backendUrls` (each `http://host:port`), forwarding paths as they come;
+ * a stick-table entry lives `sessionTimeoutMs` without a message, as a session does in moor's bench config.
+ */
+export async function startHaproxy(name: string, backendUrls: readonly string[], sessionTimeoutMs: number): Promise<Haproxy> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'moor-bench-haproxy-'));
   const cfg = path.join(dir, 'haproxy.cfg');
@@ -54,8 +57,7 @@ export async function startHaproxy(name: string, backendUrls: readonly string[])
       '  default_backend be',
       'backend be',
       '  balance roundrobin',
-      // expire as long as moor's session timeout in bench/run.ts (SESSION_TIMEOUT_MS): none expires during a sessions run
-      '  stick-table type string len 64 size 2m expire 120m',
+      `  stick-table type string len 64 size 2m expire ${Math.ceil(sessionTimeoutMs / 1000)}s`,
       '  stick on var(txn.sid)',
       servers,
       '',

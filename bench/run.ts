@@ -119,7 +119,7 @@ const baseline: Variant = {
  * workers once moor has them: `moor('moor --workers 2', ['--workers', '2'])`, or
  * `moor('moor + redis', ['--store', 'redis://127.0.0.1:6379'])` with a Redis started beforehand.
  */
-const haproxy: Variant | undefined = (await haproxyInstalled()) ? { name: 'haproxy', start: (backends) => startHaproxy('haproxy', backends.map((b) => b.url)) } : undefined;
+const haproxy: Variant | undefined = (await haproxyInstalled()) ? { name: 'haproxy', start: (backends) => startHaproxy('haproxy', backends.map((b) => b.url), SESSION_TIMEOUT_MS) } : undefined;
 // (--admin turns the metrics on: every request, backend exchange and binding is counted)
 const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), moor('moor + metrics', ['--admin', '127.0.0.1:0']), ...sessionVariants(moor), ...(haproxy ? [haproxy] : []), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
   (v) => !values.variant || values.variant.includes(v.name) || v.name.startsWith('moor@'),
