@@ -47,15 +47,15 @@ export function fit(results: ReadonlyMap<string, readonly Measured[]>): FittedCo
   };
 }
 
-/** Messages per second for one process, and for N workers on K cores given to the gateway alone. */
-export function predict(c: FittedCosts, workers: number, cores: number): { single: number; workers: number; limit: string } {
+/** Messages per second of N workers on K cores given to the gateway alone, and which limit binds. */
+export function predict(c: FittedCosts, workers: number, cores: number): { workers: number; limit: string } {
   const limits: [number, string][] = [
     [(workers * 1e6) / c.cw, 'the workers'],
     [1e6 / c.cp, 'the primary'],
     [(cores * 1e6) / (c.cw + c.cp), 'the cores'],
   ];
   const [x, limit] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
-  return { single: Math.min(1e6 / c.c1, cores * 1e6 / c.c1), workers: x, limit };
+  return { workers: x, limit };
 }
 
 /** The report lines for run.ts (none when the run did not measure both variants). */
@@ -77,9 +77,10 @@ export function workersModel(results: ReadonlyMap<string, readonly Measured[]>, 
     '| gateway cores (backends and clients elsewhere) | one process, req/s | --workers = cores, req/s | what limits the workers | × one process |',
     '| ---: | ---: | ---: | --- | ---: |',
   ];
+  // one process is one thread, whatever the cores
+  const single = 1e6 / c.c1;
   for (const k of [1, 2, 4, 8, 16]) {
     const p = predict(c, k, k);
-    const single = 1e6 / c.c1;
     lines.push(`| ${k} | ${f(single)} | ${f(p.workers)} | ${p.limit} | ${(p.workers / single).toFixed(2)} |`);
   }
   return lines;
