@@ -83,7 +83,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Store', probe: '<store messageStore="M"/>', differs: 'the store is named (a `{…}` expression is refused); a full store answers MOOR_ERR_STORE_FULL' },
   { title: 'Rule', probe: '<rule/>' },
   { title: 'BAM', probe: '<bam/>' },
-  { title: 'Throw Error (MI 4.4)', probe: '<throwError/>' },
+  { title: 'Throw Error (MI 4.4)', probe: '<throwError type="T" errorMessage="m"/>', differs: 'a `{…}` message is an XPath or json-eval(); Synapse expressions (`{${…}}`) are refused' },
   { title: 'In (Synapse)', probe: '<in/>' },
   { title: 'Out (Synapse)', probe: '<out/>' },
   { title: 'Event Publisher (Synapse)', probe: '<eventPublisher/>' },

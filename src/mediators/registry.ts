@@ -16,6 +16,7 @@ import { makefault } from './makefault.ts';
 import { type MediatorDefinition } from './mediator.ts';
 import { payloadFactory } from './payload-factory.ts';
 import { property } from './property.ts';
+import { propertyGroup } from './property-group.ts';
 import { respond } from './respond.ts';
 import { rewrite } from './rewrite.ts';
 import { script } from './script.ts';
@@ -24,9 +25,10 @@ import { sequenceRef } from './sequence-ref.ts';
 import { switchMediator } from './switch.ts';
 import { store } from './store.ts';
 import { throttle } from './throttle.ts';
+import { throwError } from './throw-error.ts';
 import { xslt } from './xslt.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -39,5 +41,5 @@ export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'eventPublisher',
   // WSO2 EI / MI mediators beyond Synapse's
-  'rule', 'fastXSLT', 'propertyGroup', 'variable', 'scatter-gather', 'throwError', 'dataServiceCall', 'ntlm', 'bam',
+  'rule', 'fastXSLT', 'variable', 'scatter-gather', 'dataServiceCall', 'ntlm', 'bam',
 ];

@@ -12,6 +12,7 @@ import { EndpointError } from '../endpoints/send-failure.ts';
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.ts';
+import { ThrownError } from './throw-error.ts';
 import { type MediationEnv, type Mediator, type Outcome, type Sequence } from './mediator.ts';
 
 /** Runs `seq` on `msg`. Errors go to the sequence's onError handler, if it has one. */
@@ -77,11 +78,11 @@ function onSequenceError(seq: Sequence, msg: MessageContext, env: MediationEnv, 
  * Synapse's ERROR_CODE / ERROR_MESSAGE / ERROR_DETAIL properties, for fault sequences. A failed send
  * has Synapse's numeric code (101503, 101504, 303001…, src/endpoints/failure-codes.ts), as WSO2
  * configurations test for it; other errors have their MOOR_ERR_* code. MOOR_ERROR_CODE always holds
- * the MOOR_ERR_* code.
+ * the MOOR_ERR_* code. A <throwError>'s ERROR_CODE is its `type`, as in WSO2.
  */
 export function setErrorProperties(msg: MessageContext, e: unknown): void {
   const code = e instanceof MoorError ? e.code : 'MOOR_ERR_MEDIATION';
-  msg.properties.set('ERROR_CODE', e instanceof EndpointError ? String(e.synapseCode) : code);
+  msg.properties.set('ERROR_CODE', e instanceof EndpointError ? String(e.synapseCode) : e instanceof ThrownError ? e.errorType : code);
   msg.properties.set('MOOR_ERROR_CODE', code);
   msg.properties.set('ERROR_MESSAGE', e instanceof Error ? e.message : String(e));
   msg.properties.set('ERROR_DETAIL', e instanceof EndpointError ? e.detail : e instanceof Error ? (e.stack ?? '') : '');

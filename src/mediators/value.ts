@@ -34,20 +34,23 @@ export function valueSource(node: ConfigNode, required = true): ValueSource | un
     return undefined;
   }
   if (literal !== undefined) return async () => literal;
-  if (expression !== undefined) {
-    const path = jsonEvalPath(expression);
-    if (path !== undefined) {
-      try {
-        const json = new JsonPath(path);
-        return (msg) => json.string(msg);
-      } catch (e) {
-        node.report('MOOR_ERR_BAD_VALUE', (e as Error).message);
-        return undefined;
-      }
-    }
-    const expr = compileExpression(node, expression);
-    return expr && ((msg) => expr.string(msg));
-  }
+  if (expression !== undefined) return expressionSource(node, expression);
   if (required) node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<${node.name}> needs value or expression`);
   return undefined;
+}
+
+/** The string value of `expression` (XPath, or `json-eval(…)`) written at `node`; undefined (reported) when it does not compile. */
+export function expressionSource(node: ConfigNode, expression: string): ValueSource | undefined {
+  const path = jsonEvalPath(expression);
+  if (path !== undefined) {
+    try {
+      const json = new JsonPath(path);
+      return (msg) => json.string(msg);
+    } catch (e) {
+      node.report('MOOR_ERR_BAD_VALUE', (e as Error).message);
+      return undefined;
+    }
+  }
+  const expr = compileExpression(node, expression);
+  return expr && ((msg) => expr.string(msg));
 }
