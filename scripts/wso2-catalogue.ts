@@ -68,7 +68,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Throttle', probe: '<throttle/>', differs: 'counters shared through the session store (every node sharing it enforces one limit)' },
   { title: 'Transaction', probe: '<transaction/>' },
   { title: 'Aggregate', probe: '<aggregate/>', differs: 'aggregates the replies to the parts of an `<iterate>` or the copies of a `<clone>` (`<correlateOn>` refused)' },
-  { title: 'Callout', probe: '<callout/>' },
+  { title: 'Callout', probe: '<callout/>', differs: '`<enableSec>` (WS-Security) is refused; Axis2 client options (`initAxis2ClientOptions`, `<configuration>`) have no effect' },
   { title: 'Clone', probe: '<clone/>', differs: '`<target to>` is refused; copies are gathered by `<aggregate>` as an `<iterate>`\'s parts are' },
   { title: 'Iterate', probe: '<iterate expression="."/>' },
   { title: 'ForEach', probe: '<foreach/>' },

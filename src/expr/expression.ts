@@ -104,7 +104,9 @@ export class Expression {
     };
     try {
       return this.compiled.evaluate({
-        node: doc as unknown as Node,
+        // the context node is the Envelope, as in Synapse (SynapseXPath evaluates over the envelope):
+        // `s11:Body/child::*[1]` (its samples 430-434) selects the Body's first element
+        node: (envelope ?? doc) as unknown as Node,
         namespaces: this.namespaces,
         variables: (name, ns) => {
           if (!ns) {
