@@ -110,11 +110,11 @@ export const ARTIFACT_CATALOGUE: readonly CatalogueEntry[] = [
     differs: 'MessageInjector only (into main, a sequence or a proxy; soap11/soap12); interval/count/once triggers, cron refused; with `--workers N` worker 1 runs it, and every node whose configuration holds it runs it (WSO2 runs it on one node of a cluster)',
   },
   { title: 'Task manager (`<taskManager>`)', probe: '<taskManager provider="org.apache.synapse.startup.quartz.QuartzTaskManager"/>', differs: 'accepted; its provider and parameters change nothing (moor schedules tasks itself)' },
-  { title: 'Message store', probe: '<messageStore name="M"/>', differs: 'in memory only, bounded (`moor:maxMessages`, `moor:maxBytes`), one per process; JMS, RabbitMQ, JDBC and Redis stores are refused' },
+  { title: 'Message store', probe: '<messageStore name="M"/>', differs: 'in memory (one per process) or in Redis, shared by several nodes (moor\'s own class `moor.RedisMessageStore`: WSO2 has none), bounded (`moor:maxMessages`, `moor:maxBytes`); JMS, RabbitMQ and JDBC stores are refused' },
   {
     title: 'Message processor',
     probe: `<messageProcessor name="MP" class="org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor" messageStore="M" targetEndpoint="E"/>`,
-    differs: 'scheduled forwarding and sampling processors (interval in ms); cron, failover forwarding and fail-messages stores refused; a 2xx answer is a delivery',
+    differs: 'scheduled forwarding and sampling processors (interval in ms); cron, failover forwarding and fail-messages stores refused; a 2xx answer is a delivery; over a Redis store one node forwards at a time (a lease), at least once when a node dies mid-delivery',
   },
   { title: 'Inbound endpoint (JMS, Kafka, RabbitMQ, file…)', probe: '<inboundEndpoint name="I" protocol="jms"/>' },
   { title: 'Data source', probe: '<datasource/>' },

@@ -5,6 +5,11 @@
  *               [moor:maxMessages="10000"] [moor:maxBytes="67108864"]>   (xmlns:moor="urn:moor:config")
  *   <parameter name="…">…</parameter>*                               (none is read by the in-memory store)
  * </messageStore>
+ * <messageStore name="S" class="moor.RedisMessageStore" [moor:maxMessages] [moor:maxBytes]>
+ *   <parameter name="redis.url">redis://…</parameter>       (a --store URL; without it, the gateway's --store Redis)
+ *   <parameter name="redis.prefix">moor:store:</parameter>   (the keys' prefix; the store's keys are <prefix>{S}:…)
+ *   <parameter name="redis.leaseMs">30000</parameter>        (how long a dead node's forwarding turn outlives it)
+ * </messageStore>
  * <messageProcessor name="P" messageStore="S" [targetEndpoint="E"]
  *     class="org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor
  *          | org.apache.synapse.message.processor.impl.sampler.SamplingProcessor">
@@ -19,8 +24,10 @@
  *   sampling:   sequence (required), concurrency (messages per interval, 1)
  * </messageProcessor>
  *
- * Only the in-memory store is run: JMS, RabbitMQ, JDBC, Redis and other store classes are refused, as
- * are the failover forwarding processor, cron schedules and a fail-messages store. Parameters that only
+ * The in-memory store and moor's own Redis store (WSO2 has no Redis store class, so the class is moor's:
+ * several nodes share one queue; server/redis-message-store.ts) are run: JMS, RabbitMQ, JDBC and other
+ * store classes are refused, as are the failover forwarding processor, cron schedules and a
+ * fail-messages store. Parameters that only
  * tune WSO2's store connections or clustering are accepted without effect. What a store or processor
  * names (a store, an endpoint, a sequence) is checked by the compiler.
  */
@@ -28,6 +35,7 @@ import { type SourceLoc } from '../errors.ts';
 import { type ConfigNode } from './node.ts';
 
 export const IN_MEMORY_STORE = 'org.apache.synapse.message.store.impl.memory.InMemoryStore';
+export const REDIS_STORE = 'moor.RedisMessageStore';
 export const FORWARDING_PROCESSOR = 'org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor';
 export const SAMPLING_PROCESSOR = 'org.apache.synapse.message.processor.impl.sampler.SamplingProcessor';
 /** Apache Synapse's names of the same two classes (its samples 701-705). */
@@ -36,6 +44,18 @@ const SYNAPSE_SAMPLING = 'org.apache.synapse.message.processors.sampler.Sampling
 
 /** The defaults of a store's bounds (docs/configuration.md, Message stores). */
 export const STORE_DEFAULTS = Object.freeze({ maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 });
+/** The defaults of a Redis store's parameters. */
+export const REDIS_STORE_DEFAULTS = Object.freeze({ prefix: 'moor:store:', leaseMs: 30_000 });
+const REDIS_PARAMS = ['redis.url', 'redis.prefix', 'redis.leaseMs'];
+
+/** Where a `moor.RedisMessageStore` keeps its messages. */
+export interface RedisStoreDef {
+  /** The `redis.url` parameter (a `--store` URL, checked when the runtime is built); undefined: the gateway's `--store`. */
+  readonly url: { readonly text: string; readonly loc: SourceLoc } | undefined;
+  readonly prefix: string;
+  /** How long a forwarding turn lasts without being renewed (a node that died holding it is waited for that long). */
+  readonly leaseMs: number;
+}
 
 export interface MessageStoreDef {
   readonly kind: 'messageStore';
@@ -43,6 +63,8 @@ export interface MessageStoreDef {
   readonly loc: SourceLoc;
   readonly maxMessages: number;
   readonly maxBytes: number;
+  /** Set for `moor.RedisMessageStore`; undefined for the in-memory store. */
+  readonly redis?: RedisStoreDef | undefined;
 }
 
 interface ProcessorBase {
@@ -82,10 +104,12 @@ export function parseMessageStore(node: ConfigNode): MessageStoreDef | undefined
   node.allowChildren('parameter', 'description');
   const name = node.required('name');
   const cls = node.attr('class');
-  if (cls !== undefined && cls !== IN_MEMORY_STORE) {
-    node.report('MOOR_ERR_UNSUPPORTED', `message store class "${cls}": moor keeps messages in memory only (${IN_MEMORY_STORE}, the default); JMS, RabbitMQ, JDBC and Redis stores are not supported`);
+  if (cls !== undefined && cls !== IN_MEMORY_STORE && cls !== REDIS_STORE) {
+    node.report('MOOR_ERR_UNSUPPORTED', `message store class "${cls}": moor keeps messages in memory (${IN_MEMORY_STORE}, the default) or in Redis (${REDIS_STORE}); JMS, RabbitMQ and JDBC stores are not supported`);
     return undefined;
   }
+  const redis = cls === REDIS_STORE ? redisParameters(node) : undefined;
+  if (redis === null) return undefined;
   const bound = (attr: string, fallback: number): number | undefined => {
     const text = node.moorAttr(attr);
     const n = node.integer(text, `moor:${attr}`);
@@ -96,7 +120,33 @@ export function parseMessageStore(node: ConfigNode): MessageStoreDef | undefined
   const maxMessages = bound('maxMessages', STORE_DEFAULTS.maxMessages);
   const maxBytes = bound('maxBytes', STORE_DEFAULTS.maxBytes);
   if (name === undefined || maxMessages === undefined || maxBytes === undefined) return undefined;
-  return { kind: 'messageStore', name, loc: node.loc, maxMessages, maxBytes };
+  return { kind: 'messageStore', name, loc: node.loc, maxMessages, maxBytes, ...(redis ? { redis } : {}) };
+}
+
+/** A Redis store's parameters; null when one is wrong (reported). */
+function redisParameters(node: ConfigNode): RedisStoreDef | null {
+  let ok = true;
+  const params = new Map<string, ConfigNode>();
+  for (const p of node.children().filter((c) => c.name === 'parameter')) {
+    p.allowAttributes('name');
+    const pname = p.required('name');
+    if (pname === undefined) ok = false;
+    else if (!REDIS_PARAMS.includes(pname)) {
+      p.oneOf(pname, REDIS_PARAMS, `a ${REDIS_STORE}'s <parameter name>`);
+      ok = false;
+    } else params.set(pname, p);
+  }
+  const url = params.get('redis.url');
+  const prefix = params.get('redis.prefix')?.text.trim() ?? REDIS_STORE_DEFAULTS.prefix;
+  const leaseParam = params.get('redis.leaseMs');
+  const leaseMs = leaseParam ? leaseParam.integer(leaseParam.text.trim(), '<parameter name="redis.leaseMs">') : REDIS_STORE_DEFAULTS.leaseMs;
+  if (leaseParam && leaseMs !== undefined && leaseMs < 100) leaseParam.report('MOOR_ERR_BAD_VALUE', '<parameter name="redis.leaseMs"> must be 100 or more');
+  if (url && url.text.trim() === '') {
+    url.report('MOOR_ERR_BAD_VALUE', '<parameter name="redis.url"> is empty: give a Redis URL, or leave the parameter out to use the gateway\'s --store');
+    ok = false;
+  }
+  if (!ok || leaseMs === undefined || leaseMs < 100) return null;
+  return { url: url ? { text: url.text.trim(), loc: url.loc } : undefined, prefix, leaseMs };
 }
 
 /** Parameters read by each processor; others WSO2 knows are accepted without effect. */

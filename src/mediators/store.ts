@@ -5,7 +5,9 @@
  * content type and SOAP action, and its default-scope properties; `sequence` runs on it first. The
  * flow goes on after it (as in WSO2; a client nothing else answers gets 202). A store that is full
  * refuses the message with MOOR_ERR_STORE_FULL (503): onError and the fault sequence run, as for any
- * error. A `{…}` store name is refused: the store is named once, when the configuration loads.
+ * error; a Redis store (moor.RedisMessageStore) that Redis does not answer for refuses it with
+ * MOOR_ERR_STORE_UNAVAILABLE (503), and nothing is kept anywhere else. A `{…}` store name is refused:
+ * the store is named once, when the configuration loads.
  */
 import { type ConfigNode } from '../config/node.ts';
 import { isDynamicKey } from './dynamic-key.ts';
@@ -37,7 +39,7 @@ export const store: MediatorDefinition = {
           const v = msg.transport.get(h);
           if (typeof v === 'string') headers.set(h, v);
         }
-        link.store.add({ envelope, headers, version: msg.version, properties: new DefaultScope(msg.properties) });
+        await link.store.add({ envelope, headers, version: msg.version, properties: new DefaultScope(msg.properties) });
         env.trace(`store:${name}`);
         return 'continue';
       },

@@ -79,8 +79,13 @@ function runtimeEnv(options: GatewayOptions, store: SessionStore, log: Logger): 
     defaultSuspendMs: options.defaultSuspendMs,
     observer: options.metrics,
     registry: options.registry,
+    // (the gateway's Redis message stores connect; moor validate's and the harness's never do)
+    redisStores: true,
   };
 }
+
+/** How long start and reload wait for a Redis message store to connect (as `moor start` waits for its session store). */
+const STORE_CONNECT_WAIT_MS = 2000;
 
 export class Gateway implements MetricsSource {
   private runtime: Runtime;
@@ -112,6 +117,7 @@ export class Gateway implements MetricsSource {
     const log = options.logger ?? createLogger();
     const store = options.store ?? new MemoryStore();
     const runtime = await loadRuntime(options.config, runtimeEnv(options, store, log));
+    await runtime.stores.ready(STORE_CONNECT_WAIT_MS, log);
     // (one budget per process: the heap it protects is the process's)
     parseBudget.resize(runtime.limits.parseBudgetBytes);
     const server = createServer({ requestTimeout: 0, connectionsCheckingInterval: checkingInterval(runtime.limits) });
@@ -123,6 +129,7 @@ export class Gateway implements MetricsSource {
         gw.adminListener = await AdminListener.start({ ...options.admin, routes: [...gatewayRoutes(gw), ...(options.adminRoutes ?? [])], token: () => gw.adminToken(), limits: gw.runtime.compiled.config.settings?.admin?.limits, log });
       } catch (e) {
         await runtime.endpoints.close();
+        await runtime.stores.close();
         throw e;
       }
     }
@@ -136,6 +143,7 @@ export class Gateway implements MetricsSource {
     } catch (e) {
       await gw.adminListener?.close();
       await runtime.endpoints.close();
+      await runtime.stores.close();
       throw e;
     }
     runtime.endpoints.startHealthChecks();
@@ -177,6 +185,7 @@ export class Gateway implements MetricsSource {
    */
   async reload(): Promise<readonly ConfigError[]> {
     const next = await loadRuntime(this.options.config, runtimeEnv(this.options, this.store, this.log), this.runtime);
+    await next.stores.ready(STORE_CONNECT_WAIT_MS, this.log);
     for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
@@ -189,7 +198,11 @@ export class Gateway implements MetricsSource {
     old.endpoints.stopHealthChecks();
     next.endpoints.startHealthChecks();
     this.startTasks(next);
-    setTimeout(() => void old.endpoints.close(), old.endpoints.env.defaultTimeoutMs + 1000).unref();
+    setTimeout(() => {
+      void old.endpoints.close();
+      // (the stores it did not keep: the old processors, stopped by then, were their last users)
+      void next.stores.closeDropped();
+    }, old.endpoints.env.defaultTimeoutMs + 1000).unref();
     return next.warnings;
   }
 
@@ -249,6 +262,7 @@ export class Gateway implements MetricsSource {
     await closed;
     this.stalls.close();
     await this.runtime.endpoints.close();
+    await this.runtime.stores.close();
     await this.store.close();
     await this.options.accessLog?.close();
   }

@@ -24,7 +24,10 @@ import { MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { DefaultScope } from '../message/property-scopes.ts';
 import { injectInto } from '../mediators/flow.ts';
-import { type InMemoryMessageStore, type StoredMessage } from '../mediators/message-store.ts';
+import { type MessageStore, type StoredMessage } from '../mediators/message-store.ts';
+import { MoorError } from '../errors.ts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setErrorProperties } from '../mediators/sequence-runner.ts';
 import { type Runtime } from './runtime.ts';
 import { type TaskTimers, REAL_TIMERS } from './tasks.ts';
@@ -90,13 +93,26 @@ export class ProcessorSet {
   private loop(def: MessageProcessorDef, state: ProcessorState): void {
     const store = this.runtime.stores.get(def.store.name);
     if (!store) return;
+    const holder = turnHolder(def.name);
+    // (a processor that starts active is active on every node sharing the store: a reload or a restart
+    // starts a deactivated one again, as in memory; said once the store answers)
+    let reactivated = false;
+    let storeDown = false;
     const run = (async () => {
       while (!this.stopped && state.active) {
         try {
-          if (def.type === 'forward') await this.forwardAll(def, store, state);
+          if (!reactivated) await store.setDeactivated(def.name, false);
+          reactivated = true;
+          if (def.type === 'forward') await this.forwardAll(def, store, state, holder);
           else await this.sample(def, store);
+          if (storeDown) this.log.info(`message processor "${def.name}": message store "${store.name}" answers again`, { component: 'store' });
+          storeDown = false;
         } catch (e) {
-          this.log.error(`message processor "${def.name}": ${(e as Error).message}`, { component: 'store' });
+          // (a store whose Redis is away is said once, and tried again every interval until it answers)
+          const unavailable = e instanceof MoorError && e.code === 'MOOR_ERR_STORE_UNAVAILABLE';
+          if (!unavailable) this.log.error(`message processor "${def.name}": ${(e as Error).message}`, { component: 'store' });
+          else if (!storeDown) this.log.warn(`message processor "${def.name}": ${(e as Error).message}; trying again every ${def.intervalMs} ms`, { component: 'store' });
+          storeDown ||= unavailable;
         }
         if (!state.active || !(await this.sleep(def.intervalMs))) break;
       }
@@ -105,32 +121,47 @@ export class ProcessorSet {
     void run.finally(() => this.running.delete(run));
   }
 
-  /** Delivers the stored messages in order until the store is empty, a delivery gives up, or the set stops. */
-  private async forwardAll(def: ForwardingProcessorDef, store: InMemoryMessageStore, state: ProcessorState): Promise<void> {
-    for (let m = store.peek(); m && !this.stopped && state.active; m = store.peek()) {
-      const outcome = await this.deliver(def, m);
-      if (outcome === 'delivered') {
-        store.remove(m);
-        state.delivered++;
+  /**
+   * Delivers the stored messages in order until the store is empty, a delivery gives up, or the set
+   * stops; only while this processor holds the store's turn (a Redis store: one node at a time).
+   */
+  private async forwardAll(def: ForwardingProcessorDef, store: MessageStore, state: ProcessorState, holder: string): Promise<void> {
+    if (await store.deactivated(def.name)) {
+      state.active = false;
+      this.log.error(`message processor "${def.name}" deactivated: another node deactivated it (a message of "${store.name}" was not delivered); a reload or restart starts it again`, { component: 'store' });
+      return;
+    }
+    const turn = await store.turn(holder);
+    if (!turn) return;
+    try {
+      for (let m = await store.peek(); m && !this.stopped && state.active && !turn.lost; m = await store.peek()) {
+        const outcome = await this.deliver(def, m);
+        if (outcome === 'delivered') {
+          await store.remove(m);
+          state.delivered++;
+          state.failedAttempts = 0;
+          continue;
+        }
+        state.failedAttempts++;
+        const last = outcome instanceof Final || state.failedAttempts >= def.maxAttempts;
+        if (!last) {
+          if (!(await this.sleep(def.retryMs))) return;
+          continue;
+        }
+        const why = outcome instanceof Final ? outcome.why : outcome;
+        await this.toFaultSequence(def, m, why);
         state.failedAttempts = 0;
-        continue;
+        if (outcome instanceof Final || def.dropAfterMax) {
+          await store.remove(m);
+          this.log.warn(`message processor "${def.name}": a message of "${store.name}" was not delivered (${describe(why)}) and is dropped`, { component: 'store' });
+        } else {
+          state.active = false;
+          await store.setDeactivated(def.name, true);
+          this.log.error(`message processor "${def.name}" deactivated: a message of "${store.name}" was not delivered in ${def.maxAttempts} attempts (${describe(why)}); it stays first in the store`, { component: 'store' });
+        }
       }
-      state.failedAttempts++;
-      const last = outcome instanceof Final || state.failedAttempts >= def.maxAttempts;
-      if (!last) {
-        if (!(await this.sleep(def.retryMs))) return;
-        continue;
-      }
-      const why = outcome instanceof Final ? outcome.why : outcome;
-      await this.toFaultSequence(def, m, why);
-      state.failedAttempts = 0;
-      if (outcome instanceof Final || def.dropAfterMax) {
-        store.remove(m);
-        this.log.warn(`message processor "${def.name}": a message of "${store.name}" was not delivered (${describe(why)}) and is dropped`, { component: 'store' });
-      } else {
-        state.active = false;
-        this.log.error(`message processor "${def.name}" deactivated: a message of "${store.name}" was not delivered in ${def.maxAttempts} attempts (${describe(why)}); it stays first in the store`, { component: 'store' });
-      }
+    } finally {
+      await turn.release();
     }
   }
 
@@ -177,13 +208,11 @@ export class ProcessorSet {
   }
 
   /** Takes up to `concurrency` messages out and runs each through the sequence, together. */
-  private async sample(def: SamplingProcessorDef, store: InMemoryMessageStore): Promise<void> {
+  private async sample(def: SamplingProcessorDef, store: MessageStore): Promise<void> {
     const seq = this.runtime.compiled.sequences.get(def.sequence.name);
     if (!seq) return;
     const runs: Promise<void>[] = [];
-    for (let i = 0; i < def.concurrency; i++) {
-      const m = store.take();
-      if (!m) break;
+    for (const m of await store.take(def.concurrency)) {
       const msg = messageOf(m, this.runtime, this.log);
       runs.push(
         injectInto(this.runtime.compiled, this.runtime.endpoints, seq, msg)
@@ -218,4 +247,9 @@ async function discard(reply: MessageContext): Promise<void> {
   } catch {
     // nothing to keep
   }
+}
+
+/** A name for this process's turns to forward (server/redis-message-store.ts keeps it in the turn key, for an operator reading Redis). */
+function turnHolder(processor: string): string {
+  return `${hostname()}:${process.pid}:${processor}:${randomBytes(6).toString('base64url')}`;
 }

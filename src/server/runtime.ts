@@ -26,8 +26,11 @@ import { DEFAULT_LIMITS, type MessageLimits } from '../message/limits.ts';
 import { compile, type CompiledConfig, finishChecks } from '../mediators/compile.ts';
 import { scriptPool } from '../mediators/script-pool.ts';
 import { type Sequence } from '../mediators/mediator.ts';
-import { MessageStores } from '../mediators/message-store.ts';
-import { silentLogger } from '../logging.ts';
+import { type MessageStore, MessageStores, type RedisStoreFactory } from '../mediators/message-store.ts';
+import { type Logger, silentLogger } from '../logging.ts';
+import { type MessageStoreDef } from '../config/store-def.ts';
+import { parseStoreUrl, type RedisTarget } from '../session/store-url.ts';
+import { type SessionStore } from '../session/store.ts';
 
 export interface Runtime {
   readonly compiled: CompiledConfig;
@@ -94,6 +97,11 @@ export async function checkConfig(location: string | readonly string[], options:
 export type RuntimeEnv = Omit<EndpointEnv, 'baseDir' | 'limits' | 'defaultTimeoutMs' | 'defaultSuspendMs'> & {
   readonly limits?: Partial<MessageLimits> | undefined;
   readonly registry?: string | undefined;
+  /**
+   * Whether `moor.RedisMessageStore`s connect to their Redis (the gateway); otherwise (moor validate,
+   * moor/testing's harness) their URL is checked and they are kept in memory, never connected.
+   */
+  readonly redisStores?: boolean | undefined;
   readonly defaultTimeoutMs?: number | undefined;
   readonly defaultSuspendMs?: number | undefined;
 };
@@ -118,7 +126,9 @@ export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, repl
     // (a configuration that will run scripts: their threads start now, not at its first message;
     // `moor validate`, which builds no runtime, starts none)
     if (scriptPool.expected) scriptPool.warm();
-    const stores = MessageStores.create(compiled.config.messageStores, env.log ?? silentLogger(), replacing?.stores);
+    const log = env.log ?? silentLogger();
+    const redis = await redisStoreFactory(compiled.config.messageStores, env.store, log, env.redisStores === true);
+    const stores = MessageStores.create(compiled.config.messageStores, log, replacing?.stores, env.redisStores ? redis : undefined);
     for (const l of compiled.storeLinks) l.link(stores);
     freezeCompiled(compiled);
     return Object.freeze({ compiled, limits, endpoints, stores, warnings: checked.warnings });
@@ -126,6 +136,43 @@ export async function buildRuntime(checked: CheckedConfig, env: RuntimeEnv, repl
     if (e instanceof ConfigError) throw new ConfigErrors([e]);
     throw e;
   }
+}
+
+/**
+ * What makes the Redis message stores of `defs`, once each one's Redis is known: its `redis.url`
+ * (checked here, so `moor validate` reports a bad one at its file:line:col), else the gateway's
+ * `--store` Redis. Throws ConfigErrors for every store without a valid one.
+ */
+async function redisStoreFactory(defs: ReadonlyMap<string, MessageStoreDef>, session: SessionStore | undefined, log: Logger, connects: boolean): Promise<RedisStoreFactory> {
+  const targets = new Map<string, RedisTarget | ConfigError>();
+  const sessionTarget = session && 'target' in session ? (session.target as RedisTarget) : undefined;
+  for (const def of defs.values()) {
+    if (!def.redis) continue;
+    const url = def.redis.url;
+    if (!url) {
+      targets.set(def.name, sessionTarget ?? new ConfigError('MOOR_ERR_BAD_VALUE', def.loc, `message store "${def.name}" (moor.RedisMessageStore) has no <parameter name="redis.url">, and the gateway's --store is not a Redis: give it one or the other`));
+      continue;
+    }
+    try {
+      if (/[?&]prefix=/.test(url.text)) throw new Error('the keys\' prefix is <parameter name="redis.prefix">, not the URL\'s prefix=');
+      const t = parseStoreUrl(url.text);
+      if (t.kind === 'memory') throw new Error('"memory" is not a Redis');
+      targets.set(def.name, t);
+    } catch (e) {
+      targets.set(def.name, new ConfigError('MOOR_ERR_BAD_VALUE', url.loc, `<parameter name="redis.url">: ${(e as Error).message}`));
+    }
+  }
+  // (a missing Redis is the gateway's problem only: moor validate does not know the --store it will get)
+  const bad = [...targets.values()].filter((t): t is ConfigError => t instanceof ConfigError && !t.message.includes('--store is not'));
+  if (bad.length) throw new ConfigErrors(bad);
+  // (imported here: ioredis is not loaded by a gateway, or a moor validate, that does not use it)
+  const { RedisMessageStore } = targets.size && connects ? await import('./redis-message-store.ts') : { RedisMessageStore: undefined };
+  return (def): MessageStore => {
+    const t = targets.get(def.name);
+    if (t instanceof ConfigError) throw new ConfigErrors([t]);
+    if (!RedisMessageStore) throw new Error('a Redis message store is made only by a runtime that connects them');
+    return new RedisMessageStore(def as ConstructorParameters<typeof RedisMessageStore>[0], t!, log);
+  };
 }
 
 /** Loads a runtime from `location`: checkConfig, then buildRuntime. Throws ConfigErrors listing every problem. */

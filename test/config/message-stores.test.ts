@@ -54,8 +54,37 @@ test('refused at file:line:col: a JMS store, a failover processor, cron, what na
     'synapse.xml:9:23 MOOR_ERR_UNRESOLVED_KEY',
     'synapse.xml:9:54 MOOR_ERR_UNSUPPORTED',
   ]);
-  t.regex(messages[0]!, /message store class "org.apache.synapse.message.store.impl.jms.JmsStore": moor keeps messages in memory only/);
+  t.regex(messages[0]!, /message store class "org.apache.synapse.message.store.impl.jms.JmsStore": moor keeps messages in memory \(.*\) or in Redis \(moor\.RedisMessageStore\); JMS, RabbitMQ and JDBC stores are not supported/);
   t.regex(messages[4]!, /message processor "X": no message store named "Nope"/);
   t.regex(messages[5]!, /no endpoint named "EE" \(did you mean "E"\?\)/);
   t.regex(messages[7]!, /no message store named "Missing"/);
+});
+
+test('a Redis store (moor.RedisMessageStore) loads with its parameters; a bad URL, an unknown parameter and a short lease are refused at file:line:col', async (t) => {
+  const ok = await load(`<messageStore name="R" class="moor.RedisMessageStore" moor:maxMessages="7">
+  <parameter name="redis.url">redis://127.0.0.1:6390/2?timeoutMs=500</parameter><parameter name="redis.prefix">app:q:</parameter><parameter name="redis.leaseMs">2000</parameter>
+</messageStore>
+<messageStore name="FromStoreFlag" class="moor.RedisMessageStore"/>`);
+  t.deepEqual(ok.errors, []);
+  t.like(ok.compiled.config.messageStores.get('R'), { maxMessages: 7, redis: { url: { text: 'redis://127.0.0.1:6390/2?timeoutMs=500' }, prefix: 'app:q:', leaseMs: 2000 } });
+  t.like(ok.compiled.config.messageStores.get('FromStoreFlag'), { redis: { url: undefined, prefix: 'moor:store:', leaseMs: 30_000 } });
+
+  const bad = await load(`<messageStore name="R" class="moor.RedisMessageStore">
+  <parameter name="redis.uri">redis://x</parameter>
+  <parameter name="redis.leaseMs">50</parameter></messageStore>`);
+  t.deepEqual(bad.errors, ['synapse.xml:3:3 MOOR_ERR_BAD_VALUE', 'synapse.xml:4:3 MOOR_ERR_BAD_VALUE']);
+  t.regex(bad.messages[0]!, /did you mean "redis\.url"/);
+  t.regex(bad.messages[1]!, /redis\.leaseMs"> must be 100 or more/);
+});
+
+test("a Redis store's URL is checked when the runtime is built, as moor validate builds it: at the parameter's file:line:col", async (t) => {
+  const { buildRuntime, checkConfig } = await import('../../src/server/runtime.ts');
+  const { MemoryStore } = await import('../../src/session/memory-store.ts');
+  for (const [url, why] of [['redis://h:99999', /99999 is not a TCP port/], ['memory', /"memory" is not a Redis/], ['redis://h?prefix=x', /redis\.prefix/]] as const) {
+    const dir = await configDir({ 'synapse.xml': `<definitions ${SYN}>\n<messageStore name="R" class="moor.RedisMessageStore">\n  <parameter name="redis.url">${url}</parameter></messageStore></definitions>` });
+    const checked = await checkConfig(dir);
+    const e = await t.throwsAsync(buildRuntime(checked, { store: new MemoryStore() }));
+    t.regex(e!.message, /synapse\.xml:3:3/);
+    t.regex(e!.message, why);
+  }
 });

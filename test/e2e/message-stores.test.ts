@@ -10,6 +10,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configDir, definitions, post, soap11, startGateway, until } from '../helpers/gateway.ts';
 import { deadUrl, startSoapBackend } from '../mediators/soap-backend.ts';
+import { type InMemoryMessageStore } from '../../src/mediators/message-store.ts';
+import { type Gateway } from '../../src/server/gateway.ts';
+
+const sizeOf = (gw: Gateway, store: string): number => (gw.current.stores.get(store) as InMemoryMessageStore).size;
 
 const FORWARDER = 'org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor';
 const SAMPLER = 'org.apache.synapse.message.processor.impl.sampler.SamplingProcessor';
@@ -46,7 +50,7 @@ test('a forwarding processor delivers the stored messages in order, retrying a f
     await gw.reload();
     await until(() => backend.received.length >= 5);
     t.deepEqual(backend.received.map((r) => numberOf(r.body)), ['1', '1', '1', '2', '3'], 'the first message tried three times, then the others in order');
-    await until(() => gw.current.stores.get('S')!.size === 0);
+    await until(() => sizeOf(gw, 'S') === 0);
     t.is(gw.processorState('Fwd')?.delivered, 3);
   } finally {
     await gw.close();
@@ -74,13 +78,13 @@ test('a forwarding processor that gives up deactivates and keeps the message; wi
   try {
     t.is((await post(`${gw.url}/services/In`, order(1))).status, 202);
     await until(() => gw.processorState('Fwd')?.active === false);
-    t.is(gw.current.stores.get('S')!.size, 1, 'the message stays in its store');
+    t.is(sizeOf(gw, 'S'), 1, 'the message stays in its store');
 
     for (const n of [7, 8]) t.is((await post(`${gw.url}/services/InD`, order(n))).status, 202);
     await until(() => backend.received.length >= 2);
     t.deepEqual(backend.received.map((r) => numberOf(r.body)), ['7', '8'], 'each went to the fault sequence, in order');
     t.truthy(backend.received[0]!.headers['x-failed']);
-    await until(() => gw.current.stores.get('D')!.size === 0);
+    await until(() => sizeOf(gw, 'D') === 0);
     t.true(gw.processorState('Drop')!.active);
   } finally {
     await gw.close();
@@ -103,7 +107,7 @@ test('a sampling processor hands stored messages to its sequence, concurrency at
     await until(() => backend.received.length >= 3);
     t.deepEqual(backend.received.map((r) => numberOf(r.body)).sort(), ['1', '2', '3']);
     t.is(backend.received[0]!.headers['x-sampled'], 'yes');
-    t.is(gw.current.stores.get('S')!.size, 0);
+    t.is(sizeOf(gw, 'S'), 0);
   } finally {
     await gw.close();
     await backend.close();
@@ -124,7 +128,7 @@ test('a full store answers MOOR_ERR_STORE_FULL (503) and keeps nothing more', as
     t.is(full.status, 503);
     t.regex(full.text, /message store "S" is full/);
     t.is(full.headers['x-moor-error'], 'MOOR_ERR_STORE_FULL');
-    t.is(gw.current.stores.get('S')!.size, 2);
+    t.is(sizeOf(gw, 'S'), 2);
   } finally {
     await gw.close();
   }
@@ -171,7 +175,7 @@ test('a reload while a delivery is in flight: the new processor waits for the ol
     t.is((await post(`${gw.url}/services/In`, order(1))).status, 202);
     await until(() => backend.received.length >= 1);
     await gw.reload();
-    await until(() => gw.current.stores.get('S')!.size === 0);
+    await until(() => sizeOf(gw, 'S') === 0);
     // two more rounds of the new processor (50 ms each) find nothing to send again
     await new Promise((res) => setTimeout(res, 200));
     t.deepEqual(backend.received.map((r) => numberOf(r.body)), ['1']);

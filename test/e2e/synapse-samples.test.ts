@@ -254,9 +254,10 @@ test('sample 700: main stores the message in MyStore after its onStoreSequence, 
     const r = await post(`${gw.url}/services/StockQuoteProxy`, soap11('<m0:getQuote xmlns:m0="http://services.samples"><m0:request><m0:symbol>IBM</m0:symbol></m0:request></m0:getQuote>'), { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:getQuote"' });
     t.is(r.status, 202);
     const stored = gw.current.stores.get('MyStore')!;
-    t.is(stored.size, 1);
-    t.regex(stored.peek()!.envelope.toString(), /<m0:symbol>IBM<\/m0:symbol>/);
-    t.is(stored.peek()!.headers.get('soapaction'), '"urn:getQuote"');
+    t.is(await stored.count(), 1);
+    const first = (await stored.peek())!;
+    t.regex(first.envelope.toString(), /<m0:symbol>IBM<\/m0:symbol>/);
+    t.is(first.headers.get('soapaction'), '"urn:getQuote"');
     t.regex(lines.join(''), /On-Store = Storing message/);
   } finally {
     await gw.close();
