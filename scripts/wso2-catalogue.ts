@@ -71,7 +71,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Callout', probe: '<callout/>', differs: '`<enableSec>` (WS-Security) is refused; Axis2 client options (`initAxis2ClientOptions`, `<configuration>`) have no effect' },
   { title: 'Clone', probe: '<clone/>', differs: '`<target to>` is refused; copies are gathered by `<aggregate>` as an `<iterate>`\'s parts are' },
   { title: 'Iterate', probe: '<iterate expression="."/>' },
-  { title: 'ForEach', probe: '<foreach/>' },
+  { title: 'ForEach', probe: '<foreach expression="//a"><sequence/></foreach>', differs: 'XPath only (a JSON payload\'s json-eval is refused); MI 4.4\'s `collection=` form is refused' },
   { title: 'Scatter Gather (MI 4.4)', probe: '<scatter-gather/>' },
   { title: 'Data Service Call', probe: '<dataServiceCall/>' },
   { title: 'Entitlement', probe: '<entitlementService/>' },

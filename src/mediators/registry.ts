@@ -8,6 +8,7 @@ import { clone } from './clone.ts';
 import { drop } from './drop.ts';
 import { enrich } from './enrich.ts';
 import { filter } from './filter.ts';
+import { foreach } from './foreach.ts';
 import { header } from './header.ts';
 import { inMediator, outMediator } from './in-out.ts';
 import { iterate } from './iterate.ts';
@@ -29,7 +30,7 @@ import { throttle } from './throttle.ts';
 import { throwError } from './throw-error.ts';
 import { xslt } from './xslt.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -39,7 +40,7 @@ export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'xquery', 'smooks', 'cache', 'dblookup', 'dbreport',
   'event', 'fault', 'router', 'spring', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
-  'builder', 'foreach', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
+  'builder', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'eventPublisher',
   // WSO2 EI / MI mediators beyond Synapse's
   'rule', 'fastXSLT', 'variable', 'scatter-gather', 'dataServiceCall', 'ntlm', 'bam',
