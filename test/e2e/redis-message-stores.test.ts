@@ -13,6 +13,7 @@ import { capturingLogger } from '../helpers/log.ts';
 import { configDir, definitions, post, soap11, startGateway, until } from '../helpers/gateway.ts';
 import { startMoors } from '../helpers/processes.ts';
 import { startRedis } from '../helpers/redis.ts';
+import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { startSoapBackend } from '../mediators/soap-backend.ts';
 import { RedisStore } from '../../src/session/redis-store.ts';
 import { parseStoreUrl, type RedisTarget } from '../../src/session/store-url.ts';
@@ -185,4 +186,55 @@ test("a Redis store without redis.url on a gateway whose --store is not Redis: t
   const dir = await configDir({ 'synapse.xml': sharedConfig(undefined, 'http://127.0.0.1:9/') });
   const e = await t.throwsAsync(startGateway(dir));
   t.regex(e!.message, /synapse\.xml:1:\d+ .*message store "S" \(moor\.RedisMessageStore\) has no <parameter name="redis\.url">, and the gateway's --store is not a Redis/);
+});
+
+test('on Redis Cluster (the store\'s keys in one slot): two gateways deliver each message once, in order', async (t) => {
+  const cluster = await startRedisCluster();
+  t.teardown(() => cluster.close());
+  const backend = await startSoapBackend();
+  t.teardown(() => backend.close());
+  const dir = await configDir({ 'synapse.xml': sharedConfig(`${cluster.url}?timeoutMs=1000`, backend.url) });
+  const [a, b] = [await startGateway(dir), await startGateway(dir)];
+  t.teardown(async () => {
+    await a!.close();
+    await b!.close();
+  });
+  const n = 12;
+  for (let i = 1; i <= n; i++) t.is((await post(`${(i % 2 ? a : b)!.url}/services/In`, order(i))).status, 202);
+  await until(() => backend.received.length >= n);
+  await new Promise((r) => setTimeout(r, 300));
+  t.deepEqual(backend.received.map((r) => numberOf(r.body)), range(n));
+  t.is(await b!.current.stores.get('S')!.count(), 0);
+});
+
+test('the bounds hold across nodes: the third message through either node finds the shared store full (503 MOOR_ERR_STORE_FULL)', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const config = definitions(`<messageStore name="S" class="moor.RedisMessageStore" xmlns:moor="urn:moor:config" moor:maxMessages="2">
+      <parameter name="redis.url">${redis.url}</parameter></messageStore>
+    <messageStore name="B" class="moor.RedisMessageStore" xmlns:moor="urn:moor:config" moor:maxBytes="1000">
+      <parameter name="redis.url">${redis.url}</parameter></messageStore>
+    <proxy name="In"><target><inSequence><property name="FORCE_SC_ACCEPTED" value="true" scope="axis2"/><store messageStore="S"/></inSequence></target></proxy>
+    <proxy name="InB"><target><inSequence><property name="FORCE_SC_ACCEPTED" value="true" scope="axis2"/><store messageStore="B"/></inSequence></target></proxy>`);
+  const dir = await configDir({ 'synapse.xml': config });
+  const [a, b] = [await startGateway(dir), await startGateway(dir)];
+  t.teardown(async () => {
+    await a!.close();
+    await b!.close();
+  });
+  t.is((await post(`${a!.url}/services/In`, order(1))).status, 202);
+  t.is((await post(`${b!.url}/services/In`, order(2))).status, 202);
+  for (const gw of [a!, b!]) {
+    const full = await post(`${gw.url}/services/In`, order(3));
+    t.is(full.status, 503);
+    t.is(full.headers['x-moor-error'], 'MOOR_ERR_STORE_FULL');
+    t.regex(full.text, /message store "S" is full \(2 messages, \d+ bytes; at most 2 messages/);
+  }
+  t.is(await a!.current.stores.get('S')!.count(), 2);
+  // bytes: each value is the envelope and a small header; two fit in 1000 bytes, a third does not
+  t.is((await post(`${a!.url}/services/InB`, order(1))).status, 202);
+  t.is((await post(`${b!.url}/services/InB`, order(2))).status, 202);
+  const big = await post(`${a!.url}/services/InB`, soap11(`<o:order xmlns:o="urn:o"><o:n>3</o:n><o:pad>${'x'.repeat(600)}</o:pad></o:order>`));
+  t.is(big.headers['x-moor-error'], 'MOOR_ERR_STORE_FULL');
+  t.is(await b!.current.stores.get('B')!.count(), 2);
 });
