@@ -62,7 +62,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'FastXSLT', probe: '<fastXSLT/>' },
   { title: 'JSON Transform', probe: '<jsontransform/>' },
   { title: 'Data Mapper', probe: '<datamapper/>' },
-  { title: 'Cache', probe: '<cache/>' },
+  { title: 'Cache', probe: '<cache/>', differs: 'in memory, per process (scope="per-mediator" warns); Java hash generators other than WSO2\'s three and `type="disk"` are refused; named `<headersToIncludeInHash>` refused' },
   { title: 'DBLookup', probe: '<dblookup/>' },
   { title: 'DBReport', probe: '<dbreport/>' },
   { title: 'Throttle', probe: '<throttle/>', differs: 'counters shared through the session store (every node sharing it enforces one limit)' },

@@ -1,5 +1,6 @@
 /** Element name → mediator definition. Adding a mediator touches its own file and this list. */
 import { aggregate } from './aggregate.ts';
+import { cache } from './cache.ts';
 import { call } from './call.ts';
 import { callout } from './callout.ts';
 import { callTemplate } from './call-template.ts';
@@ -30,14 +31,14 @@ import { throttle } from './throttle.ts';
 import { throwError } from './throw-error.ts';
 import { xslt } from './xslt.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach, cache];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
 
 /** Synapse mediators that moor does not implement (refused with MOOR_ERR_UNSUPPORTED, not "unknown"). */
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
-  'xquery', 'smooks', 'cache', 'dblookup', 'dbreport',
+  'xquery', 'smooks', 'dblookup', 'dbreport',
   'event', 'fault', 'router', 'spring', 'transaction', 'validate', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',

@@ -48,6 +48,8 @@ export interface MessageLimits {
   readonly xsltMaxDepth: number;
   /** Nodes in one transform's result. */
   readonly xsltMaxNodes: number;
+  /** Response bytes that every `<cache>` of the process may keep together; a response past it is not kept. */
+  readonly cacheMaxBytes: number;
 }
 
 /** Defaults: large enough for real traffic (a 50 MB envelope passes), small enough to bound memory. */
@@ -74,6 +76,7 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   xsltMaxSteps: 200_000,
   xsltMaxDepth: 500,
   xsltMaxNodes: 100_000,
+  cacheMaxBytes: 64 * 1024 * 1024,
 });
 
 /** The limit names, as `<moor:limits>` attributes. */
