@@ -6,7 +6,7 @@
  * Keys, all in one Cluster slot (the store's name is the hash tag), `<prefix>{<store>}:`…
  *   q          a list: each message one value (mediators/stored-form.ts), first stored first
  *   bytes      the bytes of the values in q (the bound moor:maxBytes counts these)
- *   turn       who may forward now: `SET NX PX redis.leaseMs`, renewed every third of it
+ *   turn       who may forward now: `SET NX PX redis.leaseMs` (or already the taker's), renewed every third of it
  *   off:<P>    set while the processor P is deactivated (every node's P stops)
  *
  * Why a list with a turn, and not a list per consumer (LMOVE) or a Stream with a consumer group: the
@@ -63,6 +63,11 @@ for _, v in ipairs(vs) do b = b + #v end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) else redis.call('DECRBY', KEYS[2], b) end
 return vs`,
   },
+  // KEYS turn; ARGV holder, ms → 1 when the turn is the holder's now: free, or already theirs (a holder
+  // whose release was lost with its connection takes it up again, rather than waiting out its own lease)
+  moorTurnTake: { keys: 1, lua: `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0` },
   // KEYS turn; ARGV holder, ms → 1 while the turn is still the holder's
   moorTurnRenew: { keys: 1, lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0` },
@@ -129,8 +134,8 @@ export class RedisMessageStore implements MessageStore {
 
   async turn(holder: string): Promise<ForwardingTurn | undefined> {
     const { leaseMs } = this.def.redis;
-    const got = await this.ask(this.client.set(this.keys.turn, holder, 'PX', px(leaseMs), 'NX'));
-    return got === 'OK' ? new Turn(this, holder, leaseMs) : undefined;
+    const got = await this.run('moorTurnTake', this.keys.turn, holder, px(leaseMs));
+    return got === 1 ? new Turn(this, holder, leaseMs) : undefined;
   }
 
   async deactivated(name: string): Promise<boolean> {
