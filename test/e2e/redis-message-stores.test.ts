@@ -267,3 +267,18 @@ test('a forwarding node whose Redis stalls mid-delivery goes on once it answers,
   // (the commands that timed out ran once Redis woke: message 1 was taken out then, or is delivered again)
   t.true(['1,2,3', '1,1,2,3'].includes(backend.received.map((r) => numberOf(r.body)).join()), backend.received.map((r) => numberOf(r.body)).join());
 });
+
+test('moor start --workers 2: the workers (each with its processor) share the one Redis store; each message delivered once, in order', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const backend = await startSoapBackend();
+  t.teardown(() => backend.close());
+  const dir = await configDir({ 'synapse.xml': sharedConfig(redis.url, backend.url) });
+  const [gw] = await startMoors(1, dir, ['--workers', '2']);
+  t.teardown(() => gw!.kill());
+  const n = 20;
+  for (let i = 1; i <= n; i++) t.is((await post(`${gw!.url}/services/In`, order(i))).status, 202);
+  await until(() => backend.received.length >= n);
+  await new Promise((r) => setTimeout(r, 300));
+  t.deepEqual(backend.received.map((r) => numberOf(r.body)), range(n));
+});
