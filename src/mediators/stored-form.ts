@@ -41,12 +41,13 @@ export function encodeStored(id: string, m: StoredMessage): Buffer {
   return Buffer.concat([Buffer.from(`${id}${header}\n`), m.envelope]);
 }
 
-/** The id and the message of a value made by {@link encodeStored}. */
+/** The id and the message of a value made by {@link encodeStored}; throws for any other value. */
 export function decodeStored(value: Buffer): { id: string; message: StoredMessage } {
   const nl = value.indexOf(0x0a, ID_LENGTH);
   if (nl < 0) throw new Error('a stored message without its header');
   const id = value.subarray(0, ID_LENGTH).toString('latin1');
   const header = JSON.parse(value.subarray(ID_LENGTH, nl).toString('utf8')) as { v: SoapVersion; h: Record<string, string>; p: Typed[] };
+  if ((header.v !== '1.1' && header.v !== '1.2') || typeof header.h !== 'object' || header.h === null || !Array.isArray(header.p)) throw new Error('a header that is not a stored message\'s');
   const properties = new DefaultScope();
   for (const [k, type, v] of header.p) properties.set(k, type === 'x' ? new XmlValue(String(v)) : v);
   return {

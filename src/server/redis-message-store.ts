@@ -90,7 +90,7 @@ export class RedisMessageStore implements MessageStore {
   constructor(
     private readonly def: MessageStoreDef & { readonly redis: NonNullable<MessageStoreDef['redis']> },
     private readonly target: RedisTarget,
-    log: Logger,
+    private readonly log: Logger,
   ) {
     this.bounds = def;
     const base = `${def.redis.prefix}{${def.name}}:`;
@@ -114,8 +114,14 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async peek(): Promise<StoredMessage | undefined> {
-    const v = (await this.ask(this.client.lindexBuffer(this.keys.q, 0))) as Buffer | null;
-    return v === null ? undefined : this.decode(v);
+    for (;;) {
+      const v = (await this.ask(this.client.lindexBuffer(this.keys.q, 0))) as Buffer | null;
+      if (v === null) return undefined;
+      const m = this.decode(v);
+      if (m) return m;
+      // (a value moor did not write would stop every processor of the store for ever: it is taken out, if still first)
+      await this.run('moorStoreRemove', this.keys.q, this.keys.bytes, v);
+    }
   }
 
   async remove(m: StoredMessage): Promise<void> {
@@ -125,7 +131,7 @@ export class RedisMessageStore implements MessageStore {
 
   async take(n: number): Promise<StoredMessage[]> {
     const vs = (await this.run('moorStoreTakeBuffer', this.keys.q, this.keys.bytes, n)) as Buffer[];
-    return vs.map((v) => this.decode(v));
+    return vs.flatMap((v) => this.decode(v) ?? []);
   }
 
   count(): Promise<number> {
@@ -191,10 +197,16 @@ export class RedisMessageStore implements MessageStore {
     await this.run('moorTurnRelease', this.keys.turn, holder);
   }
 
-  private decode(v: Buffer): StoredMessage {
-    const { id, message } = decodeStored(v);
-    ids.set(message, id);
-    return message;
+  /** The message of a value; undefined (logged) for one that is not a stored message. */
+  private decode(v: Buffer): StoredMessage | undefined {
+    try {
+      const { id, message } = decodeStored(v);
+      ids.set(message, id);
+      return message;
+    } catch (e) {
+      this.log.error(`message store "${this.name}": a value of ${this.keys.q} is not a message moor stored (${(e as Error).message}; ${v.length} bytes): dropped`, { component: 'store' });
+      return undefined;
+    }
   }
 
   private run(script: string, ...args: (string | number | Buffer)[]): Promise<unknown> {

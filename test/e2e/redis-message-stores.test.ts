@@ -282,3 +282,23 @@ test('moor start --workers 2: the workers (each with its processor) share the on
   await new Promise((r) => setTimeout(r, 300));
   t.deepEqual(backend.received.map((r) => numberOf(r.body)), range(n));
 });
+
+test('a value in the queue that moor did not store is dropped, logged, and the messages after it are delivered', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const backend = await startSoapBackend();
+  t.teardown(() => backend.close());
+  const raw = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => raw.disconnect());
+  await raw.rpush('moor:store:{S}:q', 'hello', `${'x'.repeat(16)}{"v":"9"}\n<a/>`);
+  const { log, lines } = capturingLogger();
+  const gw = await startGateway({ 'synapse.xml': sharedConfig(redis.url, backend.url) }, { logger: log });
+  t.teardown(() => gw.close());
+  for (let i = 1; i <= 2; i++) t.is((await post(`${gw.url}/services/In`, order(i))).status, 202);
+  await until(() => backend.received.length >= 2);
+  t.deepEqual(backend.received.map((r) => numberOf(r.body)), ['1', '2']);
+  t.is((lines.join('').match(/message store "S": a value of moor:store:\{S\}:q is not a message moor stored/g) ?? []).length, 2);
+  for (let i = 0; i < 50 && (await raw.llen('moor:store:{S}:q')) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.is(await raw.llen('moor:store:{S}:q'), 0);
+  t.is(await raw.get('moor:store:{S}:bytes'), null, 'an empty queue holds no bytes');
+});
