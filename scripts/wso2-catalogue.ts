@@ -28,7 +28,7 @@ export interface CatalogueEntry {
 
 /** Mediators, in the order of WSO2's reference (core, filter, extension, transformation, advanced), then Synapse's own. */
 export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
-  { title: 'Call', probe: '<call/>', differs: 'always waits for the response (`blocking` changes nothing); `<source>`/`<target>` are refused' },
+  { title: 'Call', probe: '<call/>', differs: 'always waits for the response (`blocking` changes nothing); `<source>` custom/inline/property and `<target type="property">` (type="body" refused)' },
   { title: 'Send', probe: '<send/>', differs: 'SOAP and REST over HTTP(S) only' },
   { title: 'Loopback', probe: '<loopback/>' },
   { title: 'Sequence', probe: '<sequence key="s"/>' },

@@ -72,6 +72,12 @@ export class JsonPath {
     const one = found.length === 1 ? found[0] : found;
     return typeof one === 'string' ? one : JSON.stringify(one);
   }
+
+  /** The selection as JSON text (a string as a JSON string; several values as an array; none, null). */
+  async json(msg: MessageContext): Promise<string> {
+    const found = this.select(await jsonPayload(msg));
+    return JSON.stringify(found.length === 0 ? null : found.length === 1 ? found[0] : found);
+  }
 }
 
 function collectDeep(v: unknown, name: string, into: unknown[]): void {

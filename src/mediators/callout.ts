@@ -30,11 +30,10 @@
 import { MoorError } from '../errors.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { type Expression } from '../expr/expression.ts';
-import { MessageContext } from '../message/context.ts';
-import { MessageBody } from '../message/message-body.ts';
-import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
+import { type MessageContext } from '../message/context.ts';
 import { commitDom, firstElement, parseFragment, soapBody } from './dom.ts';
 import { type EndpointLink } from './links.ts';
+import { envelopeWith, requestCopy } from './request-copy.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { addressedEndpoint } from './send.ts';
 import { compileExpression } from './value.ts';
@@ -151,28 +150,11 @@ function parseTarget(node: ConfigNode | undefined): Target | undefined {
   return undefined;
 }
 
-/**
- * The request: a copy of `msg` (transport headers, properties, SOAP headers) whose Body holds only the
- * source's payload, as Synapse clones the message and empties its Body.
- */
+/** The request: a copy of `msg` whose Body holds only the source's payload, as Synapse clones the message and empties its Body. */
 async function requestOf(msg: MessageContext, source: Source, entry: (key: string) => EntryValue | undefined): Promise<MessageContext> {
-  let envelope: string;
-  if (source.kind === 'envelope') envelope = String((await msg.envelopeDom()).documentElement);
-  else {
-    const original = await msg.envelopeDom();
-    const payload = await payloadOf(msg, source, original, entry);
-    const copy = original.cloneNode(true) as Document;
-    const body = soapBody(copy);
-    while (body.firstChild) body.removeChild(body.firstChild);
-    for (const n of payload) body.appendChild(copy.importNode(n, true));
-    envelope = String(copy.documentElement);
-  }
-  return new MessageContext('request', new Map(msg.transport), new MessageBody(Buffer.from(envelope), msg.body.limits, undefined, 'trusted'), msg.abort, msg.log, discard, {
-    id: msg.id,
-    properties: new DefaultScope(msg.properties),
-    axis2: new Axis2Scope(msg.axis2),
-    version: msg.version,
-  });
+  if (source.kind === 'envelope') return requestCopy(msg, { envelope: String((await msg.envelopeDom()).documentElement) });
+  const payload = await payloadOf(msg, source, await msg.envelopeDom(), entry);
+  return requestCopy(msg, { envelope: await envelopeWith(msg, payload) });
 }
 
 /** The request payload's nodes (owned by `doc` or parsed for it). */
@@ -194,13 +176,4 @@ async function payloadOf(msg: MessageContext, source: Exclude<Source, { kind: 'e
 
 function entryXml(value: EntryValue | undefined): string | undefined {
   return value === undefined ? undefined : entryText(value);
-}
-
-/** The reply channel of the callout's request: its answer comes back from endpoint.send, so nothing should reach it; read and dropped. */
-async function discard(reply: MessageContext): Promise<void> {
-  try {
-    for await (const _ of reply.body.open());
-  } catch {
-    // nothing to keep
-  }
 }

@@ -99,12 +99,58 @@ test('an unreachable endpoint is an error the fault sequence handles', async (t)
   }
 });
 
-test('<call> and <source>/<target>, or a key naming nothing, are configuration errors', async (t) => {
-  const err = await t.throwsAsync(startGateway({ 'p.xml': definitions(proxy('P', { in: '\n<call blocking="maybe"><endpoint key="nope"/></call>\n<call><source/></call>' })) }));
+test('mistakes in <call>, its <source> and <target>, or a key naming nothing, are configuration errors', async (t) => {
+  const err = await t.throwsAsync(
+    startGateway({
+      'p.xml': definitions(
+        proxy('P', {
+          in: '\n<call blocking="maybe"><endpoint key="nope"/></call>\n<call><source/></call>\n<call><source type="inline">not json</source></call>\n<call><target type="body"/></call>\n<call><source type="body"/><target>p</target></call>\n<call><target type="property"/></call>',
+        }),
+      ),
+    }),
+  );
   const lines = (err as ConfigErrors).errors.map((e) => e.toString()).join('\n');
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_BAD_VALUE blocking must be one of true, false/);
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_UNRESOLVED_KEY no endpoint named "nope"/);
-  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_UNSUPPORTED <call><source> is not supported/);
+  t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_MISSING_ATTRIBUTE <source type="custom"> needs an XPath or json-eval\(\) expression/);
+  t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_BAD_VALUE <source type="inline"> holds neither XML elements nor JSON/);
+  t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_UNSUPPORTED <target type="body">/);
+  t.regex(lines, /p\.xml:6:\d+ MOOR_ERR_UNSUPPORTED <source type="body">/);
+  t.regex(lines, /p\.xml:7:\d+ MOOR_ERR_MISSING_ATTRIBUTE <target type="property"> needs the property name/);
+});
+
+test('MI <source>/<target>: the request carries what the source selects; the response goes into a property and the message stays', async (t) => {
+  const service = await startSoapBackend((r) => ({ body: soap11(`<q:price xmlns:q="urn:q">${r.body.includes('MSFT') ? '20' : '10'}</q:price>`) }));
+  const origin = await startSoapBackend();
+  const inSeq = `<call><source type="custom" xmlns:m="urn:m">//m:lookup</source><target type="property">price</target><endpoint><address uri="${service.url}"/></endpoint></call>
+    <enrich><source type="property" property="price"/><target type="body" action="child"/></enrich>`;
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: inSeq, uri: origin.url })) });
+  try {
+    const res = await post(`${gw.url}/services/P`, soap11(`<m:order xmlns:m="urn:m"><m:lookup><m:symbol>MSFT</m:symbol></m:lookup><m:qty>3</m:qty></m:order>`));
+    t.is(res.status, 200);
+    t.regex(service.received[0]!.body, /<soapenv:Body><m:lookup xmlns:m="urn:m"><m:symbol>MSFT<\/m:symbol><\/m:lookup><\/soapenv:Body>/, 'the request holds only the selected element');
+    t.regex(origin.received[0]!.body, /<m:qty>3<\/m:qty><\/m:order><q:price xmlns:q="urn:q">20<\/q:price>/, 'the message went on unchanged, and the response was kept as XML');
+  } finally {
+    await gw.close();
+    await service.close();
+    await origin.close();
+  }
+});
+
+test('MI <source type="inline"> JSON with a contentType goes out as JSON; without a <target> the response becomes the message', async (t) => {
+  const service = await startSoapBackend((r) => ({ body: soap11(`<q:got xmlns:q="urn:q"><q:symbol>${String(JSON.parse(r.body).symbol)}</q:symbol><q:type>${String(r.headers['content-type'])}</q:type></q:got>`) }));
+  const inSeq = `<call><source type="inline" contentType="application/json">{"symbol": "IBM"}</source><endpoint><address uri="${service.url}"/></endpoint></call><respond/>`;
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: inSeq })) });
+  try {
+    const res = await post(`${gw.url}/services/P`, soap11(`<m:x xmlns:m="urn:m"/>`));
+    t.is(res.status, 200, res.text);
+    t.is(elementText(res.text, 'symbol'), 'IBM');
+    t.is(elementText(res.text, 'type'), 'application/json');
+    t.is(service.received[0]!.body, '{"symbol": "IBM"}');
+  } finally {
+    await gw.close();
+    await service.close();
+  }
 });
 
 test('a sequence that ends after <call> without sending anything on answers 202, and the backend connection is let go', async (t) => {
