@@ -37,6 +37,8 @@ export interface ForwardingTurn {
 /** What `<store>` keeps messages in and processors take them out of (in memory, or Redis: server/redis-message-store.ts). */
 export interface MessageStore {
   readonly name: string;
+  /** Where it keeps its messages, for logs: `memory`, or the Redis URL without its password. */
+  readonly location: string;
   /** Keeps `m` last in line; throws MOOR_ERR_STORE_FULL when it would pass a bound (Redis: MOOR_ERR_STORE_UNAVAILABLE when unreachable). */
   add(m: StoredMessage): Promise<void>;
   /** The first message, left in the store. */
@@ -65,6 +67,7 @@ export interface MessageStore {
 const ALWAYS: ForwardingTurn = Object.freeze({ lost: false, release: () => Promise.resolve() });
 
 export class InMemoryMessageStore implements MessageStore {
+  readonly location = 'memory';
   private queue: StoredMessage[] = [];
   private held = 0;
 
@@ -200,7 +203,7 @@ export class MessageStores {
   async ready(waitMs: number, log: Logger): Promise<void> {
     await Promise.all(
       [...this.byName.values()].map(async (s) => {
-        if (!(await s.ready(waitMs))) log.warn(`message store "${s.name}": its Redis does not answer yet; <store> into it fails with MOOR_ERR_STORE_UNAVAILABLE, and its processors wait, until it does`, { component: 'store' });
+        if (!(await s.ready(waitMs))) log.warn(`message store "${s.name}": Redis at ${s.location} does not answer yet; <store> into it fails with MOOR_ERR_STORE_UNAVAILABLE, and its processors wait, until it does`, { component: 'store' });
       }),
     );
   }

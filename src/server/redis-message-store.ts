@@ -105,6 +105,10 @@ export class RedisMessageStore implements MessageStore {
     return this.def.name;
   }
 
+  get location(): string {
+    return this.target.display;
+  }
+
   async add(m: StoredMessage): Promise<void> {
     const value = encodeStored(newId(), m);
     const { maxMessages, maxBytes } = this.bounds;

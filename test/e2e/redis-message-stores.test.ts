@@ -302,3 +302,25 @@ test('a value in the queue that moor did not store is dropped, logged, and the m
   t.is(await raw.llen('moor:store:{S}:q'), 0);
   t.is(await raw.get('moor:store:{S}:bytes'), null, 'an empty queue holds no bytes');
 });
+
+test('a gateway starts while its Redis store does not answer, says so, and stores once Redis is up', async (t) => {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  await redis.stop();
+  const backend = await startSoapBackend();
+  t.teardown(() => backend.close());
+  const { log, lines } = capturingLogger();
+  const gw = await startGateway({ 'synapse.xml': sharedConfig(redis.url, backend.url) }, { logger: log });
+  t.teardown(() => gw.close());
+  t.regex(lines.join(''), /message store "S": Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer yet; <store> into it fails with MOOR_ERR_STORE_UNAVAILABLE/);
+  t.is((await post(`${gw.url}/services/In`, order(1))).headers['x-moor-error'], 'MOOR_ERR_STORE_UNAVAILABLE');
+  await redis.start();
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 202; i++) {
+    status = (await post(`${gw.url}/services/In`, order(2))).status;
+    if (status !== 202) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.is(status, 202);
+  await until(() => backend.received.length >= 1);
+  t.is(numberOf(backend.received[0]!.body), '2');
+});
