@@ -18,7 +18,7 @@ import { type HeadBoundary } from './head-index.ts';
 import { NS } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
 import { envelopeNamespace } from './soap.ts';
-import { checkReference, checkStartTag, hasWide, isSpace, XML_DECLARATION } from './well-formed.ts';
+import { checkReference, checkStartTag, hasWide, isSpace, isXmlDeclaration } from './well-formed.ts';
 
 /** What the check holds a message to besides XML and SOAP. */
 export interface CheckLimits {
@@ -75,6 +75,8 @@ export class EnvelopeCheck {
   private pendingText = '';
   private pendingBytes: Buffer | undefined;
   private done = false;
+  /** The start tag read last: the tag that followed it before is tried first (see KnownTag.next). */
+  private lastTag: KnownTag | undefined;
 
   private constructor(private readonly limits: CheckLimits) {}
 
@@ -230,13 +232,14 @@ export class EnvelopeCheck {
   /** `<?`: the XML declaration as the very first thing; any other processing instruction is refused. */
   private question(t: string, lt: number): number {
     if (!this.atStart) throw processingInstruction();
+    const end = t.indexOf('?>', lt + 2);
+    if (end >= 0 && isXmlDeclaration(t.slice(lt, end + 2))) return end + 2;
+    // not (yet) a declaration: a processing instruction, or one whose end has not arrived
     const opening = t.slice(lt, lt + 6);
     if (opening.length < 6 && '<?xml'.startsWith(opening)) return -1;
     if (!/^<\?xml\s/.test(opening)) throw processingInstruction();
-    const end = t.indexOf('?>', lt + 2);
     if (end < 0) return -1;
-    if (!XML_DECLARATION.test(t.slice(lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed');
-    return end + 2;
+    throw new XmlSyntaxError('the XML declaration is malformed');
   }
 
   /** An end tag: it must close the innermost open element. The offset after it, or -1 for more bytes. */
@@ -248,7 +251,8 @@ export class EnvelopeCheck {
     while (nameEnd > lt + 2 && isSpace(t.charCodeAt(nameEnd - 1))) nameEnd--;
     const open = this.names.pop();
     if (open === undefined || this.place !== CONTENT) throw new XmlSyntaxError(`</${b.toString('utf8', lt + 2, nameEnd)}> closes no element`);
-    if (open.length !== nameEnd - lt - 2 || !t.startsWith(open, lt + 2)) {
+    // (a slice compared natively costs less than startsWith at an offset)
+    if (open.length !== nameEnd - lt - 2 || t.slice(lt + 2, nameEnd) !== open) {
       throw new XmlSyntaxError(`expected </${utf8(open)}> but found </${b.toString('utf8', lt + 2, nameEnd)}>`);
     }
     this.declared.pop();
@@ -268,9 +272,19 @@ export class EnvelopeCheck {
     // a tag seen before is found by its bytes up to the first '>': a known tag has no '>' inside its
     // quotes (or that would have been its end), so if those bytes are one, the tag ends there
     const first = t.indexOf('>', lt + 1);
-    const known = first >= 0 && first - lt < KNOWN_TAG_LENGTH ? KNOWN_TAGS.get(t.slice(lt, first + 1)) : undefined;
+    let known: KnownTag | undefined;
+    if (first >= 0 && first - lt < KNOWN_TAG_LENGTH) {
+      // messages repeat their tags in the same order: the tag that came after the last one is compared
+      // first (a slice and one native comparison), and only a different tag is looked up by its hash
+      const text = t.slice(lt, first + 1);
+      const next = this.lastTag?.next;
+      known = next !== undefined && next.text === text ? next : KNOWN_TAGS.get(text);
+    }
     const tag = known && known.attributes <= this.limits.maxAttributes ? known : this.readStartTag(t, b, lt);
     if (tag === undefined) return -1;
+    const last = this.lastTag;
+    if (last && last.next !== tag && last.epoch === tag.epoch && tag.epoch >= 0) last.next = tag;
+    this.lastTag = tag;
     const { name, declared, selfClosing } = tag;
     const uri = this.lookup(tag.prefix, declared);
     if (uri === undefined) throw new XmlSyntaxError(`prefix "${tag.prefix}" of <${utf8(name)}> is not declared`);
@@ -320,6 +334,9 @@ export class EnvelopeCheck {
     }
     const colon = name.indexOf(':');
     const tag: KnownTag = {
+      text: i - lt < KNOWN_TAG_LENGTH ? t.slice(lt, i + 1) : '',
+      epoch: -1,
+      next: undefined,
       length: i + 1 - lt,
       name,
       prefix: colon < 0 ? '' : utf8(name.slice(0, colon)),
@@ -329,7 +346,7 @@ export class EnvelopeCheck {
       used: ns?.used,
       attributes,
     };
-    if (i - lt < KNOWN_TAG_LENGTH) remember(t.slice(lt, i + 1), tag);
+    if (i - lt < KNOWN_TAG_LENGTH) remember(tag.text, tag);
     return tag;
   }
 
@@ -356,10 +373,10 @@ export class EnvelopeCheck {
 
   /** The namespace `prefix` is bound to inside the open elements (and `own`, the tag's own declarations). */
   private lookup(prefix: string, own: [string, string][] | undefined): string | undefined {
-    if (own) for (const [p, uri] of own) if (p === prefix) return uri;
+    if (own) for (let k = 0; k < own.length; k++) if (own[k]![0] === prefix) return own[k]![1];
     for (let i = this.declared.length - 1; i >= 0; i--) {
       const d = this.declared[i];
-      if (d) for (const [p, uri] of d) if (p === prefix) return uri;
+      if (d) for (let k = 0; k < d.length; k++) if (d[k]![0] === prefix) return d[k]![1];
     }
     const found = this.base.get(prefix);
     // an unprefixed name outside any default namespace is in no namespace
@@ -376,8 +393,16 @@ const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
  * it stands in the envelope, is checked every time.)
  */
 interface KnownTag {
-  /** Its bytes, from `<` to `>`. */
+  /** Its bytes, from `<` to `>`, as latin1 text (its key). */
+  readonly text: string;
   readonly length: number;
+  /**
+   * The tag read right after it last time, tried first next time. Only tags remembered in the same
+   * epoch of KNOWN_TAGS are linked, so the links never keep more tags alive than one epoch holds.
+   */
+  next: KnownTag | undefined;
+  /** The epoch it was remembered in; -1 when it was not (too long). */
+  epoch: number;
   /** Its name as latin1 text, as end tags are compared with it. */
   readonly name: string;
   readonly prefix: string;
@@ -394,8 +419,15 @@ const KNOWN_TAGS = new Map<string, KnownTag>();
 const KNOWN_TAG_COUNT = 1024;
 const KNOWN_TAG_LENGTH = 256;
 
+/** Counts the times KNOWN_TAGS started over. */
+let knownEpoch = 0;
+
 function remember(text: string, tag: KnownTag): void {
-  if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) KNOWN_TAGS.clear();
+  if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) {
+    KNOWN_TAGS.clear();
+    knownEpoch++;
+  }
+  tag.epoch = knownEpoch;
   KNOWN_TAGS.set(text, tag);
 }
 

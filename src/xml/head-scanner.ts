@@ -19,7 +19,7 @@ import { type HeadBlock, type HeadBoundary, type ScanResult } from './head-index
 import { closesTag, readStartTag, skipMarkup } from './head-tokens.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
-import { checkReference, isSpace, type TagNamespaces, XML_DECLARATION } from './well-formed.ts';
+import { checkReference, isSpace, isXmlDeclaration, type TagNamespaces } from './well-formed.ts';
 
 /** Limits applied while scanning. */
 export interface ScanLimits {
@@ -95,12 +95,12 @@ export class HeadScanner {
       if (next === QUESTION) {
         const end = t.indexOf('?>', lt + 2);
         if (end < 0) return this.needMore();
-        const target = t.slice(lt + 2, Math.min(end, lt + 6));
         // only the XML declaration, and only as the very first thing, is allowed
-        if (this.sawRoot || lt !== this.start || !/^xml\s/.test(target)) {
-          throw processingInstruction();
+        if (this.sawRoot || lt !== this.start) throw processingInstruction();
+        if (!isXmlDeclaration(t.slice(lt, end + 2))) {
+          if (!/^xml\s/.test(t.slice(lt + 2, Math.min(end, lt + 6)))) throw processingInstruction();
+          throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
         }
-        if (!XML_DECLARATION.test(t.slice(lt, end + 2))) throw new XmlSyntaxError('the XML declaration is malformed', { offset: lt });
         this.pos = end + 2;
       } else if (next === BANG) {
         const r = skipMarkup(t, lt);

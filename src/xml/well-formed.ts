@@ -30,6 +30,20 @@ export function checkReadable(name: string, at: number): void {
 /** XML 1.0's XMLDecl: version, then optionally encoding and standalone, in that order. */
 export const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>$/;
 
+/** The last XML declaration that passed: clients and backends send the same one in every message. */
+let lastDeclaration = '';
+
+/**
+ * True when `decl` (from `<?` to `?>`) is a well-formed XML declaration: one equal to the last that
+ * passed needs no regular expression (it starts with `<?xml` and white space, as XML_DECLARATION requires).
+ */
+export function isXmlDeclaration(decl: string): boolean {
+  if (decl === lastDeclaration) return true;
+  if (!XML_DECLARATION.test(decl)) return false;
+  if (decl.length <= 128) lastDeclaration = decl;
+  return true;
+}
+
 /** True for XML's white space characters. */
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
