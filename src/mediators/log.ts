@@ -3,16 +3,29 @@
  *   <property name="N" (value="literal" | expression="xpath")/>*
  * </log>
  *
- * simple: To, From, WSAction, SOAPAction, ReplyTo, MessageID, Direction (as Synapse fills them without
- * WS-Addressing: To the URL the request came to, WSAction the SOAPAction, MessageID the message's own
- * urn:uuid id); headers: also every SOAP header
- * block; full: also the whole envelope (reads the body into memory); custom: only the properties.
- * Properties are appended at every level. category="FATAL" is logged at error level and printed FATAL.
+ * The line is Synapse's LogMediator's, part for part:
+ * simple: To, From, WSAction, SOAPAction, ReplyTo, MessageID, Direction: To always (empty when the message
+ *   has none), the others only when the message has them, as Synapse skips a null one. Without
+ *   WS-Addressing, as Axis2 fills them: To is the URL the request came to (its path), WSAction the
+ *   SOAPAction, MessageID the message's own urn:uuid id; From and ReplyTo are their wsa:Address.
+ * headers: only the SOAP header blocks, each as "local : text" (the block's own text, not its children's),
+ *   no simple part (Synapse's getHeadersLogMessage).
+ * full: the simple part, then "Envelope: " and the whole envelope (reads the body into memory).
+ * custom: only the properties. Properties are appended at every level.
+ * category="FATAL" is logged at error level (winston has no fatal) and printed FATAL.
  */
-import { serialize } from '../xml/serialize.ts';
+import { childIn, textOf, type XmlElement } from '../xml/element.ts';
+import { WSA_NAMESPACES as WSA } from '../xml/names.ts';
 import { readProperty, soapAction } from '../expr/properties.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type ValueSource, valueSource } from './value.ts';
+
+/** An element's own text (OMElement.getText: its text children, not its descendants'). */
+function ownText(el: XmlElement): string {
+  let out = '';
+  for (const c of el.children) if (c.type === 'text' || c.type === 'cdata') out += c.value;
+  return out;
+}
 
 const LEVELS = ['simple', 'headers', 'full', 'custom'] as const;
 const CATEGORIES = { INFO: 'info', DEBUG: 'debug', WARN: 'warn', ERROR: 'error', TRACE: 'silly', FATAL: 'error' } as const;
@@ -37,23 +50,33 @@ export const log: MediatorDefinition = {
       loc: node.loc,
       async mediate(msg): Promise<Outcome> {
         const parts: string[] = [];
-        if (level !== 'custom') {
+        if (level === 'simple' || level === 'full') {
           const head = await msg.head();
           const a = head.addressing;
-          const from = head.blockIn(['http://www.w3.org/2005/08/addressing', 'http://schemas.xmlsoap.org/ws/2004/08/addressing'], 'From');
-          const known = (name: string): string => String(readProperty(msg, 'default', name) ?? '');
-          parts.push(`To: ${known('To')}`);
-          if (from) parts.push(`From: ${serialize(from)}`);
-          parts.push(`WSAction: ${known('Action')}`, `SOAPAction: ${soapAction(msg) ?? ''}`, `ReplyTo: ${a.replyTo ?? ''}`, `MessageID: ${known('MessageID')}`);
+          const fromBlock = head.blockIn(WSA, 'From');
+          const fromAddress = fromBlock && childIn(fromBlock, WSA, 'Address');
+          const known = (name: string): string | undefined => {
+            const v = readProperty(msg, 'default', name);
+            return v === undefined || v === null ? undefined : String(v);
+          };
+          parts.push(`To: ${known('To') ?? ''}`);
+          const optional: [string, string | undefined][] = [
+            ['From', fromAddress ? textOf(fromAddress).trim() : undefined],
+            ['WSAction', known('Action')],
+            ['SOAPAction', soapAction(msg)],
+            ['ReplyTo', a.replyTo],
+            ['MessageID', known('MessageID')],
+          ];
+          for (const [label, value] of optional) if (value !== undefined) parts.push(`${label}: ${value}`);
           parts.push(`Direction: ${msg.direction}`);
-          if (level === 'headers' || level === 'full') {
-            for (const b of head.blocks) parts.push(`${b.name.local}: ${serialize(b)}`);
-          }
           if (level === 'full') {
             // the compact view writes the element as xmldom would, without building the DOM
             const doc = await msg.envelopeView();
             parts.push(`Envelope: ${String(doc.documentElement)}`);
           }
+        } else if (level === 'headers') {
+          const head = await msg.head();
+          for (const b of head.blocks) parts.push(`${b.name.local} : ${ownText(b)}`);
         }
         for (const p of props) parts.push(`${p.name} = ${await p.value(msg)}`);
         msg.log.log(CATEGORIES[category], parts.join(separator), { component: 'log', msg: msg.id, ...(category === 'FATAL' ? { fatal: true } : {}) });

@@ -38,12 +38,28 @@ test('custom level logs only the properties, at the category given', async (t) =
   t.is(lines[0]!.message, 'id = 17 | k = v');
 });
 
-test('simple level logs the addressing properties; headers adds the header blocks; full the envelope', async (t) => {
+test('simple level logs the addressing properties as Synapse does (a missing one left out); headers only the header blocks; full simple and the envelope', async (t) => {
   const simple = await run(`<log/>`);
-  t.regex(String(simple[0]!.message), /SOAPAction: urn:order, ReplyTo: , MessageID: urn:uuid:m1, Direction: request/);
-  t.notRegex(String(simple[0]!.message), /Envelope/);
+  t.regex(String(simple[0]!.message), /^To: \/services\/P, WSAction: urn:order, SOAPAction: urn:order, MessageID: urn:uuid:m1, Direction: request$/);
   const headers = await run(`<log level="headers"/>`);
-  t.regex(String(headers[0]!.message), /MessageID: <wsa:MessageID xmlns:wsa="http:\/\/www.w3.org\/2005\/08\/addressing">urn:uuid:m1<\/wsa:MessageID>/);
+  t.is(String(headers[0]!.message), 'MessageID : urn:uuid:m1');
   const full = await run(`<log level="full"/>`);
-  t.regex(String(full[0]!.message), /Envelope: <soapenv:Envelope.*<o:id>17<\/o:id>/);
+  t.regex(String(full[0]!.message), /^To: \/services\/P, .*Direction: request, Envelope: <soapenv:Envelope.*<o:id>17<\/o:id>/);
+});
+
+test('simple level gives From and ReplyTo as their wsa:Address', async (t) => {
+  const wsa = 'xmlns:wsa="http://www.w3.org/2005/08/addressing"';
+  const backend = await startSoapBackend();
+  const { logger, lines } = capture();
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: '<log/>', uri: backend.url })) }, { logger });
+  try {
+    const head = `<wsa:To ${wsa}>http://x/services/P</wsa:To><wsa:From ${wsa}><wsa:Address>urn:client</wsa:Address></wsa:From>` +
+      `<wsa:ReplyTo ${wsa}><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsa:ReplyTo><wsa:Action ${wsa}>urn:a</wsa:Action>`;
+    await post(`${gw.url}/services/P`, soap11('<o:Order xmlns:o="urn:o"/>', head), { 'content-type': 'text/xml', soapaction: '"urn:order"' });
+    const line = lines.find((l) => l.component === 'log');
+    t.regex(String(line?.message), /^To: http:\/\/x\/services\/P, From: urn:client, WSAction: urn:a, SOAPAction: urn:order, ReplyTo: http:\/\/www.w3.org\/2005\/08\/addressing\/anonymous, MessageID: urn:uuid:[0-9a-f-]{36}, Direction: request$/);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
 });
