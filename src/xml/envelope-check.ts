@@ -18,7 +18,7 @@ import { type HeadBoundary } from './head-index.ts';
 import { NS } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
 import { envelopeNamespace } from './soap.ts';
-import { checkReference, checkStartTag, hasWide, isSpace, isXmlDeclaration } from './well-formed.ts';
+import { checkReference, checkStartTag, CONTROL, hasWide, isSpace, isXmlDeclaration } from './well-formed.ts';
 
 /** What the check holds a message to besides XML and SOAP. */
 export interface CheckLimits {
@@ -36,9 +36,6 @@ const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
 const EQ = 0x3d;
-
-/** Characters XML 1.0 forbids anywhere, even escaped (as latin1 text: one byte each; UTF-8 never makes them). */
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
 /** Where the check stands in the document. */
 const PROLOG = 0;

@@ -19,7 +19,7 @@ import { type HeadBlock, type HeadBoundary, type ScanResult } from './head-index
 import { closesTag, readStartTag, skipMarkup } from './head-tokens.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
-import { checkReference, isSpace, isXmlDeclaration, type TagNamespaces } from './well-formed.ts';
+import { checkReference, CONTROL, isSpace, isXmlDeclaration, type TagNamespaces } from './well-formed.ts';
 
 /** Limits applied while scanning. */
 export interface ScanLimits {
@@ -60,6 +60,8 @@ export class HeadScanner {
 
   /** The bytes scanned so far as latin1 text: one character per byte. */
   private t = '';
+  /** The offset up to which `t` was searched for control characters. */
+  private controlsTo = 0;
 
   constructor(private readonly limits: ScanLimits) {}
 
@@ -80,6 +82,7 @@ export class HeadScanner {
       const want = Math.min(buf.length, Math.max(TEXT_WINDOW, this.t.length * 2));
       if (want > this.t.length) this.t += buf.toString('latin1', this.t.length, want);
       const r = this.scanText(buf);
+      this.checkControls(r === 'more' || r === 'ended' ? this.pos : r.bodyTagEnd);
       if (r !== 'more' || this.t.length >= buf.length) return r;
     }
   }
@@ -210,6 +213,19 @@ export class HeadScanner {
     if (bytes > this.limits.maxHeadBytes) {
       throw new MoorError('MOOR_ERR_MESSAGE_TOO_LARGE', `the SOAP head is larger than ${this.limits.maxHeadBytes} bytes`);
     }
+  }
+
+  /**
+   * No raw control character in what was scanned, up to `to`: one native search of the bytes not
+   * searched yet (after the scan, so a head refused for another reason keeps its fault). The check of
+   * the rest (envelope-check.ts) searches from the end of the Body start tag on: each byte once.
+   */
+  private checkControls(to: number): void {
+    if (to <= this.controlsTo) return;
+    if (CONTROL.test(this.controlsTo === 0 && to === this.t.length ? this.t : this.t.slice(this.controlsTo, to))) {
+      throw new XmlSyntaxError('the SOAP head holds a control character, which XML does not allow');
+    }
+    this.controlsTo = to;
   }
 
   /** Character data in [from, to): only space outside the root, and only well-formed references. */

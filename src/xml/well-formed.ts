@@ -30,6 +30,9 @@ export function checkReadable(name: string, at: number): void {
 /** XML 1.0's XMLDecl: version, then optionally encoding and standalone, in that order. */
 export const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>$/;
 
+/** Characters XML 1.0 forbids anywhere, even escaped (as latin1 text: one byte each; UTF-8 never makes them). */
+export const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
 /** The last XML declaration that passed: clients and backends send the same one in every message. */
 let lastDeclaration = '';
 

@@ -89,3 +89,20 @@ test.serial('a well-formed streamed request passes byte for byte', async (t) => 
   t.is(r.status, 200, r.text);
   t.true(echo.received.at(-1)!.body.equals(Buffer.from(parts.join(''))));
 });
+
+test.serial('a raw control character in the SOAP head (a header block, an attribute, the Envelope tag) is refused too, and never reaches the backend', async (t) => {
+  const heads = [
+    soap11('<m:op xmlns:m="urn:m"/>', '<a xmlns="urn:a">x\u0001y</a>'),
+    soap11('<m:op xmlns:m="urn:m"/>', '<a xmlns="urn:a" v="\u001f"/>'),
+    soap11('<m:op xmlns:m="urn:m"/>', '<a xmlns="urn:a"><b>\u0008</b></a>'),
+    soap11('<m:op xmlns:m="urn:m"/>').replace('<soapenv:Envelope ', '<soapenv:Envelope x="\u000b" '),
+  ];
+  for (const xml of heads) {
+    const before = echo.received.length;
+    const r = await post(url, xml, XML11);
+    t.is(r.status, 500, r.text);
+    t.is(r.headers['x-moor-error'], 'MOOR_ERR_MALFORMED_XML', r.text);
+    t.regex(r.text, /<faultcode>soapenv:Client<\/faultcode>/);
+    t.is(echo.received.length, before, 'the backend received nothing');
+  }
+});

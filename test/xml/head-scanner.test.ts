@@ -162,6 +162,19 @@ function nested(depth: number): string {
   return `<soapenv:Envelope ${SOAP11}><soapenv:Header>${'<d>'.repeat(inner)}${'</d>'.repeat(inner)}</soapenv:Header><soapenv:Body/></soapenv:Envelope>`;
 }
 
+test('a raw control character anywhere in the head is refused as malformed, in one chunk or byte by byte; a Body byte is left to the check of the rest', (t) => {
+  for (const bad of ['\u0001', '\u0008', '\u000b', '\u001f']) {
+    for (const xml of [MESSAGE.replace('>42<', `>4${bad}2<`), MESSAGE.replace('xmlns:a="urn:a"', `xmlns:a="urn:a" v="${bad}"`), MESSAGE.replace('\n  ', `\n${bad} `)]) {
+      t.throws(() => scan(xml), { instanceOf: XmlSyntaxError, message: /control character/ });
+      t.throws(() => scanByteByByte(xml), { instanceOf: XmlSyntaxError, message: /control character/ });
+    }
+  }
+  // tab, line feed and carriage return are white space, not control characters
+  t.notThrows(() => boundary(scan(MESSAGE.replace('>42<', '>4\t\r\n2<'))));
+  // the scan stops at the Body start tag: what follows is the streaming check's (envelope-check.ts)
+  t.notThrows(() => boundary(scan(MESSAGE.replace('payload', 'pay\u0001load'))));
+});
+
 test('maxDepth: nesting up to the limit passes, one level deeper is refused as too large', (t) => {
   t.is(boundary(scan(nested(10), { maxDepth: 10 })).bodyTag, 'soapenv:Body');
   t.throws(() => scan(nested(11), { maxDepth: 10 }), { code: 'MOOR_ERR_MESSAGE_TOO_LARGE', message: /deeper than 10/ });
