@@ -42,7 +42,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Variable (MI 4.4)', probe: '<variable/>' },
   { title: 'Filter', probe: '<filter xpath="true()"/>' },
   { title: 'Switch', probe: '<switch source="."/>' },
-  { title: 'Validate', probe: '<validate/>' },
+  { title: 'Validate', probe: '<validate/>', differs: "XML Schema by libxml2 (WSO2: Xerces); one `<schema>` (its includes through `<resource>`); JSON schemas, dynamic schema keys refused; `<feature>` ignored" },
   { title: 'Conditional Router', probe: '<conditionalRouter/>' },
   { title: 'Router', probe: '<router/>' },
   { title: 'Class', probe: '<class name="./m.js"/>', differs: 'a JavaScript module by path, not a Java class' },

@@ -29,9 +29,10 @@ import { switchMediator } from './switch.ts';
 import { store } from './store.ts';
 import { throttle } from './throttle.ts';
 import { throwError } from './throw-error.ts';
+import { validate } from './validate.ts';
 import { xslt } from './xslt.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach, cache];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach, cache, validate];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -39,7 +40,7 @@ export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.ma
 /** Synapse mediators that moor does not implement (refused with MOOR_ERR_UNSUPPORTED, not "unknown"). */
 export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'xquery', 'smooks', 'dblookup', 'dbreport',
-  'event', 'fault', 'router', 'spring', 'transaction', 'validate', 'conditionalRouter',
+  'event', 'fault', 'router', 'spring', 'transaction', 'conditionalRouter',
   'pojoCommand', 'entitlementService', 'oauthService', 'bean', 'ejb', 'enqueue', 'urlRewrite', 'relayTransformer',
   'builder', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'eventPublisher',
