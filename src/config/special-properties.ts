@@ -20,7 +20,7 @@ export interface SpecialProperty {
 
 /** The special properties moor knows of, by name. */
 export const SPECIAL_PROPERTIES: Readonly<Record<string, SpecialProperty>> = {
-  OUT_ONLY: { scope: 'default', status: 'supported', note: 'true: <send> does not wait for a reply to pass on; the answer a backend gives is dropped and the client gets 202 (moor sends the 202 once the backend has answered, WSO2 as soon as the request is sent)' },
+  OUT_ONLY: { scope: 'default', status: 'supported', note: 'true: the client gets 202 as soon as the request is on its way, before the backend answers (also when it is down), as in WSO2; the answer a backend gives is dropped; a failed send is logged and runs the fault sequence' },
   FORCE_SC_ACCEPTED: { scope: 'axis2', status: 'supported', note: 'true: the client gets 202 Accepted with no body, and a <send> is one-way (as with OUT_ONLY)' },
   HTTP_SC: { scope: 'axis2', status: 'supported', note: 'the HTTP status of the answer; <call> sets it to the status it received' },
   NO_ENTITY_BODY: { scope: 'axis2', status: 'supported', note: 'true: the answer to the client, if it is this message, goes without a body (and without Content-Type); on a request sent to a backend it changes nothing (WSO2 sends that request without a body)' },

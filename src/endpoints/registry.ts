@@ -30,6 +30,8 @@ export class EndpointRegistry {
   /** Every state change of every address endpoint here (subscribe for metrics, `/endpoints`). */
   readonly events = new EndpointEvents();
   private readonly checks: HealthCheck[] = [];
+  /** Sends still going on after their client was answered (one-way sends): close waits for them. */
+  private readonly background = new Set<Promise<void>>();
 
   private constructor(
     private readonly config: Config,
@@ -146,8 +148,24 @@ export class EndpointRegistry {
     for (const c of this.checks.splice(0)) c.stop();
   }
 
+  /**
+   * Work on these endpoints that goes on after its client was answered (a one-way send, one-way.ts):
+   * kept until it ends, so that close does not cut it short. `work` must not reject.
+   */
+  track(work: Promise<void>): void {
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
+  }
+
+  /** Resolves once every tracked piece of work has ended (moor/testing waits for a run's). */
+  async settled(): Promise<void> {
+    while (this.background.size) await Promise.allSettled([...this.background]);
+  }
+
   async close(): Promise<void> {
     this.stopHealthChecks();
+    // (a one-way send in flight is a message the client was told was accepted)
+    await this.settled();
     await this.outbound.close();
   }
 

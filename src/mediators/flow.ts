@@ -45,6 +45,25 @@ function flowOf(compiled: CompiledConfig, endpoints: EndpointRegistry, proxy: Pr
       const ran = runGuarded(out, response, env, faultSequence, trace);
       return isPromiseLike(ran) ? ran.then(() => response.respondToClient()) : response.respondToClient();
     },
+    background(msg, work) {
+      endpoints.track(
+        work.then(
+          () => undefined,
+          async (e: unknown) => {
+            const code = e instanceof MoorError ? `${e.code} ` : '';
+            msg.log.error(`one-way send failed after the client's 202: ${code}${(e as Error).message}`, { component: 'send', msg: msg.id });
+            if (!faultSequence || !runsFaultHandlers(e)) return;
+            setErrorProperties(msg, e);
+            trace(`faultSequence:${faultSequence.name ?? ''}`);
+            try {
+              await runSequence(faultSequence, msg, env);
+            } catch (again) {
+              msg.log.error(`the fault sequence of a failed one-way send failed: ${(again as Error).message}`, { component: 'send', msg: msg.id });
+            }
+          },
+        ),
+      );
+    },
   };
   return { env, inSequence: proxy ? proxy.inSequence : main, faultSequence };
 }

@@ -37,6 +37,12 @@ export interface MediationEnv {
   /** Runs the response path (out sequence) for a response a send received; at once when nothing waits. */
   onResponse(response: MessageContext): MaybePromise<void>;
   /**
+   * Runs `work` (a one-way send) on after the client was answered: tracked by the endpoint registry
+   * (its close waits for it); when it fails, the failure is logged and the fault sequence runs on `msg`,
+   * as in WSO2, where the client had its 202 already.
+   */
+  background(msg: MessageContext, work: Promise<unknown>): void;
+  /**
    * Records that a branch ran; moor/testing reports these in RunResult.trace and `moor test` asserts on
    * them (<assertTrace>). A mediator that chooses a branch calls it as it takes the branch, with
    * `<mediator>:<branch>`: `filter:then` / `filter:else`, `switch:case:<regex>` / `switch:default`,

@@ -5,7 +5,7 @@
  */
 import { type EndpointLink } from './links.ts';
 import { type Outcome, type Sequence } from './mediator.ts';
-import { dropAnswer, isOneWay } from './one-way.ts';
+import { isOneWay, sendOneWay } from './one-way.ts';
 
 export function targetSequence(proxy: string, link: EndpointLink): Sequence {
   const loc = link.def.loc;
@@ -18,9 +18,9 @@ export function targetSequence(proxy: string, link: EndpointLink): Sequence {
         kind: 'send',
         loc,
         async mediate(msg, env): Promise<Outcome> {
-          const response = await link.endpoint.send(msg);
-          // (OUT_ONLY, FORCE_SC_ACCEPTED: the answer is dropped, the client gets 202)
-          await (isOneWay(msg) ? dropAnswer(response) : env.onResponse(response));
+          // (OUT_ONLY, FORCE_SC_ACCEPTED: the client gets 202 at once, the answer is dropped)
+          if (isOneWay(msg)) await sendOneWay(msg, env, link.endpoint);
+          else await env.onResponse(await link.endpoint.send(msg));
           return 'continue';
         },
       },

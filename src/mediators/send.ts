@@ -17,7 +17,7 @@ import { type SequenceLink } from './links.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MediationEnv, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { dynamicEndpoint } from './dynamic-key.ts';
-import { accept, dropAnswer, isOneWay } from './one-way.ts';
+import { isOneWay, sendOneWay } from './one-way.ts';
 import { runSequence } from './sequence-runner.ts';
 
 export const send: MediatorDefinition = {
@@ -56,15 +56,14 @@ const CONTINUE = (): Outcome => 'continue';
  * continuation: no frame stays suspended while the backend works.)
  */
 function forward(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined, receive: SequenceLink | undefined): Promise<Outcome> {
-  if (isOneWay(msg)) return sendOneWay(msg, env, endpoint);
+  if (isOneWay(msg)) return oneWay(msg, env, endpoint);
   if (!endpoint || receive !== undefined) return forwardAndReceive(msg, env, endpoint, receive);
   return endpoint.send(msg).then((response) => answered(env, response));
 }
 
-/** OUT_ONLY / FORCE_SC_ACCEPTED: sent, the answer dropped; the client gets 202 when the flow ends (one-way.ts). */
-async function sendOneWay(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined): Promise<Outcome> {
-  await dropAnswer(await (endpoint ?? (await addressedEndpoint(msg, env, 'send'))).send(msg));
-  await accept(msg);
+/** OUT_ONLY / FORCE_SC_ACCEPTED: the client gets 202 at once, the send goes on without it (one-way.ts). */
+async function oneWay(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined): Promise<Outcome> {
+  await sendOneWay(msg, env, endpoint ?? (await addressedEndpoint(msg, env, 'send')));
   return 'continue';
 }
 

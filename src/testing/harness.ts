@@ -231,7 +231,12 @@ export class Harness {
         },
         trace: target.trace(trace),
       };
-      const x = await this.runs.run(state, () => exchange(a, head, io, sink));
+      // (a one-way send goes on after the client's 202: the run's calls include it)
+      const x = await this.runs.run(state, async () => {
+        const done = await exchange(a, head, io, sink);
+        await this.runtime.endpoints.settled();
+        return done;
+      });
       request = x.msg;
       if (x.error !== undefined) error = x.error instanceof Error ? x.error : new Error(String(x.error));
     }

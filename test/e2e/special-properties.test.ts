@@ -8,7 +8,7 @@ import test from 'ava';
 import { capturingLogger } from '../helpers/log.ts';
 import { configTree, lines, runMoor } from '../cli/run-moor.ts';
 import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
-import { proxy, startSoapBackend } from '../mediators/soap-backend.ts';
+import { deadUrl, proxy, startSoapBackend } from '../mediators/soap-backend.ts';
 
 const ping = soap11(`<s:Ping xmlns:s="urn:s"/>`);
 
@@ -20,6 +20,8 @@ async function through(parts: { in?: string; out?: string }) {
   const gw = await startGateway({ 'p.xml': definitions(proxy('P', { ...parts, ...(inSeq !== undefined ? { in: inSeq } : {}), uri: backend.url })) });
   try {
     const res = await post(`${gw.url}/services/P`, ping);
+    // (a one-way send goes on after the 202: the gateway's close waits for it)
+    await gw.close();
     return { res, received: backend.received.length };
   } finally {
     await gw.close();
@@ -42,6 +44,65 @@ test('OUT_ONLY and FORCE_SC_ACCEPTED: the backend gets the request, the client 2
   const twoWay = await through({ out });
   t.is(twoWay.res.status, 299, 'HTTP_SC in the out sequence is the status the client gets');
 });
+
+test('OUT_ONLY: the client has its 202 before a slow backend answers, and the backend still gets the message', async (t) => {
+  let release!: () => void;
+  const answered = new Promise<void>((r) => (release = r));
+  const backend = await startSoapBackend(async (r) => {
+    await answered;
+    return { body: r.body };
+  });
+  const { log, lines: logged } = capturingLogger();
+  const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: `<property name="OUT_ONLY" value="true"/><log level="custom"><property name="after" value="send"/></log>`, uri: backend.url })) }, { logger: log });
+  try {
+    const res = await post(`${gw.url}/services/P`, ping);
+    t.is(res.status, 202, 'answered while the backend still holds its answer');
+    t.is(res.text, '');
+    await until(() => backend.received.length === 1);
+    t.regex(backend.received[0]!.body, /<s:Ping xmlns:s="urn:s"\/>/);
+    release();
+    await gw.close();
+    t.falsy(logged.find((l) => /one-way send failed/.test(l)), logged.join(''));
+  } finally {
+    release();
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('OUT_ONLY with the backend down: still 202, the failure logged and the fault sequence run; a failover group sends the message on to the member that is up', async (t) => {
+  const dead = await deadUrl();
+  const up = await startSoapBackend();
+  const { log, lines: logged } = capturingLogger();
+  const conf = definitions(
+    `<proxy name="Down"><target><inSequence><property name="OUT_ONLY" value="true"/></inSequence>` +
+      `<endpoint><address uri="${dead}"/></endpoint>` +
+      `<faultSequence><log level="custom" category="ERROR"><property name="fault" expression="get-property('ERROR_CODE')"/></log></faultSequence></target></proxy>` +
+      `<proxy name="Failover"><target><inSequence><property name="OUT_ONLY" value="true"/>` +
+      `<send><endpoint><failover><endpoint><address uri="${dead}"/></endpoint><endpoint><address uri="${up.url}"/></endpoint></failover></endpoint></send>` +
+      `</inSequence></target></proxy>`,
+  );
+  const gw = await startGateway({ 'p.xml': conf }, { logger: log });
+  try {
+    const down = await post(`${gw.url}/services/Down`, ping);
+    t.is(down.status, 202, 'WSO2 answers 202 although the backend is down');
+    await until(() => logged.some((l) => /\[log\] fault = 101503/.test(l)));
+    t.truthy(logged.find((l) => /ERROR \[send\] one-way send failed after the client's 202: MOOR_ERR_/.test(l)), logged.join(''));
+    const over = await post(`${gw.url}/services/Failover`, ping);
+    t.is(over.status, 202);
+    await gw.close();
+    t.is(up.received.length, 1, 'the failover group sent the buffered message on to the member that is up');
+    t.regex(up.received[0]!.body, /<s:Ping xmlns:s="urn:s"\/>/);
+  } finally {
+    await gw.close();
+    await up.close();
+  }
+});
+
+/** Waits (up to 5 s) for `cond`. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+}
 
 test('NO_ENTITY_BODY in the out sequence: the answer has no body; set on the request, the answer keeps its own', async (t) => {
   const stripped = await through({ out: `<property name="NO_ENTITY_BODY" value="true" scope="axis2" type="BOOLEAN"/><send/>` });

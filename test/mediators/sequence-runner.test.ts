@@ -33,6 +33,7 @@ function envWith(sequences: Record<string, Sequence> = {}): MediationEnv & { tra
     endpoints: undefined as never,
     sequence: (name) => sequences[name],
     onResponse: () => undefined,
+    background: () => undefined,
     trace: (e) => traced.push(e),
   };
 }
