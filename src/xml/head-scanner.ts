@@ -16,7 +16,7 @@
 import { MoorError } from '../errors.ts';
 import { processingInstruction } from './envelope-shape.ts';
 import { type HeadBlock, type HeadBoundary, type ScanResult } from './head-index.ts';
-import { closesTag, readStartTag, skipMarkup } from './head-tokens.ts';
+import { closesTag, type KnownTag, readStartTag, skipMarkup } from './head-tokens.ts';
 import { NS, type QName, splitPrefixed } from './names.ts';
 import { XmlSyntaxError } from './parse.ts';
 import { checkReference, CONTROL, isSpace, isXmlDeclaration, type TagNamespaces } from './well-formed.ts';
@@ -60,6 +60,8 @@ export class HeadScanner {
 
   /** The bytes scanned so far as latin1 text: one character per byte. */
   private t = '';
+  /** The start tag read last (head-tokens.ts tries the tag that followed it before first). */
+  private lastTag: KnownTag | undefined;
   /** The offset up to which `t` was searched for control characters. */
   private controlsTo = 0;
 
@@ -130,8 +132,9 @@ export class HeadScanner {
           return 'ended';
         }
       } else {
-        const tag = readStartTag(t, buf, lt, this.limits.maxAttributes);
+        const tag = readStartTag(t, buf, lt, this.limits.maxAttributes, this.lastTag);
         if (tag === 'more') return this.needMore();
+        this.lastTag = tag;
         const { name, selfClosing } = tag;
         const end = lt + tag.length;
         const known = tag;
