@@ -107,7 +107,7 @@ export const ARTIFACT_CATALOGUE: readonly CatalogueEntry[] = [
   {
     title: 'Scheduled task',
     probe: '<task name="T" class="org.apache.synapse.startup.tasks.MessageInjector"><trigger interval="5"/><property name="message"><m/></property></task>',
-    differs: 'MessageInjector only (into main, a sequence or a proxy; soap11/soap12); interval/count/once triggers, cron refused; with `--workers N` worker 1 runs it, and every node whose configuration holds it runs it (WSO2 runs it on one node of a cluster)',
+    differs: 'MessageInjector only (into main, a sequence or a proxy; soap11/soap12); interval/count/once and Quartz cron triggers (`L-n` refused); with `--workers N` worker 1 runs it, and every node whose configuration holds it runs it (WSO2 runs it on one node of a cluster)',
   },
   { title: 'Task manager (`<taskManager>`)', probe: '<taskManager provider="org.apache.synapse.startup.quartz.QuartzTaskManager"/>', differs: 'accepted; its provider and parameters change nothing (moor schedules tasks itself)' },
   { title: 'Message store', probe: '<messageStore name="M"/>', differs: 'in memory (one per process) or in Redis, shared by several nodes (moor\'s own class `moor.RedisMessageStore`: WSO2 has none), bounded (`moor:maxMessages`, `moor:maxBytes`); JMS, RabbitMQ and JDBC stores are refused' },

@@ -4,7 +4,7 @@
  *
  * <task name="N" class="org.apache.synapse.startup.tasks.MessageInjector" [group="…"] [pinnedServers="…"]>
  *   <description>…</description>?
- *   <trigger interval="SECONDS" [count="N"]/> | <trigger once="true"/> | <trigger cron="…"/> (refused)
+ *   <trigger interval="SECONDS" [count="N"]/> | <trigger once="true"/> | <trigger cron="Quartz expression"/>
  *   <property name="message"> one XML element </property>     the payload (or registryKey)
  *   <property name="registryKey" value="key"/>                  the payload from a local entry or registry key
  *   <property name="to" value="http://…"/>                      the WS-Addressing To of the message
@@ -17,15 +17,17 @@
  * <taskManager provider="…"> <parameter name="…">…</parameter>* </taskManager>
  *
  * A trigger fires first when the task starts (as Quartz's simple trigger starts now), then every
- * `interval` seconds; `count` is the number of runs in all (-1: no end), `once="true"` one run. Cron
- * triggers are refused: Quartz's syntax (seconds, ?, L, W, #, years) would need a scheduling library
- * that this configuration reader does not bring in (docs/compatibility.md). What the properties name
- * (a sequence, a proxy, a key) is checked by the compiler, which knows them all.
+ * `interval` seconds; `count` is the number of runs in all (-1: no end), `once="true"` one run. A cron
+ * trigger fires at the times its Quartz expression gives (config/quartz-cron.ts: seconds, ?, L, W, #,
+ * years; what moor's scheduler cannot read is refused at the <trigger>), not when the task starts, as
+ * Quartz's cron trigger; count= has no effect on it. What the properties name (a sequence, a proxy, a
+ * key) is checked by the compiler, which knows them all.
  */
 import { type SourceLoc } from '../errors.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
 import { type ConfigNode } from './node.ts';
+import { quartzPattern } from './quartz-cron.ts';
 
 /** Synapse's and WSO2's spelling of the one task class moor runs. */
 export const MESSAGE_INJECTOR = 'org.apache.synapse.startup.tasks.MessageInjector';
@@ -43,8 +45,10 @@ export interface TaskDef {
   readonly kind: 'task';
   readonly name: string;
   readonly loc: SourceLoc;
-  /** Milliseconds between runs. */
+  /** Milliseconds between runs (an interval trigger). */
   readonly intervalMs: number;
+  /** A cron trigger: croner's pattern for its Quartz expression (quartz-cron.ts); intervalMs is then unused. */
+  readonly cron?: string | undefined;
   /** Runs in all; undefined: no end. */
   readonly count: number | undefined;
   readonly payload: TaskPayload;
@@ -108,7 +112,7 @@ export function parseTaskManager(node: ConfigNode): void {
   for (const p of node.children()) p.allowAttributes('name');
 }
 
-function parseTrigger(task: ConfigNode): { intervalMs: number; count: number | undefined } | undefined {
+function parseTrigger(task: ConfigNode): { intervalMs: number; count: number | undefined; cron?: string } | undefined {
   const triggers = task.children().filter((c) => c.name === 'trigger');
   const trigger = triggers[0];
   if (!trigger) {
@@ -117,9 +121,19 @@ function parseTrigger(task: ConfigNode): { intervalMs: number; count: number | u
   }
   for (const extra of triggers.slice(1)) extra.report('MOOR_ERR_BAD_VALUE', 'a task has one <trigger>');
   trigger.allowAttributes('interval', 'count', 'once', 'cron');
-  if (trigger.attr('cron') !== undefined) {
-    trigger.report('MOOR_ERR_UNSUPPORTED', `cron triggers are not supported (cron="${trigger.attr('cron')}"): use <trigger interval="seconds" [count="n"]/>`);
-    return undefined;
+  const cron = trigger.attr('cron');
+  if (cron !== undefined) {
+    for (const other of ['interval', 'once']) {
+      if (trigger.attr(other) !== undefined) trigger.report('MOOR_ERR_BAD_VALUE', `a trigger has cron= or ${other}=, not both`);
+    }
+    // (Quartz's cron trigger has no repeat count, and WSO2 passes none to it)
+    if (trigger.attr('count') !== undefined) trigger.warn('MOOR_WARN_NO_EFFECT', 'count= has no effect with cron=: the task runs at every time the expression gives');
+    const read = quartzPattern(cron);
+    if ('error' in read) {
+      trigger.report(read.unsupported ? 'MOOR_ERR_UNSUPPORTED' : 'MOOR_ERR_BAD_VALUE', `cron="${cron}": ${read.error}`);
+      return undefined;
+    }
+    return { intervalMs: 0, count: undefined, cron: read.pattern };
   }
   const once = trigger.oneOf(trigger.attr('once'), ['true', 'false'], 'once=');
   const intervalText = trigger.attr('interval');

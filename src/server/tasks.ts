@@ -1,6 +1,8 @@
 /**
  * The scheduled tasks of a runtime (`<task>`, config/task-def.ts; compiled in mediators/task-message.ts):
- * each fires when the scheduler starts and then every interval, until its count of runs is reached, and
+ * an interval task fires when the scheduler starts and then every interval, until its count of runs is
+ * reached; a cron task at each time its expression gives (croner, on the wall clock: the next time is
+ * worked out after each firing, so a clock change or a long wait is followed, not a fixed delay); and
  * each run injects the task's message into main, a named sequence or a proxy, as WSO2's MessageInjector
  * does. What a run's sends answer goes nowhere (no client waits); a run that fails is logged.
  *
@@ -19,16 +21,24 @@ import { MessageBody } from '../message/message-body.ts';
 import { injectInto, mediate } from '../mediators/flow.ts';
 import { type CompiledTask } from '../mediators/task-message.ts';
 import { type Runtime } from './runtime.ts';
+import { Cron } from 'croner';
+import { QUARTZ_OPTIONS } from '../config/quartz-cron.ts';
+
+/** setTimeout's longest delay; a cron time further off is waited for in steps. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** The scheduler's clock and timers (tests give their own). */
 export interface TaskTimers {
   now(): number;
+  /** The wall clock in ms since the epoch, which cron times are of (default Date.now). */
+  date?(): number;
   set(fn: () => void, ms: number): unknown;
   clear(handle: unknown): void;
 }
 
 export const REAL_TIMERS: TaskTimers = {
   now: () => performance.now(),
+  date: () => Date.now(),
   // (a timer does not hold the process: the listener does, and close stops the timers)
   set: (fn, ms) => setTimeout(fn, ms).unref(),
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
@@ -41,7 +51,10 @@ interface TaskState {
   /** The definition, without where it was written: what a reload compares. */
   readonly signature: string;
   runs: number;
+  /** The next firing: timers.now() time (interval), or wall-clock ms (cron). */
   nextAt: number;
+  /** A cron task's schedule (made from its pattern; never started itself). */
+  readonly cron?: Cron | undefined;
   timer: unknown;
   busy: boolean;
 }
@@ -76,7 +89,8 @@ export class TaskScheduler {
       const signature = signatureOf(task);
       const before = previous?.states.get(task.def.name);
       const kept = before?.signature === signature ? before : undefined;
-      const state: TaskState = { signature, runs: kept?.runs ?? 0, nextAt: kept?.nextAt ?? now, timer: undefined, busy: false };
+      const cron = task.def.cron !== undefined ? new Cron(task.def.cron, QUARTZ_OPTIONS) : undefined;
+      const state: TaskState = { signature, runs: kept?.runs ?? 0, nextAt: cron ? this.nextCron(cron, this.date()) : (kept?.nextAt ?? now), timer: undefined, busy: false, cron };
       this.states.set(task.def.name, state);
       this.arm(task, state);
     }
@@ -101,18 +115,40 @@ export class TaskScheduler {
     return this.states.get(name)?.runs;
   }
 
+  private date(): number {
+    return this.timers.date ? this.timers.date() : Date.now();
+  }
+
+  /** The cron time after `after` (wall-clock ms); Infinity when the expression gives none (a year gone by). */
+  private nextCron(cron: Cron, after: number): number {
+    return cron.nextRun(new Date(after))?.getTime() ?? Infinity;
+  }
+
   private arm(task: CompiledTask, state: TaskState): void {
     if (this.stopped || (task.def.count !== undefined && state.runs >= task.def.count)) return;
+    if (state.cron) {
+      if (state.nextAt === Infinity) return;
+      state.timer = this.timers.set(() => this.fire(task, state), Math.min(MAX_DELAY_MS, Math.max(0, state.nextAt - this.date())));
+      return;
+    }
     state.timer = this.timers.set(() => this.fire(task, state), Math.max(0, state.nextAt - this.timers.now()));
   }
 
   private fire(task: CompiledTask, state: TaskState): void {
     state.timer = undefined;
     if (this.stopped) return;
-    const now = this.timers.now();
-    // the next firing keeps to the schedule; firings missed while the process was busy are not made up
-    state.nextAt += task.def.intervalMs;
-    if (state.nextAt <= now) state.nextAt = now + task.def.intervalMs - ((now - state.nextAt) % task.def.intervalMs);
+    if (state.cron) {
+      const wall = this.date();
+      // woken before its time (a wait longer than setTimeout takes, or the clock set back): wait on
+      if (wall < state.nextAt) return this.arm(task, state);
+      // the next time strictly after this one; times missed while the process was busy are not made up
+      state.nextAt = this.nextCron(state.cron, Math.max(wall, state.nextAt));
+    } else {
+      const now = this.timers.now();
+      // the next firing keeps to the schedule; firings missed while the process was busy are not made up
+      state.nextAt += task.def.intervalMs;
+      if (state.nextAt <= now) state.nextAt = now + task.def.intervalMs - ((now - state.nextAt) % task.def.intervalMs);
+    }
     if (state.busy) {
       this.log.warn(`task "${task.def.name}": its last run is still going; this run is skipped`, { component: 'task' });
     } else {
@@ -135,7 +171,7 @@ export class TaskScheduler {
 function signatureOf(task: CompiledTask): string {
   const { def } = task;
   const target = def.target.kind === 'main' ? 'main' : `${def.target.kind}:${def.target.name}`;
-  return JSON.stringify([def.intervalMs, def.count ?? -1, target, task.version, task.envelope, [...task.headers]]);
+  return JSON.stringify([def.cron ?? def.intervalMs, def.count ?? -1, target, task.version, task.envelope, [...task.headers]]);
 }
 
 /** One run: the task's message, made anew, mediated where the task injects it. Throws what no handler caught. */

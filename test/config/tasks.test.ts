@@ -50,9 +50,9 @@ test('count=-1 and no count run without end; once="true" runs once; registryKey 
   t.is(c!.headers.get('content-type'), 'application/soap+xml; charset=UTF-8; action="urn:c"');
 });
 
-test('refused at file:line:col: cron, another task class, no trigger, no message, an unknown property, pox, what names nothing', async (t) => {
+test('refused at file:line:col: a cron form moor cannot schedule, another task class, no trigger, no message, an unknown property, pox, what names nothing', async (t) => {
   const { errors, messages } = await load(`<task name="Cron" class="${INJECTOR}">
-  <trigger cron="0 0/5 * * * ?"/>${MSG}</task>
+  <trigger cron="0 0 12 L-3 * ?"/>${MSG}</task>
 <task name="Java" class="com.example.MyTask"><trigger interval="1"/><property name="anything" value="x"/></task>
 <task name="NoTrigger" class="${INJECTOR}">${MSG}</task>
 <task name="NoMessage" class="${INJECTOR}"><trigger interval="1"/></task>
@@ -80,7 +80,7 @@ test('refused at file:line:col: cron, another task class, no trigger, no message
     'synapse.xml:16:44 MOOR_ERR_UNRESOLVED_KEY',
     'synapse.xml:18:3 MOOR_ERR_UNRESOLVED_KEY',
   ]);
-  t.regex(messages[0]!, /cron triggers are not supported \(cron="0 0\/5 \* \* \* \?"\)/);
+  t.regex(messages[0]!, /cron="0 0 12 L-3 \* \?": day-of-month "L-3": "L-n" \(n days before the month's end\) is not supported by moor's scheduler/);
   t.regex(messages[1]!, /task class "com.example.MyTask": moor runs only org.apache.synapse.startup.tasks.MessageInjector/);
   t.regex(messages[4]!, /not "sequenceNam" \(did you mean "sequenceName"\?\)/);
   t.regex(messages[6]!, /interval= must be 1 second or more/);

@@ -5,8 +5,8 @@
  * and a proxy against real backends on loopback. `moor validate` on a project with artifacts moor does
  * not run (a JMS store in message-stores/, a failover processor in message-processors/,
  * inbound-endpoints/, a <wsdl> endpoint) gives one error
- * per refused artifact, at its file, and nothing cascades into what uses them; a task in tasks/ loads (and a
- * cron one is refused at its trigger). The project is written
+ * per refused artifact, at its file, and nothing cascades into what uses them; tasks in tasks/ load (an
+ * interval one and a cron one). The project is written
  * here (a small one of that layout), not copied from anywhere.
  */
 import path from 'node:path';
@@ -101,6 +101,8 @@ test('moor validate on an MI project with artifacts moor does not run: one error
 </task>`,
       [`${ART}/tasks/Nightly.xml`]: `${XML}<task class="org.apache.synapse.startup.tasks.MessageInjector" group="synapse.simple.quartz" name="Nightly" ${SYN}>
     <trigger cron="0 0 2 * * ?"/>
+    <property name="injectTo" value="sequence" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"/>
+    <property name="sequenceName" value="PingSeq" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"/>
     <property name="message" xmlns:task="http://www.wso2.org/products/wso2commons/tasks"><p:ping xmlns:p="urn:p"/></property>
 </task>`,
       [`${ART}/message-stores/Orders.xml`]: `${XML}<messageStore name="OrdersStore" class="org.apache.synapse.message.store.impl.jms.JmsStore" ${SYN}/>`,
@@ -123,7 +125,6 @@ test('moor validate on an MI project with artifacts moor does not run: one error
     'inbound-endpoints/Queue.xml:2:1 MOOR_ERR_UNSUPPORTED',
     'message-processors/Forward.xml:2:1 MOOR_ERR_UNSUPPORTED',
     'message-stores/Orders.xml:2:1 MOOR_ERR_UNSUPPORTED',
-    'tasks/Nightly.xml:3:5 MOOR_ERR_UNSUPPORTED',
   ], r.stdout);
   t.regex(r.stdout, /inbound-endpoints\/Queue\.xml:2:1 MOOR_ERR_UNSUPPORTED moor does not support inbound endpoints \(this one's protocol: jms\)/);
 });

@@ -52,6 +52,33 @@ test('a task injects into a named sequence every second, count times, and the ba
   t.is(backend.received.length, 3, 'count="3" ends the runs');
 });
 
+test('a cron trigger (Quartz, with seconds and ?) fires at its times, not at start, and each run reaches the backend', async (t) => {
+  const at: number[] = [];
+  const backend = await startSoapBackend((r) => {
+    at.push(Date.now());
+    return { body: r.body };
+  });
+  const started = Date.now();
+  const gw = await startGateway({
+    'synapse.xml': definitions(`
+      ${task('<property name="injectTo" value="proxy"/><property name="proxyName" value="P"/><property name="format" value="soap11"/>', '<trigger cron="0/2 * * * * ?"/>')}
+      <proxy name="P"><target><inSequence><send><endpoint><address uri="${backend.url}"/></endpoint></send></inSequence><outSequence><drop/></outSequence></target></proxy>`),
+  });
+  try {
+    await until(() => backend.received.length >= 2);
+    // every even second of the wall clock: the first no sooner than the first even second after start
+    const firstDue = Math.floor(started / 2000) * 2000 + 2000;
+    t.true(at[0]! >= firstDue, `first run at ${at[0]! - started} ms, due at ${firstDue - started} ms`);
+    t.true(at[0]! - firstDue < 500, `first run ${at[0]! - firstDue} ms after its time`);
+    const gap = at[1]! - at[0]!;
+    t.true(gap > 1500 && gap < 2500, `runs ${gap} ms apart`);
+    t.regex(backend.received[0]!.body, /<m0:symbol>IBM<\/m0:symbol>/);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
 test('injectTo="proxy" runs the proxy (SOAP 1.2 without format=, as WSO2); once="true" runs once', async (t) => {
   const backend = await startSoapBackend();
   const gw = await startGateway({

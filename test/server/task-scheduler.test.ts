@@ -149,3 +149,36 @@ test('firings missed while the process was held up are not made up: the next kee
   await timers.advance(4000);
   t.deepEqual(runs, ['T@0', 'T@3400', 'T@4000']);
 });
+
+test('a cron task runs at the times its Quartz expression gives on the wall clock, not at start; a wait beyond setTimeout\'s longest is made in steps', async (t) => {
+  const timers = new FakeTimers();
+  // the wall clock: 2026-12-03T12:00:02.500Z at t = 0
+  const epoch = Date.UTC(2026, 11, 3, 12, 0, 2, 500);
+  const wall = timers as FakeTimers & { date(): number };
+  wall.date = () => epoch + timers.t;
+  const runs: string[] = [];
+  const every5 = { ...compiledTask('Every5', 0, undefined), def: { ...compiledTask('Every5', 0, undefined).def, cron: '0-59/5 * * * * ?' } };
+  const { s } = scheduler(wall, runs, every5);
+  s.start();
+  await timers.advance(0);
+  t.deepEqual(runs, [], 'a cron trigger does not fire at start');
+  await timers.advance(12_000);
+  // 12:00:05, :10, :15 (t = 2500, 7500, 12500 > 12000: not yet)
+  t.deepEqual(runs, ['Every5@2500', 'Every5@7500']);
+  s.stop();
+
+  const yearly = { ...compiledTask('Yearly', 0, undefined), def: { ...compiledTask('Yearly', 0, undefined).def, cron: '0 0 0 1 1 ? 2028' } };
+  const far = new FakeTimers() as FakeTimers & { date(): number };
+  far.date = () => epoch + far.t;
+  const yr: string[] = [];
+  const y = scheduler(far, yr, yearly);
+  y.s.start();
+  const [first] = [...far.pending.values()];
+  t.is(first!.at, 2 ** 31 - 1, 'armed for setTimeout\'s longest delay, not beyond it');
+  await far.advance(2 ** 31 - 1);
+  t.deepEqual(yr, [], 'woken before its time: waits on');
+  const due = new Date(2028, 0, 1).getTime() - epoch; // (midnight in the process's time zone, as Quartz's in the JVM's)
+  await far.advance(due - far.t);
+  t.deepEqual(yr, [`Yearly@${due}`]);
+  t.is(far.pending.size, 0, 'no time after 2028: no timer');
+});
