@@ -18,7 +18,7 @@ test('EI/MI mediators, connector operations, data sources and other transports a
       `  <kafkaTransport.init><bootstrapServers>localhost:9092</bootstrapServers></kafkaTransport.init>`,
       `  <salesforce.query><query>select id from Account</query></salesforce.query>`,
       `  <dataServiceCall serviceName="Orders"/>`,
-      `  <cache/>`,
+      `  <xquery/>`,
       `  <lgo/>`,
       `</sequence>`,
     ].join('\n'),
@@ -40,7 +40,7 @@ test('EI/MI mediators, connector operations, data sources and other transports a
     'seq.xml:4:3 MOOR_ERR_UNSUPPORTED <kafkaTransport.init> is an operation of the WSO2 connector "kafkaTransport": moor runs no connectors',
     'seq.xml:5:3 MOOR_ERR_UNSUPPORTED <salesforce.query> is an operation of the WSO2 connector "salesforce": moor runs no connectors',
     'seq.xml:6:3 MOOR_ERR_UNSUPPORTED the <dataServiceCall> mediator is not supported by moor',
-    'seq.xml:7:3 MOOR_ERR_UNSUPPORTED the <cache> mediator is not supported by moor',
+    'seq.xml:7:3 MOOR_ERR_UNSUPPORTED the <xquery> mediator is not supported by moor',
     'seq.xml:8:3 MOOR_ERR_UNKNOWN_MEDIATOR <lgo> is not a mediator (did you mean "log"?)',
   ]);
 });
