@@ -122,7 +122,7 @@ export class AddressEndpoint implements Endpoint {
         return Promise.reject(e);
       }
       return restSend(request, this.def, url, http?.method, !http).then((out) =>
-        this.dispatch(request, { url: out.url, method: out.method, headers: out.headers, ...(out.body ? { body: out.body, length: out.body.length } : this.bytesOf(request)) }),
+        out.body ? this.dispatch(request, out.url, out.method, out.headers, out.body, out.body.length) : this.dispatch(request, out.url, out.method, out.headers),
       );
     }
     try {
@@ -132,30 +132,35 @@ export class AddressEndpoint implements Endpoint {
         const inUrl = request.axis2.transportInUrl;
         if (inUrl !== undefined) url = new URL(inUrl, this.def.uri).href;
       }
-      return this.dispatch(request, { url, method: 'POST', headers: forwardedHeaderList(request), ...this.bytesOf(request) });
+      return this.dispatch(request, url, 'POST', forwardedHeaderList(request));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** The message's own bytes: one buffer when they are all in memory, else the stream. */
-  private bytesOf(request: MessageContext): { body: Buffer | AsyncIterable<Buffer>; length: number | undefined } {
-    // (the stream is opened only when the bytes are not all in memory)
-    return { body: request.body.whole ?? request.body.open(), length: request.body.length };
-  }
-
-  /** Sends one request to the backend and makes its answer the response message. */
-  private dispatch(request: MessageContext, out: { url: string; method: string; headers: string[]; body: Buffer | AsyncIterable<Buffer>; length: number | undefined }): Promise<MessageContext> {
+  /**
+   * Sends one request to the backend and makes its answer the response message; the message's own
+   * bytes go (one buffer when they are all in memory, else the stream) unless `body` is given.
+   */
+  private dispatch(request: MessageContext, url: string, method: string, headers: string[], body?: Buffer, length?: number): Promise<MessageContext> {
     let sent: Promise<RawResponse>;
     const generation = this.health.generation;
     const f = this.def.failure;
     try {
-      sent = this.post({
-        ...out,
+      // (one object literal of a fixed shape: spreading the parts into it cost ~3 µs per message in
+      // the bench's profile, V8's generic object-clone path)
+      const req: OutboundRequest = {
+        url,
+        method,
+        headers,
+        // (the stream is opened only when the bytes are not all in memory)
+        body: body ?? request.body.whole ?? request.body.open(),
+        length: body ? length : request.body.length,
         abort: request.abort,
         // responseAction never: no timeout of its own; the gateway's bounds the wait
         timeoutMs: f.timeoutMs ?? this.env.defaultTimeoutMs,
-      });
+      };
+      sent = this.post(req);
     } catch (e) {
       return Promise.reject(e);
     }
