@@ -42,6 +42,10 @@ export const REFUSED_ON_PURPOSE: Readonly<Record<number, { code: ConfigError['co
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its local entry reads an endpoint file of Synapse's sample resources (`src=\"file:repository/conf/sample/resources/…\"`), which the corpus does not hold; moor resolves `src` against the declaring file's folder",
   },
+  56: {
+    code: 'MOOR_ERR_WSDL',
+    why: "its `<wsdl>` endpoint reads a WSDL file of Synapse's sample resources (`file:repository/conf/sample/resources/proxy/sample_proxy_1.wsdl`), which the corpus does not hold; moor reads a WSDL when the configuration loads, so a missing one refuses it (WSO2 logs it and fails each message); given one beside the configuration, it loads and runs (test/e2e/synapse-samples.test.ts)",
+  },
   151: {
     code: 'MOOR_ERR_UNRESOLVED_KEY',
     why: "its local entry reads a WSDL file of Synapse's sample resources, which the corpus does not hold",

@@ -129,7 +129,11 @@ export const ENDPOINT_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'HTTP', probe: '<http uri-template="http://127.0.0.1:1/{x}" method="get"/>' },
   { title: 'Load-balance', probe: '<loadbalance><endpoint><address uri="http://127.0.0.1:1/"/></endpoint></loadbalance>' },
   { title: 'Failover', probe: '<failover><endpoint><address uri="http://127.0.0.1:1/"/></endpoint></failover>' },
-  { title: 'WSDL', probe: '<wsdl/>' },
+  {
+    title: 'WSDL',
+    probe: '<wsdl service="S" port="P"><wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"><wsdl:service name="S"><wsdl:port name="P"><soap:address location="http://127.0.0.1:1/"/></wsdl:port></wsdl:service></wsdl:definitions></wsdl>',
+    differs: 'the WSDL (inline, `file:`, `http(s):`, or moor\'s `key=`) is read when the configuration loads: one that cannot be read or fetched refuses the configuration (WSO2 logs it and fails each message); WSDL 2.0 is read (WSO2 refuses it); HTTP-binding ports (REST/GET) are refused; imports are not followed',
+  },
   { title: 'Default', probe: '<default/>' },
   { title: 'Recipient list', probe: '<recipientlist/>' },
   { title: 'Dynamic load-balance', probe: '<dynamicLoadbalance/>' },

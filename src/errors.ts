@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   MOOR_ERR_BAD_VALUE: config('an attribute or element value is not of the expected form'),
   MOOR_ERR_DUPLICATE_NAME: config('two artifacts of one kind share a name'),
   MOOR_ERR_UNRESOLVED_KEY: config('a key names no artifact'),
+  MOOR_ERR_WSDL: config("a <wsdl> endpoint's WSDL cannot be read or fetched, is not a WSDL, or has no such service and port"),
   MOOR_ERR_SEQUENCE_CYCLE: config('sequences that call each other in a cycle'),
   MOOR_ERR_UNKNOWN_SESSION_TYPE: config('a <session type> that does not exist'),
   MOOR_ERR_UNSUPPORTED: config('a Synapse feature that moor does not support'),

@@ -15,6 +15,8 @@
  *     </address>
  *   | <http uri-template="http://…/{uri.var.id}" [method="get|post|…"]> (failure children as <address>) </http>
  *                                                   (grammar in http-endpoint-def.ts)
+ *   | <wsdl (uri="file:…|http(s)://…" | key="K" | inline WSDL) service="S" port="P"> (failure children as <address>) </wsdl>
+ *                                                   (grammar in wsdl-endpoint-def.ts: read at load, then an address)
  *   | <loadbalance [algorithm="roundRobin|weightedRoundRobin|org.apache.synapse…RoundRobin"] [failover="true|false"]>
  *       (<endpoint …/> | <member hostName="h" httpPort="p"/>)+
  *     </loadbalance>
@@ -27,6 +29,7 @@ import { unfilledUses } from './endpoint-template.ts';
 import { type HealthCheckDef, parseHealthCheck } from './health-check-def.ts';
 import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
+import { parseWsdlEndpoint } from './wsdl-endpoint-def.ts';
 import { type ConfigNode } from './node.ts';
 import { parseSession, type SessionDef } from './session-def.ts';
 
@@ -108,7 +111,7 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   const kinds = node.children().filter((c) => c.el.name.uri !== MOOR_CONFIG_NS && c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
   const body = kinds[0];
   if (!body || kinds.length > 1) {
-    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <http>, <loadbalance>, <failover> (or key="…")');
+    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <http>, <wsdl>, <loadbalance>, <failover> (or key="…")');
     return undefined;
   }
   const sessionNode = node.child('session');
@@ -125,14 +128,16 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
       if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
       return withHealthCheck(parseHttpEndpoint(body, name, draining, weight, warnStatisticsAndTrace), healthCheck);
     case 'wsdl':
+      if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
+      return withHealthCheck(parseWsdlEndpoint(body, name, draining, weight, warnStatisticsAndTrace), healthCheck);
     case 'default':
     case 'recipientlist':
     case 'dynamicLoadbalance':
     case 'serviceDynamicLoadbalance':
-      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <http>, <loadbalance> or <failover>`);
+      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <http>, <wsdl>, <loadbalance> or <failover>`);
       return undefined;
     default:
-      body.unknownElement(['address', 'http', 'loadbalance', 'failover'], '<endpoint>');
+      body.unknownElement(['address', 'http', 'wsdl', 'loadbalance', 'failover'], '<endpoint>');
       return undefined;
   }
 }

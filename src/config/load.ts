@@ -20,6 +20,7 @@ import { type MessageProcessorDef, type MessageStoreDef, parseMessageProcessor, 
 import { parseTask, parseTaskManager, type TaskDef } from './task-def.ts';
 import { type EndpointTemplateDef, fillEndpointTemplates, type TemplateScope } from './endpoint-template.ts';
 import { parseTemplate, type TemplateDef } from './template-def.ts';
+import { resolveWsdlEndpoints, wsdlScope, type WsdlScope } from './wsdl-resolve.ts';
 import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /** A whole configuration, as read from a folder. */
@@ -149,12 +150,15 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
   for (const { node } of tops) if (node.name === 'template') addTemplate(node, { templates, endpointTemplates, refused }, diag);
   const templateScope = { templates: endpointTemplates, sequenceTemplates: new Set(templates.keys()), refused };
   fillEndpointTemplates(tops.map((t) => t.node), templateScope);
+  // every <wsdl> endpoint's WSDL is read now: parsing endpoints is synchronous (wsdl-resolve.ts)
+  const wsdl = wsdlScope(tops, registry);
+  await resolveWsdlEndpoints(tops, wsdl);
   for (const { node, file } of tops) {
     if (node.name === 'template') continue;
-    if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused, templateScope }, diag);
+    if (node.name === 'localEntry') await addLocalEntry(node, file, { sequences, endpoints, localEntries, refused, templateScope, wsdl }, diag);
     else addArtifact(node, file, { proxies, sequences, endpoints, apis, tasks, messageStores, messageProcessors, refused }, diag);
   }
-  await loadRegistryKeys(tops.map((t) => t.node), registry, { sequences, endpoints, resources, refused, templateScope }, diag, registryDecl !== undefined);
+  await loadRegistryKeys(tops.map((t) => t.node), registry, { sequences, endpoints, resources, refused, templateScope, wsdl }, diag, registryDecl !== undefined);
   // the read is over: what compiles these nodes later reports into its own output (node.ts reportingInto)
   diag.close();
   return { dir, files, proxies, sequences, endpoints, apis, templates, endpointTemplates, tasks, messageStores, messageProcessors, diag, settings, registry, registryDecl, localEntries, resources, refused };
@@ -164,7 +168,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
 async function addLocalEntry(
   node: ConfigNode,
   file: string,
-  maps: { sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; localEntries: Map<string, LocalEntryDef>; refused: Set<string>; templateScope: TemplateScope },
+  maps: { sequences: Map<string, SequenceDef>; endpoints: Map<string, NamedEndpoint>; localEntries: Map<string, LocalEntryDef>; refused: Set<string>; templateScope: TemplateScope; wsdl: WsdlScope },
   diag: Diagnostics,
 ): Promise<void> {
   const read = await readLocalEntry(node, (uri) => resolveFileUri(uri, file), diag);
@@ -180,8 +184,14 @@ async function addLocalEntry(
     node.report('MOOR_ERR_DUPLICATE_NAME', `key "${key}" is already defined at ${first.file}:${first.line}:${first.col}`);
     return;
   }
-  if ('entry' in read) maps.localEntries.set(key, read.entry);
-  else if (!addKeyedArtifact(key, read.artifact, maps)) maps.refused.add(key);
+  if ('entry' in read) {
+    maps.localEntries.set(key, read.entry);
+    return;
+  }
+  // an endpoint in the entry's src file was not among the files read: its <wsdl> is read now
+  const src = node.attr('src');
+  if (src !== undefined) await resolveWsdlEndpoints([{ node: read.artifact, file: resolveFileUri(src, file) }], maps.wsdl);
+  if (!addKeyedArtifact(key, read.artifact, maps)) maps.refused.add(key);
 }
 
 function addArtifact(

@@ -22,6 +22,7 @@ import { type EntryValue, looksLikeXml } from './local-entry.ts';
 import { type ConfigNode, type Diagnostics } from './node.ts';
 import { lookupKey, missingKeyMessage, registryKeyOf, type RegistryRoots, type SubRegistry } from './registry-folder.ts';
 import { fillEndpointTemplates, type TemplateScope } from './endpoint-template.ts';
+import { resolveWsdlEndpoints, type WsdlScope } from './wsdl-resolve.ts';
 import { readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 
 /**
@@ -61,6 +62,8 @@ export interface KeyTargets {
   readonly refused: Set<string>;
   /** The endpoint templates that uses in what a key names are filled in from (endpoint-template.ts). */
   readonly templateScope?: TemplateScope;
+  /** What `<wsdl>` endpoints in what a key names are resolved against (wsdl-resolve.ts). */
+  readonly wsdl?: WsdlScope;
 }
 
 /**
@@ -152,6 +155,8 @@ async function loadResource(key: string, file: string, into: KeyTargets, diag: D
     into.refused.add(key);
     return undefined;
   }
+  // (a <wsdl> endpoint in a registry resource is read before the resource's endpoints are parsed)
+  if (into.wsdl) await resolveWsdlEndpoints([{ node: doc.node, file }], into.wsdl);
   if (addKeyedArtifact(key, doc.node, into)) return doc.node;
   into.resources.set(key, { key, file, value: { kind: 'xml', node: doc.node, file } });
   return undefined;

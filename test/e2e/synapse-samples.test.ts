@@ -6,7 +6,8 @@
  * cart per ClientID, so a session that stayed on one instance shows in the count. The XSLT samples (8,
  * 16, 158) against a real stock quote backend that checks what it received: 8 and 16 with moor's
  * stylesheets of the same mapping (test/fixtures/xslt/) where Synapse's sample resources would be,
- * since the corpus does not hold those; 158 with its own inline stylesheets. The task samples (300-302)
+ * since the corpus does not hold those; 158 with its own inline stylesheets. The WSDL endpoint sample (56)
+ * with a WSDL of SimpleStockQuoteService where Synapse's sample resources would be, naming the backend. The task samples (300-302)
  * against a SimpleStockQuoteService stand-in: their first run, at start, is waited for. Sample 700
  * stores what main receives (the processors of 701-705 run every 10-20 s: e2e/message-stores runs
  * processors of the same kinds at 50-100 ms).
@@ -213,6 +214,35 @@ test('sample 158: JSONProxy puts the request in the services.samples namespace (
   t.regex(backend.received[0]!.body, /<soapenv:Body><getQuote xmlns="http:\/\/services\.samples"><request><symbol>IBM<\/symbol><\/request><\/getQuote><\/soapenv:Body>/);
   t.is(res.status, 200, res.text);
   t.regex(res.text, /<soapenv:Body><getQuoteResponse><return><last>99\.5<\/last><symbol>IBM<\/symbol><\/return><\/getQuoteResponse><\/soapenv:Body>/);
+});
+
+/** A WSDL of SimpleStockQuoteService as sample 56 names it, its SOAP 1.1 port at `address` (the corpus lacks Synapse's sample_proxy_1.wsdl). */
+const stockQuoteWsdl = (address: string): string => `<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/" xmlns:ns="http://services.samples" targetNamespace="http://services.samples">
+  <wsdl:portType name="SimpleStockQuoteServicePortType"/>
+  <wsdl:binding name="SimpleStockQuoteServiceSoap11Binding" type="ns:SimpleStockQuoteServicePortType"><soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/></wsdl:binding>
+  <wsdl:binding name="SimpleStockQuoteServiceSoap12Binding" type="ns:SimpleStockQuoteServicePortType"><soap12:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/></wsdl:binding>
+  <wsdl:service name="SimpleStockQuoteService">
+    <wsdl:port name="SimpleStockQuoteServiceHttpSoap11Endpoint" binding="ns:SimpleStockQuoteServiceSoap11Binding"><soap:address location="${address}"/></wsdl:port>
+    <wsdl:port name="SimpleStockQuoteServiceHttpSoap12Endpoint" binding="ns:SimpleStockQuoteServiceSoap12Binding"><soap12:address location="http://127.0.0.1:9/unused"/></wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>`;
+
+test('sample 56: main sends to the address its <wsdl> endpoint reads from the WSDL\'s SOAP 1.1 port, and the answer back', async (t) => {
+  const backend = await startSoapBackend(stockQuote);
+  const top = await configDir({
+    'synapse_sample_56.xml': await readFile(path.join(SAMPLES_DIR, 'synapse_sample_56.xml'), 'utf8'),
+    'repository/conf/sample/resources/proxy/sample_proxy_1.wsdl': stockQuoteWsdl(backend.url),
+  });
+  const gw = await startGateway(path.join(top, 'synapse_sample_56.xml'));
+  t.teardown(async () => {
+    await gw.close();
+    await backend.close();
+  });
+  const res = await post(`${gw.url}/services/anything`, soap11('<m:getQuote xmlns:m="http://services.samples"><m:request><m:symbol>IBM</m:symbol></m:request></m:getQuote>'));
+  t.is(backend.received.length, 1, 'the backend the WSDL names received it');
+  t.regex(backend.received[0]!.body, /<m:symbol>IBM<\/m:symbol>/);
+  t.is(res.status, 200, res.text);
+  t.regex(res.text, /<ns:last>99\.5<\/ns:last>/);
 });
 
 /** A SimpleStockQuoteService stand-in: answers each getQuote with a getQuoteResponse for IBM. */
