@@ -79,12 +79,15 @@ export class EnvelopeCheck {
 
   /** A check from the first byte of a message. */
   static fresh(limits: CheckLimits): EnvelopeCheck {
-    return new EnvelopeCheck(limits);
+    const c = new EnvelopeCheck(limits);
+    c.lastTag = FIRST_OF_MESSAGE;
+    return c;
   }
 
   /** A check that goes on where the head scanner stopped: just after the Body start tag. */
   static after(boundary: HeadBoundary, limits: CheckLimits): EnvelopeCheck {
     const c = new EnvelopeCheck(limits);
+    c.lastTag = FIRST_IN_BODY;
     c.place = CONTENT;
     c.atStart = false;
     c.envelopeNs = boundary.index.envelope.uri;
@@ -279,8 +282,7 @@ export class EnvelopeCheck {
     }
     const tag = known && known.attributes <= this.limits.maxAttributes ? known : this.readStartTag(t, b, lt);
     if (tag === undefined) return -1;
-    const last = this.lastTag;
-    if (last && last.next !== tag && last.epoch === tag.epoch && tag.epoch >= 0) last.next = tag;
+    link(this.lastTag, tag);
     this.lastTag = tag;
     const { name, declared, selfClosing } = tag;
     const uri = this.lookup(tag.prefix, declared);
@@ -418,6 +420,27 @@ const KNOWN_TAG_LENGTH = 256;
 
 /** Counts the times KNOWN_TAGS started over. */
 let knownEpoch = 0;
+
+/**
+ * Where a check starts, as if a tag had been read there: the first tag of a message (its Envelope, the
+ * same for every message of one backend) and the first tag in a Body are predicted like any other.
+ */
+const FIRST_OF_MESSAGE = start();
+const FIRST_IN_BODY = start();
+
+function start(): KnownTag {
+  return { text: '', length: 0, next: undefined, epoch: -1, name: '', prefix: '', local: '', selfClosing: false, declared: undefined, used: undefined, attributes: 0 };
+}
+
+/**
+ * Links `tag` as the one read after `last`, when both were remembered in the same epoch (a start
+ * takes the epoch of the tag it is linked to: the tag it held from an earlier epoch is let go).
+ */
+function link(last: KnownTag | undefined, tag: KnownTag): void {
+  if (!last || last.next === tag || tag.epoch < 0) return;
+  if (last === FIRST_OF_MESSAGE || last === FIRST_IN_BODY) last.epoch = tag.epoch;
+  if (last.epoch === tag.epoch) last.next = tag;
+}
 
 function remember(text: string, tag: KnownTag): void {
   if (KNOWN_TAGS.size >= KNOWN_TAG_COUNT) {
