@@ -26,7 +26,10 @@ export class Outbound {
    * is handed back, already failing with the error routing needs, so no frame is added per message.)
    */
   send(name: string, req: OutboundRequest): Promise<RawResponse> {
-    const headers = req.length !== undefined ? [...req.headers, 'content-length', String(req.length)] : req.headers;
+    // a buffer's length undici announces itself (it writes content-length from the bytes, and takes an
+    // explicit one only to check it against them): the header list is copied, and the number printed
+    // and parsed back, only for a stream of known length
+    const headers = req.length !== undefined && !Buffer.isBuffer(req.body) ? [...req.headers, 'content-length', String(req.length)] : req.headers;
     const url = target(req.url);
     const exchange = new Exchange(req.abort, name, req.timeoutMs);
     try {
