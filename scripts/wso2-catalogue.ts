@@ -47,7 +47,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Router', probe: '<router/>' },
   { title: 'Class', probe: '<class name="./m.js"/>', differs: 'a JavaScript module by path, not a Java class' },
   { title: 'POJO Command', probe: '<pojoCommand/>' },
-  { title: 'Script', probe: '<script language="js"/>', differs: 'JavaScript only, on QuickJS (no E4X, no Java objects): the payload is XML text or a JSON value; bounded by `scriptTimeoutMs` and `scriptMemoryBytes`' },
+  { title: 'Script', probe: '<script language="js"/>', differs: 'JavaScript only, on QuickJS (no E4X, no Java objects): the payload is XML text or a JSON value; bounded by `scriptTimeoutMs` and `scriptMemoryBytes`; at most `scriptQueueMax` runs wait for a thread (then 503)' },
   { title: 'Spring', probe: '<spring/>' },
   { title: 'Bean', probe: '<bean/>' },
   { title: 'EJB', probe: '<ejb/>' },

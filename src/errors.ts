@@ -104,6 +104,7 @@ export const ERROR_CODES = {
   MOOR_ERR_SHUTTING_DOWN: traffic(SERVER, 'the gateway is stopping and takes no new requests', 503),
   MOOR_ERR_THROTTLED: traffic(CLIENT, 'a <throttle> refused the request and has no onReject', 429),
   MOOR_ERR_BUSY: traffic(SERVER, 'the parse budget is spent and as many messages wait for it', 503),
+  MOOR_ERR_SCRIPT_BUSY: traffic(SERVER, 'as many <script> runs wait for a worker thread as scriptQueueMax allows', 503),
   MOOR_ERR_STORE_FULL: traffic(SERVER, 'a <store> found its message store full (moor:maxMessages or moor:maxBytes reached)', 503),
   MOOR_ERR_STORE_UNAVAILABLE: traffic(SERVER, 'a <store> could not reach the Redis its message store (moor.RedisMessageStore) lives in', 503),
   MOOR_ERR_BAD_REPLY: traffic(SERVER, 'a backend answered with a reply that is not a well-formed SOAP envelope, or one over a limit (blames the backend)', 502),

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MoorError } from '../errors.ts';
 import { type FromWorker, type Reply, type ToWorker, type WorkerData } from './script-worker.ts';
 import { type Host, type HostValue, ScriptFailure, type ScriptLimits, type ScriptProgram } from './script-sandbox.ts';
 
@@ -171,10 +172,18 @@ export class ScriptPool {
     while (this.threads.length < SCRIPT_WORKERS) this.threads.push(new ScriptThread(this));
   }
 
-  /** Runs program `programId` for one message; `host` answers its `mc` calls. */
-  run(programId: number, program: ScriptProgram, methods: readonly string[], host: Host, limits: ScriptLimits): Promise<HostValue> {
+  /**
+   * Runs program `programId` for one message; `host` answers its `mc` calls. When `queueMax` runs wait
+   * for a thread already, it is refused at once (MOOR_ERR_SCRIPT_BUSY): a flood of messages to a slow
+   * script would otherwise hold every one of them, and its memory, for as long as the threads take.
+   */
+  run(programId: number, program: ScriptProgram, methods: readonly string[], host: Host, limits: ScriptLimits, queueMax = Infinity): Promise<HostValue> {
     this.warm();
     if (this.broken) return Promise.reject(this.broken);
+    const free = this.threads.some((t) => t.ready && !t.run);
+    if (!free && this.waiting.length >= queueMax) {
+      return Promise.reject(new MoorError('MOOR_ERR_SCRIPT_BUSY', `the ${SCRIPT_WORKERS} script threads are busy and ${this.waiting.length} <script> runs wait for them already (scriptQueueMax): try again later`));
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ runId: this.nextRun++, programId, program, methods, host, limits, resolve, reject });
       this.next();

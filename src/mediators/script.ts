@@ -15,7 +15,8 @@
  * graalJs names) are refused as unsupported, naming the language. A dynamic key (`key="{…}"`) is refused.
  *
  * Each run is bounded (script-sandbox.ts), on a worker thread (script-pool.ts): `scriptTimeoutMs` and
- * `scriptMemoryBytes` of <moor:limits>.
+ * `scriptMemoryBytes` of <moor:limits>; at most `scriptQueueMax` runs wait for a thread (one more is
+ * refused with MOOR_ERR_SCRIPT_BUSY, 503).
  * A script that throws, runs out of time or memory is MOOR_ERR_MEDIATION, logged, and answered as any
  * mediation error (the fault sequence runs; without one, a SOAP fault in the request's version).
  */
@@ -97,12 +98,17 @@ function scriptMediator(loc: SourceLoc, program: ScriptProgram, parts: readonly 
     loc,
     async mediate(msg): Promise<Outcome> {
       const view = await ScriptMessage.prepare(msg, needs, loc);
-      const { scriptTimeoutMs, scriptMemoryBytes } = msg.body.limits;
+      const { scriptTimeoutMs, scriptMemoryBytes, scriptQueueMax } = msg.body.limits;
       let value;
       try {
-        value = await scriptPool.run(programId, program, MC_METHODS, view.host, { timeoutMs: scriptTimeoutMs, memoryBytes: scriptMemoryBytes });
+        value = await scriptPool.run(programId, program, MC_METHODS, view.host, { timeoutMs: scriptTimeoutMs, memoryBytes: scriptMemoryBytes }, scriptQueueMax);
       } catch (e) {
         await view.finish();
+        // (a full queue is the gateway's load, not the script's failure: a 503 the client may retry)
+        if (e instanceof MoorError && e.code === 'MOOR_ERR_SCRIPT_BUSY') {
+          msg.log.warn(`${where} not run: ${e.message}`, { msg: msg.id, component: 'script' });
+          throw e;
+        }
         const message = `${where} ${describe(e, parts)}`;
         msg.log.warn(message, { msg: msg.id, component: 'script' });
         throw new MoorError('MOOR_ERR_MEDIATION', message, { cause: e });

@@ -40,6 +40,8 @@ export interface MessageLimits {
   readonly scriptTimeoutMs: number;
   /** Memory one `<script>`'s interpreter may hold (bytes); past it the script fails with out of memory. */
   readonly scriptMemoryBytes: number;
+  /** `<script>` runs that may wait for a worker thread at once, per process; one more is refused (MOOR_ERR_SCRIPT_BUSY). */
+  readonly scriptQueueMax: number;
   /** An `<xslt>` transform may hold the event loop this long (ms; looked at every 1024 steps). */
   readonly xsltTimeoutMs: number;
   /** Instructions run plus templates applied in one `<xslt>` transform. */
@@ -71,6 +73,8 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   // (scripts run on worker threads: this bounds the message that runs one, not the others)
   scriptTimeoutMs: 100,
   scriptMemoryBytes: 32 * 1024 * 1024,
+  // (2 threads at scriptTimeoutMs each: 256 waiting is at most ~13 s of queue at the default bound)
+  scriptQueueMax: 256,
   // (a transform runs on the event loop, over the already-bounded body: these bound what a stylesheet's loop can hold)
   xsltTimeoutMs: 250,
   xsltMaxSteps: 200_000,

@@ -3,12 +3,13 @@
  * package) on loopback ports, with sticky sessions (simpleClientSession, the ClientID header). The
  * script rewrites each AddItem and sets the property a <filter> routes on; a script that loops forever
  * is stopped at its bound while other sessions' requests are answered; a script cannot reach the
- * process.
+ * process; a flood of messages to a slow script is refused past scriptQueueMax (503) while another
+ * session is answered.
  */
 import test, { type ExecutionContext } from 'ava';
 import { GRACE_MS } from '../../src/mediators/script-pool.ts';
 import { startBackends } from '../helpers/backends.ts';
-import { addItem, elementText, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { addItem, elementText, post, soap11, soap12, startGateway } from '../helpers/gateway.ts';
 
 const HEADERS = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
 const BOUND_MS = 500;
@@ -125,3 +126,61 @@ test('a script that tries require, process or the constructor chain fails with a
   t.is(ok.status, 200);
 });
 
+
+// (serial: the script threads are the process's, and this test fills them, which the others would feel)
+test.serial('a flood of messages to a slow script: past scriptQueueMax they are refused at once with a 503 fault in their SOAP version, while another session is answered', async (t) => {
+  const [backend] = await startBackends(1);
+  const SLOW_MS = 1500;
+  const gw = await startGateway({
+    'slow.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config">
+  <moor:limits scriptTimeoutMs="5000" scriptQueueMax="2"/>
+  <proxy name="Slow"><target><inSequence>
+    <script language="js"><![CDATA[ var t0 = Date.now(); while (Date.now() - t0 < ${SLOW_MS}) {} ]]></script>
+    <respond/>
+  </inSequence></target></proxy>
+  <proxy name="Cart"><target>
+    <inSequence><send><endpoint><session type="simpleClientSession"/><loadbalance><endpoint><address uri="${backend!.url}"/></endpoint></loadbalance></endpoint></send></inSequence>
+    <outSequence><send/></outSequence>
+  </target></proxy>
+</definitions>`,
+  });
+  t.teardown(async () => {
+    await gw.close();
+    await backend!.close();
+  });
+  const slow = `${gw.url}/services/Slow`;
+  // both threads ready and warm: two runs at once
+  await Promise.all([post(slow, soap11('<w/>')), post(slow, soap11('<w/>'))]);
+  const started = Date.now();
+  const timed = (p: ReturnType<typeof post>) => p.then((r) => ({ ...r, at: Date.now() - started }));
+  // 2 run, 2 wait, the others find the queue full
+  let full!: () => void;
+  const queueFull = new Promise<void>((r) => (full = r));
+  const flood = Array.from({ length: 8 }, (_, i) => timed(post(slow, soap11(`<n>${i}</n>`))).then((r) => (r.status === 503 && full(), r)));
+  // once one was refused the queue stays full until a run ends, SLOW_MS after it started
+  await queueFull;
+  const v12 = await timed(post(slow, soap12('<n>v12</n>'), { 'content-type': 'application/soap+xml; charset=utf-8' }));
+  const bob = await timed(post(`${gw.url}/services/Cart`, soap11(addItem('cup'), clientId('bob')), HEADERS));
+  const all = await Promise.all(flood);
+  const ok = all.filter((r) => r.status === 200);
+  const refused = all.filter((r) => r.status === 503);
+  t.is(ok.length + refused.length, 8, all.map((r) => `${r.status} ${r.text}`).join('\n'));
+  t.true(ok.length >= 2 && ok.length <= 4, `${ok.length} ran: the two threads' and at most the two waiting`);
+  t.true(refused.length >= 4, `${refused.length} refused`);
+  const firstDone = Math.min(...ok.map((r) => r.at));
+  for (const r of refused) {
+    t.regex(r.text, /<faultcode>[^<]*Server<\/faultcode>/);
+    t.regex(r.text, /MOOR_ERR_SCRIPT_BUSY/);
+    t.regex(r.text, /scriptQueueMax/);
+    t.true(r.at < firstDone, `refused at ${r.at} ms, before the first run ended (${firstDone} ms): at once, not after waiting`);
+  }
+  t.is(v12.status, 503, v12.text);
+  t.regex(String(v12.headers['content-type']), /application\/soap\+xml/);
+  t.regex(v12.text, /http:\/\/www\.w3\.org\/2003\/05\/soap-envelope/);
+  t.regex(v12.text, /Receiver/);
+  t.regex(v12.text, /MOOR_ERR_SCRIPT_BUSY/);
+  t.is(bob.status, 200, bob.text);
+  t.true(bob.at < firstDone, `bob was answered at ${bob.at} ms, while the scripts ran (first done at ${firstDone} ms)`);
+  // the queue drains: a script runs again once the flood is over
+  t.is((await post(slow, soap11('<after/>'))).status, 200);
+});
