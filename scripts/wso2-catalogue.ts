@@ -69,7 +69,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Transaction', probe: '<transaction/>' },
   { title: 'Aggregate', probe: '<aggregate/>', differs: 'aggregates the replies to the parts of an `<iterate>` or the copies of a `<clone>` (`<correlateOn>` refused)' },
   { title: 'Callout', probe: '<callout/>', differs: '`<enableSec>` (WS-Security) is refused; Axis2 client options (`initAxis2ClientOptions`, `<configuration>`) have no effect' },
-  { title: 'Clone', probe: '<clone/>', differs: '`<target to>` is refused; copies are gathered by `<aggregate>` as an `<iterate>`\'s parts are' },
+  { title: 'Clone', probe: '<clone/>', differs: 'copies are gathered by `<aggregate>` as an `<iterate>`\'s parts are' },
   { title: 'Iterate', probe: '<iterate expression="."/>' },
   { title: 'ForEach', probe: '<foreach expression="//a"><sequence/></foreach>', differs: 'XPath only (a JSON payload\'s json-eval is refused); MI 4.4\'s `collection=` form is refused' },
   { title: 'Scatter Gather (MI 4.4)', probe: '<scatter-gather/>' },

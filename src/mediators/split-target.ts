@@ -1,10 +1,11 @@
 /**
  * What <iterate> and <clone> share: the `<target>` a part runs, and the run of a group of parts.
- *   <target [sequence="key"] [endpoint="key"] [soapAction="action"]>
+ *   <target [sequence="key"] [endpoint="key"] [soapAction="action"] [to="address"]>
  *     <sequence> mediators… </sequence>?  |  <endpoint …/>?
  *   </target>
  * A part runs the target's sequence (which usually <send>s, so the reply runs the out sequence, where
- * <aggregate> waits), or is sent to its endpoint and the reply runs the out sequence.
+ * <aggregate> waits), or is sent to its endpoint and the reply runs the out sequence. `to` sets the
+ * part's WS-Addressing To first, as `<header name="To">` does (so a `<send/>` in the sequence goes there).
  */
 import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type ConfigNode } from '../config/node.ts';
@@ -13,6 +14,7 @@ import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
+import { setAddressing } from './header.ts';
 import { type EndpointLink, SequenceLink } from './links.ts';
 import { runSequence } from './sequence-runner.ts';
 import { joinGroup, type SplitGroup } from './split-group.ts';
@@ -27,7 +29,7 @@ export interface SplitTarget {
 export function parseSplitTarget(target: ConfigNode, ctx: ParseContext, owner: string): SplitTarget | undefined {
   target.allowAttributes('sequence', 'endpoint', 'soapAction', 'to');
   target.allowChildren('sequence', 'endpoint');
-  if (target.attr('to') !== undefined) target.report('MOOR_ERR_UNSUPPORTED', '<target to="…"> is not supported: use <header name="To"> in the target sequence');
+  const to = target.attr('to');
   let sequence: Sequence | SequenceLink | undefined;
   let endpoint: EndpointLink | undefined;
   const seqKey = target.attr('sequence');
@@ -53,6 +55,9 @@ export function parseSplitTarget(target: ConfigNode, ctx: ParseContext, owner: s
   return {
     soapAction: target.attr('soapAction'),
     async run(part, env) {
+      // as Synapse's Target: the part's To is set before its sequence or endpoint takes it (a <send/>
+      // without an endpoint then goes there; an endpoint sends to its own address)
+      if (to !== undefined) setAddressing(part, await part.head(), 'To', to, target.loc, '<target to>');
       if (endpoint) {
         await env.onResponse(await endpoint.endpoint.send(part));
         return;

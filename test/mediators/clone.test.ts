@@ -50,11 +50,36 @@ test('sequential="true" runs the targets one after another, in order', async (t)
   }
 });
 
-test('a clone without targets, a target with both or neither, and <target to> are refused at file:line:col', async (t) => {
+test('a clone without targets, and a target with both or neither, are refused at file:line:col', async (t) => {
   const errors = await configErrorsOf(`<clone/>
-<clone><target/></clone>
-<clone><target to="http://x/"><sequence><drop/></sequence></target></clone>`);
+<clone><target/></clone>`);
   t.regex(errors, /p\.xml:\d+:\d+ MOOR_ERR_MISSING_ATTRIBUTE <clone> needs at least one <target>/);
   t.regex(errors, /p\.xml:\d+:\d+ MOOR_ERR_BAD_VALUE <target> of <clone> takes a sequence or an endpoint/);
-  t.regex(errors, /p\.xml:\d+:\d+ MOOR_ERR_UNSUPPORTED <target to="…"> is not supported/);
+});
+
+test('<target to="…"> sets each copy\'s To, as Synapse\'s Target does: a <send/> in its sequence goes there; an endpoint keeps its own address', async (t) => {
+  const a = await startSoapBackend(answer('A'));
+  const b = await startSoapBackend(answer('B'));
+  const c = await startSoapBackend(answer('C'));
+  const gw = await startGateway({
+    'p.xml': definitions(`<proxy name="P"><target>
+      <inSequence><clone id="c">
+        <target to="${a.url}"><sequence><send/></sequence></target>
+        <target to="${b.url}"><sequence><send/></sequence></target>
+        <target to="${a.url}"><endpoint><address uri="${c.url}"/></endpoint></target>
+      </clone></inSequence>
+      <outSequence><aggregate id="c"><onComplete xmlns:r="urn:r" expression="//r:Quote"><send/></onComplete></aggregate></outSequence>
+    </target></proxy>`),
+  });
+  t.teardown(async () => {
+    await gw.close();
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+  const res = await post(`${gw.url}/services/P`, soap11('<p:Ping xmlns:p="urn:p"/>'), XML11);
+  t.is(res.status, 200, res.text);
+  t.is(a.received.length, 1, 'the first copy went to its to= address');
+  t.is(b.received.length, 1, 'the second to its own');
+  t.is(c.received.length, 1, 'the third to its endpoint, whatever its to= says');
+  t.regex(b.received[0]!.body, new RegExp(`<wsa:To xmlns:wsa="http://www.w3.org/2005/08/addressing">${b.url.replaceAll('.', '\\.')}</wsa:To>`));
+  t.deepEqual([...res.text.matchAll(/<r:from>(\w)<\/r:from>/g)].map((m) => m[1]).sort(), ['A', 'B', 'C']);
 });
