@@ -162,3 +162,19 @@ test('an HTTP-binding port and a non-http address are refused as unsupported; fo
   t.deepEqual(got.warnings, ['synapse.xml:4:20 MOOR_WARN_NO_EFFECT format="soap12" has no effect: the WSDL\'s port "P" (soap:address) makes the endpoint soap11, as in WSO2']);
   t.like(address(got.config, 'C'), { format: 'soap11', uri: 'http://127.0.0.1:1/c' });
 });
+
+test('a <wsdl> endpoint that is itself a registry resource, or a src= local entry\'s file, is read too (relative to its own file)', async (t) => {
+  const got = await load({
+    'registry/conf/endpoints/cart.xml': `<endpoint ${SYN} name="display"><wsdl uri="file:cart.wsdl" service="CartService" port="CartPort"/></endpoint>`,
+    'registry/conf/endpoints/cart.wsdl': await cartWsdl('http://127.0.0.1:8201/reg'),
+    'entries/ep.xml': `<endpoint ${SYN}><wsdl uri="file:entry.wsdl" service="CartService" port="CartSoap12Port"/></endpoint>`,
+    'entries/entry.wsdl': await cartWsdl('http://127.0.0.1:8202/x', 'http://127.0.0.1:8203/entry12'),
+    'synapse.xml': `<definitions ${SYN}>
+  <localEntry key="EntryEp" src="file:entries/ep.xml"/>
+  <sequence name="main"><send><endpoint key="conf:/endpoints/cart.xml"/></send><send><endpoint key="EntryEp"/></send></sequence>
+</definitions>`,
+  });
+  t.deepEqual(got.errors, []);
+  t.like(address(got.config, 'conf:/endpoints/cart.xml'), { uri: 'http://127.0.0.1:8201/reg', format: 'soap11' });
+  t.like(address(got.config, 'EntryEp'), { uri: 'http://127.0.0.1:8203/entry12', format: 'soap12' });
+});
