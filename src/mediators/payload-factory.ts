@@ -47,6 +47,8 @@ export const payloadFactory: MediatorDefinition = {
       const v = valueSource(a);
       if (v) args.push(v);
     }
+    // (MI 4.4's default template engine fills ${…} in the format itself; moor would leave it as text)
+    if (format && template.includes('${')) format.report('MOOR_ERR_UNSUPPORTED', `the format holds a Synapse expression (${/\$\{[^}]*\}?/.exec(template)![0]}): moor fills only $n from <args> (write the expression as an <arg expression="…">)`);
     for (const m of template.matchAll(/\$(\d+)/g)) {
       const n = Number(m[1]);
       if (n < 1 || n > args.length) format?.report('MOOR_ERR_BAD_VALUE', `the format uses $${n} but there ${args.length === 1 ? 'is 1 <arg>' : `are ${args.length} <arg>s`}`);

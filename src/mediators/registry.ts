@@ -29,10 +29,11 @@ import { switchMediator } from './switch.ts';
 import { store } from './store.ts';
 import { throttle } from './throttle.ts';
 import { throwError } from './throw-error.ts';
+import { variable } from './variable.ts';
 import { validate } from './validate.ts';
 import { xslt } from './xslt.ts';
 
-const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach, cache, validate];
+const ALL: readonly MediatorDefinition[] = [send, log, property, drop, respond, inMediator, outMediator, makefault, sequenceRef, header, filter, switchMediator, payloadFactory, enrich, call, loopback, classMediator, iterate, aggregate, throttle, callTemplate, rewrite, clone, script, xslt, store, propertyGroup, throwError, callout, foreach, cache, validate, variable];
 
 /** The mediators moor knows, by element name. */
 export const MEDIATORS: ReadonlyMap<string, MediatorDefinition> = new Map(ALL.map((m) => [m.name, m]));
@@ -45,5 +46,5 @@ export const UNSUPPORTED_MEDIATORS: readonly string[] = [
   'builder', 'datamapper', 'jsontransform', 'publishEvent', 'cloneMediator', 'callTemplate', 'loadbalance',
   'eventPublisher',
   // WSO2 EI / MI mediators beyond Synapse's
-  'rule', 'fastXSLT', 'variable', 'scatter-gather', 'dataServiceCall', 'ntlm', 'bam',
+  'rule', 'fastXSLT', 'scatter-gather', 'dataServiceCall', 'ntlm', 'bam',
 ];

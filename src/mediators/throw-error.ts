@@ -1,12 +1,12 @@
 /**
- * <throwError [type="ERROR_TYPE"] errorMessage="text | {xpath} | {json-eval(…)}"/>
+ * <throwError [type="ERROR_TYPE"] errorMessage="text | {xpath} | {json-eval(…)} | {${…}}"/>
  *
  * MI 4.4's ThrowError: raises an error from the sequence, as a failed mediator would, so the error
  * handler runs (the sequence's onError, else the proxy's or resource's fault sequence); with none, the
  * client gets a Server fault (500) whose reason is the message. As WSO2's ThrowError does, ERROR_CODE
  * is set to `type` and ERROR_MESSAGE to the message (MOOR_ERROR_CODE stays MOOR_ERR_MEDIATION).
- * A message written `{…}` is evaluated per message; MI 4.4's Synapse expressions (`{${…}}`) are not
- * read by moor and are refused at load rather than taken as text.
+ * A message written `{…}` is evaluated per message; MI 4.4's Synapse expressions (`{${…}}`) as far as
+ * moor reads them (expr/synapse-expression.ts: the rest is refused at load, never taken as text).
  */
 import { MoorError } from '../errors.ts';
 import { type MediatorDefinition } from './mediator.ts';
@@ -34,10 +34,7 @@ export const throwError: MediatorDefinition = {
     let message: ValueSource | undefined = async () => text;
     if (isDynamicKey(text)) {
       const inner = text.slice(1, -1);
-      if (inner.trimStart().startsWith('${')) {
-        node.report('MOOR_ERR_UNSUPPORTED', `errorMessage="${text}" is an MI 4.4 Synapse expression (\${…}), which moor does not read; write {xpath} or {json-eval(…)}`);
-        return undefined;
-      }
+      // (an MI 4.4 Synapse expression, {${…}}, is read as far as expr/synapse-expression.ts reads them)
       message = expressionSource(node, inner);
     }
     if (!message) return undefined;

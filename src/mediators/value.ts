@@ -7,12 +7,17 @@ import { MoorError } from '../errors.ts';
 import { Expression } from '../expr/expression.ts';
 import { JsonPath, jsonEvalPath } from '../expr/json-path.ts';
 import { type MessageContext } from '../message/context.ts';
+import { hasSynapseExpression, SynapseExpression } from '../expr/synapse-expression.ts';
 
 /** Something that yields a string for a message. */
 export type ValueSource = (msg: MessageContext) => Promise<string>;
 
 /** Compiles an expression written at `node`, reporting MOOR_ERR_BAD_XPATH there when it does not compile. */
 export function compileExpression(node: ConfigNode, text: string): Expression | undefined {
+  if (hasSynapseExpression(text)) {
+    node.report('MOOR_ERR_UNSUPPORTED', `the Synapse expression "${text}" is read where a value is taken (<variable>, expression= of <property>, <header>, <log> properties, <payloadFactory> args), not here: <${node.name}> needs an XPath`);
+    return undefined;
+  }
   if (jsonEvalPath(text) !== undefined) {
     node.report('MOOR_ERR_UNSUPPORTED', `json-eval() is read where a value is taken (expression= of <property>, <header>, <log> properties, <payloadFactory> args), not here: <${node.name}> needs an XPath`);
     return undefined;
@@ -39,8 +44,12 @@ export function valueSource(node: ConfigNode, required = true): ValueSource | un
   return undefined;
 }
 
-/** The string value of `expression` (XPath, or `json-eval(…)`) written at `node`; undefined (reported) when it does not compile. */
+/** The string value of `expression` (XPath, `json-eval(…)` or `${…}`) written at `node`; undefined (reported) when it does not compile. */
 export function expressionSource(node: ConfigNode, expression: string): ValueSource | undefined {
+  if (hasSynapseExpression(expression)) {
+    const se = synapseExpression(node, expression);
+    return se && ((msg) => se.string(msg));
+  }
   const path = jsonEvalPath(expression);
   if (path !== undefined) {
     try {
@@ -53,4 +62,14 @@ export function expressionSource(node: ConfigNode, expression: string): ValueSou
   }
   const expr = compileExpression(node, expression);
   return expr && ((msg) => expr.string(msg));
+}
+
+/** MI 4.4's `${…}` written at `node` (expr/synapse-expression.ts); undefined (reported there) when moor does not read it. */
+export function synapseExpression(node: ConfigNode, text: string): SynapseExpression | undefined {
+  try {
+    return new SynapseExpression(text, node.scope);
+  } catch (e) {
+    node.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_VALUE', (e as Error).message);
+    return undefined;
+  }
 }

@@ -17,11 +17,20 @@ export class DefaultScope extends Map<string, unknown> {
   /** RESPONSE is true (the boolean: `<property type="BOOLEAN">`, `<makefault response="true">`). */
   response = false;
 
+  /**
+   * MI 4.4's variables (`<variable>`, read by `${vars.x}`): not properties (get-property() and `$ctx:`
+   * do not see them), but they live as long and go as far: shared by a request and its response, and
+   * copied with the scope for a part of an <iterate> or <clone>. Values: string, number, bigint
+   * (LONG), boolean, a JSON value ({ json }), or XML text ({ xml }).
+   */
+  readonly variables: Map<string, unknown>;
+
   /** A scope holding `entries` (a copy of another scope's, for a part of an <iterate>). */
   constructor(entries?: Entries) {
     super();
     // (not super(entries): the fields above are set only once super() returns)
     if (entries) for (const [k, v] of entries) this.set(k, v);
+    this.variables = new Map(entries instanceof DefaultScope ? entries.variables : undefined);
   }
 
   /** Makes this message the answer to the client (RESPONSE = true). */
