@@ -82,7 +82,7 @@ export const ERROR_CODES = {
   MOOR_ERR_UNMOCKED_ENDPOINT: testing('a test sent a message to an endpoint that has no mock'),
   // traffic: each becomes a SOAP fault in the request's own SOAP version
   MOOR_ERR_NOT_SOAP: traffic(CLIENT, 'the request content type is not SOAP', 415),
-  MOOR_ERR_NOT_XML: traffic(CLIENT, 'a mediator needs the payload as XML, but it is JSON or another type that moor carries through unread', 415),
+  MOOR_ERR_NOT_XML: traffic(CLIENT, 'a mediator needs the payload as XML, but it is text or another type (not XML, not JSON) that moor carries through unread', 415),
   MOOR_ERR_DOCTYPE: traffic(CLIENT, 'the message holds a document type declaration, which SOAP forbids'),
   MOOR_ERR_MALFORMED_XML: traffic(CLIENT, 'the message is not well-formed XML'),
   MOOR_ERR_MALFORMED_JSON: traffic(CLIENT, 'a JSON payload that json-eval() or a conversion to XML reads is not well-formed JSON'),

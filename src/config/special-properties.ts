@@ -7,7 +7,7 @@
  * Implemented (where): OUT_ONLY, FORCE_SC_ACCEPTED (mediators/one-way.ts), HTTP_SC (property.ts, and
  * set by <call>), NO_ENTITY_BODY (property.ts marks the message, message/context.ts respondToClient), RESPONSE (the typed
  * properties.response of message/property-scopes.ts, read by send.ts, flow.ts, endpoints/headers.ts),
- * messageType (REST peers and APIs: message/rest-payload.ts), REST_URL_POSTFIX, HTTP_METHOD (APIs).
+ * messageType and ContentType (REST peers and APIs: message/rest-payload.ts), REST_URL_POSTFIX, HTTP_METHOD (APIs).
  */
 
 /** How moor treats one special property. */
@@ -25,10 +25,10 @@ export const SPECIAL_PROPERTIES: Readonly<Record<string, SpecialProperty>> = {
   HTTP_SC: { scope: 'axis2', status: 'supported', note: 'the HTTP status of the answer; <call> sets it to the status it received' },
   NO_ENTITY_BODY: { scope: 'axis2', status: 'supported', note: 'true: the answer to the client, if it is this message, goes without a body (and without Content-Type); on a request sent to a backend it changes nothing (WSO2 sends that request without a body)' },
   RESPONSE: { scope: 'default', status: 'supported', note: 'true: a <send> in the request path answers the client instead (as after <makefault>)' },
-  messageType: { scope: 'axis2', status: 'supported', note: 'the format a message goes out in to a REST peer or an API client (application/json, application/xml, text/xml…); proxies forward SOAP as it is' },
+  messageType: { scope: 'axis2', status: 'supported', note: 'the format a message goes out in to a REST peer or an API client (application/json: the payload as JSON, an XML one converted by WSO2\'s rules; application/xml; text/xml…); proxies forward SOAP as it is' },
   REST_URL_POSTFIX: { scope: 'axis2', status: 'supported', note: 'the path appended to an address endpoint (APIs)' },
   HTTP_METHOD: { scope: 'axis2', status: 'supported', note: 'the HTTP method of the request to a REST peer (APIs)' },
-  ContentType: { scope: 'axis2', status: 'unsupported', note: 'not read: the Content-Type follows messageType and the message; set it with <property name="Content-Type" scope="transport">' },
+  ContentType: { scope: 'axis2', status: 'supported', note: 'the Content-Type a message goes out with to a REST peer or an API client, over the type of its messageType (WSO2\'s override); a proxy\'s SOAP message keeps its own' },
   'FORCE_HTTP_1.0': { scope: 'axis2', status: 'unsupported', note: 'not read: moor always speaks HTTP/1.1 to backends' },
   DISABLE_CHUNKING: { scope: 'axis2', status: 'unsupported', note: 'not read: moor sends a known length when it has the whole message, chunks otherwise' },
   FORCE_HTTP_CONTENT_LENGTH: { scope: 'axis2', status: 'unsupported', note: 'not read: moor sends a known length when it has the whole message, chunks otherwise' },

@@ -17,7 +17,7 @@ import { type AddressDef } from '../config/endpoint-def.ts';
 import { type MessageContext } from '../message/context.ts';
 import { type MessageLimits } from '../message/limits.ts';
 import { type BodyOrigin, MessageBody, type SettledSource } from '../message/message-body.ts';
-import { carriedAs, restPayload, wrapXml } from '../message/rest-payload.ts';
+import { carriedAs, outgoingContentType, restPayload, wrapXml, xmlFormFor } from '../message/rest-payload.ts';
 import { forwardedHeaderList } from './headers.ts';
 
 /** True for a message that came in through a REST API (it carries an HTTP_METHOD). */
@@ -48,10 +48,16 @@ export async function restSend(msg: MessageContext, def: AddressDef, url: string
   const m = forcedSoap ? 'POST' : (method ?? (typeof incoming === 'string' ? incoming : 'POST')).toUpperCase();
   const headers = forwardedHeaderList(msg);
   if (BODILESS.has(m)) return { url: target, method: m, headers: withoutContentType(headers), body: Buffer.alloc(0) };
+  // (a JSON payload sent as SOAP is made XML first: the envelope moor makes of it)
+  if (forcedSoap) await xmlFormFor(msg, true);
   if (forcedSoap) return { url: target, method: m, headers: withContentType(headers, def.format === 'soap12' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8', true), body: undefined };
   const body = await restPayload(msg);
   const type = msg.axis2.get('messageType');
-  return { url: target, method: m, headers: typeof type === 'string' && type !== '' ? withContentType(headers, type, false) : headers, body };
+  if (typeof type !== 'string' || type === '') return { url: target, method: m, headers, body };
+  // (the header follows the payload's form: JSON made XML for a POX backend says so, as in WSO2)
+  const current = headers.find((h, i) => i % 2 === 1 && headers[i - 1]!.toLowerCase() === 'content-type');
+  const next = outgoingContentType(msg, current);
+  return { url: target, method: m, headers: withContentType(headers, next ?? type, next !== undefined), body };
 }
 
 /** `postfix` after `url`, with one slash between them, and its query joined to one the address has. */

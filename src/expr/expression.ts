@@ -144,7 +144,8 @@ let emptyHead: Document | undefined;
 /**
  * The head a JSON (or other opaque) payload has, as WSO2 builds its envelope: none. An expression over
  * properties and transport headers alone (`$trp:X-Session`) then reads no payload; one that reaches the
- * Body still needs it as XML, and fails with MOOR_ERR_NOT_XML.
+ * Body reads it as XML (JSON made XML by WSO2's rules: message/json-body.ts; anything else fails with
+ * MOOR_ERR_NOT_XML).
  */
 function opaqueHead(): Document {
   return (emptyHead ??= parseTrustedDom(`<soapenv:Envelope xmlns:soapenv="${NS.soap11}"/>`));

@@ -1,6 +1,7 @@
 /**
  * Synapse's `json-eval(<JSONPath>)`: an expression over a JSON payload (a REST API's request or a
- * backend's answer, carried as it came: src/message/rest-payload.ts). The JSONPath subset moor reads:
+ * backend's answer, carried as it came: src/message/rest-payload.ts), or over an XML one read as JSON
+ * by WSO2's rules (src/message/xml-json.ts), as in WSO2. The JSONPath subset moor reads:
  *
  *   $                 the whole payload
  *   .name  ['name']   a member
@@ -15,6 +16,7 @@ import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { parseBudget } from '../message/parse-budget.ts';
 import { tooLargeToParse } from '../message/message-body.ts';
+import { payloadAsJson } from '../message/rest-payload.ts';
 
 type Step = { readonly kind: 'member'; readonly name: string } | { readonly kind: 'index'; readonly index: number } | { readonly kind: 'all' } | { readonly kind: 'deep'; readonly name: string };
 
@@ -96,10 +98,16 @@ const parsed = new WeakMap<object, { readonly bytes: Buffer; readonly value: unk
 /** The message's JSON payload, parsed. Throws MOOR_ERR_MEDIATION for XML, MOOR_ERR_MALFORMED_JSON for what is not JSON. */
 export async function jsonPayload(msg: MessageContext): Promise<unknown> {
   const body = msg.body;
-  if (!body.opaque) throw new MoorError('MOOR_ERR_MEDIATION', 'json-eval() reads a JSON payload, and this message is XML (moor converts no XML to JSON)');
   const { maxParseBytes } = body.limits;
-  if (body.length !== undefined && body.length > maxParseBytes) throw body.blame(tooLargeToParse(maxParseBytes));
-  const bytes = await body.readAll(maxParseBytes);
+  let bytes: Buffer;
+  if (!body.opaque) {
+    // an XML payload is read as JSON by WSO2's rules (the JSON it was made from while unchanged)
+    bytes = await payloadAsJson(msg);
+    if (bytes.length > maxParseBytes) throw tooLargeToParse(maxParseBytes);
+  } else {
+    if (body.length !== undefined && body.length > maxParseBytes) throw body.blame(tooLargeToParse(maxParseBytes));
+    bytes = await body.readAll(maxParseBytes);
+  }
   const had = parsed.get(body);
   if (had && had.bytes === bytes) return had.value;
   const lease = await parseBudget.acquire(bytes.length, msg.abort);

@@ -16,6 +16,7 @@ import { parseDom } from '../xml/dom.ts';
 import { parseCompact, type CompactTree } from '../xml/compact-tree.ts';
 import { CompactView, type ReadDocument } from '../xml/compact-dom.ts';
 import { notXml } from './rest-payload.ts';
+import { isJsonType, jsonBodyToXml, type JsonOrigin } from './json-body.ts';
 
 /** Transport headers with lower-case names; Set-Cookie keeps each value apart. */
 export type TransportHeaders = Map<string, string | string[]>;
@@ -169,6 +170,7 @@ export class MessageContext {
     this.headCache = other.headCache;
     this.dom = other.dom;
     this.compact = other.compact;
+    this.jsonOrigin = other.jsonOrigin;
   }
 
   /** The version used for faults when the head could not be read. */
@@ -176,7 +178,35 @@ export class MessageContext {
 
   /** The envelope head, read and parsed on first use. Throws MoorError when the message is not SOAP. */
   async head(): Promise<EnvelopeHead> {
+    if (this.jsonReadable) await this.jsonAsXml();
     return this.headNow() ?? this.parseHead(await this.body.readHead());
+  }
+
+  /**
+   * The JSON this message's XML was made from, while the envelope made of it is still the message (no
+   * mediator rewrote it, no header block was set): what goes out as JSON then (json-body.ts).
+   */
+  get untouchedJson(): Buffer | undefined {
+    const origin = this.jsonOrigin;
+    if (!origin || this.headCache?.changed || this.body.whole !== origin.envelope) return undefined;
+    return origin.json;
+  }
+
+  private jsonOrigin: JsonOrigin | undefined;
+
+  /** True while the payload is JSON carried as it came, which a mediator that needs XML may convert. */
+  get jsonReadable(): boolean {
+    if (!this.body.opaque) return false;
+    const type = this.transport.get('content-type');
+    return isJsonType(typeof type === 'string' ? type : undefined);
+  }
+
+  /** The JSON payload made XML, in place (WSO2's JsonStreamBuilder building the tree on first need). */
+  private async jsonAsXml(): Promise<void> {
+    this.jsonOrigin = await jsonBodyToXml(this.body, this.abort, this.exchange);
+    this.headCache = undefined;
+    this.dom = undefined;
+    this.compact = undefined;
   }
 
   /**
@@ -185,6 +215,8 @@ export class MessageContext {
    */
   headNow(): EnvelopeHead | undefined {
     if (this.headCache) return this.headCache;
+    // (JSON is made XML by head(), which awaits its bytes)
+    if (this.jsonReadable) return undefined;
     if (this.body.opaque) throw notXml(this);
     const h = this.body.readHeadNow();
     return h && this.parseHead(h);
@@ -300,6 +332,7 @@ export class MessageContext {
 
   /** Reads the whole envelope in, under maxParseBytes and with a share of the parse budget. */
   private async readEnvelope(): Promise<{ text: string; lease: ParseLease }> {
+    if (this.jsonReadable) await this.jsonAsXml();
     if (this.body.opaque) throw notXml(this);
     this.commitHead();
     const { maxParseBytes } = this.body.limits;
@@ -335,6 +368,7 @@ export class MessageContext {
   setJsonPayload(json: string): void {
     this.body.replaceAll(Buffer.from(json));
     this.body.opaque = true;
+    this.jsonOrigin = undefined;
     this.headCache = undefined;
     this.dom = undefined;
     this.compact = undefined;

@@ -7,17 +7,20 @@
  * - A SOAP envelope posted to an API stays as it came.
  * - A request without a body (GET, DELETE…) is an empty envelope.
  * - JSON, text and anything else is carried as it came, unread and unchecked ("opaque"): it flows to the
- *   backend and back unchanged, and a mediator that needs it as XML fails with MOOR_ERR_NOT_XML.
+ *   backend and back unchanged. JSON that a mediator needs as XML is made XML then (json-body.ts);
+ *   for anything else such a mediator fails with MOOR_ERR_NOT_XML.
  *
  * On the way out (to a backend, or back to the client) the axis2 property `messageType` decides, as in
- * WSO2: text/xml and application/soap+xml send the envelope; any other type sends the Body's first
- * child element (nothing when the Body is empty); an opaque body goes as it is.
+ * WSO2: text/xml and application/soap+xml send the envelope; a JSON type sends the payload as JSON
+ * (payloadAsJson); any other type sends the Body's first child element (nothing when the Body is
+ * empty); an opaque body goes as it is.
  */
 import { MoorError } from '../errors.ts';
 import { NS } from '../xml/names.ts';
 import { type ReadNode } from '../xml/compact-dom.ts';
 import { type MessageContext } from './context.ts';
 import { type SettledSource } from './message-body.ts';
+import { isJsonType, payloadXmlToJson } from './json-body.ts';
 
 /** The envelope moor wraps POX in (one string, so that an untouched wrap is cut off again by its length). */
 export const WRAP_START = `<soapenv:Envelope xmlns:soapenv="${NS.soap11}"><soapenv:Body>`;
@@ -134,8 +137,10 @@ export function notXml(msg: { readonly transport: ReadonlyMap<string, unknown> }
  * Body's first child (any other type), or undefined: the body as it is (opaque, or no messageType).
  */
 export async function restPayload(msg: MessageContext): Promise<Buffer | undefined> {
+  await xmlFormFor(msg);
   const type = msg.axis2.get('messageType');
   if (msg.body.opaque || typeof type !== 'string' || isSoapType(type.toLowerCase())) return undefined;
+  if (isJsonType(type)) return payloadAsJson(msg);
   msg.commitHead();
   const whole = msg.body.whole;
   // an envelope moor wrapped and nothing changed since: the payload is the bytes between the wrap
@@ -145,6 +150,48 @@ export async function restPayload(msg: MessageContext): Promise<Buffer | undefin
   const body = childNamed(doc.documentElement ?? undefined, 'Body');
   const first = body && childNamed(body, undefined);
   return first ? Buffer.from(String(first)) : Buffer.alloc(0);
+}
+
+/**
+ * A JSON payload carried as it came, going out as XML (`messageType`, or `soap`: a SOAP endpoint's
+ * format), is made XML first (WSO2's formatters write the payload's XML form); true when it was.
+ */
+export async function xmlFormFor(msg: MessageContext, soap = false): Promise<boolean> {
+  if (!msg.jsonReadable) return false;
+  const type = msg.axis2.get('messageType');
+  if (!soap && (typeof type !== 'string' || type === '' || isJsonType(type))) return false;
+  await msg.head();
+  return true;
+}
+
+/**
+ * The Content-Type a message goes out with to a REST peer, when it is not the one it has: the axis2
+ * property `ContentType` when set (WSO2's override), else `messageType` when its media type differs from
+ * the header's (WSO2 writes the type of the formatter that wrote the payload: an XML answer sent on as
+ * JSON says application/json); undefined: keep the header.
+ */
+export function outgoingContentType(msg: MessageContext, current: string | undefined): string | undefined {
+  const forced = msg.axis2.get('ContentType');
+  if (typeof forced === 'string' && forced !== '') return forced;
+  const type = msg.axis2.get('messageType');
+  if (typeof type !== 'string' || type === '') return undefined;
+  const media = (t: string | undefined) => t?.split(';')[0]!.trim().toLowerCase();
+  return current === undefined || media(current) !== media(type) ? type : undefined;
+}
+
+/**
+ * The payload of an XML message as JSON (messageType application/json, json-eval() over XML): the JSON it
+ * was made from while unchanged, else the Body's first child converted by WSO2's rules (xml-json.ts);
+ * nothing for an empty Body.
+ */
+export async function payloadAsJson(msg: MessageContext): Promise<Buffer> {
+  const untouched = msg.untouchedJson;
+  if (untouched) return untouched;
+  msg.commitHead();
+  const doc = await msg.envelopeView();
+  const body = childNamed(doc.documentElement ?? undefined, 'Body');
+  const first = body && childNamed(body, undefined);
+  return first ? payloadXmlToJson(String(first), msg.body.limits.maxDepth) : Buffer.alloc(0);
 }
 
 function startsAndEnds(b: Buffer): boolean {

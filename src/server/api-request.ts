@@ -6,8 +6,9 @@
 import { queryParameters } from '../config/uri-template.ts';
 import { type MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
-import { carriedAs, emptyEnvelope, restPayload, wrapXml } from '../message/rest-payload.ts';
+import { carriedAs, emptyEnvelope, outgoingContentType, restPayload, wrapXml } from '../message/rest-payload.ts';
 import { type ApiMatch, mediaType } from './api-dispatch.ts';
+import { isJsonType } from '../message/json-body.ts';
 import { type Answer, answerOf, type AnswerSink } from './answer.ts';
 import { type BodyShape } from './request-body.ts';
 
@@ -73,12 +74,24 @@ const EMPTY = Buffer.alloc(0);
 /** The reply to an API client, its payload made by the reply's messageType (rest-payload.ts), written to `sink`. */
 export function writeRestReply(sink: AnswerSink, msg: MessageContext): Promise<void> | undefined {
   const type = msg.axis2.get('messageType');
+  // WSO2's ContentType (axis2) names the answer's Content-Type, whatever wrote the payload
+  const forced = msg.axis2.get('ContentType');
+  if (typeof forced === 'string' && forced !== '') msg.transport.set('content-type', forced);
   // SOAP goes as it is, and so does an opaque body: no await on the way
-  if (msg.body.opaque || typeof type !== 'string' || type === 'text/xml' || type === 'application/soap+xml') return sink.write(answerOf(msg), msg);
+  // (JSON carried as it came, going out as XML, is made XML first)
+  const convert = msg.jsonReadable && typeof type === 'string' && type !== '' && !isJsonType(type);
+  if (!convert && (msg.body.opaque || typeof type !== 'string' || type === 'text/xml' || type === 'application/soap+xml')) return sink.write(answerOf(msg), msg);
   return restPayload(msg).then((bytes) => {
+    if (bytes === undefined && convert) {
+      const current = msg.transport.get('content-type');
+      msg.transport.set('content-type', outgoingContentType(msg, typeof current === 'string' ? current : undefined) ?? String(type));
+    }
     if (bytes !== undefined) {
       msg.body.replaceAll(bytes);
-      if (bytes.length && !msg.transport.has('content-type')) msg.transport.set('content-type', type || 'application/xml');
+      const current = msg.transport.get('content-type');
+      const next = outgoingContentType(msg, typeof current === 'string' ? current : undefined);
+      if (bytes.length && next !== undefined) msg.transport.set('content-type', next);
+      else if (bytes.length && !msg.transport.has('content-type')) msg.transport.set('content-type', type || 'application/xml');
       if (!bytes.length) msg.transport.delete('content-type');
     }
     return sink.write(answerOf(msg), msg);
