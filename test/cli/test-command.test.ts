@@ -281,3 +281,59 @@ test('--registry names the registry folder a suite artifact\'s conf:/ key is rea
   t.is(withRegistry.code, 0, withRegistry.err + withRegistry.out);
   t.regex(withRegistry.out, /1 passed, 0 failed/);
 });
+
+test('a suite\'s own <registry-resources> are deployed into its registry, as WSO2\'s unit-test server does: gov:/ and conf:/ keys, over --registry; another registry path is refused at its place', async (t) => {
+  const SYN = 'xmlns="http://ws.apache.org/ns/synapse"';
+  const dir = await configDir({
+    'src/main/wso2mi/artifacts/proxy-services/P.xml': definitions(`
+      <endpoint name="Backend"><address uri="http://orders.test/svc"/></endpoint>
+      <proxy name="P"><target inSequence="gov:/mi-resources/stamp.xml"><outSequence><sequence key="conf:/out/tag.xml"/><send/></outSequence></target></proxy>`),
+    'src/main/wso2mi/resources/stamp.xml': `<sequence ${SYN}><property name="X-Stamp" scope="transport" value="from the suite's registry"/><send><endpoint key="Backend"/></send></sequence>`,
+    'shared-registry/conf/out/tag.xml': `<sequence ${SYN}><property name="X-Tag" scope="transport" value="from --registry"/></sequence>`,
+  });
+  await mkdir(path.join(dir, 'src', 'test', 'wso2mi'), { recursive: true });
+  const suite = path.join(dir, 'src', 'test', 'wso2mi', 'P.xml');
+  const write = (registryPath: string) =>
+    writeFile(
+      suite,
+      [
+        '<unit-test>',
+        '  <artifacts>',
+        '    <test-artifact><artifact>src/main/wso2mi/artifacts/proxy-services/P.xml</artifact></test-artifact>',
+        '    <registry-resources>',
+        '      <registry-resource>',
+        '        <file-name>stamp.xml</file-name>',
+        '        <artifact>src/main/wso2mi/resources/stamp.xml</artifact>',
+        `        <registry-path>${registryPath}</registry-path>`,
+        '        <media-type>application/vnd.wso2.sequence</media-type>',
+        '      </registry-resource>',
+        '    </registry-resources>',
+        '    <connector-resources/>',
+        '  </artifacts>',
+        '  <test-cases><test-case name="stamps">',
+        '    <input><payload><![CDATA[<o:Order xmlns:o="urn:o"/>]]></payload></input>',
+        '    <assertions>',
+        `      <assertReceived endpoint="Backend" count="1" expression="$trp:X-Stamp" equals="from the suite's registry"/>`,
+        '      <assertEquals><actual>$trp:X-Tag</actual><expected>from --registry</expected></assertEquals>',
+        '    </assertions>',
+        '  </test-case></test-cases>',
+        `  <mock-services><mock endpoint="Backend"><payload><![CDATA[${reply('<x:Ok xmlns:x="urn:o"/>')}]]></payload></mock></mock-services>`,
+        '</unit-test>',
+      ].join('\n'),
+    );
+  await write('/_system/governance/mi-resources');
+  const ran = await inProcess(['--registry', path.join(dir, 'shared-registry'), suite]);
+  t.is(ran.code, 0, ran.err + ran.out);
+  t.regex(ran.out, /PASS .*P\.xml > stamps/);
+  t.regex(ran.out, /1 passed, 0 failed/);
+
+  const alone = await inProcess([suite]);
+  t.is(alone.code, 1, 'without --registry the conf:/ key has nowhere to come from');
+  t.regex(alone.err, /conf:\/out\/tag\.xml/);
+  t.notRegex(alone.err, /gov:\/mi-resources\/stamp\.xml/, "the suite's own resource was found");
+
+  await write('/_system/local/mi-resources');
+  const refused = await inProcess(['--registry', path.join(dir, 'shared-registry'), suite]);
+  t.is(refused.code, 1);
+  t.regex(refused.err, /P\.xml:8:9 MOOR_ERR_TEST_SUITE registry path "\/_system\/local\/mi-resources": moor's keys name \/_system\/config\/… \(conf:\/\) or \/_system\/governance\/… \(gov:\/\)/);
+});

@@ -1,4 +1,5 @@
 /** A test suite as read from XML: what to load, what to send, what to expect, each with its place. */
+import { type RegistryResource } from './registry-resources.ts';
 import { type SourceLoc } from '../../errors.ts';
 import { type Expression } from '../../expr/expression.ts';
 import { type Mock } from '../mocks.ts';
@@ -76,6 +77,10 @@ export interface Suite {
   readonly artifact: { readonly path: string; readonly loc: SourceLoc } | undefined;
   /** Supportive artifacts (absolute paths). */
   readonly supportive: readonly string[];
+  /** `<registry-resources>`: deployed into the suite's own registry (registry-resources.ts). */
+  readonly registryResources: readonly RegistryResource[];
+  /** Where the suite's `<registry-resources>` element is, when it has resources. */
+  readonly registryLoc: SourceLoc | undefined;
   /** The proxy or sequence named on <test-artifact>, if any. */
   readonly target: Target | undefined;
   readonly mocks: readonly SuiteMock[];

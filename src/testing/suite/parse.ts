@@ -5,7 +5,9 @@
  *   <artifacts>
  *     <test-artifact [proxy="Name" | sequence="Name" | api="Name"]><artifact>path</artifact></test-artifact>
  *     <supportive-artifacts><artifact>path</artifact>*</supportive-artifacts>?
- *     <registry-resources/>? <connector-resources/>?          (must be empty: not supported)
+ *     <registry-resources><registry-resource><file-name/><artifact/><registry-path/><media-type/>?</registry-resource>*</registry-resources>?
+ *                                                               (deployed into the suite's registry: registry-resources.ts)
+ *     <connector-resources/>?                                  (must be empty: not supported)
  *   </artifacts>
  *   <test-cases>
  *     <test-case name="…" [proxy="Name" | sequence="Name" | api="Name"]>
@@ -51,6 +53,7 @@ import { textOf } from '../../xml/element.ts';
 import { type MockReply } from '../mocks.ts';
 import { type Actual, type Assertion, type Suite, type SuiteMock, type Target, type TestCase } from './model.ts';
 import { asReply, wso2MockService } from './wso2-mock.ts';
+import { type RegistryResource, subRegistryOf } from './registry-resources.ts';
 
 /** The result of reading a suite: the suite, or every problem found in it. */
 export type ParsedSuite = { readonly ok: true; readonly suite: Suite } | { readonly ok: false; readonly file: string; readonly errors: readonly ConfigError[] };
@@ -96,12 +99,36 @@ class SuiteReader {
     this.dir = path.dirname(file);
   }
 
+  /** One `<registry-resource>`: its file found as an artifact's, its registry path made a key. */
+  private registryResource(r: ConfigNode, into: RegistryResource[]): void {
+    this.only(r, ['file-name', 'artifact', 'registry-path', 'media-type']);
+    const text = (name: string): string | undefined => {
+      const c = r.child(name);
+      const v = c?.text?.trim();
+      if (!v) r.report('MOOR_ERR_TEST_SUITE', `<registry-resource> needs <${name}>`);
+      return v || undefined;
+    };
+    const fileName = text('file-name');
+    const artifact = text('artifact');
+    const registryPath = text('registry-path');
+    if (fileName === undefined || artifact === undefined || registryPath === undefined) return;
+    const where = subRegistryOf(registryPath);
+    if (!where) {
+      r.child('registry-path')!.report('MOOR_ERR_TEST_SUITE', `registry path "${registryPath}": moor's keys name /_system/config/… (conf:/) or /_system/governance/… (gov:/)`);
+      return;
+    }
+    const found = this.findFile(artifact, r.child('artifact')!, 'registry resource');
+    if (found) into.push({ file: found, sub: where.sub, key: [where.folder, fileName].filter(Boolean).join('/'), loc: r.loc });
+  }
+
   async suite(root: ConfigNode): Promise<Suite | undefined> {
     this.only(root, ['artifacts', 'test-cases', 'mock-services', 'description']);
     const artifacts = root.child('artifacts');
     let artifact: Suite['artifact'];
     let target: Target | undefined;
     const supportive: string[] = [];
+    const registryResources: RegistryResource[] = [];
+    let registryLoc: SourceLoc | undefined;
     if (artifacts) {
       this.only(artifacts, ['test-artifact', 'supportive-artifacts', 'registry-resources', 'connector-resources']);
       const ta = artifacts.child('test-artifact');
@@ -118,10 +145,14 @@ class SuiteReader {
         const found = this.findFile(a.text, a, 'supportive artifact');
         if (found) supportive.push(found);
       }
-      for (const which of ['registry-resources', 'connector-resources']) {
-        const n = artifacts.child(which);
-        if (n && n.children().length) n.report('MOOR_ERR_TEST_SUITE', `<${which}> are not supported by moor (it has no registry and no connectors)`);
+      const rr = artifacts.child('registry-resources');
+      if (rr) {
+        this.only(rr, ['registry-resource']);
+        if (rr.children().length) registryLoc = rr.loc;
+        for (const r of rr.children()) if (r.name === 'registry-resource') this.registryResource(r, registryResources);
       }
+      const cr = artifacts.child('connector-resources');
+      if (cr && cr.children().length) cr.report('MOOR_ERR_TEST_SUITE', '<connector-resources> are not supported by moor (it runs no connectors)');
     }
     if (!artifact && !target) root.report('MOOR_ERR_TEST_SUITE', 'the suite names no artifact to test: add <artifacts><test-artifact><artifact>path</artifact></test-artifact></artifacts>');
 
@@ -145,7 +176,7 @@ class SuiteReader {
     if (tcs) this.only(tcs, ['test-case']);
     for (const tc of tcs?.children() ?? []) if (tc.name === 'test-case') cases.push(await this.testCase(tc, cases.length));
     if (this.diag.errors.length) return undefined;
-    return { file: displayPath(this.file), path: this.file, artifact, supportive, target, mocks, cases };
+    return { file: displayPath(this.file), path: this.file, artifact, supportive, registryResources, registryLoc, target, mocks, cases };
   }
 
   private target(node: ConfigNode): Target | undefined {

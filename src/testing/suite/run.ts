@@ -19,6 +19,7 @@ import { type EndpointCall, type Headers, type Mocks } from '../mocks.ts';
 import { Harness, type RunResult } from '../harness.ts';
 import { soapBody, xmlDifference } from '../xml-assert.ts';
 import { type Actual, type Assertion, type Suite, type Target, type TestCase } from './model.ts';
+import { suiteRegistry } from './registry-resources.ts';
 
 /** An assertion that did not hold. */
 export interface Failure {
@@ -64,12 +65,20 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions = {}): Pro
   const started = performance.now();
   const done = (cases: CaseResult[], errors: ConfigError[]): SuiteResult => ({ file: suite.file, cases, errors, ms: performance.now() - started });
   let checked = options.config;
+  if (checked && suite.registryLoc) {
+    // (the --config configuration was loaded once, for every suite, before this suite's registry existed)
+    return done([], [new ConfigError('MOOR_ERR_TEST_SUITE', suite.registryLoc, "<registry-resources> are deployed into the registry of the suite's own artifacts; with --config, give the registry with --registry")]);
+  }
   if (!checked) {
+    const registry = suite.registryResources.length ? await suiteRegistry(suite.registryResources, options.registry) : undefined;
     try {
-      checked = await checkConfig(suite.artifact ? [suite.artifact.path, ...suite.supportive] : suite.supportive, { registry: options.registry });
+      checked = await checkConfig(suite.artifact ? [suite.artifact.path, ...suite.supportive] : suite.supportive, { registry: registry?.root ?? options.registry });
     } catch (e) {
       if (e instanceof ConfigErrors) return done([], [...e.errors]);
       throw e;
+    } finally {
+      // (the configuration reads its keys when it loads: the folder is not needed once it is checked)
+      await registry?.dispose();
     }
   }
   let defaultTarget: Target | undefined;
