@@ -3,7 +3,7 @@
  *
  *   ${vars.x}  ${vars["x"]}  ${vars.x.a[0]}        a variable (<variable>), and a JSONPath into a JSON one
  *                                                 (`var.x`, the spelling of MI 4.4's first releases, too)
- *   ${payload}  ${payload.a.b[0]}  ${$.a}         the JSON payload (as json-eval(): expr/json-path.ts)
+ *   ${payload}  ${payload.a.b[0]}  ${$.a}         the payload as JSON (as json-eval(): expr/json-path.ts)
  *   ${headers.X}  ${headers["Content-Type"]}      a transport header of the message
  *   ${properties.synapse.p}  ${props.axis2.p}     a property of the default (synapse) or axis2 scope
  *   ${params.queryParams.q}  ${params.uriParams.u}  ${params.functionParams.f}
