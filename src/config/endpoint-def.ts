@@ -20,7 +20,8 @@
  *   | <loadbalance [algorithm="roundRobin|weightedRoundRobin|org.apache.synapse…RoundRobin"] [failover="true|false"]>
  *       (<endpoint …/> | <member hostName="h" httpPort="p"/>)+
  *     </loadbalance>
- *   | <failover> <endpoint …/>+ </failover> )
+ *   | <failover> <endpoint …/>+ </failover>
+ *   | <recipientlist> … </recipientlist> )          (grammar in recipient-list-def.ts)
  * </endpoint>
  */
 import { type SourceLoc } from '../errors.ts';
@@ -31,6 +32,7 @@ import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
 import { parseWsdlEndpoint } from './wsdl-endpoint-def.ts';
 import { type ConfigNode } from './node.ts';
+import { parseRecipientList, type RecipientListDef } from './recipient-list-def.ts';
 import { parseSession, type SessionDef } from './session-def.ts';
 
 export interface AddressDef {
@@ -76,7 +78,7 @@ export interface EndpointRef {
   readonly key: string;
 }
 
-export type EndpointDef = AddressDef | GroupDef | EndpointRef;
+export type EndpointDef = AddressDef | GroupDef | EndpointRef | RecipientListDef;
 
 const ALGORITHMS: Record<string, Algorithm> = {
   roundRobin: 'roundRobin',
@@ -127,11 +129,13 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
     case 'http':
       if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
       return withHealthCheck(parseHttpEndpoint(body, name, draining, weight, warnStatisticsAndTrace), healthCheck);
+    case 'recipientlist':
+      if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>: a <recipientlist> sends every message to all its recipients');
+      return withHealthCheck(parseRecipientList(body, name, draining, parseEndpoint), healthCheck);
     case 'wsdl':
       if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
       return withHealthCheck(parseWsdlEndpoint(body, name, draining, weight, warnStatisticsAndTrace), healthCheck);
     case 'default':
-    case 'recipientlist':
     case 'dynamicLoadbalance':
     case 'serviceDynamicLoadbalance':
       body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <http>, <wsdl>, <loadbalance> or <failover>`);
@@ -150,6 +154,7 @@ function withHealthCheck<D extends EndpointDef>(def: D | undefined, check: Healt
       return def.healthCheck ? def : { ...def, healthCheck: check };
     case 'loadbalance':
     case 'failover':
+    case 'recipientlist':
       return { ...def, members: def.members.map((m) => withHealthCheck(m, check)!) };
     default:
       return def;

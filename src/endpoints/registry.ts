@@ -20,6 +20,7 @@ import { cookieKeyFor } from './cookie-affinity.ts';
 import { CookieSessions } from './cookie-sessions.ts';
 import { type AffinityScheme, SessionAffinity, unwrapped } from './affinity.ts';
 import { TableSessions } from './sticky.ts';
+import { RecipientListEndpoint } from './recipient-list.ts';
 
 export class EndpointRegistry {
   private readonly built = new Map<EndpointDef, Endpoint>();
@@ -203,6 +204,13 @@ export class EndpointRegistry {
         const weights = def.members.map((m) => (m.kind === 'address' ? m.weight : 1));
         const g = new GroupEndpoint(def, members, weights, this.env.clock);
         e = def.session ? new SessionAffinity(g, await this.schemeFor(g, def.session), def.session.onFailure) : g;
+        break;
+      }
+      case 'recipientlist': {
+        const members: Endpoint[] = [];
+        for (const m of def.members) members.push(await this.build(m, path));
+        // a dynamic recipient is an address of its own (as a <send/> to a To address is), not shared with a named one
+        e = new RecipientListEndpoint(def, members, (a) => new AddressEndpoint(a, this.outbound, this.env, this.events.emit), this.env.clock);
         break;
       }
     }

@@ -334,7 +334,22 @@ function checkEndpoints(config: Config, diag: Diagnostics, inline: readonly Endp
       return;
     }
     if (def.kind === 'address') return;
-    const s = def.session;
+    if (def.kind === 'recipientlist') {
+      const d = def.dynamic;
+      if (d?.expression !== undefined) {
+        try {
+          new Expression(d.expression, d.namespaces);
+        } catch (e) {
+          diag.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_XPATH', d.loc, (e as Error).message);
+        }
+        // (Synapse samples 62 and 63 read their list so; moor's get-property has no registry scope)
+        if (/get-property\(\s*['"]registry['"]/.test(d.expression)) diag.warn('MOOR_WARN_DIFFERENT', d.loc, `get-property('registry', …) reads a property of that name, not a registry resource: set the list in a property and read it with get-property('NAME')`);
+      }
+    } else {
+      // a copy for every recipient is not one member's answer: a group member answers one message
+      for (const m of def.members) if (m.kind === 'recipientlist') diag.report('MOOR_ERR_UNSUPPORTED', m.loc, `a <recipientlist> as a member of <${def.kind}> is not supported: a <send> sends to it`);
+    }
+    const s = def.kind === 'recipientlist' ? undefined : def.session;
     if (s?.type === 'xpath' && s.expression !== undefined) {
       try {
         new Expression(s.expression, s.namespaces);

@@ -36,8 +36,20 @@ export function isOneWay(msg: MessageContext): boolean {
  * two-way send of it would.
  */
 export async function sendOneWay(msg: MessageContext, env: MediationEnv, endpoint: Endpoint): Promise<void> {
+  const bytes = await wholeRequest(msg);
+  const copy = oneWayCopy(msg, bytes);
+  await accept(msg);
+  env.background(copy, endpoint.send(copy).then(dropAnswer));
+}
+
+/** The request's bytes, read whole (its head committed first). */
+export async function wholeRequest(msg: MessageContext): Promise<Buffer> {
   msg.commitHead();
-  const bytes = Buffer.from(await msg.body.readAll());
+  return Buffer.from(await msg.body.readAll());
+}
+
+/** A copy of `msg` with `bytes` (wholeRequest) for a one-way send: its own abort, properties and answer channel (dropped). */
+export function oneWayCopy(msg: MessageContext, bytes: Buffer): MessageContext {
   const copy = new MessageContext('request', new Map(msg.transport), new MessageBody(bytes, msg.body.limits, bytes.length, 'trusted'), new MessageAbort(), msg.log, dropAnswer, {
     id: msg.id,
     properties: new DefaultScope(msg.properties),
@@ -46,8 +58,7 @@ export async function sendOneWay(msg: MessageContext, env: MediationEnv, endpoin
   });
   copy.body.opaque = msg.body.opaque;
   copy.session = msg.session;
-  await accept(msg);
-  env.background(copy, endpoint.send(copy).then(dropAnswer));
+  return copy;
 }
 
 /** Drops the answer a one-way send got. */

@@ -5,7 +5,7 @@
  * </send>
  *
  * In the request path: sends the message to the endpoint (or, with none, to its WS-Addressing To
- * address) and runs the response path on the answer: the `receive` sequence if named, else the proxy's
+ * address; to a <recipientlist>, a copy to each recipient: recipient-send.ts) and runs the response path on the answer: the `receive` sequence if named, else the proxy's
  * out sequence or the main sequence's <out>. In the response path (or after <makefault
  * response="true">): sends the message back to the client.
  */
@@ -19,6 +19,8 @@ import { type MediationEnv, type MediatorDefinition, type Outcome } from './medi
 import { dynamicEndpoint } from './dynamic-key.ts';
 import { isOneWay, sendOneWay } from './one-way.ts';
 import { runSequence } from './sequence-runner.ts';
+import { RecipientListEndpoint } from '../endpoints/recipient-list.ts';
+import { sendToRecipients } from './recipient-send.ts';
 
 export const send: MediatorDefinition = {
   name: 'send',
@@ -56,6 +58,10 @@ const CONTINUE = (): Outcome => 'continue';
  * continuation: no frame stays suspended while the backend works.)
  */
 function forward(msg: MessageContext, env: MediationEnv, endpoint: Endpoint | undefined, receive: SequenceLink | undefined): Promise<Outcome> {
+  if (endpoint instanceof RecipientListEndpoint) {
+    const onReply = receive ? (r: MessageContext) => runSequence(receive.sequence, r, env) : (r: MessageContext) => env.onResponse(r);
+    return sendToRecipients(msg, env, endpoint, isOneWay(msg), onReply);
+  }
   if (isOneWay(msg)) return oneWay(msg, env, endpoint);
   if (!endpoint || receive !== undefined) return forwardAndReceive(msg, env, endpoint, receive);
   return endpoint.send(msg).then((response) => answered(env, response));
