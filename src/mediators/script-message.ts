@@ -67,11 +67,15 @@ export class ScriptMessage {
 
   static async prepare(msg: MessageContext, needs: ScriptNeeds, loc: SourceLoc): Promise<ScriptMessage> {
     const m = new ScriptMessage(msg, loc);
+    // JSON a script reads as XML is made XML (WSO2's mc.getPayloadXML() gives <jsonObject>…); XML it reads
+    // as JSON is read by WSO2's rules (json-eval's jsonPayload: the JSON it came as while unchanged)
+    if (needs.xml && msg.jsonReadable) await msg.head();
     if (!msg.body.opaque) {
       if (needs.xml) m.dom = await msg.envelopeDom();
       // (after the DOM: a body read whole gives the head from the same bytes)
       m.head = await msg.head();
-    } else if (needs.json) m.json = { value: await jsonPayload(msg) };
+    }
+    if (needs.json) m.json = { value: await jsonPayload(msg) };
     return m;
   }
 
@@ -166,7 +170,6 @@ export class ScriptMessage {
   }
 
   private jsonValue(method: string): unknown {
-    if (!this.msg.body.opaque) throw new Error(`mc.${method}(): the payload is XML, and moor converts no XML to JSON; use mc.getPayloadXML()`);
     if (!this.json) throw new Error(`mc.${method}(): moor reads the payload before a script whose source names getPayloadJSON or getJsonText; this one's does not`);
     return this.json.value;
   }

@@ -197,7 +197,8 @@ export class MessageContext {
   /** True while the payload is JSON carried as it came, which a mediator that needs XML may convert. */
   get jsonReadable(): boolean {
     if (!this.body.opaque) return false;
-    const type = this.transport.get('content-type');
+    // (read from the lines as they came when no map was made: a message passed on stays unmapped)
+    const type = this.headerLines ? rawHeader(this.headerLines, 'content-type') : this.transport.get('content-type');
     return isJsonType(typeof type === 'string' ? type : undefined);
   }
 

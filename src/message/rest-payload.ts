@@ -157,9 +157,9 @@ export async function restPayload(msg: MessageContext): Promise<Buffer | undefin
  * format), is made XML first (WSO2's formatters write the payload's XML form); true when it was.
  */
 export async function xmlFormFor(msg: MessageContext, soap = false): Promise<boolean> {
-  if (!msg.jsonReadable) return false;
   const type = msg.axis2.get('messageType');
   if (!soap && (typeof type !== 'string' || type === '' || isJsonType(type))) return false;
+  if (!msg.jsonReadable) return false;
   await msg.head();
   return true;
 }

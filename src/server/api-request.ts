@@ -79,7 +79,7 @@ export function writeRestReply(sink: AnswerSink, msg: MessageContext): Promise<v
   if (typeof forced === 'string' && forced !== '') msg.transport.set('content-type', forced);
   // SOAP goes as it is, and so does an opaque body: no await on the way
   // (JSON carried as it came, going out as XML, is made XML first)
-  const convert = msg.jsonReadable && typeof type === 'string' && type !== '' && !isJsonType(type);
+  const convert = typeof type === 'string' && type !== '' && !isJsonType(type) && msg.jsonReadable;
   if (!convert && (msg.body.opaque || typeof type !== 'string' || type === 'text/xml' || type === 'application/soap+xml')) return sink.write(answerOf(msg), msg);
   return restPayload(msg).then((bytes) => {
     if (bytes === undefined && convert) {

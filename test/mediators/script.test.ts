@@ -293,7 +293,7 @@ test.serial('a key that names nothing, a dynamic key, and a function the script 
   t.regex(errors, /MOOR_ERR_UNRESOLVED_KEY <script key>: key "lib"/);
 });
 
-test.serial('a JSON payload (a REST API): getPayloadJSON, setPayloadJSON both ways; getPayloadXML on JSON is an error', async (t) => {
+test.serial('a JSON payload (a REST API): getPayloadJSON, setPayloadJSON both ways; getPayloadXML reads JSON as WSO2\'s <jsonObject>, getPayloadJSON reads XML as JSON; on text it is an error', async (t) => {
   const backend = await startRestBackend('json', (c) => ({ contentType: 'application/json', body: JSON.stringify({ echoed: JSON.parse(c.body), total: 3 }) }));
   const gw = await startGateway({
     'api.xml': definitions(`<api name="Orders" context="/orders">
@@ -308,6 +308,9 @@ test.serial('a JSON payload (a REST API): getPayloadJSON, setPayloadJSON both wa
         <outSequence>${js('var r = mc.getPayloadJSON(); mc.setPayloadJSON({ total: r.total * 10, items: r.echoed.items });')}<send/></outSequence>
       </resource>
       <resource methods="POST" url-mapping="/xml">
+        <inSequence>${js('mc.setPayloadJSON({ xml: mc.getPayloadXML(), json: mc.getJsonText() });')}<respond/></inSequence>
+      </resource>
+      <resource methods="POST" url-mapping="/xmlonly">
         <inSequence>${js('mc.getPayloadXML();')}<respond/></inSequence>
       </resource>
     </api>`),
@@ -319,8 +322,13 @@ test.serial('a JSON payload (a REST API): getPayloadJSON, setPayloadJSON both wa
     t.is(backend.calls[0]!.headers['x-items'], '2');
     t.deepEqual(JSON.parse(r.text), { total: 30, items: ['A', 'B'] });
     const x = await post(`${gw.url}/orders/xml`, '{"a":1}', { 'content-type': 'application/json' });
-    t.is(x.status, 500);
-    t.regex(x.text, /mc\.getPayloadXML\(\): the payload is not XML \(application\/json\); use mc\.getPayloadJSON\(\)/);
+    t.is(x.status, 200, x.text);
+    t.deepEqual(JSON.parse(x.text), { xml: '<jsonObject><a>1</a></jsonObject>', json: '{"a":1}' });
+    const pox = await post(`${gw.url}/orders/xml`, '<order><id>7</id></order>', { 'content-type': 'application/xml' });
+    t.deepEqual(JSON.parse(pox.text), { xml: '<order><id>7</id></order>', json: '{"order":{"id":7}}' });
+    const text = await post(`${gw.url}/orders/xmlonly`, 'words', { 'content-type': 'text/plain' });
+    t.is(text.status, 500);
+    t.regex(text.text, /mc\.getPayloadXML\(\): the payload is not XML \(text\/plain\); use mc\.getPayloadJSON\(\)/);
   } finally {
     await gw.close();
     await backend.close();
