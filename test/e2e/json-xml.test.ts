@@ -47,6 +47,9 @@ function api(soap: RestBackend, rest: RestBackend): string {
           <send><endpoint><address uri="${rest.url}/rest"/></endpoint></send>
         </inSequence>
       </resource>
+      <resource methods="POST" url-mapping="/plain">
+        <inSequence><send><endpoint><address uri="${rest.url}/rest"/></endpoint></send></inSequence>
+      </resource>
       <resource methods="POST" url-mapping="/typed">
         <inSequence>
           <property name="ContentType" value="application/vnd.orders+json" scope="axis2"/>
@@ -64,11 +67,11 @@ function api(soap: RestBackend, rest: RestBackend): string {
     </api>`);
 }
 
-async function setup(t: import('ava').ExecutionContext) {
+async function setup(t: import('ava').ExecutionContext, limits?: { maxParseBytes: number }) {
   const soap = await startRestBackend('soap', () => ({ contentType: 'text/xml; charset=utf-8', body: QUOTE_ANSWER }));
   const rest = await startRestBackend('rest', () => ({ contentType: 'application/json', body: '{"ok":true}' }));
   const { log, lines } = capturingLogger();
-  const gw = await startGateway({ 'api.xml': api(soap, rest) }, { logger: log });
+  const gw = await startGateway({ 'api.xml': api(soap, rest) }, { logger: log, ...(limits ? { limits } : {}) });
   t.teardown(async () => {
     await gw.close();
     await soap.close();
@@ -143,4 +146,21 @@ test('hostile JSON a mediator needs as XML is a clear fault and nothing is sent;
   t.true(soap.calls.at(-1)!.body.includes('<jsonObject><__proto__><id>7</id></__proto__>'));
   t.is(soap.calls.length, 1, 'only the last was sent');
   t.is(rest.calls.length, 0);
+});
+
+test('the conversion is lazy: JSON nobody reads as XML is never parsed (past maxParseBytes it still passes); read as XML, the bound holds', async (t) => {
+  const { soap, rest, gw } = await setup(t, { maxParseBytes: 2048 });
+  const big = JSON.stringify({ order: { id: 7, pad: 'x'.repeat(10_000) } });
+  const passed = await call(`${gw.url}/orders/plain`, big);
+  t.is(passed.status, 200);
+  t.is(rest.calls[0]!.body, big);
+  const read = await call(`${gw.url}/orders/soap`, big);
+  t.is(read.status, 413);
+  t.is(read.headers['x-moor-error'], 'MOOR_ERR_MESSAGE_TOO_LARGE');
+  // the XML may outgrow the JSON: bounded as it is written
+  const small = JSON.stringify({ n: Array(600).fill(1) });
+  t.true(small.length < 2048);
+  const grown = await call(`${gw.url}/orders/soap`, small);
+  t.is(grown.status, 413);
+  t.is(soap.calls.length, 0);
 });
