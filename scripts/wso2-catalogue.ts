@@ -135,7 +135,11 @@ export const ENDPOINT_CATALOGUE: readonly CatalogueEntry[] = [
     differs: 'the WSDL (inline, `file:`, `http(s):`, or moor\'s `key=`) is read when the configuration loads: one that cannot be read or fetched refuses the configuration (WSO2 logs it and fails each message); WSDL 2.0 is read (WSO2 refuses it); HTTP-binding ports (REST/GET) are refused; imports are not followed',
   },
   { title: 'Default', probe: '<default/>' },
-  { title: 'Recipient list', probe: '<recipientlist/>' },
+  {
+    title: 'Recipient list',
+    probe: '<recipientlist><endpoint><address uri="http://127.0.0.1:1/"/></endpoint></recipientlist>',
+    differs: 'at most 64 recipients; two-way, a failed recipient runs the fault sequence only if the `<aggregate>` did not complete with the other replies (WSO2: for each failed copy); only `<send>` and a proxy\'s target send to it (`<call>` faults, a group member is refused)',
+  },
   { title: 'Dynamic load-balance', probe: '<dynamicLoadbalance/>' },
 ];
 

@@ -21,7 +21,8 @@
  *       (<endpoint …/> | <member hostName="h" httpPort="p"/>)+
  *     </loadbalance>
  *   | <failover> <endpoint …/>+ </failover>
- *   | <recipientlist> … </recipientlist> )          (grammar in recipient-list-def.ts)
+ *   | <recipientlist> … </recipientlist>            (grammar in recipient-list-def.ts)
+ *   | <default [format="…"]> (failure children as <address>) </default> )  (grammar in default-endpoint-def.ts)
  * </endpoint>
  */
 import { type SourceLoc } from '../errors.ts';
@@ -32,6 +33,7 @@ import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
 import { parseWsdlEndpoint } from './wsdl-endpoint-def.ts';
 import { type ConfigNode } from './node.ts';
+import { parseDefaultEndpoint } from './default-endpoint-def.ts';
 import { parseRecipientList, type RecipientListDef } from './recipient-list-def.ts';
 import { parseSession, type SessionDef } from './session-def.ts';
 
@@ -45,6 +47,8 @@ export interface AddressDef {
   /** Timeout, suspension and retry policy (src/config/endpoint-failure-def.ts). */
   readonly failure: FailureDef;
   readonly draining: boolean;
+  /** A <default> endpoint (default-endpoint-def.ts): the URL is each message's WS-Addressing To. */
+  readonly toHeader?: boolean;
   /** Synapse <member>: forward to the same path as the request, on this host. */
   readonly keepRequestPath?: boolean;
   /** Relative weight for weightedRoundRobin. */
@@ -113,7 +117,7 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
   const kinds = node.children().filter((c) => c.el.name.uri !== MOOR_CONFIG_NS && c.name !== 'session' && c.name !== 'property' && c.name !== 'description');
   const body = kinds[0];
   if (!body || kinds.length > 1) {
-    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <http>, <wsdl>, <loadbalance>, <failover> (or key="…")');
+    node.report('MOOR_ERR_BAD_VALUE', '<endpoint> needs exactly one of <address>, <http>, <wsdl>, <default>, <loadbalance>, <failover>, <recipientlist> (or key="…")');
     return undefined;
   }
   const sessionNode = node.child('session');
@@ -136,12 +140,15 @@ export function parseEndpoint(node: ConfigNode): EndpointDef | undefined {
       if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
       return withHealthCheck(parseWsdlEndpoint(body, name, draining, weight, warnStatisticsAndTrace), healthCheck);
     case 'default':
+      if (sessionNode) sessionNode.report('MOOR_ERR_BAD_VALUE', '<session> belongs on an endpoint with <loadbalance> or <failover>');
+      if (checkNode) checkNode.report('MOOR_ERR_BAD_VALUE', '<moor:healthCheck> needs an address to probe; a <default> endpoint has none (each message\'s To)');
+      return parseDefaultEndpoint(body, name, draining, weight, warnStatisticsAndTrace);
     case 'dynamicLoadbalance':
     case 'serviceDynamicLoadbalance':
-      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <http>, <wsdl>, <loadbalance> or <failover>`);
+      body.report('MOOR_ERR_UNSUPPORTED', `<${body.name}> endpoints are not supported; use <address>, <http>, <wsdl>, <default>, <loadbalance>, <failover> or <recipientlist>`);
       return undefined;
     default:
-      body.unknownElement(['address', 'http', 'wsdl', 'loadbalance', 'failover'], '<endpoint>');
+      body.unknownElement(['address', 'http', 'wsdl', 'default', 'loadbalance', 'failover', 'recipientlist'], '<endpoint>');
       return undefined;
   }
 }
@@ -151,7 +158,8 @@ function withHealthCheck<D extends EndpointDef>(def: D | undefined, check: Healt
   if (!def || !check) return def;
   switch (def.kind) {
     case 'address':
-      return def.healthCheck ? def : { ...def, healthCheck: check };
+      // (a <default> endpoint has no address to probe)
+      return def.healthCheck || def.toHeader ? def : { ...def, healthCheck: check };
     case 'loadbalance':
     case 'failover':
     case 'recipientlist':

@@ -8,6 +8,7 @@ import { type AddressDef } from '../config/endpoint-def.ts';
 import { type MessageContext, rawHeader } from '../message/context.ts';
 import { type BodyOrigin, MessageBody } from '../message/message-body.ts';
 import { soapVersionOfContentType } from '../xml/soap.ts';
+import { MoorError } from '../errors.ts';
 import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint, type SendOptions } from './endpoint.ts';
 import { type Outbound } from './outbound.ts';
@@ -108,16 +109,29 @@ export class AddressEndpoint implements Endpoint {
       const left = until === undefined ? 'until its health check passes' : `for ${Math.ceil(Math.max(0, until - now) / 1000)} s more`;
       return Promise.reject(new EndpointError('unreachable', this.label, `${this.health.state} (${this.health.reason}), ${left}`, { code: SYNAPSE_CODES.ENDPOINT_ADDRESS_NONE_READY, summary: this.health.state }));
     }
+    if (this.def.toHeader) return this.toAddress(request).then(async (to) => {
+      if (this.def.addressing) await addAddressing(request, to);
+      return this.exchange(request, to);
+    });
     if (this.def.addressing) return addAddressing(request, this.def.uri).then(() => this.exchange(request));
     return this.exchange(request);
   }
 
-  private exchange(request: MessageContext): Promise<MessageContext> {
+  /** A <default> endpoint's URL for `request`: its WS-Addressing To, which must be http(s). */
+  private async toAddress(request: MessageContext): Promise<string> {
+    const to = (await request.head()).addressing.to;
+    if (!to || !/^https?:\/\//i.test(to)) {
+      throw new MoorError('MOOR_ERR_NO_ENDPOINT', `the <default> endpoint ${this.label} sends to the message's WS-Addressing To, which ${to ? `is "${to}", not an http(s) address` : 'the message does not have'}`);
+    }
+    return to;
+  }
+
+  private exchange(request: MessageContext, to?: string): Promise<MessageContext> {
     const http = this.def.http;
     if (http || isRest(request)) {
       let url: string;
       try {
-        url = http ? expandHttpTemplate(http.template, request) : this.def.uri;
+        url = http ? expandHttpTemplate(http.template, request) : (to ?? this.def.uri);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -127,7 +141,7 @@ export class AddressEndpoint implements Endpoint {
     }
     try {
       request.commitHead();
-      let url = this.def.uri;
+      let url = to ?? this.def.uri;
       if (this.def.keepRequestPath) {
         const inUrl = request.axis2.transportInUrl;
         if (inUrl !== undefined) url = new URL(inUrl, this.def.uri).href;

@@ -185,7 +185,7 @@ export class EndpointRegistry {
       }
       case 'address': {
         // one backend named the same way in several groups is one endpoint: its health is shared
-        const shareKey = JSON.stringify([def.name, def.uri, def.http, def.failure, def.addressing, def.keepRequestPath, def.draining, def.healthCheck && { ...def.healthCheck, loc: undefined }]);
+        const shareKey = JSON.stringify([def.name, def.uri, def.http, def.failure, def.addressing, def.keepRequestPath, def.draining, def.healthCheck && { ...def.healthCheck, loc: undefined }, def.toHeader && def.loc]);
         let a = this.shared.get(shareKey);
         if (!a) {
           a = new AddressEndpoint(def, this.outbound, this.env, this.events.emit);
