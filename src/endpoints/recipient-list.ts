@@ -15,6 +15,12 @@ import { type MessageContext } from '../message/context.ts';
 import { type Clock, systemClock } from '../session/clock.ts';
 import { type Endpoint } from './endpoint.ts';
 
+/**
+ * The expression of each dynamic list, compiled with the configuration (mediators/compile.ts), so that
+ * its get-property('k') falls back to the local entry k as every other expression's does (expr/entries.ts).
+ */
+export const listExpressions = new WeakMap<RecipientListDef, Expression>();
+
 export class RecipientListEndpoint implements Endpoint {
   readonly id: string;
   readonly label: string;
@@ -34,7 +40,7 @@ export class RecipientListEndpoint implements Endpoint {
     this.label = def.name ?? 'recipientlist';
     this.draining = def.draining;
     const ex = def.dynamic?.expression;
-    this.expression = ex === undefined ? undefined : new Expression(ex, def.dynamic!.namespaces);
+    this.expression = ex === undefined ? undefined : (listExpressions.get(def) ?? new Expression(ex, def.dynamic!.namespaces));
   }
 
   get inFlight(): number {

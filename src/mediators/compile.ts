@@ -11,6 +11,7 @@ import { type ConfigNode, Diagnostics, reportingInto } from '../config/node.ts';
 import { suggest } from '../config/suggest.ts';
 import { MoorError, type SourceLoc } from '../errors.ts';
 import { compilingWith } from '../expr/entries.ts';
+import { listExpressions } from '../endpoints/recipient-list.ts';
 import { Expression } from '../expr/expression.ts';
 import { EndpointLink, SequenceLink } from './links.ts';
 import { type Mediator, type ParseContext, type Sequence } from './mediator.ts';
@@ -338,12 +339,12 @@ function checkEndpoints(config: Config, diag: Diagnostics, inline: readonly Endp
       const d = def.dynamic;
       if (d?.expression !== undefined) {
         try {
-          new Expression(d.expression, d.namespaces);
+          listExpressions.set(def, new Expression(d.expression, d.namespaces));
         } catch (e) {
           diag.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_XPATH', d.loc, (e as Error).message);
         }
         // (Synapse samples 62 and 63 read their list so; moor's get-property has no registry scope)
-        if (/get-property\(\s*['"]registry['"]/.test(d.expression)) diag.warn('MOOR_WARN_DIFFERENT', d.loc, `get-property('registry', …) reads a property of that name, not a registry resource: set the list in a property and read it with get-property('NAME')`);
+        if (/get-property\(\s*['"]registry['"]/.test(d.expression)) diag.warn('MOOR_WARN_DIFFERENT', d.loc, `get-property('registry', …) reads a property of that name, not a registry resource: set the list in a property or a local entry and read it with get-property('NAME')`);
       }
     } else {
       // a copy for every recipient is not one member's answer: a group member answers one message

@@ -113,6 +113,13 @@ test('sample 63: each reply runs the out sequence, and <aggregate> answers the c
   t.deepEqual([...res.text.matchAll(/<m0:return>(\w+)<\/m0:return>/g)].map((m) => m[1]).sort(), ['B1', 'B2', 'B3']);
 });
 
+test('a dynamic list read by get-property from a local entry, as Synapse\'s get-property falls back to one', async (t) => {
+  const bs = await backends(2);
+  const res = await run(`<localEntry key="EP_LIST">${bs.map((b) => b.url).join(',')}</localEntry>` + dynamicSample([], true).replace(/<property name="EP_LIST" value="[^"]*"\/>/, ''), bs);
+  t.is(res.status, 200);
+  t.deepEqual([...res.text.matchAll(/<m0:return>(\w+)<\/m0:return>/g)].map((m) => m[1]).sort(), ['B1', 'B2']);
+});
+
 test('<member>s: the copy goes to the request\'s own path on each member host', async (t) => {
   const bs = await backends(2);
   const members = bs.map((b) => `<member hostName="127.0.0.1" httpPort="${new URL(b.url).port}"/>`).join('');
