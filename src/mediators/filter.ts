@@ -6,12 +6,14 @@
  * <filter (source="…" regex="…" | xpath="…")> mediators… </filter>          (short form: the then branch)
  *
  * Runs one branch or the other: with source+regex, `then` when the source's string value matches the
- * whole regex; with xpath, `then` when the expression's boolean value is true. A branch that stops
+ * whole regex; with xpath, `then` when the expression's boolean value is true (an MI 4.4 Synapse
+ * expression, `xpath="${…}"`, when it is true, a non-empty string or a non-zero number). A branch that stops
  * (<drop/>, <respond/>) stops the sequence around the filter too, as in Synapse.
  */
 import { type MediatorDefinition } from './mediator.ts';
 import { type Branch, parseBranch, wholeMatchRegex } from './branch.ts';
-import { compileExpression } from './value.ts';
+import { hasSynapseExpression } from '../expr/synapse-expression.ts';
+import { compileExpression, synapseExpression } from './value.ts';
 
 export const filter: MediatorDefinition = {
   name: 'filter',
@@ -22,6 +24,10 @@ export const filter: MediatorDefinition = {
     let test: ((msg: Parameters<Branch>[0]) => Promise<boolean>) | undefined;
     if (xpathText !== undefined && (sourceText !== undefined || node.attr('regex') !== undefined)) {
       node.report('MOOR_ERR_BAD_VALUE', '<filter> takes xpath, or source with regex, not both');
+    } else if (xpathText !== undefined && hasSynapseExpression(xpathText)) {
+      // MI 4.4 writes its conditions as Synapse expressions: <filter xpath="${exists(payload.id)}">
+      const expr = synapseExpression(node, xpathText);
+      test = expr && ((msg) => expr.boolean(msg));
     } else if (xpathText !== undefined) {
       const expr = compileExpression(node, xpathText);
       test = expr && ((msg) => expr.boolean(msg));

@@ -1,5 +1,6 @@
 /**
  * <log [level="simple|headers|full|custom"] [separator=", "] [category="INFO|DEBUG|WARN|ERROR|TRACE|FATAL"]>
+ *   <message>text with ${…} Synapse expressions</message>?     (MI 4.4)
  *   <property name="N" (value="literal" | expression="xpath")/>*
  * </log>
  *
@@ -12,13 +13,16 @@
  *   no simple part (Synapse's getHeadersLogMessage).
  * full: the simple part, then "Envelope: " and the whole envelope (reads the body into memory).
  * custom: only the properties. Properties are appended at every level.
+ * MI 4.4's <message> is a template (expr/synapse-expression.ts SynapseTemplate): the line is the level's
+ * part, if `level` is written, then the message, then the properties; without `level`, as MI 4.4 writes
+ * it, the message and the properties only.
  * category="FATAL" is logged at error level (winston has no fatal) and printed FATAL.
  */
 import { childIn, textOf, type XmlElement } from '../xml/element.ts';
 import { WSA_NAMESPACES as WSA } from '../xml/names.ts';
 import { readProperty, soapAction } from '../expr/properties.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
-import { type ValueSource, valueSource } from './value.ts';
+import { synapseTemplate, type ValueSource, valueSource } from './value.ts';
 
 /** An element's own text (OMElement.getText: its text children, not its descendants'). */
 function ownText(el: XmlElement): string {
@@ -34,12 +38,15 @@ export const log: MediatorDefinition = {
   name: 'log',
   parse(node) {
     node.allowAttributes('level', 'separator', 'category', 'description');
-    node.allowChildren('property');
-    const level = node.oneOf(node.attr('level'), LEVELS, 'level') ?? 'simple';
+    node.allowChildren('property', 'message');
+    const messageNode = node.child('message');
+    const message = messageNode && synapseTemplate(messageNode, textOf(messageNode.el));
+    const level = node.oneOf(node.attr('level'), LEVELS, 'level') ?? (messageNode ? 'custom' : 'simple');
     const category = node.oneOf(node.attr('category'), Object.keys(CATEGORIES) as (keyof typeof CATEGORIES)[], 'category') ?? 'INFO';
     const separator = node.attr('separator') ?? ', ';
     const props: { name: string; value: ValueSource }[] = [];
     for (const p of node.children()) {
+      if (p.name === 'message') continue;
       p.allowAttributes('name', 'value', 'expression');
       const name = p.required('name');
       const value = valueSource(p);
@@ -78,6 +85,7 @@ export const log: MediatorDefinition = {
           const head = await msg.head();
           for (const b of head.blocks) parts.push(`${b.name.local} : ${ownText(b)}`);
         }
+        if (message) parts.push(await message.string(msg));
         for (const p of props) parts.push(`${p.name} = ${await p.value(msg)}`);
         msg.log.log(CATEGORIES[category], parts.join(separator), { component: 'log', msg: msg.id, ...(category === 'FATAL' ? { fatal: true } : {}) });
         return 'continue';

@@ -7,7 +7,7 @@ import { MoorError } from '../errors.ts';
 import { Expression } from '../expr/expression.ts';
 import { JsonPath, jsonEvalPath } from '../expr/json-path.ts';
 import { type MessageContext } from '../message/context.ts';
-import { hasSynapseExpression, SynapseExpression } from '../expr/synapse-expression.ts';
+import { hasSynapseExpression, SynapseExpression, SynapseTemplate } from '../expr/synapse-expression.ts';
 
 /** Something that yields a string for a message. */
 export type ValueSource = (msg: MessageContext) => Promise<string>;
@@ -68,6 +68,16 @@ export function expressionSource(node: ConfigNode, expression: string): ValueSou
 export function synapseExpression(node: ConfigNode, text: string): SynapseExpression | undefined {
   try {
     return new SynapseExpression(text, node.scope);
+  } catch (e) {
+    node.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_VALUE', (e as Error).message);
+    return undefined;
+  }
+}
+
+/** Text with `${…}` parts written at `node` (MI 4.4's <log><message>); undefined (reported there) when moor does not read one of them. */
+export function synapseTemplate(node: ConfigNode, text: string): SynapseTemplate | undefined {
+  try {
+    return new SynapseTemplate(text, node.scope);
   } catch (e) {
     node.report(e instanceof MoorError ? e.code : 'MOOR_ERR_BAD_VALUE', (e as Error).message);
     return undefined;

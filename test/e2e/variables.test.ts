@@ -8,7 +8,7 @@
 import test from 'ava';
 import { request } from 'undici';
 import { configTree, lines, runMoor } from '../cli/run-moor.ts';
-import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { configDir, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { startRestBackend } from '../helpers/rest-backend.ts';
 import { proxy, startSoapBackend } from '../mediators/soap-backend.ts';
@@ -108,21 +108,21 @@ test('${payload…} over a JSON request, ${headers[…]}, ${properties…} and $
   }
 });
 
-test('moor validate refuses at file:line:col what moor does not read: a value not of its type, Synapse-expression operators, functions, literals, ${…} in other text, where an XPath is needed, in a payloadFactory format', async (t) => {
+test('moor validate refuses at file:line:col what moor does not read: a value not of its type, functions moor lacks, config., ${…} in other text, in a payloadFactory format, a malformed expression', async (t) => {
   const { root } = await configTree({
     'p.xml': [
       `<definitions xmlns="http://ws.apache.org/ns/synapse">`,
       `  <sequence name="S">`,
       `    <variable name="a" type="INTEGER" value="abc"/>`,
-      `    <variable name="b" expression="\${vars.a + 1}"/>`,
-      `    <variable name="c" expression="\${length(payload.items)}"/>`,
-      `    <variable name="d" expression="\${'text'}"/>`,
+      `    <variable name="b" expression="\${registry('gov:/a')}"/>`,
+      `    <variable name="c" expression="\${secret('pw')}"/>`,
+      `    <variable name="d" expression="\${config.db.url}"/>`,
       `    <log level="custom"><property name="e" expression="total: \${vars.a}"/></log>`,
-      `    <filter xpath="\${vars.a}"><then><drop/></then></filter>`,
+      `    <variable name="i" expression="\${vars.a +}"/>`,
       `    <payloadFactory media-type="json"><format>{"a":"\${vars.a}"}</format></payloadFactory>`,
       `    <variable name="f" type="NUMBER" value="1"/>`,
       `    <variable name="g"/>`,
-      `    <variable name="h" expression="\${vars.a ? 1 : 2}"/>`,
+      `    <variable name="h" expression="\${formatDateTime(now(), 'yyyy')}"/>`,
       `  </sequence>`,
       `</definitions>`,
     ].join('\n'),
@@ -136,7 +136,7 @@ test('moor validate refuses at file:line:col what moor does not read: a value no
     'conf/p.xml:5:5 MOOR_ERR_UNSUPPORTED',
     'conf/p.xml:6:5 MOOR_ERR_UNSUPPORTED',
     'conf/p.xml:7:25 MOOR_ERR_UNSUPPORTED',
-    'conf/p.xml:8:5 MOOR_ERR_UNSUPPORTED',
+    'conf/p.xml:8:5 MOOR_ERR_BAD_VALUE',
     'conf/p.xml:9:39 MOOR_ERR_UNSUPPORTED',
     'conf/p.xml:10:5 MOOR_ERR_BAD_VALUE',
     'conf/p.xml:11:5 MOOR_ERR_MISSING_ATTRIBUTE',
@@ -144,11 +144,57 @@ test('moor validate refuses at file:line:col what moor does not read: a value no
   ], r.stdout);
   const text = out.join('\n');
   t.regex(text, /value="abc" is not of type INTEGER/);
-  t.regex(text, /"\$\{vars.a \+ 1\}" uses the operator \+/);
-  t.regex(text, /uses the function length\(\)/);
-  t.regex(text, /"\$\{'text'\}" uses a literal/);
+  t.regex(text, /the function registry\(\) is not one moor reads/);
+  t.regex(text, /the function secret\(\) is not one moor reads/);
+  t.regex(text, /config\. \(deployment configuration parameters\) is not read by moor/);
   t.regex(text, /"total: \$\{vars.a\}": moor reads a Synapse expression only as the whole value/);
-  t.regex(text, /the Synapse expression "\$\{vars.a\}" is read where a value is taken .* not here: <filter> needs an XPath/);
+  t.regex(text, /the Synapse expression "\$\{vars.a \+\}": the expression ends too soon/);
   t.regex(text, /the format holds a Synapse expression \(\$\{vars.a\}\)/);
-  t.regex(text, /uses a conditional \(\? :\)/);
+  t.regex(text, /the function formatDateTime\(\) is not one moor reads/);
+});
+
+test("MI 4.4's expression language: operators, literals, conditionals, functions and filters; <filter xpath=\"${…}\">; <log><message> as a template", async (t) => {
+  const backend = await startRestBackend();
+  const { log, lines: logged } = capturingLogger();
+  const api = definitions(`
+    <api name="Expr" context="/expr">
+      <resource methods="POST" uri-template="/{id}">
+        <inSequence>
+          <variable name="min" type="INTEGER" value="18"/>
+          <variable name="adults" expression="\${payload.users[?(@.age >= vars.min)].name}"/>
+          <variable name="total" expression="\${payload.users[0].age + payload.users[1].age * 2}"/>
+          <property name="X-Adults" scope="transport" expression="\${vars.adults}"/>
+          <property name="X-Total" scope="transport" expression="\${vars.total}"/>
+          <property name="X-Kind" scope="transport" expression="\${vars.total > 100 ? 'big' : 'small'}"/>
+          <property name="X-Greeting" scope="transport" expression="\${'Hello ' + toUpper(payload.users[0].name) + '!'}"/>
+          <property name="X-Fn" scope="transport" expression="\${length(payload.users) + '|' + subString('abcdef', 1, 3) + '|' + contains(payload.tag, 'gold') + '|' + integer('42') + '|' + base64encode('hi')}"/>
+          <property name="X-Missing" scope="transport" expression="\${exists(payload.nope) ? 'yes' : 'no'}|\${not(exists(payload.users))}"/>
+          <filter xpath="\${exists(payload.users) &amp;&amp; length(vars.adults) == 2}">
+            <then><property name="X-Filter" scope="transport" value="then"/></then>
+            <else><property name="X-Filter" scope="transport" value="else"/></else>
+          </filter>
+          <log category="INFO"><message>order \${params.uriParams.id}: \${length(vars.adults)} adult(s), \${vars.adults}</message><property name="tag" expression="\${payload.tag}"/></log>
+          <send><endpoint><address uri="${backend.url}/backend"/></endpoint></send>
+        </inSequence>
+      </resource>
+    </api>`);
+  const dir = await configDir({ 'api.xml': api.replace('|${not(exists(payload.users))}', '') });
+  const gw = await startGateway(dir, { logger: log });
+  try {
+    const body = JSON.stringify({ users: [{ name: 'ann', age: 30 }, { name: 'bob', age: 12 }, { name: 'cy', age: 18 }], tag: 'gold-member' });
+    const res = await request(`${gw.url}/expr/7`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    t.is(res.statusCode, 200, await res.body.text());
+    const h = backend.calls[0]!.headers;
+    t.is(h['x-adults'], '["ann","cy"]');
+    t.is(h['x-total'], '54');
+    t.is(h['x-kind'], 'small');
+    t.is(h['x-greeting'], 'Hello ANN!');
+    t.is(h['x-fn'], '3|bc|true|42|aGk=');
+    t.is(h['x-filter'], 'then');
+    t.is(h['x-missing'], 'no', 'exists() of what the payload lacks');
+    t.truthy(logged.find((l) => /INFO \[log\] order 7: 2 adult\(s\), \["ann","cy"\], tag = gold-member/.test(l)), logged.join(''));
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
 });

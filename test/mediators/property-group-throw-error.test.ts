@@ -59,7 +59,7 @@ test('configuration mistakes in <propertyGroup> and <throwError> are reported at
     startGateway({
       'p.xml': definitions(
         proxy('P', {
-          in: `\n<propertyGroup><log/></propertyGroup>\n<throwError type="T"/>\n<throwError errorMessage="{\${vars.a + 1}}"/>\n<propertyGroup><property name="n" type="NUMBER" value="1"/></propertyGroup>`,
+          in: `\n<propertyGroup><log/></propertyGroup>\n<throwError type="T"/>\n<throwError errorMessage="{\${secret('x')}}"/>\n<propertyGroup><property name="n" type="NUMBER" value="1"/></propertyGroup>`,
         }),
       ),
     }),
@@ -67,6 +67,6 @@ test('configuration mistakes in <propertyGroup> and <throwError> are reported at
   const lines = (err as ConfigErrors).errors.map((e) => e.toString()).join('\n');
   t.regex(lines, /p\.xml:2:\d+ MOOR_ERR_UNKNOWN_ELEMENT <log> is not allowed in <propertyGroup>/);
   t.regex(lines, /p\.xml:3:\d+ MOOR_ERR_MISSING_ATTRIBUTE/);
-  t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_UNSUPPORTED the Synapse expression "\$\{vars.a \+ 1\}" uses the operator \+, which moor does not read/);
+  t.regex(lines, /p\.xml:4:\d+ MOOR_ERR_UNSUPPORTED the Synapse expression "\$\{secret\('x'\)\}": the function secret\(\) is not one moor reads/);
   t.regex(lines, /p\.xml:5:\d+ MOOR_ERR_BAD_VALUE/);
 });
