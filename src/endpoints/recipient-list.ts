@@ -76,7 +76,8 @@ export class RecipientListEndpoint implements Endpoint {
     if (!this.def.dynamic) return this.members.filter((m) => m.available(now));
     const d = this.def.dynamic;
     const value = d.literal ?? (await this.expression!.string(msg));
-    const urls = [...new Set(splitRecipients(value))];
+    // (an address listed twice gets two copies, as in WSO2, which looks each one up in its pool)
+    const urls = splitRecipients(value);
     if (urls.length === 0) throw new MoorError('MOOR_ERR_MEDIATION', `the recipient list ${this.label} gave no address for this message`);
     if (urls.length > MAX_RECIPIENTS) throw new MoorError('MOOR_ERR_MEDIATION', `the recipient list ${this.label} gave ${urls.length} addresses; moor copies a message to at most ${MAX_RECIPIENTS}`);
     const bad = urls.find((u) => !isHttpUrl(u));

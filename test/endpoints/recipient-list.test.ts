@@ -120,6 +120,13 @@ test('a dynamic list read by get-property from a local entry, as Synapse\'s get-
   t.deepEqual([...res.text.matchAll(/<m0:return>(\w+)<\/m0:return>/g)].map((m) => m[1]).sort(), ['B1', 'B2']);
 });
 
+test('an address the dynamic list gives twice gets two copies, as in WSO2', async (t) => {
+  const bs = await backends(2);
+  const res = await run(dynamicSample([bs[0]!.url, bs[1]!.url, bs[0]!.url], false), bs);
+  t.is(res.status, 202);
+  t.deepEqual(bs.map((b) => b.received.length), [2, 1]);
+});
+
 test('<member>s: the copy goes to the request\'s own path on each member host', async (t) => {
   const bs = await backends(2);
   const members = bs.map((b) => `<member hostName="127.0.0.1" httpPort="${new URL(b.url).port}"/>`).join('');
