@@ -22,6 +22,8 @@ export function compileExpression(node: ConfigNode, text: string): Expression | 
     node.report('MOOR_ERR_UNSUPPORTED', `json-eval() is read where a value is taken (expression= of <property>, <header>, <log> properties, <payloadFactory> args), not here: <${node.name}> needs an XPath`);
     return undefined;
   }
+  // Synapse's get-property('registry', key) reads a registry resource; moor's reads a property of that name
+  if (/get-property\(\s*['"]registry['"]/.test(text)) node.warn('MOOR_WARN_DIFFERENT', `get-property('registry', …) reads a property of that name, not a registry resource: keep the value in a local entry and read it with get-property('NAME')`);
   try {
     return new Expression(text, node.scope);
   } catch (e) {

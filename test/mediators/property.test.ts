@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ConfigErrors } from '../../src/errors.ts';
-import { definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
+import { loadConfig } from '../../src/server/runtime.ts';
+import { configDir, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { proxy, startSoapBackend } from './soap-backend.ts';
 
 const ping = soap11('<p:Ping xmlns:p="urn:p"><p:n>7</p:n></p:Ping>');
@@ -112,4 +113,12 @@ test('a bad scope or type is a configuration error at its line', async (t) => {
   const lines = (err as ConfigErrors).errors.map((e) => e.toString());
   t.true(lines.some((l) => /p\.xml:2:\d+ MOOR_ERR_BAD_VALUE scope must be one of/.test(l)), lines.join('\n'));
   t.true(lines.some((l) => /p\.xml:3:\d+ MOOR_ERR_BAD_VALUE type must be one of .*did you mean "STRING"/.test(l)), lines.join('\n'));
+});
+
+test("get-property('registry', …) is a moor validate warning where it is written (moor reads a property of that name, Synapse a registry resource)", async (t) => {
+  const dir = await configDir({ 'p.xml': definitions(proxy('P', { in: `\n<property name="p" expression="get-property('registry', 'conf:/a.txt')"/>` })) });
+  const { errors, warnings } = await loadConfig(dir);
+  t.deepEqual(errors, []);
+  t.deepEqual(warnings.map((w) => `${w.loc.line} ${w.code}`), ['2 MOOR_WARN_DIFFERENT']);
+  t.regex(warnings[0]!.message, /reads a property of that name, not a registry resource/);
 });
