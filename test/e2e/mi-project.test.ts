@@ -4,7 +4,7 @@
  * file, no <definitions>) and its registry (src/main/wso2mi/resources/registry), and serves a REST API
  * and a proxy against real backends on loopback. `moor validate` on a project with artifacts moor does
  * not run (a JMS store in message-stores/, a failover processor in message-processors/,
- * inbound-endpoints/, a <default> endpoint) gives one error
+ * inbound-endpoints/, a <dynamicLoadbalance> endpoint) gives one error
  * per refused artifact, at its file, and nothing cascades into what uses them; tasks in tasks/ load (an
  * interval one and a cron one). The project is written
  * here (a small one of that layout), not copied from anywhere.
@@ -108,7 +108,7 @@ test('moor validate on an MI project with artifacts moor does not run: one error
       [`${ART}/message-stores/Orders.xml`]: `${XML}<messageStore name="OrdersStore" class="org.apache.synapse.message.store.impl.jms.JmsStore" ${SYN}/>`,
       [`${ART}/message-processors/Forward.xml`]: `${XML}<messageProcessor class="org.apache.synapse.message.processor.impl.failover.FailoverScheduledMessageForwardingProcessor" messageStore="OrdersStore" name="Forward" targetEndpoint="BackEP" ${SYN}/>`,
       [`${ART}/inbound-endpoints/Queue.xml`]: `${XML}<inboundEndpoint name="Queue" protocol="jms" sequence="PingSeq" onError="PingSeq" suspend="false" ${SYN}/>`,
-      [`${ART}/endpoints/Legacy.xml`]: `${XML}<endpoint name="Legacy" ${SYN}><default/></endpoint>`,
+      [`${ART}/endpoints/Legacy.xml`]: `${XML}<endpoint name="Legacy" ${SYN}><dynamicLoadbalance/></endpoint>`,
       [`${ART}/sequences/PingSeq.xml`]: `${XML}<sequence name="PingSeq" ${SYN}>
     <call-template target="LogTemplate"/>
     <send><endpoint key="Legacy"/></send>
