@@ -18,6 +18,7 @@
  */
 import { type AddressDef } from './endpoint-def.ts';
 import { FAILURE_CHILDREN, parseFailure } from './endpoint-failure-def.ts';
+import { readAddressing, refuseFormatConversion, refuseSecurityAndRm, warnByteOptions } from './leaf-endpoint.ts';
 import { type ConfigNode } from './node.ts';
 
 /** What a default endpoint's `uri` is (it has none): the name its id and logs show. */
@@ -25,21 +26,13 @@ export const TO_HEADER = 'wsa:To';
 
 export function parseDefaultEndpoint(node: ConfigNode, name: string | undefined, draining: boolean, weight: number, warnStatisticsAndTrace: (n: ConfigNode) => void): AddressDef | undefined {
   node.allowAttributes('format', 'optimize', 'encoding', 'statistics', 'trace');
-  for (const a of ['optimize', 'encoding'] as const) {
-    if (node.attr(a) !== undefined) node.warn('MOOR_WARN_NO_EFFECT', `${a}= has no effect: moor forwards the message's bytes as they came`);
-  }
+  warnByteOptions(node);
   warnStatisticsAndTrace(node);
   node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
-  for (const c of node.children()) {
-    if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
-  }
+  refuseSecurityAndRm(node);
   const format = node.oneOf(node.attr('format'), ['soap11', 'soap12', 'pox', 'rest', 'get', 'leave'] as const, 'format');
-  if (format === 'pox' || format === 'rest' || format === 'get') {
-    node.report('MOOR_ERR_UNSUPPORTED', `format="${format}" is not supported: moor forwards SOAP messages as they are`);
-  }
-  const wsa = node.child('enableAddressing');
-  wsa?.allowAttributes('version', 'separateListener');
-  if (wsa?.attr('separateListener') === 'true') wsa.report('MOOR_ERR_UNSUPPORTED', 'separateListener="true" (responses on a separate WS-Addressing channel) is not supported');
+  refuseFormatConversion(node, format);
+  const addressing = readAddressing(node);
   return {
     kind: 'address',
     loc: node.loc,
@@ -47,7 +40,7 @@ export function parseDefaultEndpoint(node: ConfigNode, name: string | undefined,
     uri: TO_HEADER,
     toHeader: true,
     format: format === 'soap11' || format === 'soap12' ? format : undefined,
-    addressing: wsa !== undefined,
+    addressing,
     failure: parseFailure(node),
     draining,
     weight,

@@ -29,6 +29,7 @@ import { type SourceLoc } from '../errors.ts';
 import { DEFAULT_FAILURE, FAILURE_CHILDREN, type FailureDef, parseFailure } from './endpoint-failure-def.ts';
 import { unfilledUses } from './endpoint-template.ts';
 import { type HealthCheckDef, parseHealthCheck } from './health-check-def.ts';
+import { readAddressing, refuseFormatConversion, refuseSecurityAndRm, warnByteOptions } from './leaf-endpoint.ts';
 import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
 import { parseWsdlEndpoint } from './wsdl-endpoint-def.ts';
@@ -171,14 +172,10 @@ function withHealthCheck<D extends EndpointDef>(def: D | undefined, check: Healt
 
 function parseAddress(node: ConfigNode, name: string | undefined, draining: boolean, weight: number): AddressDef | undefined {
   node.allowAttributes('uri', 'format', 'optimize', 'encoding', 'statistics', 'trace');
-  for (const a of ['optimize', 'encoding'] as const) {
-    if (node.attr(a) !== undefined) node.warn('MOOR_WARN_NO_EFFECT', `${a}= has no effect: moor forwards the message's bytes as they came`);
-  }
+  warnByteOptions(node);
   warnStatisticsAndTrace(node);
   node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
-  for (const c of node.children()) {
-    if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
-  }
+  refuseSecurityAndRm(node);
   const uri = node.required('uri');
   if (uri === undefined) return undefined;
   // Synapse's other transports (jms:, vfs:, mail, fix:, local:…) are a feature moor lacks, not a typo
@@ -195,22 +192,15 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
     return undefined;
   }
   const format = node.oneOf(node.attr('format'), ['soap11', 'soap12', 'pox', 'rest', 'get', 'leave'] as const, 'format');
-  // moor carries SOAP as it came: turning a message into POX, REST or a GET would be silently skipped
-  if (format === 'pox' || format === 'rest' || format === 'get') {
-    node.report('MOOR_ERR_UNSUPPORTED', `format="${format}" is not supported: moor forwards SOAP messages as they are`);
-  }
-  const wsa = node.child('enableAddressing');
-  wsa?.allowAttributes('version', 'separateListener');
-  if (wsa?.attr('separateListener') === 'true') {
-    wsa.report('MOOR_ERR_UNSUPPORTED', 'separateListener="true" (responses on a separate WS-Addressing channel) is not supported');
-  }
+  refuseFormatConversion(node, format);
+  const addressing = readAddressing(node);
   return {
     kind: 'address',
     loc: node.loc,
     name,
     uri,
     format: format === 'soap11' || format === 'soap12' ? format : undefined,
-    addressing: node.child('enableAddressing') !== undefined,
+    addressing,
     failure: parseFailure(node),
     draining,
     weight,

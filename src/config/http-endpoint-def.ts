@@ -20,6 +20,7 @@
  * sessions, suspension and health checks treat it as one.
  */
 import { type AddressDef } from './endpoint-def.ts';
+import { refuseSecurityAndRm } from './leaf-endpoint.ts';
 import { FAILURE_CHILDREN, parseFailure } from './endpoint-failure-def.ts';
 import { type ConfigNode } from './node.ts';
 
@@ -32,9 +33,7 @@ export function parseHttpEndpoint(node: ConfigNode, name: string | undefined, dr
   warnStatisticsAndTrace(node);
   if (node.attr('legacy-encoding') !== undefined) node.warn('MOOR_WARN_NO_EFFECT', 'legacy-encoding= has no effect: moor %-encodes {variables} as RFC 6570 says, and {+variables} not at all');
   node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
-  for (const c of node.children()) {
-    if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
-  }
+  refuseSecurityAndRm(node);
   const template = node.required('uri-template');
   const rawMethod = node.attr('method');
   const method = node.oneOf(rawMethod?.toLowerCase(), METHODS, 'method');

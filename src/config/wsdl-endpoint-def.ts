@@ -20,6 +20,7 @@
  */
 import { type AddressDef } from './endpoint-def.ts';
 import { FAILURE_CHILDREN, parseFailure } from './endpoint-failure-def.ts';
+import { readAddressing, refuseSecurityAndRm, warnByteOptions } from './leaf-endpoint.ts';
 import { type ConfigNode } from './node.ts';
 import { resolvedWsdl, WSDL_NAMESPACES } from './wsdl-resolve.ts';
 
@@ -27,18 +28,14 @@ import { resolvedWsdl, WSDL_NAMESPACES } from './wsdl-resolve.ts';
 export function parseWsdlEndpoint(node: ConfigNode, name: string | undefined, draining: boolean, weight: number, warnStatisticsAndTrace: (n: ConfigNode) => void): AddressDef | undefined {
   node.allowAttributes('uri', 'key', 'service', 'port', 'format', 'optimize', 'encoding', 'statistics', 'trace');
   warnStatisticsAndTrace(node);
-  for (const a of ['optimize', 'encoding'] as const) {
-    if (node.attr(a) !== undefined) node.warn('MOOR_WARN_NO_EFFECT', `${a}= has no effect: moor forwards the message's bytes as they came`);
-  }
+  warnByteOptions(node);
   const inline = node.children().filter((c) => WSDL_NAMESPACES.includes(c.el.name.uri));
   for (const c of node.children()) {
-    if (inline.some((i) => i.el === c.el)) continue;
-    if (c.name === 'enableSec' || c.name === 'enableRM') c.report('MOOR_ERR_UNSUPPORTED', `<${c.name}> (WS-Security / WS-RM on endpoints) is not supported`);
-    else if (c.name !== 'enableAddressing' && !(FAILURE_CHILDREN as readonly string[]).includes(c.name)) c.unknownElement(['enableAddressing', ...FAILURE_CHILDREN], '<wsdl>');
+    if (inline.some((i) => i.el === c.el) || c.name === 'enableSec' || c.name === 'enableRM') continue;
+    if (c.name !== 'enableAddressing' && !(FAILURE_CHILDREN as readonly string[]).includes(c.name)) c.unknownElement(['enableAddressing', ...FAILURE_CHILDREN], '<wsdl>');
   }
-  const wsa = node.child('enableAddressing');
-  wsa?.allowAttributes('version', 'separateListener');
-  if (wsa?.attr('separateListener') === 'true') wsa.report('MOOR_ERR_UNSUPPORTED', 'separateListener="true" (responses on a separate WS-Addressing channel) is not supported');
+  refuseSecurityAndRm(node);
+  const addressing = readAddressing(node);
   const service = node.required('service');
   const port = node.required('port');
   const sources = [node.attr('uri') !== undefined && 'uri=', node.attr('key') !== undefined && 'key=', ...inline.map((c) => `<${c.name}>`)].filter(Boolean);
@@ -77,7 +74,7 @@ export function parseWsdlEndpoint(node: ConfigNode, name: string | undefined, dr
     name,
     uri: found.uri,
     format: found.format,
-    addressing: wsa !== undefined,
+    addressing,
     failure: parseFailure(node),
     draining,
     weight,
