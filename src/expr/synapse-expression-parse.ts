@@ -102,35 +102,24 @@ export class Parser {
     return a;
   }
   private eq(): Node {
-    let a = this.rel();
-    for (;;) {
-      const op = ['==', '!='].find((o) => this.eat(o));
-      if (!op) return a;
-      a = { t: 'binary', op, a, b: this.rel() };
-    }
+    return this.level(['==', '!='], () => this.rel());
   }
   private rel(): Node {
-    let a = this.add();
-    for (;;) {
-      const op = ['<=', '>=', '<', '>'].find((o) => this.eat(o));
-      if (!op) return a;
-      a = { t: 'binary', op, a, b: this.add() };
-    }
+    return this.level(['<=', '>=', '<', '>'], () => this.add());
   }
   private add(): Node {
-    let a = this.mul();
-    for (;;) {
-      const op = ['+', '-'].find((o) => this.eat(o));
-      if (!op) return a;
-      a = { t: 'binary', op, a, b: this.mul() };
-    }
+    return this.level(['+', '-'], () => this.mul());
   }
   private mul(): Node {
-    let a = this.unary();
+    return this.level(['*', '/', '%'], () => this.unary());
+  }
+  /** One precedence level of left-associative binary operators `ops` over operands parsed by `next`. */
+  private level(ops: readonly string[], next: () => Node): Node {
+    let a = next();
     for (;;) {
-      const op = ['*', '/', '%'].find((o) => this.eat(o));
+      const op = ops.find((o) => this.eat(o));
       if (!op) return a;
-      a = { t: 'binary', op, a, b: this.unary() };
+      a = { t: 'binary', op, a, b: next() };
     }
   }
   private unary(): Node {
@@ -174,11 +163,13 @@ export class Parser {
       while (this.eat(','));
       this.expect(')');
     }
+    // exists('var.x') names what it checks as a string, as MI's examples write it: read once, here
+    const named = args[0];
+    if (name === 'exists' && named?.t === 'lit' && typeof named.v === 'string') return { t: 'call', name, args: [new Parser(tokenize(named.v), this.namespaces).parseAll()] };
     if (name !== 'xpath') return { t: 'call', name, args };
-    const [expr, variable] = args;
-    if (!expr || expr.t !== 'lit' || typeof expr.v !== 'string' || (variable && (variable.t !== 'lit' || typeof variable.v !== 'string')) || args.length > 2) {
-      throw new MoorError('MOOR_ERR_UNSUPPORTED', 'xpath() takes its expression (and a variable name) as written strings');
-    }
+    const [expr] = args;
+    if (args.length > 1) throw new MoorError('MOOR_ERR_UNSUPPORTED', 'xpath() over a variable (a second argument) is not read by moor');
+    if (!expr || expr.t !== 'lit' || typeof expr.v !== 'string') throw new MoorError('MOOR_ERR_UNSUPPORTED', 'xpath() takes its expression as a written string');
     return { t: 'call', name, args, xpath: new Expression(expr.v, this.namespaces) };
   }
 

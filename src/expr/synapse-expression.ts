@@ -12,12 +12,12 @@
  *   functions   length toUpper toLower subString startsWith endsWith contains trim replace split charAt
  *               indexOf abs floor ceil sqrt log pow base64encode base64decode urlEncode urlDecode
  *               isNumber isString isArray isObject integer float string boolean object array
- *               exists not now xpath("…"[, "variable"])
+ *               exists not now xpath("…")
  *
  * As in MI, an evaluation that goes wrong (a missing value in arithmetic, a function given the wrong
  * type) gives an empty result rather than failing the message. Refused when the configuration loads
  * (MOOR_ERR_UNSUPPORTED, naming the construct): registry(), secret(), config.…, formatDateTime() and
- * any other function, and `${…}` inside other text where a whole value is taken (<log><message> is
+ * any other function, xpath() over a variable, and `${…}` inside other text where a whole value is taken (<log><message> is
  * the one template: SynapseTemplate). Never read as a literal or as XPath. The grammar is
  * synapse-expression-parse.ts; this file evaluates it.
  */
@@ -308,18 +308,10 @@ function same(a: V, b: V): boolean {
 }
 
 async function call(n: Extract<Node, { t: 'call' }>, s: Scope): Promise<V> {
-  if (n.name === 'xpath') {
-    if (n.args[1]) throw new MoorError('MOOR_ERR_MEDIATION', 'xpath() over a variable is not read by moor');
-    return n.xpath!.string(s.msg);
-  }
+  if (n.name === 'xpath') return n.xpath!.string(s.msg);
   if (n.name === 'now') return Date.now();
   if (n.name === 'exists') {
-    // exists('var.x') names what it checks as a string, as MI's examples write it
     const arg = n.args[0];
-    if (arg?.t === 'lit' && typeof arg.v === 'string') {
-      const probe = new Parser(tokenize(arg.v), new Map()).parseAll();
-      return present(await evaluate(probe, s).catch(() => undefined));
-    }
     return arg ? present(await evaluate(arg, s).catch(() => undefined)) : false;
   }
   const args: V[] = [];

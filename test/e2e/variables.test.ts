@@ -123,6 +123,7 @@ test('moor validate refuses at file:line:col what moor does not read: a value no
       `    <variable name="f" type="NUMBER" value="1"/>`,
       `    <variable name="g"/>`,
       `    <variable name="h" expression="\${formatDateTime(now(), 'yyyy')}"/>`,
+      `    <variable name="j" expression="\${xpath('//a', 'v')}"/>`,
       `  </sequence>`,
       `</definitions>`,
     ].join('\n'),
@@ -141,8 +142,10 @@ test('moor validate refuses at file:line:col what moor does not read: a value no
     'conf/p.xml:10:5 MOOR_ERR_BAD_VALUE',
     'conf/p.xml:11:5 MOOR_ERR_MISSING_ATTRIBUTE',
     'conf/p.xml:12:5 MOOR_ERR_UNSUPPORTED',
+    'conf/p.xml:13:5 MOOR_ERR_UNSUPPORTED',
   ], r.stdout);
   const text = out.join('\n');
+  t.regex(text, /xpath\(\) over a variable \(a second argument\) is not read by moor/);
   t.regex(text, /value="abc" is not of type INTEGER/);
   t.regex(text, /the function registry\(\) is not one moor reads/);
   t.regex(text, /the function secret\(\) is not one moor reads/);
@@ -169,6 +172,7 @@ test("MI 4.4's expression language: operators, literals, conditionals, functions
           <property name="X-Greeting" scope="transport" expression="\${'Hello ' + toUpper(payload.users[0].name) + '!'}"/>
           <property name="X-Fn" scope="transport" expression="\${length(payload.users) + '|' + subString('abcdef', 1, 3) + '|' + contains(payload.tag, 'gold') + '|' + integer('42') + '|' + base64encode('hi')}"/>
           <property name="X-Missing" scope="transport" expression="\${exists(payload.nope) ? 'yes' : 'no'}|\${not(exists(payload.users))}"/>
+          <property name="X-Named" scope="transport" expression="\${exists('var.min') ? 'set' : 'unset'}"/>
           <filter xpath="\${exists(payload.users) &amp;&amp; length(vars.adults) == 2}">
             <then><property name="X-Filter" scope="transport" value="then"/></then>
             <else><property name="X-Filter" scope="transport" value="else"/></else>
@@ -192,6 +196,7 @@ test("MI 4.4's expression language: operators, literals, conditionals, functions
     t.is(h['x-fn'], '3|bc|true|42|aGk=');
     t.is(h['x-filter'], 'then');
     t.is(h['x-missing'], 'no', 'exists() of what the payload lacks');
+    t.is(h['x-named'], 'set', "exists('var.min'): what it checks written as a string");
     t.truthy(logged.find((l) => /INFO \[log\] order 7: 2 adult\(s\), \["ann","cy"\], tag = gold-member/.test(l)), logged.join(''));
   } finally {
     await gw.close();
