@@ -29,7 +29,7 @@ import { type SourceLoc } from '../errors.ts';
 import { DEFAULT_FAILURE, FAILURE_CHILDREN, type FailureDef, parseFailure } from './endpoint-failure-def.ts';
 import { unfilledUses } from './endpoint-template.ts';
 import { type HealthCheckDef, parseHealthCheck } from './health-check-def.ts';
-import { readAddressing, refuseFormatConversion, refuseSecurityAndRm, warnByteOptions } from './leaf-endpoint.ts';
+import { isHttpUrl, otherTransport, readAddressing, refuseFormatConversion, refuseSecurityAndRm, warnByteOptions } from './leaf-endpoint.ts';
 import { parseHttpEndpoint } from './http-endpoint-def.ts';
 import { MOOR_CONFIG_NS } from './moor-settings.ts';
 import { parseWsdlEndpoint } from './wsdl-endpoint-def.ts';
@@ -178,16 +178,12 @@ function parseAddress(node: ConfigNode, name: string | undefined, draining: bool
   refuseSecurityAndRm(node);
   const uri = node.required('uri');
   if (uri === undefined) return undefined;
-  // Synapse's other transports (jms:, vfs:, mail, fix:, local:…) are a feature moor lacks, not a typo
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    node.report('MOOR_ERR_UNSUPPORTED', `the ${scheme}: transport is not supported; an address uri must be http:// or https://`);
+  const transport = otherTransport(uri);
+  if (transport !== undefined) {
+    node.report('MOOR_ERR_UNSUPPORTED', `the ${transport}: transport is not supported; an address uri must be http:// or https://`);
     return undefined;
   }
-  try {
-    const u = new URL(uri);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-  } catch {
+  if (!isHttpUrl(uri)) {
     node.report('MOOR_ERR_BAD_VALUE', `the address uri "${uri}" is not an http(s) URL`);
     return undefined;
   }

@@ -1,7 +1,8 @@
 /**
  * What every leaf endpoint (`<address>`, `<default>`, `<wsdl>`, `<http>`) reads alike: the attributes
- * and children that change nothing or that moor refuses, and WS-Addressing. One place, so that a
- * leaf kind added later says the same things about them.
+ * and children that change nothing or that moor refuses, WS-Addressing, and what an address URL may be
+ * (also read by <callout serviceURL> and recipient lists). One place, so that a kind added later says
+ * the same things about them.
  */
 import { type ConfigNode } from './node.ts';
 
@@ -32,4 +33,23 @@ export function readAddressing(node: ConfigNode): boolean {
   wsa?.allowAttributes('version', 'separateListener');
   if (wsa?.attr('separateListener') === 'true') wsa.report('MOOR_ERR_UNSUPPORTED', 'separateListener="true" (responses on a separate WS-Addressing channel) is not supported');
   return wsa !== undefined;
+}
+
+/** Whether `u` is an http:// or https:// URL. */
+export function isHttpUrl(u: string): boolean {
+  try {
+    const url = new URL(u);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The transport a URI names when it is not http(s) (`jms`, `vfs`, `mailto`…: Synapse's other transports,
+ * a feature moor lacks rather than a typo), else undefined.
+ */
+export function otherTransport(uri: string): string | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
+  return scheme !== undefined && scheme !== 'http' && scheme !== 'https' ? scheme : undefined;
 }

@@ -18,6 +18,7 @@
  * recipient list, and a copy for every member is not a session's single member. A list may give at most
  * MAX_RECIPIENTS addresses (a dynamic one is checked per message).
  */
+import { isHttpUrl } from './leaf-endpoint.ts';
 import { type SourceLoc } from '../errors.ts';
 import { DEFAULT_FAILURE } from './endpoint-failure-def.ts';
 import { type EndpointDef } from './endpoint-def.ts';
@@ -127,12 +128,3 @@ export function splitRecipients(value: string): string[] {
   return value.split(',').map((u) => u.trim()).filter((u) => u !== '');
 }
 
-/** Whether `u` is an http:// or https:// URL. */
-export function isHttpUrl(u: string): boolean {
-  try {
-    const url = new URL(u);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}

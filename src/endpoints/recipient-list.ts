@@ -8,7 +8,8 @@
  */
 import { type AddressDef } from '../config/endpoint-def.ts';
 import { DEFAULT_FAILURE } from '../config/endpoint-failure-def.ts';
-import { isHttpUrl, MAX_RECIPIENTS, type RecipientListDef, splitRecipients } from '../config/recipient-list-def.ts';
+import { isHttpUrl } from '../config/leaf-endpoint.ts';
+import { MAX_RECIPIENTS, type RecipientListDef, splitRecipients } from '../config/recipient-list-def.ts';
 import { MoorError } from '../errors.ts';
 import { Expression } from '../expr/expression.ts';
 import { type MessageContext } from '../message/context.ts';

@@ -41,6 +41,7 @@ import { XmlValue } from './xml-value.ts';
 import { type EntryValue, entryText } from '../config/local-entry.ts';
 import { DEFAULT_FAILURE } from '../config/endpoint-failure-def.ts';
 import { parseEndpoint } from '../config/endpoint-def.ts';
+import { isHttpUrl, otherTransport } from '../config/leaf-endpoint.ts';
 
 type Source = { readonly kind: 'xpath'; readonly expr: Expression } | { readonly kind: 'key'; readonly key: string } | { readonly kind: 'envelope' } | { readonly kind: 'body' };
 type Target = { readonly kind: 'xpath'; readonly expr: Expression } | { readonly kind: 'key'; readonly key: string } | { readonly kind: 'message' };
@@ -67,7 +68,7 @@ export const callout: MediatorDefinition = {
       if (def) link = ctx.endpoint(def, epNode);
     }
     else if (serviceURL !== undefined) {
-      if (!isHttpUrl(serviceURL)) node.report(/^[A-Za-z][\w+.-]*:/.test(serviceURL) && !/^https?:/i.test(serviceURL) ? 'MOOR_ERR_UNSUPPORTED' : 'MOOR_ERR_BAD_VALUE', `serviceURL "${serviceURL}" is not an http(s) URL (moor's only transports)`);
+      if (!isHttpUrl(serviceURL)) node.report(otherTransport(serviceURL) !== undefined ? 'MOOR_ERR_UNSUPPORTED' : 'MOOR_ERR_BAD_VALUE', `serviceURL "${serviceURL}" is not an http(s) URL (moor's only transports)`);
       else link = ctx.endpoint({ kind: 'address', loc: node.loc, name: undefined, uri: serviceURL, format: undefined, addressing: false, failure: DEFAULT_FAILURE, draining: false, weight: 1 }, node);
     } else if (endpointKey !== undefined) link = ctx.endpoint({ kind: 'ref', loc: node.loc, key: endpointKey }, node);
     const action = node.attr('action');
@@ -104,14 +105,6 @@ export const callout: MediatorDefinition = {
     };
   },
 };
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(text).protocol);
-  } catch {
-    return false;
-  }
-}
 
 function parseSource(node: ConfigNode | undefined): Source | undefined {
   if (!node) return { kind: 'body' };
