@@ -21,6 +21,13 @@ export function firstElement(el: Node): Element | undefined {
   return undefined;
 }
 
+/** The children of `node` (none for none), as an array that stays put while they are moved. */
+export function childNodes(node: Node | null | undefined): Node[] {
+  const out: Node[] = [];
+  for (let c = node?.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
 /** Removes every child of `el`. */
 export function clearChildren(el: Node): void {
   while (el.firstChild) el.removeChild(el.firstChild);

@@ -27,7 +27,7 @@ import { type MessageContext } from '../message/context.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
-import { commitDom, firstElement, parseFragment, serializeNodes, soapBody } from './dom.ts';
+import { childNodes, commitDom, firstElement, parseFragment, serializeNodes, soapBody } from './dom.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression } from './value.ts';
 import { XmlValue } from './xml-value.ts';
@@ -193,12 +193,6 @@ function xpathOf(node: ConfigNode): Expression | undefined {
     return undefined;
   }
   return compileExpression(node, text);
-}
-
-function childNodes(el: Node): Node[] {
-  const out: Node[] = [];
-  for (let c = el.firstChild; c; c = c.nextSibling) out.push(c);
-  return out;
 }
 
 function elementsOf(el: Node): Node[] {

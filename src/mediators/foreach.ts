@@ -20,11 +20,9 @@
 import { type ConfigNode } from '../config/node.ts';
 import { MoorError } from '../errors.ts';
 import { jsonEvalPath } from '../expr/json-path.ts';
-import { MessageContext } from '../message/context.ts';
-import { MessageBody } from '../message/message-body.ts';
-import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
 import { ELEMENT } from '../xml/node-types.ts';
-import { clearChildren, commitDom, soapBody } from './dom.ts';
+import { childNodes, clearChildren, commitDom, soapBody } from './dom.ts';
+import { requestCopy } from './request-copy.ts';
 import { type SequenceLink } from './links.ts';
 import { type MediatorDefinition, type Outcome, type Sequence } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
@@ -84,15 +82,10 @@ export const foreach: MediatorDefinition = {
           if (!element.parentNode) continue; // inside an element already replaced
           const part = shell.cloneNode(true) as Document;
           soapBody(part).appendChild(part.importNode(element, true));
-          const sub = new MessageContext('request', new Map(msg.transport), new MessageBody(Buffer.from(String(part)), msg.body.limits, undefined, 'trusted'), msg.abort, msg.log, answersNobody, {
-            id: msg.id,
-            properties: new DefaultScope(msg.properties),
-            axis2: new Axis2Scope(msg.axis2),
-            version: msg.version,
-          });
+          const sub = requestCopy(msg, { envelope: String(part) }, answersNobody);
           sub.properties.set('FOREACH_COUNTER', done);
           await runSequence(sequence, sub, env);
-          const result = [...childNodesOf(soapBody(await sub.envelopeDom()))];
+          const result = childNodes(soapBody(await sub.envelopeDom()));
           for (const n of result) element.parentNode.insertBefore(doc.importNode(n, true), element);
           element.parentNode.removeChild(element);
           done++;
@@ -108,10 +101,6 @@ export const foreach: MediatorDefinition = {
 /** The sending mediators anywhere inside `node`. */
 function senders(node: ConfigNode): ConfigNode[] {
   return node.children().flatMap((c) => (SENDERS.includes(c.name) ? [c] : senders(c)));
-}
-
-function* childNodesOf(el: Node): Iterable<Node> {
-  for (let c = el.firstChild; c; c = c.nextSibling) yield c;
 }
 
 /** The reply channel of a foreach part: nothing in a foreach sequence may answer the client. */

@@ -2,7 +2,7 @@
  * What <callout> and <call> with a <source> share: a request of its own made from the current message
  * (as Synapse clones the message context): a copy of its transport headers and properties, its SOAP
  * envelope with only the chosen payload in the Body (or a JSON payload), answered through the
- * endpoint's send and never through the client's reply channel.
+ * endpoint's send and never through the client's reply channel. <foreach> makes its parts so too.
  */
 import { MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
@@ -22,9 +22,9 @@ export async function envelopeWith(msg: MessageContext, payload: readonly Node[]
  * A request copied from `msg` carrying `envelope` (XML text), or with `json` that JSON text as its
  * payload, or with `opaque` a payload that is not XML, under the message's own Content-Type.
  */
-export function requestCopy(msg: MessageContext, payload: { readonly envelope: string } | { readonly json: string } | { readonly opaque: string }): MessageContext {
+export function requestCopy(msg: MessageContext, payload: { readonly envelope: string } | { readonly json: string } | { readonly opaque: string }, reply: (answer: MessageContext) => Promise<void> = dropReply): MessageContext {
   const text = 'envelope' in payload ? payload.envelope : 'json' in payload ? payload.json : payload.opaque;
-  const request = new MessageContext('request', new Map(msg.transport), new MessageBody(Buffer.from(text), msg.body.limits, undefined, 'trusted'), msg.abort, msg.log, discard, {
+  const request = new MessageContext('request', new Map(msg.transport), new MessageBody(Buffer.from(text), msg.body.limits, undefined, 'trusted'), msg.abort, msg.log, reply, {
     id: msg.id,
     properties: new DefaultScope(msg.properties),
     axis2: new Axis2Scope(msg.axis2),
@@ -35,8 +35,11 @@ export function requestCopy(msg: MessageContext, payload: { readonly envelope: s
   return request;
 }
 
-/** The reply channel of such a request: its answer comes back from endpoint.send, so nothing should reach it; read and dropped. */
-async function discard(reply: MessageContext): Promise<void> {
+/**
+ * The reply channel of a request whose answer comes back another way (from endpoint.send, or gathered by
+ * an <aggregate>): what still reaches it is read to its end, so the connection can be used again, and dropped.
+ */
+export async function dropReply(reply: MessageContext): Promise<void> {
   try {
     for await (const _ of reply.body.open());
   } catch {

@@ -18,6 +18,7 @@ import { setAddressing } from './header.ts';
 import { type EndpointLink, SequenceLink } from './links.ts';
 import { runSequence } from './sequence-runner.ts';
 import { joinGroup, type SplitGroup } from './split-group.ts';
+import { dropReply } from './request-copy.ts';
 
 /** A parsed <target>: runs one part. */
 export interface SplitTarget {
@@ -77,7 +78,7 @@ export function groupPart(origin: MessageContext, xml: string, target: SplitTarg
 
 /** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
 function partOf(origin: MessageContext, xml: string): MessageContext {
-  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, discard, {
+  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, dropReply, {
     id: origin.id,
     properties: new DefaultScope(origin.properties),
     axis2: new Axis2Scope(origin.axis2),
@@ -85,14 +86,6 @@ function partOf(origin: MessageContext, xml: string): MessageContext {
   });
 }
 
-/** The reply channel of parts: what reaches it was not taken by an aggregate; read and dropped. */
-async function discard(reply: MessageContext): Promise<void> {
-  try {
-    for await (const _ of reply.body.open());
-  } catch {
-    // nothing to keep
-  }
-}
 
 /**
  * Runs the parts of `group` (concurrently, or one after another) and waits until an <aggregate> has

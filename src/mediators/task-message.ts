@@ -15,6 +15,7 @@ import { parseDom } from '../xml/dom.ts';
 import { NS } from '../xml/names.ts';
 import { escapeText } from '../xml/serialize.ts';
 import { type SoapVersion } from '../xml/soap.ts';
+import { childNodes } from './dom.ts';
 
 /** A task ready to run: its definition and the message each run injects. */
 export interface CompiledTask {
@@ -64,12 +65,6 @@ function payloadOf(config: Config, def: TaskDef, diag: Diagnostics): string | un
     return undefined;
   }
   return text;
-}
-
-function childNodes(n: Node | null | undefined): Node[] {
-  const out: Node[] = [];
-  for (let c = n?.firstChild; c; c = c.nextSibling) out.push(c);
-  return out;
 }
 
 function envelopeOf(version: SoapVersion, payload: string, to: string | undefined): string {
