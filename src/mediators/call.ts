@@ -94,13 +94,9 @@ function parseSource(node: ConfigNode): Source | null {
     const elements = childElements(node.el);
     if (elements.length) return { kind: 'xml', xml: elements.map((e) => serialize(e, new Map([['xml', NS.xml]]))).join('') };
     const text = node.text;
-    try {
-      JSON.parse(text);
-      return { kind: 'json', json: text };
-    } catch {
-      node.report('MOOR_ERR_BAD_VALUE', '<source type="inline"> holds neither XML elements nor JSON');
-      return null;
-    }
+    if (isJson(text)) return { kind: 'json', json: text };
+    node.report('MOOR_ERR_BAD_VALUE', '<source type="inline"> holds neither XML elements nor JSON');
+    return null;
   }
   const text = node.text;
   if (text === '') {
