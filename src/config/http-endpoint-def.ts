@@ -20,7 +20,7 @@
  * sessions, suspension and health checks treat it as one.
  */
 import { type AddressDef } from './endpoint-def.ts';
-import { refuseSecurityAndRm } from './leaf-endpoint.ts';
+import { readAddressing, refuseSecurityAndRm } from './leaf-endpoint.ts';
 import { FAILURE_CHILDREN, parseFailure } from './endpoint-failure-def.ts';
 import { type ConfigNode } from './node.ts';
 
@@ -34,6 +34,7 @@ export function parseHttpEndpoint(node: ConfigNode, name: string | undefined, dr
   if (node.attr('legacy-encoding') !== undefined) node.warn('MOOR_WARN_NO_EFFECT', 'legacy-encoding= has no effect: moor %-encodes {variables} as RFC 6570 says, and {+variables} not at all');
   node.allowChildren('enableAddressing', ...FAILURE_CHILDREN, 'enableSec', 'enableRM');
   refuseSecurityAndRm(node);
+  const addressing = readAddressing(node);
   const template = node.required('uri-template');
   const rawMethod = node.attr('method');
   const method = node.oneOf(rawMethod?.toLowerCase(), METHODS, 'method');
@@ -49,7 +50,7 @@ export function parseHttpEndpoint(node: ConfigNode, name: string | undefined, dr
     name,
     uri: template,
     format: undefined,
-    addressing: node.child('enableAddressing') !== undefined,
+    addressing,
     failure: parseFailure(node),
     draining,
     weight,

@@ -73,6 +73,17 @@ test('<http> endpoints: a bad method, a template that is no http URL or whose br
   t.deepEqual(warnings, ['apis/a.xml:5:22 MOOR_WARN_NO_EFFECT']);
 });
 
+test('<http> endpoints: <enableAddressing separateListener="true"/> is refused at the <enableAddressing>, as on <address>; without it, addressing is on', async (t) => {
+  const { errors, messages, config } = await load(`<definitions ${SYN}>
+  <endpoint name="A"><http uri-template="http://h/{uri.var.id}"><enableAddressing separateListener="true"/></http></endpoint>
+  <endpoint name="B"><address uri="http://h/b"><enableAddressing separateListener="true"/></address></endpoint>
+  <endpoint name="C"><http uri-template="http://h/{uri.var.id}"><enableAddressing version="final" separateListener="false"/></http></endpoint>
+</definitions>`);
+  t.deepEqual(errors.sort(), ['apis/a.xml:2:65 MOOR_ERR_UNSUPPORTED', 'apis/a.xml:3:48 MOOR_ERR_UNSUPPORTED'].sort());
+  t.true(messages.every((m) => m.includes('separateListener="true"')));
+  t.like(config?.endpoints.get('C')?.def, { kind: 'address', addressing: true });
+});
+
 test('json-eval(): a JSONPath moor cannot read, and json-eval() where an XPath is needed, are refused at file:line:col', async (t) => {
   const { errors } = await load(`<sequence ${SYN} name="S">
   <property name="a" expression="json-eval($.a[?(@.b)])"/>
