@@ -21,7 +21,6 @@
 import { dynamicKey, isDynamicKey } from './dynamic-key.ts';
 import { MoorError } from '../errors.ts';
 import { MessageBody } from '../message/message-body.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { type MessageContext } from '../message/context.ts';
 import { parseBranch } from './branch.ts';
 import { type MediationEnv, type MediatorDefinition } from './mediator.ts';
@@ -145,7 +144,7 @@ function merge(origin: MessageContext, arrivals: readonly Arrival[]): MessageCon
   const transport = new Map<string, string | string[]>();
   const ct = base.msg.transport.get('content-type');
   if (ct !== undefined) transport.set('content-type', ct);
-  const merged = origin.derive(base.msg.direction, transport, new MessageBody(Buffer.from(String(doc)), DEFAULT_LIMITS, undefined, 'trusted'));
+  const merged = origin.derive(base.msg.direction, transport, new MessageBody(Buffer.from(String(doc)), origin.body.limits, undefined, 'trusted'));
   merged.status = base.msg.status;
   return merged;
 }

@@ -3,7 +3,6 @@
  *
  * Stops the message. A client still waiting for an answer gets HTTP 202 with no body.
  */
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 
@@ -16,7 +15,7 @@ export const drop: MediatorDefinition = {
       loc: node.loc,
       async mediate(msg): Promise<Outcome> {
         if (!msg.replied) {
-          const empty = msg.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, 'trusted'));
+          const empty = msg.derive('response', new Map(), new MessageBody(Buffer.alloc(0), msg.body.limits, 0, 'trusted'));
           empty.status = 202;
           await empty.respondToClient();
         }

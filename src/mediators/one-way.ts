@@ -15,7 +15,6 @@
 import { type Endpoint } from '../endpoints/endpoint.ts';
 import { MessageAbort } from '../message/abort.ts';
 import { MessageContext } from '../message/context.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
 import { type MediationEnv } from './mediator.ts';
@@ -71,7 +70,7 @@ export async function dropAnswer(response: MessageContext): Promise<void> {
  * a proxy's target endpoint is not sent it a second time when its in sequence ends.
  */
 export async function accept(request: MessageContext): Promise<void> {
-  const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), DEFAULT_LIMITS, 0, 'trusted'));
+  const empty = request.derive('response', new Map(), new MessageBody(Buffer.alloc(0), request.body.limits, 0, 'trusted'));
   empty.status = 202;
   await empty.respondToClient();
 }

@@ -10,7 +10,6 @@
 import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type ConfigNode } from '../config/node.ts';
 import { MessageContext } from '../message/context.ts';
-import { DEFAULT_LIMITS } from '../message/limits.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
 import { type MediationEnv, type Outcome, type ParseContext, type Sequence } from './mediator.ts';
@@ -78,7 +77,7 @@ export function groupPart(origin: MessageContext, xml: string, target: SplitTarg
 
 /** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
 function partOf(origin: MessageContext, xml: string): MessageContext {
-  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), DEFAULT_LIMITS, undefined, 'trusted'), origin.abort, origin.log, dropReply, {
+  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), origin.body.limits, undefined, 'trusted'), origin.abort, origin.log, dropReply, {
     id: origin.id,
     properties: new DefaultScope(origin.properties),
     axis2: new Axis2Scope(origin.axis2),

@@ -286,3 +286,63 @@ test('<messageCount max="{xpath}">: the bound is read from the first reply, as S
     await backend.close();
   }
 });
+
+/** `inner` in a <definitions> with <moor:limits `limits`/> and the t: prefix of getQuote's header block. */
+const limited = (limits: string, inner: string) =>
+  `<definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config" xmlns:t="urn:t"><moor:limits ${limits}/>${inner}</definitions>`;
+
+test('the gateway\'s <moor:limits> hold for the parts of an <iterate> and a <clone>: a part is refused as the original message is', async (t) => {
+  const backend = await startSoapBackend(quotes());
+  // copies the 100-byte t:Trace into a request header, past maxHeaderValueBytes="64"
+  const copy = `<property name="X-Trace" scope="transport" expression="$header/t:Trace"/>`;
+  const send = `<send><endpoint><address uri="${backend.url}"/></endpoint></send>`;
+  const out = `<outSequence><aggregate><onComplete xmlns:m0="${M0}" expression="//m0:getQuoteResponse"><send/></onComplete></aggregate></outSequence>`;
+  const gw = await startGateway({
+    'p.xml': limited('maxHeaderValueBytes="64"', `
+      <proxy name="Whole"><target><inSequence>${copy}${send}</inSequence><outSequence><send/></outSequence></target></proxy>
+      <proxy name="Iterated"><target><inSequence>
+        <iterate xmlns:m0="${M0}" expression="//m0:getQuote/m0:request" preservePayload="true" attachPath="//m0:getQuote"><target><sequence>${copy}${send}</sequence></target></iterate>
+      </inSequence>${out}</target></proxy>
+      <proxy name="Cloned"><target><inSequence><clone><target><sequence>${copy}${send}</sequence></target></clone></inSequence>${out}</target></proxy>`),
+  });
+  try {
+    const request = soap11(`<m0:getQuote xmlns:m0="${M0}"><m0:request><m0:symbol>A</m0:symbol></m0:request></m0:getQuote>`, `<t:Trace xmlns:t="urn:t">${'v'.repeat(100)}</t:Trace>`);
+    for (const proxy of ['Whole', 'Iterated', 'Cloned']) {
+      const res = await post(`${gw.url}/services/${proxy}`, request);
+      t.is(res.status, 400, proxy);
+      t.regex(res.text, /MOOR_ERR_HEADER_VALUE/, proxy);
+      t.regex(res.text, /100 bytes, more than maxHeaderValueBytes \(64\)/, proxy);
+    }
+    t.is(backend.received.length, 0, 'no copy was sent');
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
+
+test('the gateway\'s <moor:limits> hold for the aggregated message: merged past maxParseBytes, it is refused when parsed', async (t) => {
+  // each reply (some 900 bytes) may be parsed; the three merged (some 2.5 KB) may not
+  const pad = 'x'.repeat(700);
+  const backend = await startSoapBackend(async (r) => ({
+    body: soap11(`<m0:wrapper xmlns:m0="${M0}">${symbolsIn(r.body).map((s) => `<m0:getQuoteResponse><m0:symbol>${s}</m0:symbol><m0:pad>${pad}</m0:pad></m0:getQuoteResponse>`).join('')}</m0:wrapper>`),
+  }));
+  const count = `<property xmlns:m0="${M0}" name="n" expression="count(//m0:getQuoteResponse)"/>`;
+  const gw = await startGateway({
+    'p.xml': limited('maxParseBytes="1500"', `
+      <proxy name="Iterated"><target><inSequence>
+        <iterate xmlns:m0="${M0}" expression="//m0:getQuote/m0:request"><target><sequence><send><endpoint><address uri="${backend.url}"/></endpoint></send></sequence></target></iterate>
+      </inSequence><outSequence><aggregate><onComplete xmlns:m0="${M0}" expression="//m0:getQuoteResponse">${count}<send/></onComplete></aggregate></outSequence></target></proxy>`),
+  });
+  try {
+    const one = await post(`${gw.url}/services/Iterated`, getQuote('A'));
+    t.is(one.status, 200, 'one reply, merged alone, is within the limit');
+    t.is(symbolsIn(one.text).length, 1);
+    const res = await post(`${gw.url}/services/Iterated`, getQuote('A', 'B', 'C'));
+    t.is(res.status, 413);
+    t.regex(res.text, /MOOR_ERR_MESSAGE_TOO_LARGE/);
+    t.regex(res.text, /larger than 1500 bytes, the most a mediator may parse \(maxParseBytes\)/);
+  } finally {
+    await gw.close();
+    await backend.close();
+  }
+});
