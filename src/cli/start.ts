@@ -8,7 +8,7 @@
  */
 import { MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
-import { AccessLog } from '../server/access-log.ts';
+import { ACCESS_LOG_BUFFER_BYTES, AccessLog } from '../server/access-log.ts';
 import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
 import { RUNTIME_DEFAULTS } from '../server/runtime.ts';
@@ -33,6 +33,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     store: { type: 'string' },
     workers: { type: 'string', short: 'w' },
     'access-log': { type: 'string' },
+    'access-log-buffer-bytes': { type: 'string' },
     admin: { type: 'string' },
     limit: { type: 'string', multiple: true },
     'session-count-limit': { type: 'string' },
@@ -48,7 +49,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const limits = limitFlags(values.limit ?? []);
   const target = await storeTarget(values.store, values.config);
   if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log, admin, registry: values.registry });
-  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log']);
+  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log'], (m) => log.warn(m, { component: 'server' }), intFlag(values['access-log-buffer-bytes'], '--access-log-buffer-bytes', ACCESS_LOG_BUFFER_BYTES));
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
   const operators = new OperatorSurface(admin !== undefined, isWorker, intFlag(values['session-count-limit'], '--session-count-limit', DEFAULT_SESSION_COUNT_LIMIT));
@@ -124,10 +125,10 @@ function adminFlag(text: string): AdminAddress {
 }
 
 /** The access log of `--access-log <target>`; a file that cannot be written is a usage error, on one line. */
-function openAccessLog(target: string): AccessLog {
+function openAccessLog(target: string, warn: (message: string) => void, bufferBytes: number): AccessLog {
   if (target === '') throw new MoorError('MOOR_ERR_CLI_USAGE', '--access-log takes a file path, or - for stdout');
   try {
-    return AccessLog.open(target);
+    return AccessLog.open(target, warn, bufferBytes);
   } catch (e) {
     throw new MoorError('MOOR_ERR_CLI_USAGE', `--access-log ${target}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

@@ -1,6 +1,6 @@
 /**
- * The access log (`moor start --access-log PATH|-`): one JSON line per request, written by winston to a
- * file (appended) or to stdout.
+ * The access log (`moor start --access-log PATH|-`): one JSON line per request, appended to a file or
+ * written to stdout.
  *
  *   {"time":"2026-12-02T08:00:00.000Z","proxy":"Cart","method":"POST","status":200,"durationMs":1.93,
  *    "bytesIn":412,"bytesOut":608,"endpoint":"cart1@http://…","session":"k3Jq9d0aT1xw"}
@@ -12,8 +12,18 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import type * as Winston from 'winston';
-import { winston } from '../logging.ts';
+import sonicBoom from 'sonic-boom';
+
+// (a CommonJS module: its class is read off the default export, which Node's ESM loader provides)
+const { SonicBoom } = sonicBoom;
+type SonicBoom = InstanceType<typeof SonicBoom>;
+
+/**
+ * Lines waiting for the disk (or a slow stdout reader) are kept up to this many bytes by default
+ * (`moor start --access-log-buffer-bytes`); past it a line is dropped, not queued, so a stalled log cannot
+ * take the gateway's memory. (About 60,000 lines.)
+ */
+export const ACCESS_LOG_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** One line of the access log. */
 export interface AccessRecord {
@@ -42,36 +52,57 @@ export function sessionHash(id: string): string {
   return createHash('sha256').update(id).digest('base64url').slice(0, 12);
 }
 
+/**
+ * The lines go to the file through sonic-boom (pino's writer): a line is appended to a string buffer, and
+ * whatever gathered while the previous write was on its way leaves in the next one, so under load a
+ * write carries many lines and at rest each line leaves at once. (winston, which moor's own log uses,
+ * cost ~36 µs of CPU per line through its object-mode streams: a third of moor's whole CPU per message;
+ * docs/benchmarks.md.) A batch is whole lines, written in append mode, so the lines of several
+ * `--workers` appending to one file do not interleave.
+ */
 export class AccessLog {
+  /** Lines dropped because the buffer was full (the disk or the reader of stdout could not keep up). */
+  dropped = 0;
+
+  private warnedAt = -Infinity;
+
   private constructor(
-    private readonly logger: Winston.Logger,
-    private readonly transport: Winston.transport,
-  ) {}
+    private readonly out: SonicBoom,
+    private readonly toStdout: boolean,
+    warn: (message: string) => void,
+    bufferBytes: number,
+  ) {
+    out.on('drop', () => {
+      this.dropped++;
+      // (said at most once a minute: a log that cannot keep up must not flood the other one)
+      if (performance.now() - this.warnedAt < 60_000) return;
+      this.warnedAt = performance.now();
+      warn(`access log: ${this.dropped} line(s) dropped so far: more than ${bufferBytes} bytes (--access-log-buffer-bytes) waited for the disk or the reader of stdout`);
+    });
+  }
 
   /**
    * An access log writing to `target`: a file path (appended to), or `-` for stdout. Throws at once when
-   * the file cannot be opened for appending (winston would only report it later, asynchronously).
+   * the file cannot be opened for appending (the writer would only report it later, asynchronously).
    */
-  static open(target: string): AccessLog {
+  static open(target: string, warn: (message: string) => void = () => {}, bufferBytes = ACCESS_LOG_BUFFER_BYTES): AccessLog {
     if (target !== '-') closeSync(openSync(target, 'a'));
-    const transport = target === '-' ? new (winston().transports.Console)() : new (winston().transports.File)({ filename: target });
-    const logger = winston().createLogger({
-      level: 'info',
-      format: winston().format.printf((info) => JSON.stringify((info as unknown as { record: AccessRecord }).record)),
-      transports: [transport],
-    });
-    return new AccessLog(logger, transport);
+    return new AccessLog(new SonicBoom({ ...(target === '-' ? { fd: 1 } : { dest: target, append: true }), maxLength: bufferBytes }), target === '-', warn, bufferBytes);
   }
 
   write(record: AccessRecord): void {
-    this.logger.log({ level: 'info', message: '', record });
+    this.out.write(JSON.stringify(record) + '\n');
   }
 
-  /** Flushes what is written and closes the file. */
+  /** Flushes what is written and closes the file (stdout is flushed, not closed). */
   close(): Promise<void> {
-    // (the transport's finish, not the logger's: the logger finishes before the file is flushed)
-    const flushed = new Promise<void>((resolve) => this.transport.once('finish', () => resolve()));
-    this.logger.end();
-    return flushed;
+    return new Promise<void>((resolve) => {
+      if (this.toStdout) {
+        this.out.flush(() => resolve());
+        return;
+      }
+      this.out.once('close', () => resolve());
+      this.out.end();
+    });
   }
 }

@@ -1,0 +1,55 @@
+/**
+ * The access log's writer on its own: a burst of lines faster than the disk takes them is all on disk,
+ * whole and in order, once close() resolves (moor stops after it: a line left in memory is lost).
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { AccessLog } from '../../src/server/access-log.ts';
+
+const record = (i: number) => ({ time: new Date(0).toISOString(), proxy: 'Cart', method: 'POST', status: 200, durationMs: i / 1000, bytesIn: i, bytesOut: 2 * i });
+
+test('close() resolves only when every line written before it is in the file', async (t) => {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  const log = AccessLog.open(file);
+  const n = 60_000;
+  for (let i = 0; i < n; i++) {
+    log.write(record(i));
+    // (the gateway writes between other work: let the writer's callbacks run now and then)
+    if (i % 64 === 63) await new Promise((r) => setImmediate(r));
+  }
+  await log.close();
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  t.is(lines.pop(), '', 'the file ends with a whole line');
+  t.is(lines.length, n);
+  t.deepEqual(JSON.parse(lines[0]!), record(0));
+  t.deepEqual(JSON.parse(lines[n - 1]!), record(n - 1));
+  t.true(lines.every((l, i) => JSON.parse(l).bytesIn === i), 'whole lines, in the order written');
+  t.is(log.dropped, 0);
+});
+
+test('an existing file is appended to, not replaced', async (t) => {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  for (const i of [1, 2]) {
+    const log = AccessLog.open(file);
+    log.write(record(i));
+    await log.close();
+  }
+  t.deepEqual((await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l).bytesIn), [1, 2]);
+});
+
+test('past the buffer bound lines are dropped, counted and warned of once, and the rest stay whole', async (t) => {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  const warnings: string[] = [];
+  const log = AccessLog.open(file, (m) => warnings.push(m), 2000);
+  // all at once: the first line's write is still on its way while the others gather
+  for (let i = 0; i < 200; i++) log.write(record(i));
+  await log.close();
+  const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+  t.true(log.dropped > 100, `dropped ${log.dropped}`);
+  t.is(lines.length, 200 - log.dropped);
+  t.true(lines.every((l) => typeof JSON.parse(l).bytesIn === 'number'), 'every line written is whole');
+  t.is(warnings.length, 1);
+  t.regex(warnings[0]!, /access log: \d+ line\(s\) dropped so far: more than 2000 bytes \(--access-log-buffer-bytes\)/);
+});
