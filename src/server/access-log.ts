@@ -68,7 +68,6 @@ export class AccessLog {
 
   private constructor(
     private readonly out: SonicBoom,
-    private readonly toStdout: boolean,
     warn: (message: string) => void,
     bufferBytes: number,
   ) {
@@ -87,20 +86,19 @@ export class AccessLog {
    */
   static open(target: string, warn: (message: string) => void = () => {}, bufferBytes = ACCESS_LOG_BUFFER_BYTES): AccessLog {
     if (target !== '-') closeSync(openSync(target, 'a'));
-    return new AccessLog(new SonicBoom({ ...(target === '-' ? { fd: 1 } : { dest: target, append: true }), maxLength: bufferBytes }), target === '-', warn, bufferBytes);
+    return new AccessLog(new SonicBoom({ ...(target === '-' ? { fd: 1 } : { dest: target, append: true }), maxLength: bufferBytes }), warn, bufferBytes);
   }
 
   write(record: AccessRecord): void {
     this.out.write(JSON.stringify(record) + '\n');
   }
 
-  /** Flushes what is written and closes the file (stdout is flushed, not closed). */
+  /**
+   * Resolves once every line written is out, and the file closed (stdout is left open). (Not flush():
+   * with no minimum batch it calls back at once, before a write on its way has ended.)
+   */
   close(): Promise<void> {
     return new Promise<void>((resolve) => {
-      if (this.toStdout) {
-        this.out.flush(() => resolve());
-        return;
-      }
       this.out.once('close', () => resolve());
       this.out.end();
     });

@@ -2,6 +2,8 @@
  * The access log's writer on its own: a burst of lines faster than the disk takes them is all on disk,
  * whole and in order, once close() resolves (moor stops after it: a line left in memory is lost).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,4 +54,17 @@ test('past the buffer bound lines are dropped, counted and warned of once, and t
   t.true(lines.every((l) => typeof JSON.parse(l).bytesIn === 'number'), 'every line written is whole');
   t.is(warnings.length, 1);
   t.regex(warnings[0]!, /access log: \d+ line\(s\) dropped so far: more than 2000 bytes \(--access-log-buffer-bytes\)/);
+});
+
+test('--access-log -: close() waits for stdout too, so a process that exits right after loses no line', async (t) => {
+  const n = 50_000;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../fixtures/access-log/burst-to-stdout.ts'), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const [code] = (await once(child, 'close')) as [number];
+  t.is(code, 0);
+  const lines = out.split('\n');
+  t.is(lines.pop(), '', 'the output ends with a whole line');
+  t.is(lines.length, n);
+  t.is(JSON.parse(lines[n - 1]!).bytesIn, n - 1);
 });
