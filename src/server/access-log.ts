@@ -63,6 +63,8 @@ export function sessionHash(id: string): string {
 export class AccessLog {
   /** Lines dropped because the buffer was full (the disk or the reader of stdout could not keep up). */
   dropped = 0;
+  /** Writes that failed (their lines are lost). */
+  failed = 0;
 
   private warnedAt = -Infinity;
 
@@ -71,13 +73,23 @@ export class AccessLog {
     warn: (message: string) => void,
     bufferBytes: number,
   ) {
+    // (each said at most once a minute: a log that cannot keep up must not flood the other one)
     out.on('drop', () => {
       this.dropped++;
-      // (said at most once a minute: a log that cannot keep up must not flood the other one)
-      if (performance.now() - this.warnedAt < 60_000) return;
-      this.warnedAt = performance.now();
-      warn(`access log: ${this.dropped} line(s) dropped so far: more than ${bufferBytes} bytes (--access-log-buffer-bytes) waited for the disk or the reader of stdout`);
+      this.warn(warn, `access log: ${this.dropped} line(s) dropped so far: more than ${bufferBytes} bytes (--access-log-buffer-bytes) waited for the disk or the reader of stdout`);
     });
+    // a failed write (a full disk, a closed stdout) loses its lines, not the process: the writer goes on
+    // with the next ones
+    out.on('error', (e: NodeJS.ErrnoException) => {
+      this.failed++;
+      this.warn(warn, `access log: ${this.failed} write(s) failed so far, their lines lost (${e.code ?? e.message})`);
+    });
+  }
+
+  private warn(warn: (message: string) => void, message: string): void {
+    if (performance.now() - this.warnedAt < 60_000) return;
+    this.warnedAt = performance.now();
+    warn(message);
   }
 
   /**
@@ -94,12 +106,14 @@ export class AccessLog {
   }
 
   /**
-   * Resolves once every line written is out, and the file closed (stdout is left open). (Not flush():
+   * Resolves once every line written is out, and the file closed (stdout is left open), or a write failed. (Not flush():
    * with no minimum batch it calls back at once, before a write on its way has ended.)
    */
   close(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.out.once('close', () => resolve());
+      // (a write that fails while closing ends the log: the writer would not close after it)
+      this.out.once('error', () => resolve());
       this.out.end();
     });
   }

@@ -68,3 +68,16 @@ test('--access-log -: close() waits for stdout too, so a process that exits righ
   t.is(lines.length, n);
   t.is(JSON.parse(lines[n - 1]!).bytesIn, n - 1);
 });
+
+test('a disk that refuses the writes (/dev/full) loses the lines, not the process: counted, warned of once, close() resolves', async (t) => {
+  const warnings: string[] = [];
+  const log = AccessLog.open('/dev/full', (m) => warnings.push(m));
+  for (let i = 0; i < 300; i++) {
+    log.write(record(i));
+    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+  }
+  await log.close();
+  t.true(log.failed >= 1);
+  t.is(warnings.length, 1);
+  t.regex(warnings[0]!, /^access log: 1 write\(s\) failed so far, their lines lost \(ENOSPC\)$/);
+});
