@@ -10,10 +10,13 @@ import path from 'node:path';
 import test from 'ava';
 import { AccessLog } from '../../src/server/access-log.ts';
 
+/** A path for a new access log, in a folder of its own. */
+const newLogFile = async () => path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+
 const record = (i: number) => ({ time: new Date(0).toISOString(), proxy: 'Cart', method: 'POST', status: 200, durationMs: i / 1000, bytesIn: i, bytesOut: 2 * i });
 
 test('close() resolves only when every line written before it is in the file', async (t) => {
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  const file = await newLogFile();
   const log = AccessLog.open(file);
   const n = 60_000;
   for (let i = 0; i < n; i++) {
@@ -32,7 +35,7 @@ test('close() resolves only when every line written before it is in the file', a
 });
 
 test('an existing file is appended to, not replaced', async (t) => {
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  const file = await newLogFile();
   for (const i of [1, 2]) {
     const log = AccessLog.open(file);
     log.write(record(i));
@@ -42,7 +45,7 @@ test('an existing file is appended to, not replaced', async (t) => {
 });
 
 test('past the buffer bound lines are dropped, counted and warned of once, and the rest stay whole', async (t) => {
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  const file = await newLogFile();
   const warnings: string[] = [];
   const log = AccessLog.open(file, (m) => warnings.push(m), 2000);
   // all at once: the first line's write is still on its way while the others gather
