@@ -3,10 +3,10 @@
  * command line, its output and its exit codes, and of long-running `moor start` processes.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { moorArgs } from '../helpers/moor-command.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** What a finished command printed and how it exited. */
 export interface MoorRun {
@@ -39,7 +39,7 @@ export function runMoor(args: readonly string[], cwd: string, timeoutMs = 30_000
 
 /** A temp folder `root` with the configuration files under `root/<sub>` (name → text). */
 export async function configTree(files: Record<string, string>, sub = 'conf'): Promise<{ root: string; dir: string }> {
-  const root = await mkdtemp(path.join(tmpdir(), 'moor-cli-'));
+  const root = tempDir('moor-cli-');
   const dir = path.join(root, sub);
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {

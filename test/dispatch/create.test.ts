@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { NS } from '../../src/xml/names.ts';
 import { contextOf } from '../fixtures/messages.ts';
 import { sessionDef } from '../helpers/members.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const LOC = { file: 'endpoints/cart.xml', line: 7, col: 5 };
 
@@ -35,7 +36,7 @@ test('each built-in session type gets its dispatcher', async (t) => {
 
 /** Writes `files` into a fresh folder and returns it, as a user's config folder would hold them. */
 async function userDir(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'moor-dispatch-'));
+  const dir = tempDir('moor-dispatch-');
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   return dir;
 }

@@ -2,8 +2,7 @@
  * `moor start --access-log`: a JSON line per request, as an operator reads it from the file (with two
  * worker processes writing to it) or from stdout; session ids appear only as their short hash.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { sessionHash } from '../../src/server/access-log.ts';
@@ -11,6 +10,7 @@ import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { addItem, configDir, definitions, post, soap11 } from '../helpers/gateway.ts';
 import { spawnMoor } from '../helpers/process.ts';
 import { runMoor, startMoor } from '../helpers/processes.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
 const clientId = (id: string): string => `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`;
@@ -42,7 +42,7 @@ interface Line {
 
 test('--access-log FILE with --workers 2: one line per request, with endpoint, hashed session and error code', async (t) => {
   const { dir, members } = await cartConfig(t);
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+  const file = path.join(tempDir('moor-access-'), 'access.log');
   const gw = await startMoor(dir, ['--workers', '2', '--access-log', file]);
   t.teardown(() => gw.kill());
   const body = soap11(addItem('x'), clientId('customer-4711'));

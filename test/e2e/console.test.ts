@@ -6,8 +6,7 @@
  * MOOR_CONSOLE_SCREENSHOT=docs/images/console.png npx ava test/e2e/console.test.ts
  * renews the screenshot in docs/operations.md; otherwise the screenshot goes to a temp folder.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { request } from 'undici';
@@ -16,6 +15,7 @@ import { startBackends } from '../helpers/backends.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { addItem, configDir, definitions, post, soap11 } from '../helpers/gateway.ts';
 import { startMoor } from '../helpers/processes.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const TOKEN = 'console-token-31c7';
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
@@ -73,7 +73,7 @@ test('the console shows groups, members, sessions and requests, and its Drain bu
   t.true((await api()).endpoints.find((e) => e.id === target)!.draining, 'drained through the API');
   t.is(await second.textContent('[data-testid=endpoints-up]'), '2 of 3');
 
-  const shot = process.env.MOOR_CONSOLE_SCREENSHOT ?? path.join(await mkdtemp(path.join(tmpdir(), 'moor-console-')), 'console.png');
+  const shot = process.env.MOOR_CONSOLE_SCREENSHOT ?? path.join(tempDir('moor-console-'), 'console.png');
   await second.screenshot({ path: shot, fullPage: true });
   t.deepEqual([...(await readFile(shot)).subarray(1, 4)], [...Buffer.from('PNG')]);
 

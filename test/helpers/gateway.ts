@@ -1,14 +1,14 @@
 /** Test helpers: real gateways on free loopback ports, configured from XML written to a temp folder. */
-import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
 import { Gateway, type GatewayOptions } from '../../src/server/gateway.ts';
 import { silentLogger } from '../../src/logging.ts';
+import { tempDir } from './temp-dir.ts';
 
 /** Writes `files` (name → XML) into a fresh temp folder and returns its path. */
 export async function configDir(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'moor-test-'));
+  const dir = tempDir('moor-test-');
   for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);

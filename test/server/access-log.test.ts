@@ -4,14 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { AccessLog } from '../../src/server/access-log.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** A path for a new access log, in a folder of its own. */
-const newLogFile = async () => path.join(await mkdtemp(path.join(tmpdir(), 'moor-access-')), 'access.log');
+const newLogFile = async () => path.join(tempDir('moor-access-'), 'access.log');
 
 const record = (i: number) => ({ time: new Date(0).toISOString(), proxy: 'Cart', method: 'POST', status: 200, durationMs: i / 1000, bytesIn: i, bytesOut: 2 * i });
 
