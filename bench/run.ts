@@ -121,7 +121,18 @@ const baseline: Variant = {
  */
 const haproxy: Variant | undefined = (await haproxyInstalled()) ? { name: 'haproxy', start: (backends) => startHaproxy('haproxy', backends.map((b) => b.url), SESSION_TIMEOUT_MS) } : undefined;
 // (--admin turns the metrics on: every request, backend exchange and binding is counted)
-const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), moor('moor + metrics', ['--admin', '127.0.0.1:0']), ...sessionVariants(moor), ...(haproxy ? [haproxy] : []), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
+/**
+ * Run only when named (`--variant 'raw socket'`): the baseline's work on `net` sockets and Node's own
+ * HTTP parser, without node:http's server objects (bench/raw-socket-proxy.ts), to measure what a server
+ * of moor's own could save. It has none of the edge's limits, so it is an experiment, not a party.
+ */
+const RAW_SOCKET = 'raw socket';
+const rawSocket: Variant & { throughputOnly: true } = {
+  name: RAW_SOCKET,
+  throughputOnly: true,
+  start: (backends) => startService(RAW_SOCKET, [...profiling, ...TSX, 'bench/raw-socket-proxy.ts', backends.map((b) => b.url).join(',')], /listening on (\S+)/),
+};
+const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), moor('moor + metrics', ['--admin', '127.0.0.1:0']), ...sessionVariants(moor), ...(haproxy ? [haproxy] : []), ...(values.variant?.includes(RAW_SOCKET) ? [rawSocket] : []), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
   (v) => !values.variant || values.variant.includes(v.name) || v.name.startsWith('moor@'),
 );
 
