@@ -181,6 +181,11 @@ export class Harness {
     return this.runtime.compiled;
   }
 
+  /** The limits in force: the defaults, the configuration's `<moor:limits>`, then the options' own. */
+  get limits(): MessageLimits {
+    return this.runtime.limits;
+  }
+
   /**
    * Runs one message through a proxy, a sequence, or the main sequence: admitted and mediated by the
    * gateway's own code (server/admission.ts, server/exchange.ts), answered into a collector instead of

@@ -131,3 +131,24 @@ test('a case may name its own target; a sequence that is not there is an error o
   </unit-test>`);
   t.deepEqual(outcomes(r), { other: 'passed', missing: 'error: no sequence named "Trnsform" (did you mean "Transform"?)' });
 });
+
+test("assertions read the final message under the configuration's own <moor:limits>, not the defaults", async (t) => {
+  // about 9 MB: over the default maxParseBytes (8 MiB), within the configuration's 32 MiB
+  const deep = `<list>${'<n>0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123</n>'.repeat(100_000)}</list>`;
+  const dir = await configDir({
+    'conf.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config"><moor:limits maxParseBytes="33554432" parseBudgetBytes="268435456"/>
+      <sequence name="Echo"><property name="kept" value="yes"/></sequence></definitions>`,
+  });
+  const file = path.join(dir, 'suite.xml');
+  await writeFile(
+    file,
+    `<unit-test><artifacts><test-artifact sequence="Echo"><artifact>conf.xml</artifact></test-artifact></artifacts>
+    <test-cases><test-case name="deep"><input><payload><![CDATA[${deep}]]></payload></input><assertions>
+      <assertXPath expression="count(//*[local-name()='n'])" equals="100000"/>
+      <assertEquals><actual>$ctx:kept</actual><expected>yes</expected></assertEquals>
+    </assertions></test-case></test-cases></unit-test>`,
+  );
+  const parsed = await parseSuite(file);
+  if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.toString()).join('\n'));
+  t.deepEqual(outcomes(await runSuite(parsed.suite)), { deep: 'passed' });
+});

@@ -11,7 +11,7 @@ import { silentLogger } from '../../logging.ts';
 import { type CheckedConfig, checkConfig } from '../../server/runtime.ts';
 import { MessageContext } from '../../message/context.ts';
 import { MessageAbort } from '../../message/abort.ts';
-import { DEFAULT_LIMITS } from '../../message/limits.ts';
+import { type MessageLimits } from '../../message/limits.ts';
 import { MessageBody } from '../../message/message-body.ts';
 import { Axis2Scope, DefaultScope } from '../../message/property-scopes.ts';
 import { isXmlText } from '../input.ts';
@@ -162,7 +162,7 @@ async function runCase(harness: Harness, c: TestCase, target: Target | undefined
   const failures: Failure[] = [];
   for (const a of c.assertions) {
     try {
-      const f = await check(a, result);
+      const f = await check(a, result, harness.limits);
       if (f) failures.push(f);
     } catch (e) {
       failures.push({ loc: a.loc, label: a.label, message: a.message, expected: '(a value)', actual: `error: ${(e as Error).message}` });
@@ -179,22 +179,23 @@ function finalMessage(r: RunResult): { envelope: string; headers: Headers; direc
   return { envelope: r.message.envelope, headers: r.message.headers, direction: 'request' };
 }
 
-async function check(a: Assertion, r: RunResult): Promise<Failure | undefined> {
+/** One assertion over the run `r`; its messages are read under `limits`, the configuration's own. */
+async function check(a: Assertion, r: RunResult, limits: MessageLimits): Promise<Failure | undefined> {
   const fail = (expected: string, actual: string, detail?: string): Failure => ({ loc: a.loc, label: a.label, message: a.message, expected, actual, ...(detail ? { detail } : {}) });
   switch (a.kind) {
     case 'equals': {
       if (a.actual.kind === 'body') return compareBody(r, a.expected, fail);
-      const actual = await valueOf(a.actual, r);
+      const actual = await valueOf(a.actual, r, limits);
       const want = a.expected.trim();
       return actual !== undefined && actual.trim() === want ? undefined : fail(want, actual ?? '(null)');
     }
     case 'notNull': {
-      const actual = a.actual.kind === 'body' ? bodyOf(r) : await valueOf(a.actual, r);
+      const actual = a.actual.kind === 'body' ? bodyOf(r) : await valueOf(a.actual, r, limits);
       return actual !== undefined && actual !== '' ? undefined : fail('a value', '(null)');
     }
     case 'xpath': {
       const final = finalMessage(r);
-      const msg = contextOf(final.envelope, final.headers, final.direction, r);
+      const msg = contextOf(final.envelope, final.headers, final.direction, r, limits);
       if (a.equals !== undefined) {
         const v = await a.expression.string(msg);
         return v.trim() === a.equals.trim() ? undefined : fail(a.equals, v);
@@ -209,7 +210,7 @@ async function check(a: Assertion, r: RunResult): Promise<Failure | undefined> {
       if (!a.expression) return undefined;
       const call: EndpointCall | undefined = calls[a.index ?? calls.length - 1];
       if (!call) return fail(`a message at index ${a.index}`, summary);
-      return checkExpression(a.expression, a.equals, contextOf(call.envelope, call.headers, 'request', r), fail);
+      return checkExpression(a.expression, a.equals, contextOf(call.envelope, call.headers, 'request', r, limits), fail);
     }
     case 'session': {
       const s = r.session;
@@ -298,7 +299,7 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-async function valueOf(actual: Actual, r: RunResult): Promise<string | undefined> {
+async function valueOf(actual: Actual, r: RunResult, limits: MessageLimits): Promise<string | undefined> {
   const final = finalMessage(r);
   switch (actual.kind) {
     case 'body':
@@ -316,14 +317,17 @@ async function valueOf(actual: Actual, r: RunResult): Promise<string | undefined
       return v === undefined ? undefined : String(v);
     }
     case 'xpath':
-      return actual.expression.string(contextOf(final.envelope, final.headers, final.direction, r));
+      return actual.expression.string(contextOf(final.envelope, final.headers, final.direction, r, limits));
   }
 }
 
-/** A message over `envelope` with the run's properties, for Synapse expressions ($ctx:, get-property…). */
-function contextOf(envelope: string, headers: Headers, direction: 'request' | 'response', r: RunResult): MessageContext {
+/**
+ * A message over `envelope` with the run's properties, for Synapse expressions ($ctx:, get-property…),
+ * under the limits the gateway would apply (a configuration that raised maxParseBytes is read as such).
+ */
+function contextOf(envelope: string, headers: Headers, direction: 'request' | 'response', r: RunResult, limits: MessageLimits): MessageContext {
   const bytes = Buffer.from(envelope);
-  return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, DEFAULT_LIMITS, bytes.length, 'trusted'), new MessageAbort(), LOG, async () => {}, {
+  return new MessageContext(direction, new Map(Object.entries(headers)), new MessageBody(bytes, limits, bytes.length, 'trusted'), new MessageAbort(), LOG, async () => {}, {
     properties: new DefaultScope(Object.entries(r.properties.default)),
     axis2: new Axis2Scope(Object.entries(r.properties.axis2)),
   });
