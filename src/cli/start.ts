@@ -1,7 +1,8 @@
 /**
  * `moor start`: runs the gateway until SIGTERM or SIGINT (finish requests in flight, exit 0). SIGHUP, or
  * a changed file under --watch, reloads the configuration without downtime; an invalid new one is
- * logged and the running one keeps serving.
+ * logged and the running one keeps serving. SIGHUP also reopens the --access-log file (after a
+ * rotation), whether or not the reload succeeds.
  *
  * --store picks where session bindings live (src/cli/store-option.ts); --workers N runs N processes
  * on one port (src/cli/workers.ts). docs/sessions.md describes both.
@@ -84,7 +85,13 @@ export async function startCommand(argv: string[]): Promise<number> {
 
   const reload = reloader(gw, log);
   const local = operators.attach(gw, () => reload('admin API'));
-  process.on('SIGHUP', () => void reload('SIGHUP'));
+  // the reopen comes first and does not wait for the reload: a rejected configuration must not keep the
+  // lines going to a file that logrotate has moved away
+  const hangup = (why: string): void => {
+    if (accessLog?.reopen()) log.info(`access log reopened (${why})`, { component: 'server' });
+    void reload(why);
+  };
+  process.on('SIGHUP', () => hangup('SIGHUP'));
   if (values.watch) {
     // a watch that fails (its folder was removed) must not take the gateway down with it
     watchConfig(
@@ -99,7 +106,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  if (isWorker) joinPrimary(gw, { stop, reload: (why) => void reload(why) }, local);
+  if (isWorker) joinPrimary(gw, { stop, hangup }, local);
   return 0;
 }
 

@@ -8,7 +8,8 @@
  *   to Redis itself. Insert-mode cookies need no table at all.
  * - `moor listening on <url> (N workers)` is printed once, when every worker listens.
  * - SIGTERM or SIGINT to the primary: every worker finishes its requests in flight and exits, then the
- *   primary exits 0. SIGHUP to the primary: every worker reloads the configuration.
+ *   primary exits 0. SIGHUP to the primary: every worker does what SIGHUP does to a single process
+ *   (reopens its access log, reloads the configuration).
  * - Scheduled tasks (`<task>`) run in worker 1 only, so that the gateway runs each task once, not once per
  *   worker; a worker 1 that dies is replaced by one that runs them (their counts start again).
  * - `--admin HOST:PORT`: every worker listens there too (node:cluster shares the port), so an admin
@@ -32,7 +33,7 @@ import { describeStore } from './store-option.ts';
 /** worker → primary */
 type FromWorker = { moor: 'ready'; url: string; adminUrl?: string | undefined } | { moor: 'failed'; message: string } | DrainMessage;
 /** primary → worker */
-type ToWorker = { moor: 'stop' } | { moor: 'reload' } | DrainMessage;
+type ToWorker = { moor: 'stop' } | { moor: 'hangup' } | DrainMessage;
 type DrainMessage = { moor: 'drain'; name: string; draining: boolean };
 
 /** True in a process forked by `moor start --workers`. */
@@ -153,21 +154,21 @@ export async function runPrimary(options: {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
-    for (const w of live) send(w, { moor: 'reload' });
+    for (const w of live) send(w, { moor: 'hangup' });
   });
   return 0;
 }
 
 /**
- * In a worker: tells the primary that `gw` listens, and follows the primary's stop, reload and drain
- * messages. `stop` and `reload` are the worker's own handlers (the same as for signals).
+ * In a worker: tells the primary that `gw` listens, and follows the primary's stop, hangup (SIGHUP) and
+ * drain messages. `stop` and `hangup` are the worker's own handlers (the same as for SIGTERM and SIGHUP).
  */
-export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; reload(why: string): void }, ops: LocalOperations | undefined): void {
+export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; hangup(why: string): void }, ops: LocalOperations | undefined): void {
   // (the primary asks every worker when an admin call wants the whole gateway's answer)
   if (ops) answerPrimary(process as IpcChannel, ops);
   process.on('message', (m: ToWorker) => {
     if (m?.moor === 'stop') handlers.stop('stop from the primary');
-    else if (m?.moor === 'reload') handlers.reload('SIGHUP to the primary');
+    else if (m?.moor === 'hangup') handlers.hangup('SIGHUP to the primary');
     else if (m?.moor === 'drain') gw.setDraining(m.name, m.draining);
   });
   // the primary is gone (killed): nothing will reach this worker any more

@@ -12,15 +12,19 @@
  *   moor_sessions_count_truncated                gauge      1 when the count stopped at its limit
  *   moor_endpoint_state{endpoint,state}          gauge      1 for the current state of each address (active, timeout, suspended, draining)
  *   moor_store_up                                gauge      1 when the session store is healthy
+ *   moor_access_log_dropped_lines_total          counter    access log lines dropped (buffer full)
+ *   moor_access_log_failed_writes_total          counter    access log writes that failed
  *   process_*, nodejs_*                                     prom-client's process metrics
  *
  * Counters and histograms are updated on the per-message path through series bound once per label set
- * (series.ts); gauges are read from the gateway when scraped. No label ever holds a session id.
+ * (series.ts); gauges, and the access log's counts (read-counter.ts), are read from the gateway when
+ * scraped. No label ever holds a session id.
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { type BackendOutcome, type EndpointObserver } from '../endpoints/env.ts';
 import { type BindingCounts, type SessionStore } from '../session/store.ts';
 import { promClient } from './prom-client.ts';
+import { ReadCounter } from './read-counter.ts';
 import { CounterFamily, type CounterSeries, HistogramFamily, type HistogramSeries } from './series.ts';
 
 /** Bucket bounds (seconds) for request and backend durations: 1 ms to 10 s. */
@@ -38,6 +42,14 @@ const KNOWN_STATES = ['active', 'timeout', 'suspended', 'draining'] as const;
 /** The gauges a scrape counts from the session store (one count serves every worker). */
 const STORE_COUNTED = new Set(['moor_sessions_active', 'moor_sessions_count_truncated']);
 
+/** What the access log has lost so far (server/access-log.ts counts it). */
+export interface AccessLogCounts {
+  /** Lines dropped because the buffer was full (the disk or the reader of stdout could not keep up). */
+  readonly dropped: number;
+  /** Writes that failed (their lines are lost). */
+  readonly failed: number;
+}
+
 /** What a scrape reads from the running gateway. */
 export interface MetricsSource {
   /** Every address endpoint of the configuration serving now, with its state. */
@@ -45,6 +57,8 @@ export interface MetricsSource {
   /** Every group that binds sessions in the store (a zero is reported for each). */
   sessionGroups(): Iterable<string>;
   readonly store: SessionStore;
+  /** The access log's counts of lost lines, when there is an access log (`--access-log`). */
+  readonly accessLog?: AccessLogCounts | undefined;
 }
 
 export interface GatewayMetricsOptions {
@@ -127,6 +141,9 @@ export class GatewayMetrics implements EndpointObserver {
         }
       },
     });
+    // (counted by the access log itself, which warns of them with metrics or without; summed over --workers)
+    new ReadCounter('moor_access_log_dropped_lines_total', 'Access log lines dropped because more than --access-log-buffer-bytes waited for the disk or the reader of stdout', () => metrics.source?.accessLog?.dropped).register(this.registry);
+    new ReadCounter('moor_access_log_failed_writes_total', 'Access log writes that failed (a full disk, a closed stdout), their lines lost', () => metrics.source?.accessLog?.failed).register(this.registry);
     new Gauge({
       name: 'moor_store_up',
       help: 'Whether the session store answers (1), or the gateway routes with local bindings because it does not (0)',

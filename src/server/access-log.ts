@@ -11,8 +11,9 @@
  * code when moor answered with a fault of its own. docs/operations.md describes every field.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import sonicBoom from 'sonic-boom';
+import { WarningThrottle } from './warning-throttle.ts';
 
 // (a CommonJS module: its class is read off the default export, which Node's ESM loader provides)
 const { SonicBoom } = sonicBoom;
@@ -59,46 +60,60 @@ export function sessionHash(id: string): string {
  * took about twice the CPU a line through its object-mode streams: 10.4 against 5.9 µs in process,
  * docs/benchmarks.md.) A batch is whole lines, written in append mode, so the lines of several
  * `--workers` appending to one file do not interleave.
+ *
+ * reopen() (SIGHUP, after a rotation renamed the file) opens the path anew and gives the new lines a
+ * writer of their own, while the old writer finishes the lines it holds into the file it had open and
+ * closes it: every line is in one file, the old or the new, none twice. (Not sonic-boom's own reopen():
+ * it opens asynchronously, so a path that cannot be opened would surface later as an 'error' like a
+ * failed write, and each failed attempt leaves a listener that closes the old descriptor again once an
+ * open succeeds — possibly a descriptor since reused.)
  */
 export class AccessLog {
   /** Lines dropped because the buffer was full (the disk or the reader of stdout could not keep up). */
   dropped = 0;
-  /** Writes that failed (their lines are lost). */
+  /** Writes that failed (their lines are lost). Both are metrics: moor_access_log_*_total. */
   failed = 0;
 
-  private warnedAt = -Infinity;
+  /** The writer new lines go to. */
+  private out: SonicBoom;
+  /** Writers that reopen() replaced, until they have written out their lines and closed their file. */
+  private readonly retiring = new Set<Promise<void>>();
+  // (one throttle each: a burst of drops must not keep the first failed write unsaid, nor the reverse)
+  private readonly dropWarning = new WarningThrottle();
+  private readonly failWarning = new WarningThrottle();
+  private closed = false;
 
   private constructor(
-    private readonly out: SonicBoom,
+    private readonly target: string,
+    fd: number,
     private readonly warn: (message: string) => void,
-    bufferBytes: number,
+    private readonly bufferBytes: number,
   ) {
+    this.out = this.writer(fd);
+  }
+
+  /** A writer to `fd`, counting what it loses. */
+  private writer(fd: number): SonicBoom {
+    const out = new SonicBoom({ fd, maxLength: this.bufferBytes });
     out.on('drop', () => {
       this.dropped++;
-      this.warnThrottled(`access log: ${this.dropped} line(s) dropped so far: more than ${bufferBytes} bytes (--access-log-buffer-bytes) waited for the disk or the reader of stdout`);
+      if (this.dropWarning.allow()) this.warn(`access log: ${this.dropped} line(s) dropped so far: more than ${this.bufferBytes} bytes (--access-log-buffer-bytes) waited for the disk or the reader of stdout`);
     });
     // a failed write (a full disk, a closed stdout) loses its lines, not the process: the writer goes on
     // with the next ones
     out.on('error', (e: NodeJS.ErrnoException) => {
       this.failed++;
-      this.warnThrottled(`access log: ${this.failed} write(s) failed so far, their lines lost (${e.code ?? e.message})`);
+      if (this.failWarning.allow()) this.warn(`access log: ${this.failed} write(s) failed so far, their lines lost (${e.code ?? e.message})`);
     });
-  }
-
-  /** Warns at most once a minute: a log that cannot keep up must not flood the other one. */
-  private warnThrottled(message: string): void {
-    if (performance.now() - this.warnedAt < 60_000) return;
-    this.warnedAt = performance.now();
-    this.warn(message);
+    return out;
   }
 
   /**
    * An access log writing to `target`: a file path (appended to), or `-` for stdout. Throws at once when
-   * the file cannot be opened for appending (the writer would only report it later, asynchronously).
+   * the file cannot be opened for appending.
    */
   static open(target: string, warn: (message: string) => void = () => {}, bufferBytes = ACCESS_LOG_BUFFER_BYTES): AccessLog {
-    if (target !== '-') closeSync(openSync(target, 'a'));
-    return new AccessLog(new SonicBoom({ ...(target === '-' ? { fd: 1 } : { dest: target, append: true }), maxLength: bufferBytes }), warn, bufferBytes);
+    return new AccessLog(target, target === '-' ? 1 : openSync(target, 'a'), warn, bufferBytes);
   }
 
   write(record: AccessRecord): void {
@@ -106,15 +121,54 @@ export class AccessLog {
   }
 
   /**
-   * Resolves once every line written is out and the file closed (stdout is left open), or once a write
-   * failed. (Not flush(): with no minimum batch it calls back at once, before a write on its way ended.)
+   * Opens the file's path anew (a rotation moved the file away): lines written from now on go to the
+   * new file, those written before to the old one. Opened synchronously, so the next line already goes
+   * to the new file. When the path cannot be opened (its folder is gone), one warning says so and the
+   * lines go on to the file open before; a later reopen tries again. False then, for stdout (nothing to
+   * reopen), and once closed.
    */
-  close(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.out.once('close', () => resolve());
-      // (a write that fails while closing ends the log: the writer would not close after it)
-      this.out.once('error', () => resolve());
-      this.out.end();
-    });
+  reopen(): boolean {
+    if (this.target === '-' || this.closed) return false;
+    let fd: number;
+    try {
+      fd = openSync(this.target, 'a');
+    } catch (e) {
+      this.warn(`access log: cannot reopen ${this.target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its lines go on to the file open before, and the next SIGHUP tries again`);
+      return false;
+    }
+    const old = this.out;
+    this.out = this.writer(fd);
+    const done: Promise<void> = finish(old).then(() => void this.retiring.delete(done));
+    this.retiring.add(done);
+    return true;
   }
+
+  /**
+   * Resolves once every line written is out and the files closed (stdout is left open), those of writers
+   * that reopen() replaced too; a write that fails now loses the lines still held. (Not flush(): with no
+   * minimum batch it calls back at once, before a write on its way ended.)
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([finish(this.out), ...this.retiring]);
+  }
+}
+
+/**
+ * Ends `out`: resolves once the lines it holds are written and its file is closed (stdout is left open).
+ * A write that fails while ending would leave the writer short of closing (it keeps its lines to try
+ * again), so its file is closed then and those lines are lost (the failure is counted already).
+ */
+function finish(out: SonicBoom): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let closing = false;
+    out.once('close', () => resolve());
+    out.on('error', () => {
+      // (and should closing fail too, nothing more can be done for this file)
+      if (closing) return resolve();
+      closing = true;
+      out.destroy();
+    });
+    out.end();
+  });
 }

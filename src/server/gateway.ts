@@ -238,6 +238,11 @@ export class Gateway implements MetricsSource {
     return this.runtime.endpoints.sessionGroups();
   }
 
+  /** The access log, whose counts of lost lines the metrics read; undefined without one. */
+  get accessLog(): AccessLog | undefined {
+    return this.options.accessLog;
+  }
+
   /** Marks the endpoints named `name` draining or not, now and after later reloads; the ids it changed. */
   setDraining(name: string, draining: boolean): string[] {
     this.drainOverrides.delete(name);

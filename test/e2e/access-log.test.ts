@@ -1,6 +1,7 @@
 /**
  * `moor start --access-log`: a JSON line per request, as an operator reads it from the file (with two
- * worker processes writing to it) or from stdout; session ids appear only as their short hash.
+ * worker processes writing to it) or from stdout; session ids appear only as their short hash. What it
+ * loses (lines dropped, writes failed) is counted in the admin listener's /metrics.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { addItem, configDir, definitions, post, soap11 } from '../helpers/gatewa
 import { spawnMoor } from '../helpers/process.ts';
 import { runMoor, startMoor } from '../helpers/processes.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { parseSamples, sampleValue } from '../metrics/prometheus-text.ts';
 
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
 const clientId = (id: string): string => `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`;
@@ -102,4 +104,43 @@ test('--access-log into a folder that does not exist: one line, exit 2', async (
   const r = await runMoor(['start', '--config', 'mediators', '--port', '0', '--access-log', '/nonexistent-dir/a.log']);
   t.is(r.code, 2);
   t.regex(r.stderr, /^moor: --access-log \/nonexistent-dir\/a\.log: cannot write there \(ENOENT\)\n/);
+});
+
+/** The access log's two counters in a scrape of `admin`'s /metrics. */
+async function lossCounters(admin: string): Promise<{ dropped: number | undefined; failed: number | undefined }> {
+  const samples = parseSamples(await (await fetch(`${admin}/metrics`)).text());
+  return { dropped: sampleValue(samples, 'moor_access_log_dropped_lines_total'), failed: sampleValue(samples, 'moor_access_log_failed_writes_total') };
+}
+
+for (const workers of [1, 2]) {
+  test(`--access-log-buffer-bytes smaller than a line${workers > 1 ? ', --workers 2' : ''}: every line dropped, counted in /metrics`, async (t) => {
+    const { dir } = await cartConfig(t);
+    const file = path.join(tempDir('moor-access-'), 'access.log');
+    const gw = await startMoor(dir, ['--access-log', file, '--access-log-buffer-bytes', '100', '--admin', '127.0.0.1:0', '--workers', String(workers)]);
+    t.teardown(() => gw.kill());
+    t.deepEqual(await lossCounters(gw.adminUrl!), { dropped: 0, failed: 0 }, 'both at 0 before anything is lost');
+    // (each on a connection of its own: node:cluster hands them to the workers in turn)
+    for (let i = 0; i < 6; i++) t.is((await post(`${gw.url}/services/Cart`, soap11(addItem('x')), { ...ACTION, connection: 'close' })).status, 200);
+    t.deepEqual(await lossCounters(gw.adminUrl!), { dropped: 6, failed: 0 }, workers > 1 ? 'summed over the workers' : 'one a request');
+    t.is(await gw.stop('SIGTERM'), 0);
+    t.is(await readFile(file, 'utf8'), '');
+  });
+}
+
+test('--access-log /dev/full: the failed writes are counted in /metrics, and the gateway goes on answering', async (t) => {
+  const { dir } = await cartConfig(t);
+  const gw = await startMoor(dir, ['--access-log', '/dev/full', '--admin', '127.0.0.1:0']);
+  t.teardown(() => gw.kill());
+  for (let i = 0; i < 3; i++) t.is((await post(`${gw.url}/services/Cart`, soap11(addItem('x')), ACTION)).status, 200);
+  const { failed, dropped } = await lossCounters(gw.adminUrl!);
+  t.true(failed !== undefined && failed >= 1, `failed ${failed}`);
+  t.is(dropped, 0);
+  t.regex(gw.output(), /access log: 1 write\(s\) failed so far, their lines lost \(ENOSPC\)/);
+});
+
+test('without --access-log the counters have no sample', async (t) => {
+  const { dir } = await cartConfig(t);
+  const gw = await startMoor(dir, ['--admin', '127.0.0.1:0']);
+  t.teardown(() => gw.kill());
+  t.deepEqual(await lossCounters(gw.adminUrl!), { dropped: undefined, failed: undefined });
 });

@@ -7,7 +7,9 @@
 import test from 'ava';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.ts';
 import { CounterFamily, HistogramFamily, OTHER } from '../../src/metrics/series.ts';
-import { Registry } from 'prom-client';
+import { AggregatorRegistry, Registry } from 'prom-client';
+import { AccessLog } from '../../src/server/access-log.ts';
+import { MemoryStore } from '../../src/session/memory-store.ts';
 import { startBackends } from '../helpers/backends.ts';
 import { addItem, definitions, post, soap11, startGateway } from '../helpers/gateway.ts';
 import { freePort } from '../helpers/redis.ts';
@@ -121,4 +123,25 @@ test('series families: cumulative buckets as prom-client prints them, and a cap 
   t.is(sampleValue(s, 'c_total', { k: 'x' }), 1);
   t.is(sampleValue(s, 'c_total', { k: OTHER }), 2, 'label sets past the cap are counted together');
   t.is(sampleValue(s, 'c_total', { k: 'z' }), undefined);
+});
+
+test('the access log\'s dropped lines are counted as it counts them, and summed over the workers', async (t) => {
+  // a buffer smaller than one line: every line is dropped
+  const log = AccessLog.open('/dev/null', () => {}, 10);
+  t.teardown(() => log.close());
+  const record = { time: new Date(0).toISOString(), proxy: 'Cart', method: 'POST', status: 200, durationMs: 1, bytesIn: 1, bytesOut: 1 };
+  for (let i = 0; i < 3; i++) log.write(record);
+  const store = new MemoryStore();
+  t.teardown(() => store.close());
+  const worker = (accessLog: AccessLog | undefined) => {
+    const m = new GatewayMetrics({ processMetrics: false });
+    m.watch({ addresses: () => [], sessionGroups: () => [], store, accessLog });
+    return m;
+  };
+  const s = parseSamples(await worker(log).registry.metrics());
+  t.is(sampleValue(s, 'moor_access_log_dropped_lines_total'), 3);
+  t.is(sampleValue(s, 'moor_access_log_failed_writes_total'), 0);
+  const merged = parseSamples(await AggregatorRegistry.aggregate([await worker(log).snapshot(true), await worker(log).snapshot(false)]).metrics());
+  t.is(sampleValue(merged, 'moor_access_log_dropped_lines_total'), 6, 'as --workers merges them: summed');
+  t.is(sampleValue(parseSamples(await worker(undefined).registry.metrics()), 'moor_access_log_dropped_lines_total'), undefined, 'no sample without an access log');
 });

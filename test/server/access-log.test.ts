@@ -1,17 +1,30 @@
 /**
  * The access log's writer on its own: a burst of lines faster than the disk takes them is all on disk,
- * whole and in order, once close() resolves (moor stops after it: a line left in memory is lost).
+ * whole and in order, once close() resolves (moor stops after it: a line left in memory is lost); a
+ * reopen in the middle of a burst puts each line in one file, the old or the new; drops and failed
+ * writes are warned of each on its own throttle.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { AccessLog } from '../../src/server/access-log.ts';
+import { WarningThrottle } from '../../src/server/warning-throttle.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /** A path for a new access log, in a folder of its own. */
 const newLogFile = async () => path.join(tempDir('moor-access-'), 'access.log');
+
+/** The bytesIn of each line of `file` (the index of the record written). */
+const indexes = async (file: string): Promise<number[]> =>
+  (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { bytesIn: number }).bytesIn);
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 const record = (i: number) => ({ time: new Date(0).toISOString(), proxy: 'Cart', method: 'POST', status: 200, durationMs: i / 1000, bytesIn: i, bytesOut: 2 * i });
 
@@ -83,4 +96,81 @@ test('a disk that refuses the writes (/dev/full) loses the lines, not the proces
   t.true(log.failed >= 1);
   t.is(warnings.length, 1);
   t.regex(warnings[0]!, /^access log: 1 write\(s\) failed so far, their lines lost \(ENOSPC\)$/);
+});
+
+test('reopen() in the middle of a burst: the lines before it are in the renamed file, those after in the new one, none lost or twice', async (t) => {
+  const file = await newLogFile();
+  const log = AccessLog.open(file);
+  const n = 40_000;
+  const at = 20_000;
+  for (let i = 0; i < n; i++) {
+    if (i === at) {
+      // as logrotate does: the file moved away, then the signal (with no turn of the event loop between
+      // them and the last writes, which are on their way to the disk or waiting)
+      renameSync(file, `${file}.1`);
+      t.true(log.reopen());
+    }
+    log.write(record(i));
+    if (i % 64 === 63) await new Promise((r) => setImmediate(r));
+  }
+  await log.close();
+  t.deepEqual(await indexes(`${file}.1`), range(0, at));
+  t.deepEqual(await indexes(file), range(at, n));
+  t.is(log.dropped, 0);
+  t.is(log.failed, 0);
+});
+
+test('a path that cannot be reopened (its folder moved away): one warning, the lines go on to the file open before, a later reopen succeeds', async (t) => {
+  // (a folder inside a temp folder: the one moved away is removed with it)
+  const dir = path.join(tempDir('moor-access-'), 'logs');
+  await mkdir(dir);
+  const file = path.join(dir, 'access.log');
+  const warnings: string[] = [];
+  const log = AccessLog.open(file, (m) => warnings.push(m));
+  log.write(record(0));
+  await rename(dir, `${dir}.moved`);
+  t.false(log.reopen());
+  t.deepEqual(warnings, [`access log: cannot reopen ${file} (ENOENT); its lines go on to the file open before, and the next SIGHUP tries again`]);
+  log.write(record(1));
+  await mkdir(dir);
+  t.true(log.reopen());
+  log.write(record(2));
+  await log.close();
+  t.deepEqual(await indexes(path.join(`${dir}.moved`, 'access.log')), [0, 1]);
+  t.deepEqual(await indexes(file), [2]);
+  t.is(log.failed, 0, 'no write failed: the old file took the lines');
+  t.is(warnings.length, 1);
+});
+
+test('reopen() of stdout, or of a closed log, does nothing', async (t) => {
+  const out = AccessLog.open('-');
+  t.false(out.reopen());
+  await out.close();
+  const log = AccessLog.open(await newLogFile());
+  await log.close();
+  t.false(log.reopen());
+});
+
+test('drops and failed writes are warned of each on its own throttle: a burst of drops does not hide the first failed write', async (t) => {
+  const warnings: string[] = [];
+  // a tiny buffer on a full disk: the burst is dropped while the first write is on its way, which then fails
+  const log = AccessLog.open('/dev/full', (m) => warnings.push(m), 2000);
+  for (let i = 0; i < 200; i++) log.write(record(i));
+  await log.close();
+  t.true(log.dropped > 100, `dropped ${log.dropped}`);
+  t.true(log.failed >= 1);
+  t.is(warnings.length, 2, warnings.join('\n'));
+  t.regex(warnings[0]!, /^access log: 1 line\(s\) dropped so far/);
+  t.regex(warnings[1]!, /^access log: 1 write\(s\) failed so far, their lines lost \(ENOSPC\)$/);
+});
+
+test('a warning throttle allows one warning a minute', (t) => {
+  let now = 0;
+  const throttle = new WarningThrottle(60_000, () => now);
+  t.true(throttle.allow());
+  now = 59_999;
+  t.false(throttle.allow());
+  now = 60_000;
+  t.true(throttle.allow());
+  t.false(throttle.allow());
 });
