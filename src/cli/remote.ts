@@ -10,6 +10,7 @@
  * when the gateway is not there, refuses, or (reload) the configuration has errors; 2 for usage.
  */
 import { MoorError } from '../errors.ts';
+import { MAX_SESSION_LIST } from '../ops/operations.ts';
 import { problemLine } from '../ops/reload.ts';
 import { type EndpointsView, type ReloadOutcome, type SessionsView } from '../ops/views.ts';
 import { ADMIN_FLAGS, AdminClient } from './admin-client.ts';
@@ -31,7 +32,12 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const q = new URLSearchParams();
   if (values.group !== undefined) q.set('group', values.group);
   if (values.endpoint !== undefined) q.set('endpoint', values.endpoint);
-  if (values.limit !== undefined) q.set('limit', String(intFlag(values.limit, '--limit', 100)));
+  if (values.limit !== undefined) {
+    const limit = intFlag(values.limit, '--limit', 100);
+    // (the admin API refuses these too, but a bad flag is a usage error here, before any call)
+    if (limit < 1 || limit > MAX_SESSION_LIST) throw new MoorError('MOOR_ERR_CLI_USAGE', `--limit takes a whole number from 1 to ${MAX_SESSION_LIST}, not "${values.limit}"`);
+    q.set('limit', String(limit));
+  }
   const query = q.size ? `?${q}` : '';
   const { body } = await new AdminClient(values.admin).call<SessionsView>('GET', `/sessions${query}`);
   if (values.json) out(JSON.stringify(body, null, 2));

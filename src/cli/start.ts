@@ -7,6 +7,7 @@
  * --store picks where session bindings live (src/cli/store-option.ts); --workers N runs N processes
  * on one port (src/cli/workers.ts). docs/sessions.md describes both.
  */
+import { closeSync, openSync } from 'node:fs';
 import { MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
 import { ACCESS_LOG_BUFFER_BYTES, AccessLog } from '../server/access-log.ts';
@@ -41,19 +42,28 @@ export async function startCommand(argv: string[]): Promise<number> {
     registry: { type: 'string' },
   });
   if (!values.config) throw new MoorError('MOOR_ERR_CLI_USAGE', 'start needs --config <dir>');
+  // every flag is checked here, before a store is connected or a worker forked: a bad value is one
+  // usage message and exit 2, not a message from each worker after the gateway began to start
   const port = intFlag(values.port, '--port', 8280);
   if (port > 65535) throw new MoorError('MOOR_ERR_CLI_USAGE', `--port ${port} is not a TCP port`);
-  const log = createLogger(values['log-level'] ?? process.env.MOOR_LOG_LEVEL ?? 'info');
+  const log = createLogger(logLevel(values['log-level']));
   const workers = intFlag(values.workers, '--workers', 1);
   if (workers < 1) throw new MoorError('MOOR_ERR_CLI_USAGE', '--workers takes 1 or more');
   const admin = values.admin === undefined ? undefined : adminFlag(values.admin);
   const limits = limitFlags(values.limit ?? []);
+  const defaultTimeoutMs = intFlag(values['timeout-ms'], '--timeout-ms', RUNTIME_DEFAULTS.defaultTimeoutMs);
+  const accessLogBufferBytes = intFlag(values['access-log-buffer-bytes'], '--access-log-buffer-bytes', ACCESS_LOG_BUFFER_BYTES);
+  const sessionCountLimit = intFlag(values['session-count-limit'], '--session-count-limit', DEFAULT_SESSION_COUNT_LIMIT);
   const target = await storeTarget(values.store, values.config);
-  if (workers > 1 && !isWorker) return runPrimary({ workers, config: values.config, target, log, admin, registry: values.registry });
-  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log'], (m) => log.warn(m, { component: 'server' }), intFlag(values['access-log-buffer-bytes'], '--access-log-buffer-bytes', ACCESS_LOG_BUFFER_BYTES));
+  if (workers > 1 && !isWorker) {
+    // (each worker opens the file for itself; a path it cannot open is refused here, once)
+    if (values['access-log'] !== undefined) checkAccessLog(values['access-log']);
+    return runPrimary({ workers, config: values.config, target, log, admin, registry: values.registry });
+  }
+  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log'], (m) => log.warn(m, { component: 'server' }), accessLogBufferBytes);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
-  const operators = new OperatorSurface(admin !== undefined, isWorker, intFlag(values['session-count-limit'], '--session-count-limit', DEFAULT_SESSION_COUNT_LIMIT));
+  const operators = new OperatorSurface(admin !== undefined, isWorker, sessionCountLimit);
   const host = values.host ?? '127.0.0.1';
   let gw: Gateway;
   try {
@@ -66,7 +76,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       port,
       host,
       logger: log,
-      defaultTimeoutMs: intFlag(values['timeout-ms'], '--timeout-ms', RUNTIME_DEFAULTS.defaultTimeoutMs),
+      defaultTimeoutMs,
       accessLog,
       admin,
       limits,
@@ -131,12 +141,38 @@ function adminFlag(text: string): AdminAddress {
   return address;
 }
 
+/** winston's levels (npm's), most severe first: `--log-level L` prints L and those before it. */
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+/** The level of `--log-level`, else of MOOR_LOG_LEVEL, else info; another word is a usage error (winston would print nothing). */
+function logLevel(flag: string | undefined): string {
+  const [level, from] = flag !== undefined ? [flag, '--log-level'] : [process.env.MOOR_LOG_LEVEL || 'info', 'MOOR_LOG_LEVEL'];
+  if (!LOG_LEVELS.includes(level)) throw new MoorError('MOOR_ERR_CLI_USAGE', `${from} takes one of ${LOG_LEVELS.join(', ')}; not "${level}"`);
+  return level;
+}
+
 /** The access log of `--access-log <target>`; a file that cannot be written is a usage error, on one line. */
 function openAccessLog(target: string, warn: (message: string) => void, bufferBytes: number): AccessLog {
-  if (target === '') throw new MoorError('MOOR_ERR_CLI_USAGE', '--access-log takes a file path, or - for stdout');
+  if (target === '') throw accessLogUsage();
   try {
     return AccessLog.open(target, warn, bufferBytes);
   } catch (e) {
-    throw new MoorError('MOOR_ERR_CLI_USAGE', `--access-log ${target}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw accessLogUsage(target, e);
   }
+}
+
+/** Refuses, as openAccessLog does, a `--access-log` target that cannot be opened for appending (opened and closed again). */
+function checkAccessLog(target: string): void {
+  if (target === '') throw accessLogUsage();
+  if (target === '-') return;
+  try {
+    closeSync(openSync(target, 'a'));
+  } catch (e) {
+    throw accessLogUsage(target, e);
+  }
+}
+
+function accessLogUsage(target?: string, e?: unknown): MoorError {
+  if (target === undefined) return new MoorError('MOOR_ERR_CLI_USAGE', '--access-log takes a file path, or - for stdout');
+  return new MoorError('MOOR_ERR_CLI_USAGE', `--access-log ${target}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
 }

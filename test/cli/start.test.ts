@@ -94,3 +94,32 @@ test('an unreachable Redis at start is said at once, before the wait for it, the
   t.true(degraded > connecting, 'the first line comes before the connection wait ends');
   t.true(out.indexOf('moor listening on') > degraded);
 });
+
+test('a bad flag value is one usage message and exit 2, before a store is opened or a worker forked: --log-level, MOOR_LOG_LEVEL, --timeout-ms, --access-log (also with --workers)', async (t) => {
+  const dir = await configDir({ 'p.xml': definitions('<proxy name="P"><target><inSequence><respond/></inSequence></target></proxy>') });
+  const levels = 'error, warn, info, http, verbose, debug, silly';
+  const cases: [string[], Record<string, string>, string][] = [
+    // (winston took any word and then printed nothing at all, not even the errors)
+    [['--log-level', 'loud'], {}, `moor: --log-level takes one of ${levels}; not "loud"`],
+    [[], { MOOR_LOG_LEVEL: 'loud' }, `moor: MOOR_LOG_LEVEL takes one of ${levels}; not "loud"`],
+    [['--log-level', 'loud', '--workers', '2'], {}, `moor: --log-level takes one of ${levels}; not "loud"`],
+    // (these were read after the session store was opened, and with --workers by each worker: a usage
+    // message per worker, then "a worker exited while starting (2)" and exit 1)
+    [['--timeout-ms', 'soon'], {}, 'moor: --timeout-ms takes a whole number, not "soon"'],
+    [['--timeout-ms', 'soon', '--workers', '2'], {}, 'moor: --timeout-ms takes a whole number, not "soon"'],
+    [['--session-count-limit', 'many', '--workers', '2'], {}, 'moor: --session-count-limit takes a whole number, not "many"'],
+    [['--access-log-buffer-bytes', '1M', '--access-log', '-'], {}, 'moor: --access-log-buffer-bytes takes a whole number, not "1M"'],
+    [['--access-log', '/nonexistent-dir/a.log', '--workers', '2'], {}, 'moor: --access-log /nonexistent-dir/a.log: cannot write there (ENOENT)'],
+  ];
+  for (const [flags, env, expected] of cases) {
+    const label = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...flags].join(' ');
+    const moor = spawnMoor(['start', '--config', dir, '--port', '0', ...flags], { MOOR_LOG_LEVEL: 'info', ...env });
+    t.teardown(() => moor.child.kill('SIGKILL'));
+    t.is(await moor.exited, 2, label);
+    const [first, second] = moor.stderr().split('\n');
+    t.is(first, expected, label);
+    t.is(second, 'usage:', label);
+    t.is(moor.stderr().split('usage:').length, 2, `${label}: the usage once`);
+    t.is(moor.stdout(), '', `${label}: nothing started, not even the session store`);
+  }
+});
