@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, MoorError } from '../errors.ts';
 import { type SessionDef } from '../config/session-def.ts';
+import { loadFailure } from '../mediators/class.ts';
 import { type ClassDispatcher } from '../mediators/mediator-context.ts';
 import { type SessionDispatcher } from './dispatcher.ts';
 import { httpCookie } from './http-cookie.ts';
@@ -43,7 +44,7 @@ async function loadClassDispatcher(def: SessionDef, baseDir: string): Promise<Se
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new ConfigError('MOOR_ERR_CLASS_LOAD', def.loc, `cannot load session dispatcher ${file}: ${(e as Error).message}`, { cause: e });
+    throw new ConfigError('MOOR_ERR_CLASS_LOAD', def.loc, `cannot load session dispatcher ${file}: ${loadFailure(file, e)}`, { cause: e });
   }
   const exported = mod.default ?? mod.dispatcher;
   const candidate = typeof exported === 'function' ? (exported as (d: SessionDef) => unknown)(def) : exported;

@@ -47,7 +47,7 @@ export const classMediator: MediatorDefinition = {
     try {
       instance = instantiate(requireModule(file) as Record<string, unknown>, options, file);
     } catch (e) {
-      node.report('MOOR_ERR_CLASS_LOAD', `cannot load class mediator ${file}: ${firstLine(e)}`);
+      node.report('MOOR_ERR_CLASS_LOAD', `cannot load class mediator ${file}: ${loadFailure(file, e)}`);
       return undefined;
     }
     const mediator: Mediator = {
@@ -75,8 +75,18 @@ function instantiate(mod: Record<string, unknown>, options: Record<string, strin
   return candidate as UserMediator;
 }
 
-function firstLine(e: unknown): string {
+/**
+ * Why the user module `file` did not load, on one line. A TypeScript module that Node read as JavaScript
+ * (a SyntaxError at its first type) or refused by its extension says what it needs: the compiled `moor`
+ * command loads no TypeScript (a `<session type="class">` module is loaded the same way: dispatch/create.ts).
+ */
+export function loadFailure(file: string, e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  if ((e as { code?: string }).code === 'ERR_REQUIRE_ASYNC_MODULE') return 'the module uses top-level await, which a class mediator cannot';
-  return m.split('\n')[0] ?? m;
+  const code = (e as { code?: string }).code;
+  if (code === 'ERR_REQUIRE_ASYNC_MODULE') return 'the module uses top-level await, which a class mediator cannot';
+  const line = m.split('\n')[0] ?? m;
+  if (/\.[mc]?ts$/.test(file) && (e instanceof SyntaxError || code === 'ERR_UNKNOWN_FILE_EXTENSION')) {
+    return `${line} (a TypeScript module loads only when moor runs under a TypeScript loader, e.g. node --import tsx node_modules/moor/bin/moor.js …; or compile it to .js)`;
+  }
+  return line;
 }

@@ -2,11 +2,12 @@
  * moor as a downstream project meets it: the tarball `npm pack` makes (the build runs in `prepare`),
  * installed into a fresh project outside this repository, used from there. Plain JavaScript imports both
  * entry points (and require() gets them too), TypeScript type-checks a file using them under `strict`
- * and under default settings, `npx moor` runs the compiled command with no TypeScript loader installed,
- * and a node:test test runs against moor/testing. The install takes every package from the npm cache
+ * and under default settings, `npx moor` runs the compiled command with no TypeScript loader installed
+ * (`moor start` serves and stops on SIGTERM; a TypeScript `<class>` module is refused in one line saying
+ * why), and a node:test test runs against moor/testing. The install takes every package from the npm cache
  * (test/helpers/offline-install.ts says why that is enough on CI).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,9 +23,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs `command …args` in `cwd` to completion; npm's own variables of an enclosing `npm test` are not passed on. */
+/** The environment of the commands run here: npm's own variables of an enclosing `npm test` are not passed on. */
+const consumerEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+
+/** Runs `command …args` in `cwd` to completion. */
 function run(command: string, args: readonly string[], cwd: string, timeoutMs = 180_000): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  const env = consumerEnv();
   return new Promise((resolve) => {
     execFile(command, args, { cwd, env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -81,6 +85,23 @@ const SUITE = `<unit-test>
   </test-cases>
   <mock-services><mock endpoint="Backend"><payload><![CDATA[<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><x:Ok xmlns:x="urn:o">1</x:Ok></soapenv:Body></soapenv:Envelope>]]></payload></mock></mock-services>
 </unit-test>
+`;
+
+/** What `moor start` serves from the package: a `<script>` runs in the package's own worker thread module. */
+const SERVED = `<definitions xmlns="http://ws.apache.org/ns/synapse">
+  <proxy name="Echo"><target><inSequence><respond/></inSequence></target></proxy>
+  <proxy name="Scripted"><target><inSequence>
+    <script language="js"><![CDATA[mc.setProperty('said', 'from a script');]]></script>
+    <payloadFactory media-type="xml"><format><s:Said xmlns:s="urn:s">$1</s:Said></format><args><arg expression="get-property('said')"/></args></payloadFactory>
+    <respond/>
+  </inSequence></target></proxy>
+</definitions>
+`;
+
+/** A `<class>` mediator written in TypeScript, which the compiled command (no loader) cannot load. */
+const TS_MEDIATOR = `import type { ClassMediator } from 'moor';
+const stamp: ClassMediator = { mediate: () => 'continue' };
+export default stamp;
 `;
 
 /** Plain JavaScript, ESM: both entry points; a gateway from the package answers a SOAP request. */
@@ -233,6 +254,11 @@ function packAndInstall(): Promise<Packed> {
     await writeFile(path.join(project, 'tests', 'orders-test.xml'), SUITE);
     await writeFile(path.join(project, 'tests', 'refuse-test.xml'), REFUSE_SUITE);
     await writeFile(path.join(project, 'refuse.cjs'), REFUSE);
+    await mkdir(path.join(project, 'served'));
+    await writeFile(path.join(project, 'served', 'served.xml'), SERVED);
+    await mkdir(path.join(project, 'typed'));
+    await writeFile(path.join(project, 'typed', 'typed.xml'), '<definitions xmlns="http://ws.apache.org/ns/synapse">\n  <proxy name="Typed"><target><inSequence><class name="../stamp.ts"/><respond/></inSequence></target></proxy>\n</definitions>\n');
+    await writeFile(path.join(project, 'stamp.ts'), TS_MEDIATOR);
     await writeFile(path.join(project, 'esm.mjs'), ESM);
     await writeFile(path.join(project, 'cjs.cjs'), CJS);
     await writeFile(path.join(project, 'consumer.ts'), CONSUMER_TS);
@@ -307,4 +333,50 @@ test.serial('a node:test test runs against moor/testing', async (t) => {
   const r = await run(process.execPath, ['--test', 'cart.test.mjs'], project);
   t.is(r.code, 0, text(r));
   t.regex(r.stdout, /# pass 1\n# fail 0/);
+});
+
+test.serial('moor start from the package serves (a <script> in its worker thread), and exits 0 on SIGTERM', async (t) => {
+  t.timeout(120_000);
+  const { project } = await packAndInstall();
+  // as a package.json script runs it: node_modules/.bin/moor, no TypeScript loader
+  const child = spawn(path.join(project, 'node_modules', '.bin', 'moor'), ['start', '--config', 'served', '--port', '0'], { cwd: project, env: consumerEnv() });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const m = /moor listening on (\S+)\n/.exec(out);
+      if (m) {
+        clearInterval(poll);
+        resolve(m[1]!);
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(poll);
+      reject(new Error(`moor start exited (${code}) before listening:\n${out}`));
+    });
+  });
+  const envelope = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><e:Ping xmlns:e="urn:e"/></soapenv:Body></soapenv:Envelope>';
+  const post = (name: string) => fetch(`${url}/services/${name}`, { method: 'POST', body: envelope, headers: { 'content-type': 'text/xml' } });
+  const echo = await post('Echo');
+  t.is(echo.status, 200);
+  t.is(await echo.text(), envelope);
+  const scripted = await post('Scripted');
+  t.is(scripted.status, 200, out);
+  t.regex(await scripted.text(), /<s:Said xmlns:s="urn:s">from a script<\/s:Said>/);
+  child.kill('SIGTERM');
+  t.is(await exited, 0, out);
+  t.regex(out, /SIGTERM: finishing requests in flight/);
+});
+
+test.serial('a TypeScript <class> mediator under the compiled command: one line that says it needs a loader', async (t) => {
+  t.timeout(120_000);
+  const { project } = await packAndInstall();
+  const r = await run('npx', ['moor', 'validate', '--config', 'typed'], project);
+  t.is(r.code, 1, text(r));
+  // (Node read the file as JavaScript: "Unexpected token '{'" was all it said)
+  t.regex(r.stdout, /^typed\/typed\.xml:2:\d+ MOOR_ERR_CLASS_LOAD cannot load class mediator \S+stamp\.ts: .+ \(a TypeScript module loads only when moor runs under a TypeScript loader, e\.g\. node --import tsx node_modules\/moor\/bin\/moor\.js …; or compile it to \.js\)\n$/);
+  t.is(r.stderr, 'moor: typed: 1 problem\n');
 });
