@@ -2,13 +2,15 @@
  * The inbound HTTP listener of the traffic port.
  * Each request is admitted (admission.ts) and mediated by the socket-free exchange (exchange.ts), the
  * code moor/testing runs too; what is left here is the connection's: its limits, the body as it
- * arrives, what becomes of the unread rest, `?wsdl` and /_moor/health, metrics and the access log.
+ * arrives, what becomes of the unread rest, `?wsdl` and /_moor/health, metrics and the access log,
+ * and the answers to bytes that are not HTTP (Node's bare ones, after the requests before them).
  * Reload swaps the runtime atomically; shutdown stops accepting and lets requests in flight finish.
  * The runtime's scheduled tasks and message processors run here too (tasks.ts, processors.ts): started
  * with it, replaced on reload, stopped on shutdown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { MessageAbort } from '../message/abort.ts';
@@ -101,6 +103,8 @@ export class Gateway implements MetricsSource {
   private processors: ProcessorSet | undefined;
   /** Request bodies being waited for, failed when they stall (bodyStallMs) or take too long (bodyTimeoutMs). */
   private readonly stalls = new StallWatch(() => this.runtime.limits);
+  /** Per connection, its requests still being answered (a pipelining client sends several at once) and the latest one. */
+  private readonly answering = new WeakMap<Socket, Answering>();
 
   private constructor(
     private readonly server: Server,
@@ -134,7 +138,12 @@ export class Gateway implements MetricsSource {
       }
     }
     options.metrics?.watch(gw);
-    server.on('request', (req, res) => void gw.handle(req, res));
+    server.on('request', (req, res) => void gw.handle(req, res, false));
+    // (Node would send 100 Continue before the request is admitted: a body over the limit would be invited)
+    server.on('checkContinue', (req, res) => void gw.handle(req, res, true));
+    server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => gw.clientError(err, socket as Socket));
+    // (without a listener Node drops a CONNECT unanswered: it is a method moor does not take)
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => bareRefusal(socket as Socket, 405, 'Allow: POST\r\n'));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -273,8 +282,9 @@ export class Gateway implements MetricsSource {
   }
 
   /** One request, start to end: admitted here, mediated by the socket-free exchange (exchange.ts). */
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     this.inFlight++;
+    this.track(req, res);
     const observed = this.options.metrics !== undefined || this.options.accessLog !== undefined;
     const started = observed ? performance.now() : 0;
     const written = observed ? req.socket.bytesWritten : 0;
@@ -283,16 +293,23 @@ export class Gateway implements MetricsSource {
     let input: RequestBody | undefined;
     let msg: MessageContext | undefined;
     try {
+      if (hostLines(req.rawHeaders) > 1) {
+        // (RFC 9112 §3.2: a 400; which Host names the target would be for each reader to guess)
+        res.writeHead(400, ['connection', 'close']).end();
+        return;
+      }
       const runtime = this.runtime;
       const head: RequestHead = { method: req.method ?? '', target: req.url ?? '/', headers: req.rawHeaders };
       const a = admit(runtime, head, this.stopping);
       if (a.kind === 'refused') {
         if (a.rest === 'drain') drain(req);
-        void new HttpAnswers(res).write(a.answer);
+        // (refused before its body was invited: the client may or may not send it, so the connection closes)
+        void new HttpAnswers(res).write(expectsContinue && !a.answer.close ? { ...a.answer, headers: [...a.answer.headers, 'connection', 'close'], close: true } : a.answer);
         if (a.rest === 'destroy') req.destroy();
         if (observed) proxy = proxyLabel(runtime, head.target);
         return;
       }
+      if (expectsContinue) res.writeContinue();
       if (a.kind === 'reserved') {
         drain(req);
         sendAnswer(res, a.url.pathname === '/_moor/health' && req.method === 'GET' ? publicHealth(runtime, this.store) : RESERVED_PATH);
@@ -321,6 +338,49 @@ export class Gateway implements MetricsSource {
       if (observed && proxy !== undefined) this.observe(req, res, proxy, started, written, input, msg);
       if (--this.inFlight === 0 && this.idle) this.idle();
     }
+  }
+
+  /** Counts `req` among its connection's requests being answered until `res` closes. */
+  private track(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    let a = this.answering.get(socket);
+    if (!a) this.answering.set(socket, (a = { open: 0, last: req, lastAnswer: res, onClose: undefined }));
+    a.open++;
+    a.last = req;
+    a.lastAnswer = res;
+    const answering = a;
+    res.once('close', () => {
+      answering.open--;
+      answering.onClose?.();
+    });
+  }
+
+  /**
+   * A connection whose bytes are not HTTP (Node's parser failed: a smuggling shape, a bad chunk size, an
+   * overlong head) or whose head timed out: Node's bare 400 (431, 413, 408), as Node writes it, and the
+   * connection closes. But the requests it parsed before the bad one are answered first, in order: Node
+   * would write its 400 at once, as the answer of the first of them (a pipelining client's good request
+   * would read as refused, while the backend acts on it).
+   */
+  private clientError(err: Error & { code?: string }, socket: Socket): void {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const a = this.answering.get(socket);
+    if (!a || a.open === 0) {
+      bareRefusal(socket, status);
+      return;
+    }
+    // (the parser stays failed: bytes the client goes on sending fail again, and are ignored)
+    if (a.onClose) return;
+    // the bad bytes are the rest of the latest request's body (a bad chunk), or a request after it
+    const last = a.last.complete ? undefined : a.last;
+    const settle = (): void => {
+      if (a.open > (last ? 1 : 0)) return;
+      // (a request whose own answer has begun can only be cut off)
+      if (last && a.lastAnswer.headersSent) socket.destroy();
+      else bareRefusal(socket, status);
+    };
+    a.onClose = settle;
+    settle();
   }
 
   /**
@@ -392,6 +452,41 @@ function checkingInterval(limits: MessageLimits): number {
 
 /** What a path under /_moor/ other than `GET /_moor/health` answers on the traffic port. */
 const RESERVED_PATH: AdminAnswer = { status: 404, body: { error: 'no such path: admin calls are answered on the admin listener (moor start --admin HOST:PORT)' } };
+
+/** How many Host lines a request has. */
+function hostLines(lines: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < lines.length; i += 2) if (lines[i]!.length === 4 && lines[i]!.toLowerCase() === 'host') n++;
+  return n;
+}
+
+/** A connection's requests whose answers are not out yet (Gateway.track). */
+interface Answering {
+  open: number;
+  last: IncomingMessage;
+  lastAnswer: ServerResponse;
+  /** Set once the connection's bytes stopped being HTTP: it answers the bad request once those before it are answered. */
+  onClose: (() => void) | undefined;
+}
+
+/**
+ * Node's bare answer to bytes that are not HTTP (no SOAP version is known), and the connection closes
+ * once it is out. (end, not destroy: answers before it may still be on their way out.)
+ */
+function bareRefusal(socket: Socket, status: number, extra = ''): void {
+  // (a client that reset its connection, or closed it, is not answered)
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${extra}Connection: close\r\n\r\n`);
+  const linger = setTimeout(() => socket.destroy(), BARE_REFUSAL_LINGER_MS).unref();
+  socket.once('finish', () => socket.destroy());
+  socket.once('close', () => clearTimeout(linger));
+}
+
+/** How long a connection refused with a bare answer may take to read it before it is cut. */
+const BARE_REFUSAL_LINGER_MS = 5000;
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */
 function drain(req: IncomingMessage): void {

@@ -72,6 +72,14 @@ const SOAP11_CODE: Record<FaultCode, string> = {
   DataEncodingUnknown: 'Server',
 };
 
+/**
+ * `s` with the characters XML cannot hold (controls but tab, CR and LF; U+FFFE, U+FFFF; a lone
+ * surrogate) as U+FFFD: a reason may quote the client (a service name decoded from `%00`).
+ */
+function xmlChars(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /** A complete fault envelope. */
 export function faultEnvelope(v: SoapVersion, f: FaultSpec): string {
   if (v === '1.1') {
@@ -79,8 +87,8 @@ export function faultEnvelope(v: SoapVersion, f: FaultSpec): string {
       `<?xml version="1.0" encoding="utf-8"?>` +
       `<soapenv:Envelope xmlns:soapenv="${NS.soap11}"><soapenv:Body><soapenv:Fault>` +
       `<faultcode>soapenv:${SOAP11_CODE[f.code]}</faultcode>` +
-      `<faultstring>${escapeText(f.reason)}</faultstring>` +
-      (f.role ? `<faultactor>${escapeText(f.role)}</faultactor>` : '') +
+      `<faultstring>${escapeText(xmlChars(f.reason))}</faultstring>` +
+      (f.role ? `<faultactor>${escapeText(xmlChars(f.role))}</faultactor>` : '') +
       (f.detail ? `<detail>${f.detail}</detail>` : '') +
       `</soapenv:Fault></soapenv:Body></soapenv:Envelope>`
     );
@@ -92,8 +100,8 @@ export function faultEnvelope(v: SoapVersion, f: FaultSpec): string {
     `<?xml version="1.0" encoding="utf-8"?>` +
     `<soapenv:Envelope xmlns:soapenv="${NS.soap12}">${f.code === 'VersionMismatch' ? UPGRADE : ''}<soapenv:Body><soapenv:Fault>` +
     `<soapenv:Code><soapenv:Value>soapenv:${f.code}</soapenv:Value>${sub}</soapenv:Code>` +
-    `<soapenv:Reason><soapenv:Text xml:lang="en">${escapeText(f.reason)}</soapenv:Text></soapenv:Reason>` +
-    (f.role ? `<soapenv:Role>${escapeText(f.role)}</soapenv:Role>` : '') +
+    `<soapenv:Reason><soapenv:Text xml:lang="en">${escapeText(xmlChars(f.reason))}</soapenv:Text></soapenv:Reason>` +
+    (f.role ? `<soapenv:Role>${escapeText(xmlChars(f.role))}</soapenv:Role>` : '') +
     (f.detail ? `<soapenv:Detail>${f.detail}</soapenv:Detail>` : '') +
     `</soapenv:Fault></soapenv:Body></soapenv:Envelope>`
   );
