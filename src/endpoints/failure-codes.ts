@@ -63,7 +63,7 @@ const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED',
  * Classifies an undici/Node failure of one exchange. `requestStarted`: undici reported request bytes
  * written (a reset after that may have reached the backend); `timedOut`: no answer within the timeout.
  * The codes follow Synapse's: refused → 101503, connect timeout → 101508, no answer in time → 101504,
- * closed → 101505, a response that is not HTTP → 101506.
+ * closed → 101505, a response that is not HTTP (or whose head is over undici's 16 KiB) → 101506.
  */
 export function classify(e: unknown, requestStarted: boolean, timedOut: boolean, timeoutMs: number): Classified {
   const cause = (e as { cause?: unknown } | undefined)?.cause;
@@ -80,6 +80,10 @@ export function classify(e: unknown, requestStarted: boolean, timedOut: boolean,
       ? { code: SYNAPSE_CODES.CONNECTION_CLOSED, sent: true, message: `the connection closed after the request was sent (${errno}): the backend may have acted on it` }
       : { code: SYNAPSE_CODES.CONNECTION_CLOSED, sent: false, message: `the connection closed before the request was sent (${errno})` };
   }
+  if (errno === 'UND_ERR_HEADERS_OVERFLOW') return { code: SYNAPSE_CODES.PROTOCOL_VIOLATION, sent: true, message: "the backend's answer has a head over 16 KiB" };
+  // (before the head is through, undici reports a parse error of a head with a Content-Length as this:
+  // Content-Length with Transfer-Encoding, two lengths)
+  if (errno === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return { code: SYNAPSE_CODES.PROTOCOL_VIOLATION, sent: true, message: `the backend's answer is not HTTP: ${text}` };
   if (errno === 'HPE_INVALID_CONSTANT' || errno.startsWith('HPE_') || (e as Error | undefined)?.name === 'HTTPParserError') {
     return { code: SYNAPSE_CODES.PROTOCOL_VIOLATION, sent: true, message: `the backend's answer is not HTTP: ${text}` };
   }

@@ -32,9 +32,17 @@ export class EndpointError extends MoorError {
     /** True when no byte reached the backend, so another endpoint may safely be tried. */
     readonly retryable = failure === 'unreachable',
   ) {
+    // (a backend that answered, but not in HTTP the gateway reads, was reached: its reply is to blame, 502)
+    const badHttp = options?.code === SYNAPSE_CODES.PROTOCOL_VIOLATION;
     super(
-      failure === 'timeout' ? 'MOOR_ERR_ENDPOINT_TIMEOUT' : 'MOOR_ERR_ENDPOINT_UNREACHABLE',
-      options?.summary ? `endpoint ${endpoint} is ${options.summary}` : failure === 'timeout' ? `endpoint ${endpoint} timed out` : `endpoint ${endpoint} is unreachable`,
+      badHttp ? 'MOOR_ERR_BAD_REPLY' : failure === 'timeout' ? 'MOOR_ERR_ENDPOINT_TIMEOUT' : 'MOOR_ERR_ENDPOINT_UNREACHABLE',
+      options?.summary
+        ? `endpoint ${endpoint} is ${options.summary}`
+        : badHttp
+          ? `the reply of endpoint ${endpoint} is not HTTP the gateway can read`
+          : failure === 'timeout'
+            ? `endpoint ${endpoint} timed out`
+            : `endpoint ${endpoint} is unreachable`,
       options,
     );
     this.detail = detail;
