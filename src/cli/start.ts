@@ -110,12 +110,17 @@ export async function startCommand(argv: string[]): Promise<number> {
       (e) => log.error(`--watch: ${e.message}; SIGHUP still reloads`, { component: 'config' }),
     );
   }
+  let stopping = false;
   const stop = (signal: string): void => {
+    // a signal again (SIGINT to a terminal's process group and SIGTERM from a wrapper that relays it,
+    // or a supervisor that signals every process) does not cut the requests in flight short
+    if (stopping) return void log.info(`${signal}: still finishing requests in flight (SIGKILL stops at once)`, { component: 'server' });
+    stopping = true;
     log.info(`${signal}: finishing requests in flight`, { component: 'server' });
     void gw.close().then(() => process.exit(0));
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   if (isWorker) joinPrimary(gw, { stop, hangup }, local);
   return 0;
 }

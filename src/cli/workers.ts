@@ -142,7 +142,8 @@ export async function runPrimary(options: {
   process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n${admin}`);
 
   const stop = (signal: string): void => {
-    if (stopping) return;
+    // (a signal again is not the default action, which would end the primary before its workers finished)
+    if (stopping) return void log.info(`${signal}: the workers are still finishing their requests in flight (SIGKILL stops at once)`, { component: 'server' });
     stopping = true;
     log.info(`${signal}: every worker finishes its requests in flight`, { component: 'server' });
     const exits = [...live].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
@@ -151,8 +152,8 @@ export async function runPrimary(options: {
       .then(() => table?.close())
       .then(() => process.exit(0));
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     for (const w of live) send(w, { moor: 'hangup' });
   });

@@ -29,6 +29,35 @@ test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async 
   t.is(await moor.exited, 0);
 });
 
+test('a second SIGTERM, or SIGINT then SIGTERM, while stopping does not cut the request in flight short: answered, exit 0 (also the primary of --workers 2)', async (t) => {
+  const slow = createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/xml' }).end(soap11('<done/>')), 1500);
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+  t.teardown(() => slow.close());
+  const dir = await configDir({
+    'p.xml': definitions(`<proxy name="Slow"><target><endpoint><address uri="http://127.0.0.1:${(slow.address() as AddressInfo).port}/"/></endpoint></target></proxy>`),
+  });
+  // (the default action of the second signal ended the process at once: the client's connection reset, exit by SIGTERM)
+  for (const [flags, signals] of [[[], ['SIGTERM', 'SIGTERM']], [[], ['SIGINT', 'SIGTERM']], [['--workers', '2'], ['SIGTERM', 'SIGTERM']]] as const) {
+    const label = `${flags.join(' ')} ${signals.join(', ')}`;
+    const moor = spawnMoor(['start', '--config', dir, '--port', '0', ...flags], { MOOR_LOG_LEVEL: 'info' });
+    t.teardown(() => moor.child.kill('SIGKILL'));
+    const url = await moor.listening;
+    const inFlight = post(`${url}/services/Slow`, soap11('<go/>'));
+    await new Promise((r) => setTimeout(r, 300));
+    moor.child.kill(signals[0]);
+    await new Promise((r) => setTimeout(r, 200));
+    moor.child.kill(signals[1]);
+    const r = await inFlight;
+    t.is(r.status, 200, label);
+    t.regex(r.text, /<done\/>/, label);
+    t.is(await moor.exited, 0, label);
+    t.regex(moor.stdout(), new RegExp(`${signals[1]}: .*still finishing`), label);
+  }
+});
+
 test('a bad flag: a usage message on stderr and exit 2', async (t) => {
   const moor = spawnMoor(['start', '--config', 'mediators', '--prot', '1']);
   t.is(await moor.exited, 2);
