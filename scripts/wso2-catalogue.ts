@@ -92,7 +92,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
 
 /** Artifacts (a file's root element in an MI project, or a child of `<definitions>`). */
 export const ARTIFACT_CATALOGUE: readonly CatalogueEntry[] = [
-  { title: 'Proxy service', probe: '<proxy name="P"><target/></proxy>', differs: 'HTTP and HTTPS on one listener; WS-Security, WS-RM, WS-Policy refused' },
+  { title: 'Proxy service', probe: '<proxy name="P"><target/></proxy>', differs: 'transports honoured with an HTTPS listener (moor start --https-port), else every proxy on the HTTP one; WS-Security, WS-RM, WS-Policy refused' },
   { title: 'REST API', probe: '<api name="A" context="/a"/>' },
   { title: 'Sequence', probe: '<sequence name="S"/>' },
   { title: 'Endpoint', probe: '<endpoint name="E"><address uri="http://127.0.0.1:1/"/></endpoint>' },

@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   MOOR_ERR_CLI_USAGE: cli('a bad command-line flag or argument'),
   MOOR_ERR_CLI_ADMIN: cli('a command against a running gateway found none at the admin URL, or the gateway refused the call'),
   MOOR_ERR_LISTEN: cli('moor start cannot listen on the given host and port (in use, not on this machine, no permission)'),
+  MOOR_ERR_TLS: cli('moor start cannot use the certificate or key of its HTTPS listener (unreadable, not PEM, a key that is not the certificate\'s)'),
   MOOR_ERR_ADMIN_TOKEN: cli('the admin listener would be reachable from other machines without a token (exit code 1)'),
   // testing (`moor test`, moor/testing)
   MOOR_ERR_TEST_SUITE: testing('a test suite is malformed or names a file, artifact or endpoint that does not exist'),

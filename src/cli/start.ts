@@ -5,7 +5,8 @@
  * rotation), whether or not the reload succeeds.
  *
  * --store picks where session bindings live (src/cli/store-option.ts); --workers N runs N processes
- * on one port (src/cli/workers.ts). docs/sessions.md describes both.
+ * on one port (src/cli/workers.ts). docs/sessions.md describes both. --https-port with --tls-cert and
+ * --tls-key opens an HTTPS listener too (src/server/tls.ts); SIGHUP also reads those files again.
  */
 import { closeSync, openSync } from 'node:fs';
 import { MoorError } from '../errors.ts';
@@ -13,6 +14,7 @@ import { createLogger } from '../logging.ts';
 import { ACCESS_LOG_BUFFER_BYTES, AccessLog } from '../server/access-log.ts';
 import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
+import { readTlsPair, type TlsFiles } from '../server/tls.ts';
 import { RUNTIME_DEFAULTS } from '../server/runtime.ts';
 import { LIMIT_NAMES, type MessageLimits } from '../message/limits.ts';
 import { DEFAULT_SESSION_COUNT_LIMIT } from '../metrics/gateway-metrics.ts';
@@ -29,6 +31,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     port: { type: 'string', short: 'p' },
     host: { type: 'string' },
+    'https-port': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     watch: { type: 'boolean' },
     'log-level': { type: 'string' },
     'timeout-ms': { type: 'string' },
@@ -46,6 +51,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   // usage message and exit 2, not a message from each worker after the gateway began to start
   const port = intFlag(values.port, '--port', 8280);
   if (port > 65535) throw new MoorError('MOOR_ERR_CLI_USAGE', `--port ${port} is not a TCP port`);
+  const https = httpsFlags(values['https-port'], values['tls-cert'], values['tls-key']);
   const log = createLogger(logLevel(values['log-level']));
   const workers = intFlag(values.workers, '--workers', 1);
   if (workers < 1) throw new MoorError('MOOR_ERR_CLI_USAGE', '--workers takes 1 or more');
@@ -55,6 +61,8 @@ export async function startCommand(argv: string[]): Promise<number> {
   const accessLogBufferBytes = intFlag(values['access-log-buffer-bytes'], '--access-log-buffer-bytes', ACCESS_LOG_BUFFER_BYTES);
   const sessionCountLimit = intFlag(values['session-count-limit'], '--session-count-limit', DEFAULT_SESSION_COUNT_LIMIT);
   const target = await storeTarget(values.store, values.config);
+  // (checked here, so that a wrong file is said once, by the primary of --workers too)
+  if (https) readTlsPair(https);
   if (workers > 1 && !isWorker) {
     // (each worker opens the file for itself; a path it cannot open is refused here, once)
     if (values['access-log'] !== undefined) checkAccessLog(values['access-log']);
@@ -75,6 +83,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       config: values.config,
       port,
       host,
+      https,
       logger: log,
       defaultTimeoutMs,
       accessLog,
@@ -85,13 +94,13 @@ export async function startCommand(argv: string[]): Promise<number> {
     });
   } catch (e) {
     await store.close();
-    const at = (e as { adminAddress?: AdminAddress }).adminAddress;
+    const at = (e as { adminAddress?: AdminAddress }).adminAddress ?? (e as { httpsAddress?: AdminAddress }).httpsAddress;
     const failure = at ? listenFailure(e, at.host, at.port) : listenFailure(e, host, port);
     if (failure && isWorker) return reportStartFailure(failure.message);
     throw failure ?? e;
   }
   // (one write: a reader of the first line finds the second beside it)
-  if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n${gw.adminUrl !== undefined ? `moor admin on ${gw.adminUrl}\n` : ''}`);
+  if (!isWorker) process.stdout.write(`moor listening on ${gw.url}\n${gw.httpsUrl !== undefined ? `moor https on ${gw.httpsUrl}\n` : ''}${gw.adminUrl !== undefined ? `moor admin on ${gw.adminUrl}\n` : ''}`);
 
   const reload = reloader(gw, log);
   const local = operators.attach(gw, () => reload('admin API'));
@@ -99,6 +108,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   // lines going to a file that logrotate has moved away
   const hangup = (why: string): void => {
     if (accessLog?.reopen()) log.info(`access log reopened (${why})`, { component: 'server' });
+    gw.reloadCertificate(why);
     void reload(why);
   };
   process.on('SIGHUP', () => hangup('SIGHUP'));
@@ -137,6 +147,19 @@ function limitFlags(flags: readonly string[]): Partial<MessageLimits> {
     limits[name] = Number(m[2]);
   }
   return limits;
+}
+
+/** `--https-port N --tls-cert F --tls-key F`: all three or none (a usage error otherwise). */
+function httpsFlags(port: string | undefined, certFile: string | undefined, keyFile: string | undefined): (TlsFiles & { port: number }) | undefined {
+  if (port === undefined && certFile === undefined && keyFile === undefined) return undefined;
+  const missing = [port === undefined && '--https-port', certFile === undefined && '--tls-cert', keyFile === undefined && '--tls-key'].filter((f) => f !== false);
+  if (port === undefined || certFile === undefined || keyFile === undefined) {
+    throw new MoorError('MOOR_ERR_CLI_USAGE', `--https-port, --tls-cert and --tls-key go together: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+  }
+  const n = intFlag(port, '--https-port', 0);
+  if (n > 65535) throw new MoorError('MOOR_ERR_CLI_USAGE', `--https-port ${n} is not a TCP port`);
+  if (certFile === '' || keyFile === '') throw new MoorError('MOOR_ERR_CLI_USAGE', '--tls-cert and --tls-key take a PEM file path');
+  return { port: n, certFile, keyFile };
 }
 
 /** `--admin HOST:PORT`; anything else is a usage error. */

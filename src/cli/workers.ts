@@ -9,7 +9,8 @@
  * - `moor listening on <url> (N workers)` is printed once, when every worker listens.
  * - SIGTERM or SIGINT to the primary: every worker finishes its requests in flight and exits, then the
  *   primary exits 0. SIGHUP to the primary: every worker does what SIGHUP does to a single process
- *   (reopens its access log, reloads the configuration).
+ *   (reopens its access log, reads the HTTPS certificate of --https-port again, which every worker
+ *   listens on as on the HTTP port, and reloads the configuration).
  * - Scheduled tasks (`<task>`) run in worker 1 only, so that the gateway runs each task once, not once per
  *   worker; a worker 1 that dies is replaced by one that runs them (their counts start again).
  * - `--admin HOST:PORT`: every worker listens there too (node:cluster shares the port), so an admin
@@ -31,7 +32,7 @@ import { type StoreTarget } from '../session/store-url.ts';
 import { describeStore } from './store-option.ts';
 
 /** worker → primary */
-type FromWorker = { moor: 'ready'; url: string; adminUrl?: string | undefined } | { moor: 'failed'; message: string } | DrainMessage;
+type FromWorker = { moor: 'ready'; url: string; httpsUrl?: string | undefined; adminUrl?: string | undefined } | { moor: 'failed'; message: string } | DrainMessage;
 /** primary → worker */
 type ToWorker = { moor: 'stop' } | { moor: 'hangup' } | DrainMessage;
 type DrainMessage = { moor: 'drain'; name: string; draining: boolean };
@@ -112,11 +113,11 @@ export async function runPrimary(options: {
   };
 
   const workers = Array.from({ length: options.workers }, fork);
-  const outcome = await new Promise<{ url: string; adminUrl?: string | undefined } | { failed: string }>((resolve) => {
+  const outcome = await new Promise<{ url: string; httpsUrl?: string | undefined; adminUrl?: string | undefined } | { failed: string }>((resolve) => {
     let ready = 0;
     for (const w of workers) {
       w.on('message', (m: FromWorker) => {
-        if (m?.moor === 'ready' && ++ready === workers.length) resolve({ url: m.url, adminUrl: m.adminUrl });
+        if (m?.moor === 'ready' && ++ready === workers.length) resolve({ url: m.url, httpsUrl: m.httpsUrl, adminUrl: m.adminUrl });
         // (a worker that could not listen said why: printed once here, not once per worker)
         else if (m?.moor === 'failed') resolve({ failed: m.message });
       });
@@ -139,7 +140,8 @@ export async function runPrimary(options: {
   log.info(`${options.workers} workers; ${sessions}`, { component: 'server' });
   if (runtime.compiled.tasks.length) log.info(`scheduled tasks run in worker 1 (pid ${taskWorker?.process.pid ?? '?'}) only`, { component: 'task' });
   const admin = outcome.adminUrl !== undefined ? `moor admin on ${outcome.adminUrl}\n` : '';
-  process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n${admin}`);
+  const https = outcome.httpsUrl !== undefined ? `moor https on ${outcome.httpsUrl} (${options.workers} workers)\n` : '';
+  process.stdout.write(`moor listening on ${outcome.url} (${options.workers} workers)\n${https}${admin}`);
 
   const stop = (signal: string): void => {
     // (a signal again is not the default action, which would end the primary before its workers finished)
@@ -174,7 +176,7 @@ export function joinPrimary(gw: Gateway, handlers: { stop(why: string): void; ha
   });
   // the primary is gone (killed): nothing will reach this worker any more
   process.on('disconnect', () => handlers.stop('the primary process is gone'));
-  process.send?.({ moor: 'ready', url: gw.url, adminUrl: gw.adminUrl } satisfies FromWorker);
+  process.send?.({ moor: 'ready', url: gw.url, httpsUrl: gw.httpsUrl, adminUrl: gw.adminUrl } satisfies FromWorker);
 }
 
 /** In a worker that could not start: tells the primary why (it prints it, once); resolves to the exit code. */

@@ -35,7 +35,16 @@ export interface ProxyDef {
   readonly endpoint: EndpointDef | undefined;
   /** The WSDL served at ?wsdl: a file path (resolved against the config file), or a key resolved by the compiler. */
   readonly wsdl: { readonly file: string; readonly loc: SourceLoc } | { readonly key: string; readonly loc: SourceLoc } | undefined;
+  /**
+   * The listeners it is served on, from `transports` (both when it has none). Only a gateway with an
+   * HTTPS listener (`moor start --https-port`) tells them apart (server/transports.ts).
+   */
+  readonly transports: { readonly http: boolean; readonly https: boolean };
 }
+
+/** The warning of a proxy with `transports="https"` alone; not shown by a gateway that has an HTTPS listener (which serves it there only). */
+export const HTTPS_ONLY_WARNING =
+  'transports="https": WSO2 serves this proxy on its HTTPS listener only; moor does so when started with --https-port, and without it serves the proxy on its one plain-HTTP listener (put TLS in front of it to refuse plain HTTP)';
 
 export interface NamedEndpoint {
   readonly kind: 'endpoint';
@@ -79,7 +88,7 @@ export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => strin
   if (transports && !listed.some((t) => t === 'http' || t === 'https')) {
     node.report('MOOR_ERR_UNSUPPORTED', `transports "${transports}": only http and https are supported`);
   } else if (listed.includes('https') && !listed.includes('http')) {
-    node.warn('MOOR_WARN_DIFFERENT', 'transports="https": WSO2 serves this proxy on its HTTPS listener only; moor serves every proxy on its one listener (put TLS in front of it to refuse plain HTTP)');
+    node.warn('MOOR_WARN_DIFFERENT', HTTPS_ONLY_WARNING);
   }
   const target = node.child('target');
   if (!target) node.report('MOOR_ERR_MISSING_ATTRIBUTE', `<proxy name="${name ?? ''}"> needs a <target>`);
@@ -117,5 +126,6 @@ export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => strin
     faultSequence: seq('faultSequence'),
     endpoint,
     wsdl,
+    transports: !transports ? { http: true, https: true } : { http: listed.includes('http'), https: listed.includes('https') },
   };
 }

@@ -146,6 +146,11 @@ const requestTarget = parsedOnce((target): RequestTarget => {
   return { url, service: raw === undefined ? undefined : decodedSegment(raw) };
 });
 
+/** The service a `/services/<Name>[/…]` request target names, decoded; undefined for any other path. */
+export function serviceOfTarget(target: string): string | undefined {
+  return requestTarget(target).service;
+}
+
 /** A path segment with its %-escapes decoded; as written when they are malformed (it then names no proxy). */
 function decodedSegment(raw: string): string {
   try {

@@ -1,5 +1,6 @@
 /**
- * The inbound HTTP listener of the traffic port.
+ * The inbound HTTP listener of the traffic port, and its HTTPS twin (`https`: the same handler, limits
+ * and draining; its certificate read by tls.ts, rotated by reloadCertificate; transports.ts).
  * Each request is admitted (admission.ts) and mediated by the socket-free exchange (exchange.ts), the
  * code moor/testing runs too; what is left here is the connection's: its limits, the body as it
  * arrives, what becomes of the unread rest, `?wsdl` and /_moor/health, metrics and the access log,
@@ -9,7 +10,8 @@
  * with it, replaced on reload, stopped on shutdown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
@@ -32,14 +34,22 @@ import { AdminListener, adminTokenOf } from './admin/listener.ts';
 import { type AdminAnswer, type AdminRoute, sendAnswer } from './admin/router.ts';
 import { applyDraining, gatewayRoutes, publicHealth } from './admin/routes.ts';
 import { type AccessLog, sessionHash } from './access-log.ts';
+import { HTTPS_ONLY_WARNING } from '../config/artifacts.ts';
 import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
 import { publishWsdl } from '../wsdl/publish.ts';
+import { readTlsPair, type TlsFiles, type TlsPair } from './tls.ts';
+import { transportRefusal } from './transports.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
   readonly config: string;
   readonly port?: number;
   readonly host?: string;
+  /**
+   * Opens an HTTPS listener too, on `host` at `port` (`--https-port`, `--tls-cert`, `--tls-key`), serving
+   * what the HTTP one serves; `reloadCertificate()` reads the files again (SIGHUP).
+   */
+  readonly https?: (TlsFiles & { readonly port: number }) | undefined;
   /** Limits that win over the configuration's `<moor:limits>` (whose own unset ones keep their defaults). */
   readonly limits?: Partial<MessageLimits>;
   /** Session bindings; an in-memory table when not given. */
@@ -105,6 +115,8 @@ export class Gateway implements MetricsSource {
   private readonly stalls = new StallWatch(() => this.runtime.limits);
   /** Per connection, its requests still being answered (a pipelining client sends several at once) and the latest one. */
   private readonly answering = new WeakMap<Socket, Answering>();
+  /** The HTTPS listener (`https` option); undefined without it. */
+  private httpsServer: HttpsServer | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -119,6 +131,8 @@ export class Gateway implements MetricsSource {
   /** Loads the configuration and starts listening. Throws ConfigErrors for an invalid configuration. */
   static async start(options: GatewayOptions): Promise<Gateway> {
     const log = options.logger ?? createLogger();
+    // (a wrong file stops the start before anything is loaded or opened)
+    const tlsPair = options.https ? readTlsPair(options.https) : undefined;
     const store = options.store ?? new MemoryStore();
     const runtime = await loadRuntime(options.config, runtimeEnv(options, store, log));
     await runtime.stores.ready(STORE_CONNECT_WAIT_MS, log);
@@ -127,7 +141,18 @@ export class Gateway implements MetricsSource {
     const server = createServer({ requestTimeout: 0, connectionsCheckingInterval: checkingInterval(runtime.limits) });
     applyConnectionLimits(server, runtime.limits);
     const gw = new Gateway(server, runtime, store, log, options);
-    for (const w of runtime.warnings) log.warn(w.toString(), { component: 'config' });
+    if (tlsPair) {
+      // the same options and limits as the HTTP listener's; a handshake must end within headTimeoutMs
+      // (Node's own default is 120 s: a client that connects and sends nothing would hold the
+      // connection that long), counted from the connection, not reset by bytes that trickle in
+      const https = createHttpsServer({ ...tlsPair.options, handshakeTimeout: runtime.limits.headTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: checkingInterval(runtime.limits) });
+      applyConnectionLimits(https, runtime.limits);
+      shareConnectionCap([server, https], () => gw.runtime.limits.maxConnections);
+      gw.httpsServer = https;
+      log.info(`HTTPS certificate: ${tlsPair.description}`, { component: 'server' });
+      if (tlsPair.expired) log.warn(`the HTTPS certificate in ${options.https!.certFile} has expired`, { component: 'server' });
+    }
+    for (const w of gw.shownWarnings(runtime)) log.warn(w.toString(), { component: 'config' });
     if (options.admin) {
       try {
         gw.adminListener = await AdminListener.start({ ...options.admin, routes: [...gatewayRoutes(gw), ...(options.adminRoutes ?? [])], token: () => gw.adminToken(), limits: gw.runtime.compiled.config.settings?.admin?.limits, log });
@@ -138,17 +163,29 @@ export class Gateway implements MetricsSource {
       }
     }
     options.metrics?.watch(gw);
-    server.on('request', (req, res) => void gw.handle(req, res, false));
-    // (Node would send 100 Continue before the request is admitted: a body over the limit would be invited)
-    server.on('checkContinue', (req, res) => void gw.handle(req, res, true));
-    server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => gw.clientError(err, socket as Socket));
-    // (without a listener Node drops a CONNECT unanswered: it is a method moor does not take)
-    server.on('connect', (_req: IncomingMessage, socket: Duplex) => bareRefusal(socket as Socket, 405, 'Allow: POST\r\n'));
+    // (the HTTPS listener is served by the same handlers; Node hands its failed handshakes, timed out
+    // ones too, to 'clientError' as well: no HTTP answer is written into a connection that has no TLS yet)
+    const handshaken = gw.httpsServer ? new WeakSet<Duplex>() : undefined;
+    gw.httpsServer?.on('secureConnection', (socket: Duplex) => handshaken!.add(socket));
+    const serve = (listener: Server | HttpsServer, transport: Transport): void => {
+      listener.on('request', (req, res) => void gw.handle(req, res, false, transport));
+      // (Node would send 100 Continue before the request is admitted: a body over the limit would be invited)
+      listener.on('checkContinue', (req, res) => void gw.handle(req, res, true, transport));
+      listener.on('clientError', (err: Error & { code?: string }, socket: Duplex) => (transport === 'https' && !handshaken!.has(socket) ? socket.destroy() : gw.clientError(err, socket as Socket)));
+      // (without a listener Node drops a CONNECT unanswered: it is a method moor does not take)
+      listener.on('connect', (_req: IncomingMessage, socket: Duplex) => bareRefusal(socket as Socket, 405, 'Allow: POST\r\n'));
+    };
+    serve(server, 'http');
+    if (gw.httpsServer) serve(gw.httpsServer, 'https');
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 8280, options.host ?? '127.0.0.1', () => resolve());
-      });
+      await listen(server, options.port ?? 8280, options.host ?? '127.0.0.1');
+      if (gw.httpsServer) {
+        const at = { host: options.host ?? '127.0.0.1', port: options.https!.port };
+        await listen(gw.httpsServer, at.port, at.host).catch((e: unknown) => {
+          server.close();
+          throw Object.assign(e as Error, { httpsAddress: at });
+        });
+      }
     } catch (e) {
       await gw.adminListener?.close();
       await runtime.endpoints.close();
@@ -162,9 +199,38 @@ export class Gateway implements MetricsSource {
 
   /** The URL the gateway listens on. */
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    return `http://${host}:${a.port}`;
+    return urlOf('http', this.server);
+  }
+
+  /** The URL of the HTTPS listener, when `https` was given. */
+  get httpsUrl(): string | undefined {
+    return this.httpsServer ? urlOf('https', this.httpsServer) : undefined;
+  }
+
+  /**
+   * Reads the HTTPS listener's certificate and key files again and serves them to new connections
+   * (SIGHUP); a pair that cannot be used is one warning, and the running one keeps serving. False then,
+   * and when there is no HTTPS listener.
+   */
+  reloadCertificate(why: string): boolean {
+    const files = this.options.https;
+    if (!files || !this.httpsServer) return false;
+    let pair: TlsPair;
+    try {
+      pair = readTlsPair(files);
+      this.httpsServer.setSecureContext(pair.options);
+    } catch (e) {
+      this.log.warn(`HTTPS certificate not reloaded (${why}); the running one keeps serving: ${(e as Error).message}`, { component: 'server' });
+      return false;
+    }
+    this.log.info(`HTTPS certificate reloaded (${why}): ${pair.description}`, { component: 'server' });
+    if (pair.expired) this.log.warn(`the HTTPS certificate in ${files.certFile} has expired`, { component: 'server' });
+    return true;
+  }
+
+  /** The warnings of `runtime` to log: all of them, but that of an https-only proxy when there is an HTTPS listener (it is then served as WSO2 serves it). */
+  private shownWarnings(runtime: Runtime): readonly ConfigError[] {
+    return this.options.https ? runtime.warnings.filter((w) => w.message !== HTTPS_ONLY_WARNING) : runtime.warnings;
   }
 
   /** The admin listener's URL, when `admin` was given. */
@@ -195,13 +261,15 @@ export class Gateway implements MetricsSource {
   async reload(): Promise<readonly ConfigError[]> {
     const next = await loadRuntime(this.options.config, runtimeEnv(this.options, this.store, this.log), this.runtime);
     await next.stores.ready(STORE_CONNECT_WAIT_MS, this.log);
-    for (const w of next.warnings) this.log.warn(w.toString(), { component: 'config' });
+    for (const w of this.shownWarnings(next)) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
     // draining="…" holds (so removing it from the file and reloading undrains)
     for (const [name, draining] of this.drainOverrides) applyDraining(next, name, draining);
-    // (connections already open keep the timeouts they started with; the checking interval stays)
+    // (connections already open keep the timeouts they started with; the checking interval and the
+    // TLS handshake timeout stay)
     applyConnectionLimits(this.server, next.limits);
+    if (this.httpsServer) applyConnectionLimits(this.httpsServer, next.limits);
     parseBudget.resize(next.limits.parseBudgetBytes);
     this.runtime = next;
     old.endpoints.stopHealthChecks();
@@ -263,8 +331,9 @@ export class Gateway implements MetricsSource {
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    const servers = this.httpsServer ? [this.server, this.httpsServer] : [this.server];
+    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const s of servers) s.closeIdleConnections();
     // (no task starts a run from now on; those in flight finish, as requests do)
     this.tasks?.stop();
     const processors = this.processors?.stop();
@@ -272,7 +341,7 @@ export class Gateway implements MetricsSource {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await this.tasks?.settled();
     await processors;
-    this.server.closeAllConnections();
+    for (const s of servers) s.closeAllConnections();
     await closed;
     this.stalls.close();
     await this.runtime.endpoints.close();
@@ -282,7 +351,7 @@ export class Gateway implements MetricsSource {
   }
 
   /** One request, start to end: admitted here, mediated by the socket-free exchange (exchange.ts). */
-  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, transport: Transport): Promise<void> {
     this.inFlight++;
     this.track(req, res);
     const observed = this.options.metrics !== undefined || this.options.accessLog !== undefined;
@@ -300,7 +369,8 @@ export class Gateway implements MetricsSource {
       }
       const runtime = this.runtime;
       const head: RequestHead = { method: req.method ?? '', target: req.url ?? '/', headers: req.rawHeaders };
-      const a = admit(runtime, head, this.stopping);
+      // (with an HTTPS listener, a proxy's transports="…" says on which of the two it is served)
+      const a = (this.httpsServer && !this.stopping && transportRefusal(runtime, head, transport)) || admit(runtime, head, this.stopping);
       if (a.kind === 'refused') {
         if (a.rest === 'drain') drain(req);
         // (refused before its body was invited: the client may or may not send it, so the connection closes)
@@ -439,16 +509,50 @@ export class Gateway implements MetricsSource {
  * too long with 408 and closes the connection, closes idle keep-alive connections, and drops a
  * connection accepted beyond the cap. (A stalled body is the request body's own watch: request-body.ts.)
  */
-function applyConnectionLimits(server: Server, limits: MessageLimits): void {
+function applyConnectionLimits(server: Server | HttpsServer, limits: MessageLimits): void {
   server.headersTimeout = limits.headTimeoutMs;
   server.keepAliveTimeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;
+}
+
+/**
+ * One cap for the connections of the HTTP and HTTPS listeners together (each server's own
+ * maxConnections still holds it alone): a connection accepted beyond it, on either, is closed at once.
+ */
+function shareConnectionCap(servers: readonly NetServer[], cap: () => number): void {
+  let open = 0;
+  for (const server of servers) {
+    server.on('connection', (socket: Socket) => {
+      if (open >= cap()) {
+        socket.destroy();
+        return;
+      }
+      open++;
+      socket.once('close', () => open--);
+    });
+  }
+}
+
+function listen(server: NetServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function urlOf(scheme: 'http' | 'https', server: NetServer): string {
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `${scheme}://${host}:${a.port}`;
 }
 
 /** How often Node looks for connections past the head timeout: a quarter of it, at most once a second. */
 function checkingInterval(limits: MessageLimits): number {
   return Math.max(10, Math.min(1000, Math.floor(limits.headTimeoutMs / 4)));
 }
+
+/** The listener a request came in on. */
+type Transport = 'http' | 'https';
 
 /** What a path under /_moor/ other than `GET /_moor/health` answers on the traffic port. */
 const RESERVED_PATH: AdminAnswer = { status: 404, body: { error: 'no such path: admin calls are answered on the admin listener (moor start --admin HOST:PORT)' } };

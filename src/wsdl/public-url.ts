@@ -1,10 +1,11 @@
 /**
  * The URL a client used to reach the gateway, as far as the request tells: the first hop of RFC 7239
  * `Forwarded` (proto, host), else `X-Forwarded-Proto`/`-Host`/`-Port`, else `Host`, else the socket's
- * own address; `X-Forwarded-Prefix` is put before the path. Used for what the gateway publishes about
+ * own address (the scheme: https on the HTTPS listener, else http); `X-Forwarded-Prefix` is put before the path. Used for what the gateway publishes about
  * itself (the WSDL's addresses), never for routing. A value that is not a plain host[:port] (or
  * http/https) is ignored, so that header text never lands in a published document.
  */
+import { type TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 
 const HOST = /^(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -35,7 +36,7 @@ function forwarded(header: string | undefined): { proto?: string; host?: string 
 /** `scheme://host[:port]` the request reached, and the path prefix a reverse proxy removed ('' if none). */
 export function publicOrigin(req: IncomingMessage): { origin: string; prefix: string } {
   const fwd = forwarded(req.headers.forwarded);
-  const proto = [fwd.proto, first(req.headers['x-forwarded-proto'])].find((p) => p !== undefined && PROTO.test(p))?.toLowerCase() ?? 'http';
+  const proto = [fwd.proto, first(req.headers['x-forwarded-proto'])].find((p) => p !== undefined && PROTO.test(p))?.toLowerCase() ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
   let host = [fwd.host, first(req.headers['x-forwarded-host'])].find((h) => h !== undefined && HOST.test(h));
   if (host !== undefined && !/:\d+$/.test(host)) {
     const port = first(req.headers['x-forwarded-port']);
