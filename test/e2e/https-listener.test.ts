@@ -287,6 +287,11 @@ test('in process: one connection cap for both listeners; SIGTERM-style close let
   t.true(secure.filter((c) => c.isClosed()).length === 2, 'the HTTPS connections past the shared cap were closed');
   for (const c of [...plain, ...secure]) c.socket.destroy();
   await new Promise((r) => setTimeout(r, 200));
+  // closed connections leave the count, handshaken or failed ones alike: twice the cap, one after another
+  for (let i = 0; i < 8; i++) {
+    t.truthy(await peerFingerprint(https));
+    await t.throwsAsync(peerFingerprint(https, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }));
+  }
 
   const agent = await trusting(t);
   // a WSDL fetched over HTTPS publishes https:// addresses
