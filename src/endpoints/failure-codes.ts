@@ -74,6 +74,8 @@ export function classify(e: unknown, requestStarted: boolean, timedOut: boolean,
   }
   if (errno === 'UND_ERR_CONNECT_TIMEOUT') return { code: SYNAPSE_CODES.CONNECT_TIMEOUT, sent: false, message: 'connecting timed out' };
   if (NOT_CONNECTED.has(errno)) return { code: SYNAPSE_CODES.CONNECTION_FAILED, sent: false, message: errno };
+  // (undici's words for a 100 Continue it did not ask for, an answer to no request, a 101 to no Upgrade)
+  if (errno === 'UND_ERR_SOCKET' && (text === 'bad response' || text === 'bad upgrade')) return { code: SYNAPSE_CODES.PROTOCOL_VIOLATION, sent: true, message: `the backend's answer is not HTTP: ${text}` };
   if (BROKEN.has(errno)) {
     // a kept-alive connection the backend closed before this request was written: nothing reached it
     return requestStarted

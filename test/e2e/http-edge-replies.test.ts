@@ -1,7 +1,7 @@
 /**
  * Backends that break HTTP itself, not only SOAP (fault-blame.test.ts): a head too large, Content-Length
- * with Transfer-Encoding, two lengths, a status line that is not one, bare LF, a length shorter or
- * longer than the body, an answer nobody asked for. The client gets a 502 fault blaming the endpoint by
+ * with Transfer-Encoding, two lengths, a status line that is not one, bare LF, a 100 or 101 nobody asked
+ * for, a control character in a header, a length shorter or longer than the body, an answer nobody asked for. The client gets a 502 fault blaming the endpoint by
  * name (SOAP 1.1 Server), or, once an answer has begun, a cut connection; never another request's
  * answer, and the next request on the same client connection is served. (A reply that closes mid-body:
  * fault-blame.test.ts.)
@@ -25,6 +25,11 @@ const replies: Record<string, { bytes: string; after?: 'hold' | 'close' }> = {
   bareLf: { bytes: `HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: ${OK.length}\n\n${OK}` },
   shorter: { bytes: `${head(`Content-Length: ${OK.length - 20}\r\n`)}${OK}` },
   unasked: { bytes: `${head(`Content-Length: ${OK.length}\r\n`)}${OK}${head(`Content-Length: ${EVIL.length}\r\n`)}${EVIL}` },
+  unaskedContinue: { bytes: `HTTP/1.1 100 Continue\r\n\r\n${head(`Content-Length: ${OK.length}\r\n`)}${OK}` },
+  switching: { bytes: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n' },
+  controlInHeader: { bytes: `${head(`X-Bad: a\x01b\r\nContent-Length: ${OK.length}\r\n`)}${OK}` },
+  earlyHints: { bytes: `HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n${head(`Content-Length: ${OK.length}\r\n`)}${OK}` },
+  hopByHop: { bytes: `${head(`Connection: x-secret\r\nX-Secret: s\r\nKeep-Alive: timeout=1\r\nUpgrade: h2c\r\nContent-Length: ${OK.length}\r\n`)}${OK}` },
   longerHeld: { bytes: `${head(`Content-Length: ${OK.length + 50}\r\n`)}${OK}`, after: 'hold' },
   longerClosed: { bytes: `${head(`Content-Length: ${OK.length + 50}\r\n`)}${OK}`, after: 'close' },
 };
@@ -68,11 +73,12 @@ test.after.always(async () => {
 /** The request to `proxy`, then one to Good on the same connection. */
 const twoRequests = (proxy: string): string => rawPost(`/services/${proxy}`, OK) + rawPost('/services/Good', soap11('<m>next</m>'));
 
-for (const proxy of ['hugeHead', 'clte', 'twoLengths', 'notHttp', 'bareLf']) {
+for (const proxy of ['hugeHead', 'clte', 'twoLengths', 'notHttp', 'bareLf', 'unaskedContinue', 'switching', 'controlInHeader']) {
   test(`a backend reply that is not HTTP the gateway reads (${proxy}): a 502 fault naming the endpoint, and the client's connection serves on`, async (t) => {
     const r = await rawExchange(gw.url, twoRequests(proxy), { answers: 2 });
     const [bad, next] = r.answers;
-    // (before: MOOR_ERR_ENDPOINT_UNREACHABLE, 500, "endpoint billing is unreachable": it was reached, and answered)
+    // (before: MOOR_ERR_ENDPOINT_UNREACHABLE, 500, "endpoint billing is unreachable": it was reached, and
+    // answered; a control character in a header was already 502)
     t.is(bad?.status, 502, bad?.body);
     t.is(bad!.headers['x-moor-error'], 'MOOR_ERR_BAD_REPLY');
     t.regex(bad!.body, /<faultcode>soapenv:Server<\/faultcode>/);
@@ -83,6 +89,18 @@ for (const proxy of ['hugeHead', 'clte', 'twoLengths', 'notHttp', 'bareLf']) {
     t.false(r.closed);
   });
 }
+
+test('an informational answer before the reply (103 Early Hints) is not passed on; hop-by-hop headers of a reply stay behind', async (t) => {
+  const early = await rawExchange(gw.url, rawPost('/services/earlyHints', OK), { answers: 1 });
+  t.deepEqual(early.answers.map((a) => a.status), [200]);
+  t.is(early.answers[0]!.body, OK);
+  t.is(early.answers[0]!.headers.link, undefined);
+  const hop = await rawExchange(gw.url, rawPost('/services/hopByHop', OK), { answers: 1 });
+  t.is(hop.answers[0]?.status, 200);
+  t.is(hop.answers[0]!.headers['x-secret'], undefined, 'named in Connection');
+  t.is(hop.answers[0]!.headers.upgrade, undefined);
+  t.not(hop.answers[0]!.headers['keep-alive'], 'timeout=1');
+});
 
 test('a reply shorter than the bytes its backend sent, or followed by an answer nobody asked for: the extra bytes never reach a client', async (t) => {
   const shorter = await rawExchange(gw.url, twoRequests('shorter'), { answers: 2 });
