@@ -27,6 +27,7 @@ import { displayPath, readXmlDocument, xmlFilesUnder } from './xml-file.ts';
 export interface Config {
   /** The folder that relative paths in it (a `<class>` module's, a dispatcher's) resolve against: a single file's own folder. */
   readonly dir: string;
+  /** The files read as configuration (not the test suites, mock services and sample envelopes beside them). */
   readonly files: readonly string[];
   readonly proxies: ReadonlyMap<string, ProxyDef>;
   readonly sequences: ReadonlyMap<string, SequenceDef>;
@@ -134,7 +135,7 @@ export async function readConfig(location: string, options: ReadOptions = {}): P
     confRoot: registryDecl?.confRoot,
     govRoot: registryDecl?.govRoot,
   });
-  const files = listed.filter((f) => !isBelow(registry.root, f) && !entrySources.has(f));
+  const files = roots.map((r) => r.file).filter((f) => !isBelow(registry.root, f) && !entrySources.has(f));
   const tops: { node: ConfigNode; file: string }[] = [];
   for (const { file, root } of roots) {
     if (isBelow(registry.root, file) || entrySources.has(file)) continue;

@@ -82,6 +82,21 @@ test('validate: a valid configuration exits 0 with a one-line summary', async (t
   t.is(r.stderr, '');
 });
 
+test('validate: the summary counts the files read as configuration, not the suites, mocks and envelopes beside them', async (t) => {
+  // (the shipped mediators/ said "in 7 files": cart.xml, and six files of its tests/ that were skipped)
+  const { root } = await configTree({
+    'main.xml': `<definitions ${SYN}><proxy name="P"><target><inSequence><respond/></inSequence></target></proxy></definitions>`,
+    'tests/p-test.xml': '<unit-test><artifacts/><test-cases/></unit-test>',
+    'tests/mock.xml': '<mock-service><service-name>x</service-name></mock-service>',
+    'tests/envelope.xml': '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>',
+  });
+  const r = await runMoor(['validate', '--config', 'conf'], root);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(lines(r.stdout), ['conf: valid (1 proxies, 0 sequences, 0 endpoints in 1 files)']);
+  const shipped = await runMoor(['validate', '--config', 'mediators'], process.cwd());
+  t.deepEqual(lines(shipped.stdout), ['mediators: valid (3 proxies, 0 sequences, 3 endpoints in 1 files)']);
+});
+
 test('validate: what loads but differs from Synapse is a warning at its file:line:col, and the exit is still 0', async (t) => {
   const { root } = await configTree({
     'ep.xml': [
