@@ -117,6 +117,8 @@ export class Gateway implements MetricsSource {
   private readonly answering = new WeakMap<Socket, Answering>();
   /** The HTTPS listener (`https` option); undefined without it. */
   private httpsServer: HttpsServer | undefined;
+  /** With the HTTPS listener: the connections open on both (the shared cap), TLS handshakes under way too. */
+  private connections: Set<Socket> | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -147,7 +149,7 @@ export class Gateway implements MetricsSource {
       // connection that long), counted from the connection, not reset by bytes that trickle in
       const https = createHttpsServer({ ...tlsPair.options, handshakeTimeout: runtime.limits.headTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: checkingInterval(runtime.limits) });
       applyConnectionLimits(https, runtime.limits);
-      shareConnectionCap([server, https], () => gw.runtime.limits.maxConnections);
+      gw.connections = shareConnectionCap([server, https], () => gw.runtime.limits.maxConnections);
       gw.httpsServer = https;
       log.info(`HTTPS certificate: ${tlsPair.description}`, { component: 'server' });
       if (tlsPair.expired) log.warn(`the HTTPS certificate in ${options.https!.certFile} has expired`, { component: 'server' });
@@ -342,6 +344,9 @@ export class Gateway implements MetricsSource {
     await this.tasks?.settled();
     await processors;
     for (const s of servers) s.closeAllConnections();
+    // (a connection still in its TLS handshake is no HTTP connection yet, which closeAllConnections
+    // would leave to its handshake timeout)
+    for (const socket of this.connections ?? []) socket.destroy();
     await closed;
     this.stalls.close();
     await this.runtime.endpoints.close();
@@ -519,18 +524,19 @@ function applyConnectionLimits(server: Server | HttpsServer, limits: MessageLimi
  * One cap for the connections of the HTTP and HTTPS listeners together (each server's own
  * maxConnections still holds it alone): a connection accepted beyond it, on either, is closed at once.
  */
-function shareConnectionCap(servers: readonly NetServer[], cap: () => number): void {
-  let open = 0;
+function shareConnectionCap(servers: readonly NetServer[], cap: () => number): Set<Socket> {
+  const open = new Set<Socket>();
   for (const server of servers) {
     server.on('connection', (socket: Socket) => {
-      if (open >= cap()) {
+      if (open.size >= cap()) {
         socket.destroy();
         return;
       }
-      open++;
-      socket.once('close', () => open--);
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
     });
   }
+  return open;
 }
 
 function listen(server: NetServer, port: number, host: string): Promise<void> {
