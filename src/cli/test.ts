@@ -78,14 +78,24 @@ export async function testCommand(argv: string[], io: Output = STDIO): Promise<n
   }
 
   const t = totals(results);
+  let unwritten: string | undefined;
   if (reporter === 'junit') {
     const xml = junitXml(results);
-    if (values.output !== undefined) await writeFile(values.output, xml);
-    else io.out(xml.trimEnd());
+    if (values.output === undefined) io.out(xml.trimEnd());
+    else {
+      // (said on one line after the run's own report, not as a stack trace)
+      await writeFile(values.output, xml).catch((e: NodeJS.ErrnoException) => {
+        unwritten = `moor: --output ${values.output}: cannot write the JUnit report there (${e.code ?? e.message})`;
+      });
+    }
   }
   if (text) {
     io.out(summaryLine(results));
     if (t.broken) io.err(`${t.broken} suite${t.broken === 1 ? '' : 's'} could not be run (see above)`);
+  }
+  if (unwritten !== undefined) {
+    io.err(unwritten);
+    return 1;
   }
   return t.failed === 0 && t.broken === 0 ? 0 : 1;
 }

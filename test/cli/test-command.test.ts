@@ -107,6 +107,15 @@ test.serial('--reporter junit --output writes a JUnit report', async (t) => {
   t.notRegex(stdout.out, /passed,/);
 });
 
+test.serial('--output where no file can be written: the run report, then one line saying so, exit 1 (it was a stack trace)', async (t) => {
+  const { dir, suite } = await project();
+  const report = path.join(dir, 'no-such-folder', 'report.xml');
+  const r = await moor(['--reporter', 'junit', '--output', report, suite]);
+  t.is(r.code, 1);
+  t.regex(r.out, /\n1 passed, 1 failed\n$/);
+  t.is(r.err, `moor: --output ${report}: cannot write the JUnit report there (ENOENT)\n`);
+});
+
 test.serial('malformed suites are errors with file:line, not crashes; the other suites still run; exit 1', async (t) => {
   const { dir, suite } = await project();
   const broken = path.join(dir, 'tests', 'broken.xml');
