@@ -358,7 +358,15 @@ export class Gateway implements MetricsSource {
   /** One request, start to end: admitted here, mediated by the socket-free exchange (exchange.ts). */
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, transport: Transport): Promise<void> {
     this.inFlight++;
-    this.track(req, res);
+    const answering = this.track(req, res);
+    let abort: MessageAbort | undefined;
+    // one listener a request, on the per-message path: the answer is out of the connection's count
+    // (Gateway.track), and a mediation whose client went away is aborted
+    res.on('close', () => {
+      answering.open--;
+      answering.onClose?.();
+      if (abort && !res.writableFinished) abort.abort(new Error('client went away'));
+    });
     const observed = this.options.metrics !== undefined || this.options.accessLog !== undefined;
     const started = observed ? performance.now() : 0;
     const written = observed ? req.socket.bytesWritten : 0;
@@ -395,10 +403,7 @@ export class Gateway implements MetricsSource {
         await publishWsdl(req, res, a.url, a.proxy, a.version);
         return;
       }
-      const abort = new MessageAbort();
-      res.on('close', () => {
-        if (!res.writableFinished) abort.abort(new Error('client went away'));
-      });
+      abort = new MessageAbort();
       const io: RequestIO = { body: (declared, limits, shape) => requestBody(req, declared, limits, this.stalls, shape), abort, log: this.log, remoteAddress: req.socket.remoteAddress ?? '' };
       const x = await exchange(a, head, io, new HttpAnswers(res));
       input = x.input;
@@ -415,19 +420,15 @@ export class Gateway implements MetricsSource {
     }
   }
 
-  /** Counts `req` among its connection's requests being answered until `res` closes. */
-  private track(req: IncomingMessage, res: ServerResponse): void {
+  /** Counts `req` among its connection's requests being answered (handle() counts it off when `res` closes). */
+  private track(req: IncomingMessage, res: ServerResponse): Answering {
     const socket = req.socket;
     let a = this.answering.get(socket);
     if (!a) this.answering.set(socket, (a = { open: 0, last: req, lastAnswer: res, onClose: undefined }));
     a.open++;
     a.last = req;
     a.lastAnswer = res;
-    const answering = a;
-    res.once('close', () => {
-      answering.open--;
-      answering.onClose?.();
-    });
+    return a;
   }
 
   /**
