@@ -6,9 +6,12 @@
  * request hidden in its body. Framings HTTP allows reach the backend as one request, framed anew by
  * the gateway. Pipelined requests are answered in order, each once, a bad one among them included.
  */
+import { createServer } from 'node:http';
 import test from 'ava';
 import { type Gateway } from '../../src/server/gateway.ts';
-import { definitions, soap11, startGateway } from '../helpers/gateway.ts';
+import { definitions, post, soap11, startGateway, until } from '../helpers/gateway.ts';
+import { listenOnFreePort } from '../helpers/listen.ts';
+import { openRaw } from '../helpers/raw-client.ts';
 import { rawExchange, rawPost, type RecordingBackend, startRecordingBackend } from '../helpers/raw-http.ts';
 
 let gw: Gateway;
@@ -126,6 +129,52 @@ for (const [what, bad] of [
     t.deepEqual(backend.requests.slice(before).map((q) => /<m>(\w+)<\/m>/.exec(q.body)?.[1]), ['slow'], 'the good request reached the backend; nothing after the bad one did');
   });
 }
+
+test.serial('pipelining: 64 requests written at once are all answered, in order', async (t) => {
+  const marks = Array.from({ length: 64 }, (_, i) => `p${i}`);
+  const r = await rawExchange(gw.url, marks.map((m) => rawPost('/services/P', envelope(m))).join(''), { answers: 64 });
+  t.deepEqual(r.answers.map((a) => /m="(\w+)"/.exec(a.body)?.[1]), marks);
+  t.false(r.closed);
+});
+
+/** A gateway whose proxy H sends to a backend that never answers, counting the requests begun and those the gateway cancelled. */
+async function heldBackend(t: import('ava').ExecutionContext): Promise<{ g: Gateway; seen: { begun: number; cancelled: number } }> {
+  const seen = { begun: 0, cancelled: 0 };
+  const held = createServer((req, res) => {
+    seen.begun++;
+    req.resume();
+    res.on('close', () => seen.cancelled++);
+  });
+  const backend = await listenOnFreePort(held);
+  const g = await startGateway({ 'h.xml': definitions(`<proxy name="H"><target><endpoint name="held"><address uri="http://127.0.0.1:${backend.port}/"/></endpoint></target></proxy>`) }, { defaultTimeoutMs: 60_000 });
+  t.teardown(async () => {
+    await g.close();
+    await backend.close();
+  });
+  return { g, seen };
+}
+
+test.serial('pipelining: a client that hangs up cancels every backend request of its connection, not only the first', async (t) => {
+  const { g, seen } = await heldBackend(t);
+  const client = openRaw(g.url);
+  client.socket.write(['a', 'b', 'c'].map((m) => rawPost('/services/H', envelope(m))).join(''));
+  await until(() => seen.begun === 3);
+  client.socket.destroy();
+  // (before, only the first was: the two queued behind it got no 'close' and waited out their timeout)
+  await until(() => seen.cancelled === 3);
+  t.is(seen.cancelled, 3);
+});
+
+test.serial('pipelining: a connection with more than 64 requests waiting is let go, its backend requests cancelled, while others are served', async (t) => {
+  const { g, seen } = await heldBackend(t);
+  // (before, all 5,000 were parsed and held, each waiting for its turn at the backend: memory for as many as a client sends)
+  const r = await rawExchange(g.url, rawPost('/services/H', envelope('flood')).repeat(5000), { waitMs: 5000 });
+  t.true(r.closed, 'the connection was let go');
+  t.deepEqual(r.answers, []);
+  await until(() => seen.cancelled === seen.begun);
+  t.true(seen.begun <= 256, `the backend saw ${seen.begun} requests`);
+  t.is((await post(`${gw.url}/services/P`, envelope('other'))).status, 200, 'another client is served');
+});
 
 test.serial('after every refusal the gateway serves on', async (t) => {
   const r = await rawExchange(gw.url, rawPost('/services/P', envelope('last')), { answers: 1 });
