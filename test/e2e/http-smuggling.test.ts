@@ -92,6 +92,22 @@ for (const [shape, bytes] of Object.entries(acceptedShapes)) {
   });
 }
 
+test.serial('chunk extensions over 16 KiB: Node’s bare 413, closed, nothing reaches the backend', async (t) => {
+  const before = backend.requestLines().length;
+  const r = await rawExchange(gw.url, `${HEAD}Transfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(envelope('a')).toString(16)};x=${'y'.repeat(20_000)}\r\n${envelope('a')}\r\n0\r\n\r\n`);
+  t.deepEqual(r.answers.map((a) => a.status), [413]);
+  t.true(r.closed);
+  t.is(backend.requestLines().length, before);
+});
+
+test.serial('HTTP/1.0 with Transfer-Encoding: chunked is read as chunked, answered, and the connection closes (RFC 9112 §6.1)', async (t) => {
+  const before = backend.requests.length;
+  const r = await rawExchange(gw.url, `POST /services/P HTTP/1.0\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(envelope('ten'))}0\r\n\r\n${SMUGGLED}`);
+  t.deepEqual(r.answers.map((a) => [a.status, a.headers.connection]), [[200, 'close']]);
+  t.true(r.closed);
+  t.deepEqual(backend.requests.slice(before).map((q) => q.body), [envelope('ten')], 'one request; the bytes after it are never read');
+});
+
 test.serial('pipelining: requests written at once are each answered once, in order, however long each takes at the backend', async (t) => {
   const before = backend.requests.length;
   const r = await rawExchange(gw.url, ['slow', 'b', 'c'].map((m) => rawPost('/services/P', envelope(m))).join(''), { answers: 3 });
