@@ -36,6 +36,8 @@ export interface MessageLimits {
   readonly idleTimeoutMs: number;
   /** Connections open at once on the traffic port; one more is closed as it is accepted. */
   readonly maxConnections: number;
+  /** Requests one connection may have waiting for their answers (a client that pipelines); past it the connection is closed. */
+  readonly maxPipelinedRequests: number;
   /** A `<script>` runs at most this long (ms) for one message; then it is stopped and the message faults. */
   readonly scriptTimeoutMs: number;
   /** Memory one `<script>`'s interpreter may hold (bytes); past it the script fails with out of memory. */
@@ -70,6 +72,8 @@ export const DEFAULT_LIMITS: MessageLimits = Object.freeze({
   bodyTimeoutMs: 300_000,
   idleTimeoutMs: 5_000,
   maxConnections: 10_000,
+  // (Node parses pipelined requests as they arrive: 20,000 written at once to a slow backend held ~190 MB)
+  maxPipelinedRequests: 64,
   // (scripts run on worker threads: this bounds the message that runs one, not the others)
   scriptTimeoutMs: 100,
   scriptMemoryBytes: 32 * 1024 * 1024,

@@ -371,7 +371,7 @@ export class Gateway implements MetricsSource {
     // Node parses pipelined requests as they come, however many wait for their answers: one connection
     // to a slow backend would hold thousands in memory (20,000 held ~190 MB). Past the bound the client
     // is let go as one that hung up: its backend requests are cancelled.
-    if (answering.open > MAX_PIPELINED) req.socket.destroy();
+    if (answering.open > this.runtime.limits.maxPipelinedRequests) req.socket.destroy();
     // (one of a pipelined flood, parsed from the same bytes after its connection was let go)
     if (req.socket.destroyed) {
       if (--this.inFlight === 0 && this.idle) this.idle();
@@ -591,8 +591,6 @@ function hostLines(lines: readonly string[]): number {
   return n;
 }
 
-/** Requests one connection may have waiting for their answers (pipelined); past it the connection is closed. */
-const MAX_PIPELINED = 64;
 
 /** A connection's requests whose answers are not out yet (Gateway.track). */
 interface Answering {

@@ -192,6 +192,22 @@ test.serial('pipelining: a connection with more than 64 requests waiting is let 
   t.is((await post(`${gw.url}/services/P`, envelope('other'))).status, 200, 'another client is served');
 });
 
+test.serial('pipelining: <moor:limits maxPipelinedRequests> sets the bound: at it all are answered, past it the connection is let go', async (t) => {
+  const g = await startGateway({
+    'p.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse" xmlns:moor="urn:moor:config"><moor:limits maxPipelinedRequests="4"/>
+      <proxy name="P"><target><endpoint name="back"><address uri="${backend.url}"/></endpoint></target></proxy></definitions>`,
+  });
+  t.teardown(() => g.close());
+  // ("slow" first: the others wait behind its answer, so all of them are waiting at once)
+  const pipelined = (n: number): string => ['slow', ...Array.from({ length: n - 1 }, (_, i) => `q${i}`)].map((m) => rawPost('/services/P', envelope(m))).join('');
+  const atBound = await rawExchange(g.url, pipelined(4), { answers: 4 });
+  t.deepEqual(atBound.answers.map((a) => a.status), [200, 200, 200, 200]);
+  t.false(atBound.closed);
+  const past = await rawExchange(g.url, pipelined(6), { waitMs: 2000 });
+  t.true(past.closed, 'the connection was let go');
+  t.true(past.answers.length < 6, `${past.answers.length} answers`);
+});
+
 test.serial('after every refusal the gateway serves on', async (t) => {
   const r = await rawExchange(gw.url, rawPost('/services/P', envelope('last')), { answers: 1 });
   t.is(r.answers[0]?.status, 200);
