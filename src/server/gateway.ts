@@ -9,9 +9,9 @@
  * The runtime's scheduled tasks and message processors run here too (tasks.ts, processors.ts): started
  * with it, replaced on reload, stopped on shutdown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../logging.ts';
@@ -39,6 +39,8 @@ import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metr
 import { publishWsdl } from '../wsdl/publish.ts';
 import { readTlsPair, type TlsFiles, type TlsPair } from './tls.ts';
 import { transportRefusal } from './transports.ts';
+import { bareRefusal, ConnectionAnswers } from './connection-answers.ts';
+import { applyConnectionLimits, checkingInterval, listen, shareConnectionCap, urlOf } from './listeners.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
@@ -114,7 +116,7 @@ export class Gateway implements MetricsSource {
   /** Request bodies being waited for, failed when they stall (bodyStallMs) or take too long (bodyTimeoutMs). */
   private readonly stalls = new StallWatch(() => this.runtime.limits);
   /** Per connection, its requests still being answered (a pipelining client sends several at once) and the latest one. */
-  private readonly answering = new WeakMap<Socket, Answering>();
+  private readonly answers = new ConnectionAnswers();
   /** The HTTPS listener (`https` option); undefined without it. */
   private httpsServer: HttpsServer | undefined;
   /** With the HTTPS listener: the connections open on both (the shared cap), TLS handshakes under way too. */
@@ -173,7 +175,7 @@ export class Gateway implements MetricsSource {
       listener.on('request', (req, res) => void gw.handle(req, res, false, transport));
       // (Node would send 100 Continue before the request is admitted: a body over the limit would be invited)
       listener.on('checkContinue', (req, res) => void gw.handle(req, res, true, transport));
-      listener.on('clientError', (err: Error & { code?: string }, socket: Duplex) => (transport === 'https' && !handshaken!.has(socket) ? socket.destroy() : gw.clientError(err, socket as Socket)));
+      listener.on('clientError', (err: Error & { code?: string }, socket: Duplex) => (transport === 'https' && !handshaken!.has(socket) ? socket.destroy() : gw.answers.clientError(err, socket as Socket)));
       // (without a listener Node drops a CONNECT unanswered: it is a method moor does not take)
       listener.on('connect', (_req: IncomingMessage, socket: Duplex) => bareRefusal(socket as Socket, 405, 'Allow: POST\r\n'));
     };
@@ -358,10 +360,10 @@ export class Gateway implements MetricsSource {
   /** One request, start to end: admitted here, mediated by the socket-free exchange (exchange.ts). */
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, transport: Transport): Promise<void> {
     this.inFlight++;
-    const answering = this.track(req, res);
+    const answering = this.answers.track(req, res);
     let abort: MessageAbort | undefined;
     // one listener a request, on the per-message path: the answer is out of the connection's count
-    // (Gateway.track), and a mediation whose client went away is aborted
+    // (ConnectionAnswers.track), and a mediation whose client went away is aborted
     res.on('close', () => {
       answering.open--;
       answering.onClose?.();
@@ -415,7 +417,7 @@ export class Gateway implements MetricsSource {
       }
       abort = new MessageAbort();
       // (a pipelined request queued behind another gets no 'close' when its connection goes: the
-      // connection's own close cancels it, Gateway.track)
+      // connection's own close cancels it: connection-answers.ts)
       answering.aborts.add(abort);
       const io: RequestIO = { body: (declared, limits, shape) => requestBody(req, declared, limits, this.stalls, shape), abort, log: this.log, remoteAddress: req.socket.remoteAddress ?? '' };
       const x = await exchange(a, head, io, new HttpAnswers(res));
@@ -431,52 +433,6 @@ export class Gateway implements MetricsSource {
       if (observed && proxy !== undefined) this.observe(req, res, proxy, started, written, input, msg);
       if (--this.inFlight === 0 && this.idle) this.idle();
     }
-  }
-
-  /** Counts `req` among its connection's requests being answered (handle() counts it off when `res` closes). */
-  private track(req: IncomingMessage, res: ServerResponse): Answering {
-    const socket = req.socket;
-    let a = this.answering.get(socket);
-    if (!a) {
-      const conn: Answering = { open: 0, last: req, lastAnswer: res, onClose: undefined, aborts: new Set() };
-      this.answering.set(socket, (a = conn));
-      socket.once('close', () => {
-        for (const abort of conn.aborts) abort.abort(new Error('client went away'));
-        conn.aborts.clear();
-      });
-    }
-    a.open++;
-    a.last = req;
-    a.lastAnswer = res;
-    return a;
-  }
-
-  /**
-   * A connection whose bytes are not HTTP (Node's parser failed: a smuggling shape, a bad chunk size, an
-   * overlong head) or whose head timed out: Node's bare 400 (431, 413, 408), as Node writes it, and the
-   * connection closes. But the requests it parsed before the bad one are answered first, in order: Node
-   * would write its 400 at once, as the answer of the first of them (a pipelining client's good request
-   * would read as refused, while the backend acts on it).
-   */
-  private clientError(err: Error & { code?: string }, socket: Socket): void {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const a = this.answering.get(socket);
-    if (!a || a.open === 0) {
-      bareRefusal(socket, status);
-      return;
-    }
-    // (the parser stays failed: bytes the client goes on sending fail again, and are ignored)
-    if (a.onClose) return;
-    // the bad bytes are the rest of the latest request's body (a bad chunk), or a request after it
-    const last = a.last.complete ? undefined : a.last;
-    const settle = (): void => {
-      if (a.open > (last ? 1 : 0)) return;
-      // (a request whose own answer has begun can only be cut off)
-      if (last && a.lastAnswer.headersSent) socket.destroy();
-      else bareRefusal(socket, status);
-    };
-    a.onClose = settle;
-    settle();
   }
 
   /**
@@ -530,54 +486,6 @@ export class Gateway implements MetricsSource {
   }
 }
 
-/**
- * The traffic port's connection limits (docs/configuration.md, "Limits"): Node answers a head that takes
- * too long with 408 and closes the connection, closes idle keep-alive connections, and drops a
- * connection accepted beyond the cap. (A stalled body is the request body's own watch: request-body.ts.)
- */
-function applyConnectionLimits(server: Server | HttpsServer, limits: MessageLimits): void {
-  server.headersTimeout = limits.headTimeoutMs;
-  server.keepAliveTimeout = limits.idleTimeoutMs;
-  server.maxConnections = limits.maxConnections;
-}
-
-/**
- * One cap for the connections of the HTTP and HTTPS listeners together (each server's own
- * maxConnections still holds it alone): a connection accepted beyond it, on either, is closed at once.
- */
-function shareConnectionCap(servers: readonly NetServer[], cap: () => number): Set<Socket> {
-  const open = new Set<Socket>();
-  for (const server of servers) {
-    server.on('connection', (socket: Socket) => {
-      if (open.size >= cap()) {
-        socket.destroy();
-        return;
-      }
-      open.add(socket);
-      socket.once('close', () => open.delete(socket));
-    });
-  }
-  return open;
-}
-
-function listen(server: NetServer, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-}
-
-function urlOf(scheme: 'http' | 'https', server: NetServer): string {
-  const a = server.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return `${scheme}://${host}:${a.port}`;
-}
-
-/** How often Node looks for connections past the head timeout: a quarter of it, at most once a second. */
-function checkingInterval(limits: MessageLimits): number {
-  return Math.max(10, Math.min(1000, Math.floor(limits.headTimeoutMs / 4)));
-}
-
 /** The listener a request came in on. */
 type Transport = 'http' | 'https';
 
@@ -590,37 +498,6 @@ function hostLines(lines: readonly string[]): number {
   for (let i = 0; i < lines.length; i += 2) if (lines[i]!.length === 4 && lines[i]!.toLowerCase() === 'host') n++;
   return n;
 }
-
-
-/** A connection's requests whose answers are not out yet (Gateway.track). */
-interface Answering {
-  open: number;
-  last: IncomingMessage;
-  lastAnswer: ServerResponse;
-  /** Set once the connection's bytes stopped being HTTP: it answers the bad request once those before it are answered. */
-  onClose: (() => void) | undefined;
-  /** The aborts of its requests being mediated, cancelled when the connection closes. */
-  readonly aborts: Set<MessageAbort>;
-}
-
-/**
- * Node's bare answer to bytes that are not HTTP (no SOAP version is known), and the connection closes
- * once it is out. (end, not destroy: answers before it may still be on their way out.)
- */
-function bareRefusal(socket: Socket, status: number, extra = ''): void {
-  // (a client that reset its connection, or closed it, is not answered)
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${extra}Connection: close\r\n\r\n`);
-  const linger = setTimeout(() => socket.destroy(), BARE_REFUSAL_LINGER_MS).unref();
-  socket.once('finish', () => socket.destroy());
-  socket.once('close', () => clearTimeout(linger));
-}
-
-/** How long a connection refused with a bare answer may take to read it before it is cut. */
-const BARE_REFUSAL_LINGER_MS = 5000;
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */
 function drain(req: IncomingMessage): void {
