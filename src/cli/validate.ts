@@ -24,9 +24,11 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stdout.write(runtime.warnings.map((w) => `${w.toString()}\n`).join(''));
     // (the artifacts a Synapse configuration always has, then the WSO2 ones only when there are any,
     // so that a plain Synapse folder's line stays as it was)
-    const more = [[c.config.apis.size, 'APIs'], [c.config.templates.size + c.config.endpointTemplates.size, 'templates'], [c.config.localEntries.size, 'local entries'], [c.config.tasks.size, 'tasks']] as const;
-    const extra = more.filter(([n]) => n > 0).map(([n, what]) => `, ${n} ${what}`).join('');
-    process.stdout.write(`${values.config}: valid (${c.proxies.size} proxies, ${c.sequences.size} sequences, ${c.config.endpoints.size} endpoints${extra} in ${c.config.files.length} files)\n`);
+    const more = [[c.config.apis.size, 'API', 'APIs'], [c.config.templates.size + c.config.endpointTemplates.size, 'template', 'templates'], [c.config.localEntries.size, 'local entry', 'local entries'], [c.config.tasks.size, 'task', 'tasks']] as const;
+    const extra = more.filter(([n]) => n > 0).map(([n, one, many]) => `, ${counted(n, one, many)}`).join('');
+    process.stdout.write(
+      `${values.config}: valid (${counted(c.proxies.size, 'proxy', 'proxies')}, ${counted(c.sequences.size, 'sequence', 'sequences')}, ${counted(c.config.endpoints.size, 'endpoint', 'endpoints')}${extra} in ${counted(c.config.files.length, 'file', 'files')})\n`,
+    );
     return 0;
   } catch (e) {
     if (!(e instanceof ConfigErrors)) throw e;
@@ -37,4 +39,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** `1 proxy`, `2 proxies`, `0 proxies`. */
+function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -30,7 +30,7 @@ test('validate: weights outside weightedRoundRobin and statistics/trace="enable"
     'conf/ep.xml:4:5 MOOR_WARN_NO_EFFECT the weight 2 has no effect: only algorithm="weightedRoundRobin" on a <loadbalance> reads weights',
     'conf/ep.xml:4:71 MOOR_WARN_NO_EFFECT statistics="enable" has no effect: moor collects no Synapse statistics (its metrics and access log: docs/operations.md)',
     'conf/ep.xml:9:3 MOOR_WARN_NO_EFFECT trace="enable" has no effect: moor collects no Synapse message traces (its metrics and access log: docs/operations.md)',
-    'conf: valid (0 proxies, 1 sequences, 2 endpoints in 1 files)',
+    'conf: valid (0 proxies, 1 sequence, 2 endpoints in 1 file)',
   ]);
 });
 

@@ -78,7 +78,7 @@ test('validate: a valid configuration exits 0 with a one-line summary', async (t
   });
   const r = await runMoor(['validate', '--config', 'conf'], root);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(lines(r.stdout), ['conf: valid (1 proxies, 0 sequences, 0 endpoints in 1 files)']);
+  t.deepEqual(lines(r.stdout), ['conf: valid (1 proxy, 0 sequences, 0 endpoints in 1 file)']);
   t.is(r.stderr, '');
 });
 
@@ -92,9 +92,9 @@ test('validate: the summary counts the files read as configuration, not the suit
   });
   const r = await runMoor(['validate', '--config', 'conf'], root);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(lines(r.stdout), ['conf: valid (1 proxies, 0 sequences, 0 endpoints in 1 files)']);
+  t.deepEqual(lines(r.stdout), ['conf: valid (1 proxy, 0 sequences, 0 endpoints in 1 file)']);
   const shipped = await runMoor(['validate', '--config', 'mediators'], process.cwd());
-  t.deepEqual(lines(shipped.stdout), ['mediators: valid (3 proxies, 0 sequences, 3 endpoints in 1 files)']);
+  t.deepEqual(lines(shipped.stdout), ['mediators: valid (3 proxies, 0 sequences, 3 endpoints in 1 file)']);
 });
 
 test('validate: what loads but differs from Synapse is a warning at its file:line:col, and the exit is still 0', async (t) => {
@@ -117,7 +117,7 @@ test('validate: what loads but differs from Synapse is a warning at its file:lin
   t.is(r.code, 0, r.stderr);
   const out = lines(r.stdout);
   t.regex(out[0] ?? '', /^conf\/ep\.xml:4:7 MOOR_WARN_NO_EFFECT <duration> has no effect with <responseAction>never/);
-  t.is(out[1], 'conf: valid (0 proxies, 0 sequences, 1 endpoints in 1 files)');
+  t.is(out[1], 'conf: valid (0 proxies, 0 sequences, 1 endpoint in 1 file)');
   t.is(out.length, 2, 'Integration Studio\'s -1 and 1.0 are read without a word: they work as in Synapse');
 });
 

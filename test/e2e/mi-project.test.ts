@@ -86,7 +86,7 @@ test('moor start --config src/main/wso2mi/artifacts: an MI project serves its AP
 
   const check = await runMoor(['validate', '--config', ART], dir);
   t.is(check.code, 0, check.stdout + check.stderr);
-  t.regex(check.stdout, /src\/main\/wso2mi\/artifacts: valid \(1 proxies, 2 sequences, 2 endpoints, 1 APIs, 1 local entries in 6 files\)/, "the summary counts the API and the local entry too");
+  t.regex(check.stdout, /src\/main\/wso2mi\/artifacts: valid \(1 proxy, 2 sequences, 2 endpoints, 1 API, 1 local entry in 6 files\)/, "the summary counts the API and the local entry too");
 });
 
 test('moor validate on an MI project with artifacts moor does not run: one error each, at its file; nothing cascades', async (t) => {

@@ -133,7 +133,7 @@ test('moor validate --registry: warnings for what differs from WSO2, the files o
   t.deepEqual(lines(inside.stdout).slice(0, 1), [
     'conf/synapse.xml:2:3 MOOR_WARN_DIFFERENT the registry provider "org.apache.synapse.registry.url.SimpleURLRegistry" is not loaded: moor reads registry keys (conf:/…, gov:/…) from its registry folder, not from "file:repository/samples/resources/"',
   ]);
-  t.regex(inside.stdout, /conf: valid \(0 proxies, 2 sequences, 0 endpoints in 1 files\)/);
+  t.regex(inside.stdout, /conf: valid \(0 proxies, 2 sequences, 0 endpoints in 1 file\)/);
   const elsewhere = await runMoor(['validate', '--config', 'conf', '--registry', 'nowhere'], root);
   t.is(elsewhere.code, 1);
   t.regex(elsewhere.stdout, /conf\/synapse\.xml:5:25 MOOR_ERR_UNRESOLVED_KEY registry key "gov:\/s\.xml": no file at nowhere\/gov\/s\.xml nor nowhere\/governance\/s\.xml \(registry folder from --registry\)/);

@@ -321,7 +321,7 @@ test.serial('npx moor runs the compiled command with no TypeScript loader instal
   t.regex(help.stdout, /^usage:\n {2}moor start/);
   const valid = await run('npx', ['moor', 'validate', '--config', 'conf'], project);
   t.is(valid.code, 0, text(valid));
-  t.is(valid.stdout, 'conf: valid (3 proxies, 0 sequences, 1 endpoints in 1 files)\n');
+  t.is(valid.stdout, 'conf: valid (3 proxies, 0 sequences, 1 endpoint in 1 file)\n');
   const suite = await run('npx', ['moor', 'test', 'tests'], project);
   t.is(suite.code, 0, text(suite));
   t.regex(suite.stdout, /^PASS tests\/orders-test\.xml > the order reaches the backend and its answer the client \(.+\)\nPASS tests\/refuse-test\.xml > a class mediator's MoorError is the command's own class \(.+\)\n2 passed, 0 failed\n$/);
