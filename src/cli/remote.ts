@@ -79,6 +79,8 @@ export async function reloadCommand(argv: string[]): Promise<number> {
 }
 
 export function formatEndpoints(v: EndpointsView): string {
+  // (a header with no rows under it reads as output cut short)
+  if (!v.endpoints.length) return 'no endpoints: the configuration sends to none';
   const rows = v.endpoints.map((e) => [
     e.id,
     e.draining ? `${e.state}, draining` : e.state,

@@ -26,6 +26,10 @@ test('endpoints: one row per address with state, sessions, in flight, time left 
   );
 });
 
+test('endpoints: a sentence when the configuration has none, not a bare header', (t) => {
+  t.is(formatEndpoints({ endpoints: [], groups: [], sessionsTruncated: false, workers: 1 }), 'no endpoints: the configuration sends to none');
+});
+
 test('sessions: a row per binding, a note when more match, a sentence when none', (t) => {
   t.is(formatSessions({ sessions: [], truncated: false, limit: 100 }), 'no live sessions');
   const text = formatSessions({ sessions: [{ group: 'Carts', session: 'c-17', endpoint: 'cart1@http://h/c', expires: '2026-12-02T10:00:00.000Z' }], truncated: true, limit: 1 });
