@@ -5,8 +5,8 @@
  * for the connection to close (or for so many answers), and a reader of the answers that came back.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { connect } from 'node:net';
 import { listenOnFreePort } from './listen.ts';
+import { openRaw } from './raw-client.ts';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -117,35 +117,31 @@ export interface RawExchange {
 }
 
 /**
- * Writes `bytes` (or each part, `gapMs` apart) on a new connection to `url` and reads until the
+ * Writes `bytes` (or each part, `gapMs` apart) on a new connection to `url` (raw-client.ts) and reads until the
  * gateway closes it, until `answers` whole answers came, or for `waitMs`.
  */
 export function rawExchange(url: string, bytes: string | readonly string[], options: { answers?: number; waitMs?: number; gapMs?: number } = {}): Promise<RawExchange> {
-  const { hostname, port } = new URL(url);
+  const client = openRaw(url);
   return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    let text = '';
     let done = false;
     const finish = (closed: boolean): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      socket.destroy();
-      resolve({ ...answersIn(text), closed });
+      client.socket.destroy();
+      resolve({ ...answersIn(client.text()), closed });
     };
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      text += d;
-      if (options.answers !== undefined && answersIn(text).answers.length >= options.answers) finish(false);
+    // (openRaw's own listener, added first, has appended the bytes by the time this one runs)
+    client.socket.on('data', () => {
+      if (options.answers !== undefined && answersIn(client.text()).answers.length >= options.answers) finish(false);
     });
-    socket.on('error', () => {});
-    socket.on('close', () => finish(true));
+    void client.closed.then(() => finish(true));
     const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
     const parts = typeof bytes === 'string' ? [bytes] : bytes;
     void (async () => {
       for (const [i, p] of parts.entries()) {
         if (i > 0 && options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
-        if (!socket.destroyed) socket.write(p);
+        if (!client.socket.destroyed) client.socket.write(p);
       }
     })();
   });
