@@ -28,14 +28,13 @@
  * objects are made from the JSON, so `__proto__` is a name like any other.
  */
 import { MoorError } from '../errors.ts';
+import { NOT_XML_CHAR } from '../xml/well-formed.ts';
 
 export const PRECEDING_DIGIT = '_JsonReader_PD_';
 export const PRECEDING_DOLLAR = '_JsonReader_PS_';
 
 /** XML's NCName (XML 1.0 5th edition NameStartChar / NameChar, without the colon). */
 const NCNAME = /^[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][-.0-9A-Za-z_\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]*$/u;
-/** Characters XML 1.0 cannot hold, even escaped. */
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 
 /** JSON's number grammar (RFC 8259 §6), from the cursor. */
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

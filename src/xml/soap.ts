@@ -1,6 +1,7 @@
 /** SOAP 1.1 and 1.2: namespaces, content types, and the shape and HTTP status of faults. */
 import { NS } from './names.ts';
 import { escapeText } from './serialize.ts';
+import { NOT_XML_CHAR } from './well-formed.ts';
 
 export type SoapVersion = '1.1' | '1.2';
 
@@ -77,8 +78,10 @@ const SOAP11_CODE: Record<FaultCode, string> = {
  * surrogate) as U+FFFD: a reason may quote the client (a service name decoded from `%00`).
  */
 function xmlChars(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return s.replace(NOT_XML_CHARS, '\uFFFD');
 }
+
+const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, 'gu');
 
 /** A complete fault envelope. */
 export function faultEnvelope(v: SoapVersion, f: FaultSpec): string {

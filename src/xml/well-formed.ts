@@ -33,6 +33,12 @@ export const XML_DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+e
 /** Characters XML 1.0 forbids anywhere, even escaped (as latin1 text: one byte each; UTF-8 never makes them). */
 export const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
+/**
+ * Characters XML 1.0 cannot hold, even escaped, in a JavaScript string: controls but tab, CR and LF;
+ * U+FFFE and U+FFFF; a lone surrogate.
+ */
+export const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+
 /** The last XML declaration that passed: clients and backends send the same one in every message. */
 let lastDeclaration = '';
 
