@@ -19,14 +19,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { DROP_IN, DROP_OUT } from './hop-headers.ts';
 
 const targets = (process.argv[2] ?? '').split(',').filter(Boolean);
 if (targets.length === 0) throw new Error('usage: baseline-proxy.ts <backend-url>[,<backend-url>…]');
 const pools = targets.map((t) => new Pool(t, { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 }));
 
-// request headers undici refuses or that belong to one hop only
-const DROP_IN = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'proxy-connection', 'te', 'trailer']);
-const DROP_OUT = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 /** Bodies announced up to this size are collected and sent in one write. */
 const SMALL = 64 * 1024;
 

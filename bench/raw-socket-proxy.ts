@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { Pool } from 'undici';
+import { DROP_IN, DROP_OUT } from './hop-headers.ts';
 
 interface Parser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
@@ -30,8 +31,6 @@ const targets = (process.argv[2] ?? '').split(',').filter(Boolean);
 if (targets.length === 0) throw new Error('usage: raw-socket-proxy.ts <backend-url>[,<backend-url>…]');
 const pools = targets.map((t) => new Pool(t, { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 }));
 
-const DROP_IN = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'proxy-connection', 'te', 'trailer']);
-const DROP_OUT = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
 /** Collects the backend's answer and writes it to the client in one corked write. */
 class Forward {
