@@ -1,21 +1,26 @@
 /** `moor start` as a process: the ready line, graceful SIGTERM, and clear refusals with non-zero exits. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { configDir, definitions, post, soap11 } from '../helpers/gateway.ts';
 import { spawnMoor } from '../helpers/process.ts';
 
-test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async (t) => {
-  // a backend that answers after 800 ms, so the request is in flight when SIGTERM arrives
+/** A config folder whose proxy Slow sends to a backend that answers `<done/>` after `delayMs`. */
+async function slowProxyConfig(t: ExecutionContext, delayMs: number): Promise<string> {
   const slow = createServer((req, res) => {
     req.resume();
-    setTimeout(() => res.writeHead(200, { 'content-type': 'text/xml' }).end(soap11('<done/>')), 800);
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/xml' }).end(soap11('<done/>')), delayMs);
   });
   await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
   t.teardown(() => slow.close());
-  const dir = await configDir({
+  return configDir({
     'p.xml': definitions(`<proxy name="Slow"><target><endpoint><address uri="http://127.0.0.1:${(slow.address() as AddressInfo).port}/"/></endpoint></target></proxy>`),
   });
+}
+
+test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async (t) => {
+  // a backend that answers after 800 ms, so the request is in flight when SIGTERM arrives
+  const dir = await slowProxyConfig(t, 800);
   const moor = spawnMoor(['start', '--config', dir, '--port', '0']);
   t.teardown(() => moor.child.kill('SIGKILL'));
   const url = await moor.listening;
@@ -30,15 +35,7 @@ test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async 
 });
 
 test('a second SIGTERM, or SIGINT then SIGTERM, while stopping does not cut the request in flight short: answered, exit 0 (also the primary of --workers 2)', async (t) => {
-  const slow = createServer((req, res) => {
-    req.resume();
-    setTimeout(() => res.writeHead(200, { 'content-type': 'text/xml' }).end(soap11('<done/>')), 1500);
-  });
-  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-  t.teardown(() => slow.close());
-  const dir = await configDir({
-    'p.xml': definitions(`<proxy name="Slow"><target><endpoint><address uri="http://127.0.0.1:${(slow.address() as AddressInfo).port}/"/></endpoint></target></proxy>`),
-  });
+  const dir = await slowProxyConfig(t, 1500);
   // (the default action of the second signal ended the process at once: the client's connection reset, exit by SIGTERM)
   for (const [flags, signals] of [[[], ['SIGTERM', 'SIGTERM']], [[], ['SIGINT', 'SIGTERM']], [['--workers', '2'], ['SIGTERM', 'SIGTERM']]] as const) {
     const label = `${flags.join(' ')} ${signals.join(', ')}`;
