@@ -34,7 +34,7 @@ export const MEDIATOR_CATALOGUE: readonly CatalogueEntry[] = [
   { title: 'Sequence', probe: '<sequence key="s"/>' },
   { title: 'Respond', probe: '<respond/>' },
   { title: 'Drop', probe: '<drop/>' },
-  { title: 'Call Template', probe: '<call-template target="t"/>', differs: '`target` is a name (not a `{…}` key); `{{…}}` values are refused; sequence templates only' },
+  { title: 'Call Template', probe: '<call-template target="t"/>', differs: '`target` is a name (not a `{…}` key); sequence templates only; a `{{…}}` value reads `$ctx:`, `$trp:`, `$func:`… where WSO2 reads none (a warning)' },
   { title: 'Enqueue', probe: '<enqueue/>' },
   { title: 'Log', probe: '<log/>' },
   { title: 'Property', probe: '<property name="p" value="v"/>', differs: 'WSO2 special properties moor does not read are warnings (table below)' },

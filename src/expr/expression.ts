@@ -5,12 +5,17 @@
  *
  * The whole envelope is parsed only when the expression can reach the body: an expression that reads
  * only headers or properties works on the head alone, so the body keeps streaming.
+ *
+ * A `$func:p` whose parameter is an expression passed as itself (`<with-param value="{{…}}">`) evaluates
+ * that expression where it is read, over the same envelope: its value is the expression's (nodes too).
  */
 import { MoorError } from '../errors.ts';
 import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
+import { type ReadDocument } from '../xml/compact-dom.ts';
 import { serialize } from '../xml/serialize.ts';
 import { entriesInScope } from './entries.ts';
+import { type FuncFrame, funcFrame } from './func-scope.ts';
 import { readProperty, type Scope } from './properties.ts';
 import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
 import { parseTrustedDom } from '../xml/dom.ts';
@@ -49,6 +54,14 @@ export class Expression {
   readonly needsBody: boolean;
   /** What get-property('k') gives when no property is named k: the configuration's local entries. */
   private readonly entries = entriesInScope();
+  /** The template parameters read as `$func:p`: one holding a passed expression may reach the body. */
+  private readonly funcNames: readonly string[];
+  /**
+   * The parameter when the whole expression is get-property('func', 'p'): Synapse returns a passed
+   * expression as itself there, which its string value makes the expression's text; inside anything
+   * larger (concat(), a comparison) Jaxen makes that object "".
+   */
+  private readonly wholeFuncProperty: string | undefined;
 
   constructor(readonly text: string, namespaces: ReadonlyMap<string, string>) {
     const source = withoutFnPrefix(text, namespaces);
@@ -61,6 +74,17 @@ export class Expression {
     }
     this.namespaces = { ...Object.fromEntries(namespaces), ...VAR_NS };
     this.needsBody = reachesBody(source);
+    this.funcNames = [...source.replace(/'[^']*'|"[^"]*"/g, "''").matchAll(/\$func:([\w.-]+)/g)].map((m) => m[1]!);
+    this.wholeFuncProperty = /^\s*get-property\(\s*(['"])func\1\s*,\s*(['"])([^'"]*)\2\s*\)\s*$/.exec(source)?.[3];
+  }
+
+  /** True when evaluating with template parameters `frame` can reach the Body (through a passed expression, too). */
+  private reachesBodyWith(frame: FuncFrame | undefined): boolean {
+    if (this.needsBody) return true;
+    return this.funcNames.some((name) => {
+      const value = frame?.get(name);
+      return typeof value === 'object' && value.expression.reachesBodyWith(value.callerFrame);
+    });
   }
 
   /** The string value of the expression for `msg`. */
@@ -92,11 +116,22 @@ export class Expression {
    * changed, so they must belong to the message's own DOM, whatever the expression reaches.
    */
   private async evaluate(msg: MessageContext, use: 'read' | 'change'): Promise<XValue> {
+    const frame = funcFrame(msg);
     const doc =
       use === 'change' ? await msg.envelopeDom()
-      : this.needsBody ? await msg.envelopeView()
+      : this.reachesBodyWith(frame) ? await msg.envelopeView()
       : msg.body.opaque ? opaqueHead()
       : await headDom(msg);
+    return this.evaluateOver(doc, msg, frame);
+  }
+
+  /**
+   * The value over `doc` (the message's envelope, as evaluate chose it), with `frame` as the template
+   * parameters. A `$func:p` holding a passed expression evaluates it here, over the same document, so
+   * it sees the message as it is now and its nodes are this document's (Synapse's variable context
+   * evaluates it over the current envelope).
+   */
+  private evaluateOver(doc: Document | ReadDocument, msg: MessageContext, frame: FuncFrame | undefined): XValue {
     const envelope = doc.documentElement as unknown as Node;
     const childByLocal = (local: string): Node | undefined => {
       for (let c = envelope?.firstChild; c; c = c.nextSibling) if ((c as Element).localName === local) return c;
@@ -116,6 +151,10 @@ export class Expression {
             return undefined;
           }
           const scope = SCOPE_OF_NS[ns];
+          if (scope === 'func') {
+            const value = frame?.get(name);
+            return typeof value === 'object' ? value.expression.evaluateOver(doc, msg, value.callerFrame) : (value ?? '');
+          }
           return scope ? String(readProperty(msg, scope, name) ?? '') : undefined;
         },
         functions: (name, ns) => {
@@ -123,6 +162,11 @@ export class Expression {
           return (_ctx: unknown, ...args: XValue[]) => {
             const [a, b] = args.map((x) => x.stringValue());
             const [scope, name] = b === undefined ? (['default', a ?? ''] as const) : ([scopeName(a ?? ''), b] as const);
+            if (scope === 'func') {
+              const param = frame?.get(name);
+              const text = typeof param === 'object' ? (this.wholeFuncProperty === name ? param.expression.text : '') : param;
+              return new XString(text ?? '');
+            }
             const value = readProperty(msg, scope, name) ?? (scope === 'default' ? this.entries?.get(name) : undefined);
             return new XString(value === undefined ? '' : String(value));
           };

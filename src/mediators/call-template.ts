@@ -1,24 +1,25 @@
 /**
  * <call-template target="T" [description]>
- *   <with-param name="p" value="literal | {xpath expression}"/>*
+ *   <with-param name="p" value="literal | {xpath expression} | {{xpath expression}}"/>*
  * </call-template>
  *
  * Runs the sequence template T (src/config/template-def.ts) in place, with its parameters: a literal
- * value as written, a `{…}` value evaluated in the caller's message when the template is called (as
- * Synapse's InvokeMediator does); a parameter not given takes its defaultValue. The template reads them
- * as `$func:p` / `get-property('func', 'p')`; its 'stop' stops the caller too, as a `<sequence key>` does.
+ * value as written, a `{…}` value evaluated in the caller's message when the template is called, a
+ * `{{…}}` value passed as the expression itself, for the template to evaluate where it reads it
+ * (template-param.ts), as Synapse's InvokeMediator and TemplateContext do; a parameter not given takes
+ * its defaultValue. The template reads them as `$func:p` / `get-property('func', 'p')`; its 'stop' stops
+ * the caller too, as a `<sequence key>` does.
  *
- * A `{{…}}` value (Synapse hands the expression itself to the template) and a `{…}` target (a template
- * chosen per message) are refused: MOOR_ERR_UNSUPPORTED.
+ * A `{…}` target (a template chosen per message) is refused: MOOR_ERR_UNSUPPORTED.
  *
  * Checked when the configuration loads: a target that names no template (not repeated when the
  * template itself was refused), a mandatory parameter not given (errors), a with-param the template
  * does not declare (a warning: Synapse ignores it).
  */
-import { withFuncScope } from '../expr/func-scope.ts';
+import { type FuncValue, withFuncScope } from '../expr/func-scope.ts';
 import { type MediatorDefinition } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
-import { compileExpression, type ValueSource } from './value.ts';
+import { type ParamSource, paramSource } from './template-param.ts';
 
 export const callTemplate: MediatorDefinition = {
   name: 'call-template',
@@ -26,7 +27,7 @@ export const callTemplate: MediatorDefinition = {
     node.allowAttributes('target', 'description');
     node.allowChildren('with-param', 'description');
     const target = node.required('target');
-    const given = new Map<string, ValueSource>();
+    const given = new Map<string, ParamSource>();
     // (a with-param whose expression does not compile is reported there, not again as missing)
     const named = new Set<string>();
     for (const w of node.children()) {
@@ -40,15 +41,8 @@ export const callTemplate: MediatorDefinition = {
         continue;
       }
       named.add(name);
-      if (/^\{\{[\s\S]*\}\}$/.test(value.trim())) {
-        w.report('MOOR_ERR_UNSUPPORTED', `a with-param value in {{…}} (an expression for the template to evaluate) is not supported`);
-        continue;
-      }
-      const inBraces = /^\{([\s\S]*)\}$/.exec(value.trim());
-      if (inBraces) {
-        const expr = compileExpression(w, inBraces[1]!);
-        if (expr) given.set(name, (msg) => expr.string(msg));
-      } else given.set(name, async () => value);
+      const source = paramSource(w, value);
+      if (source) given.set(name, source);
     }
     if (target === undefined) return undefined;
     if (target.startsWith('{')) {
@@ -72,7 +66,7 @@ export const callTemplate: MediatorDefinition = {
       loc: node.loc,
       async mediate(msg, env) {
         const body = template.body.sequence;
-        const params = new Map<string, string>();
+        const params = new Map<string, FuncValue>();
         for (const p of def.parameters) {
           const source = given.get(p.name);
           // (evaluated before the template's frame is pushed: $func:x here is the caller's own parameter)

@@ -9,6 +9,7 @@
  */
 import { parseEndpoint } from '../config/endpoint-def.ts';
 import { type ConfigNode } from '../config/node.ts';
+import { inheritFuncScope } from '../expr/func-scope.ts';
 import { MessageContext } from '../message/context.ts';
 import { MessageBody } from '../message/message-body.ts';
 import { Axis2Scope, DefaultScope } from '../message/property-scopes.ts';
@@ -75,14 +76,16 @@ export function groupPart(origin: MessageContext, xml: string, target: SplitTarg
   return { part, target };
 }
 
-/** A part: a request of its own, with copies of the properties, whose replies go nowhere but back here. */
+/** A part: a request of its own, with copies of the properties (and template parameters), whose replies go nowhere but back here. */
 function partOf(origin: MessageContext, xml: string): MessageContext {
-  return new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), origin.body.limits, undefined, 'trusted'), origin.abort, origin.log, dropReply, {
+  const part = new MessageContext('request', new Map(origin.transport), new MessageBody(Buffer.from(xml), origin.body.limits, undefined, 'trusted'), origin.abort, origin.log, dropReply, {
     id: origin.id,
     properties: new DefaultScope(origin.properties),
     axis2: new Axis2Scope(origin.axis2),
     version: origin.version,
   });
+  inheritFuncScope(origin, part);
+  return part;
 }
 
 

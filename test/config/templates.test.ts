@@ -2,7 +2,8 @@
  * `<template>` and `<call-template>` as the configuration loads: each problem once, at its
  * file:line:col — an unknown target, a mandatory parameter not given, a with-param the template does
  * not declare (a warning), an endpoint template named by <call-template> (endpoint templates:
- * endpoint-templates.test.ts).
+ * endpoint-templates.test.ts), a {{…}} value that does not compile or reads what WSO2 would not (a
+ * warning; what {{…}} does: test/mediators/template-expressions.test.ts).
  */
 import test from 'ava';
 import { loadConfig } from '../../src/server/runtime.ts';
@@ -70,7 +71,7 @@ test('two templates of one name, and a template without a sequence', async (t) =
   ]);
 });
 
-test('an imported library is refused once; its templates and {{…}} values are named, not "no template named"', async (t) => {
+test('an imported library is refused once; its templates are not blamed as "no template named"', async (t) => {
   const got = await problems({
     's.xml': [
       `<definitions ${SYN}>`,
@@ -84,7 +85,6 @@ test('an imported library is refused once; its templates and {{…}} values are 
   });
   t.deepEqual(got.errors, [
     's.xml:2:1 MOOR_ERR_UNSUPPORTED moor does not support connector imports (<import>)',
-    's.xml:4:53 MOOR_ERR_UNSUPPORTED a with-param value in {{…}} (an expression for the template to evaluate) is not supported',
     's.xml:5:3 MOOR_ERR_UNSUPPORTED a target in {…} (a template chosen per message) is not supported: name the template',
   ]);
 });
@@ -102,4 +102,28 @@ test('templates and sequences that call each other in a cycle are an error, as s
   t.is(got.errors.length, 2, got.errors.join('\n'));
   t.regex(got.errors[0]!, /^a\.xml:\d+:\d+ MOOR_ERR_SEQUENCE_CYCLE sequences call each other in a cycle: (template:T → S → template:T|S → template:T → S)$/);
   t.regex(got.errors[1]!, /^a\.xml:4:\d+ MOOR_ERR_SEQUENCE_CYCLE sequences call each other in a cycle: template:Self → template:Self$/);
+});
+
+test('a {{…}} value is compiled when the configuration loads: an error at its with-param; a scope variable in it warns there, since WSO2 reads none', async (t) => {
+  const got = await problems({
+    't.xml': `<template ${SYN} name="T"><parameter name="p"/><sequence><log/></sequence></template>`,
+    's.xml': [
+      `<sequence ${SYN} name="S">`,
+      `  <call-template target="T"><with-param name="p" value="{{//[}}"/></call-template>`,
+      `  <call-template target="T"><with-param name="p" value="{{q:x}}"/></call-template>`,
+      `  <call-template target="T">`,
+      `    <with-param name="p" value="{{concat($ctx:a, $trp:B, //x)}}"/>`,
+      `  </call-template>`,
+      `  <call-template target="T"><with-param name="p" value="{{get-property('func', 'p')}}"/></call-template>`,
+      `  <call-template target="T"><with-param xmlns:q="urn:q" name="p" value="{{$body/q:x | //q:y}}"/></call-template>`,
+      `</sequence>`,
+    ].join('\n'),
+  });
+  t.is(got.errors.length, 2, got.errors.join('\n'));
+  t.regex(got.errors[0]!, /^s\.xml:2:29 MOOR_ERR_BAD_XPATH "\/\/\[" is not a valid XPath expression/);
+  t.is(got.errors[1], 's.xml:3:29 MOOR_ERR_BAD_XPATH prefix "q" in "q:x" is not declared');
+  // (get-property in {{…}} is Synapse's "evaluate at the call, pass the result on": nothing to warn of)
+  t.deepEqual(got.warnings, [
+    's.xml:5:5 MOOR_WARN_DIFFERENT $ctx:, $trp: in a {{…}} value: WSO2 evaluates a passed expression over the envelope alone, where they read nothing; moor reads them when the template uses the parameter (a $func: as the caller\'s parameter)',
+  ]);
 });
