@@ -4,6 +4,7 @@
  * `{expr}` (evaluated once, at the call) and a literal. Run in-process by moor/testing's harness.
  */
 import test from 'ava';
+import { MoorError } from '../../src/errors.ts';
 import { runSequence } from '../../src/testing/index.ts';
 import { configDir, definitions } from '../helpers/gateway.ts';
 
@@ -124,4 +125,18 @@ test('a passed expression that reaches the body is read in a template whose own 
     <template name="T"><parameter name="p"/><sequence><property name="got" expression="$func:p"/></sequence></template>
     <sequence name="S"><call-template target="T"><with-param ${Q} name="p" value="{{$body/q:getQuote/q:symbol}}"/></call-template></sequence>`);
   t.is(got.got, 'IBM');
+});
+
+test("{{…get-property…}} is evaluated at the call and its string is the expression passed (Synapse's form for an expression kept in a property); one that is no expression fails the message", async (t) => {
+  const config = (path: string): string => `${READ_CHANGE_READ}
+    <sequence name="S">
+      <property name="path" value="${path}"/>
+      <call-template target="T"><with-param ${Q} name="p" value="{{get-property('path')}}"/></call-template>
+    </sequence>`;
+  const got = await properties(config('//q:symbol'));
+  t.deepEqual([got.before, got.after], ['IBM', 'MSFT'], 'the string compiled with the with-param prefixes, then evaluated at each use');
+  const r = await runSequence(await configDir({ 'c.xml': definitions(config('//[')) }), 'S', { envelope: quote('IBM') });
+  t.true(r.error instanceof MoorError, String(r.error));
+  t.is((r.error as MoorError).code, 'MOOR_ERR_MEDIATION');
+  t.regex(r.error?.message ?? '', /<with-param name="p">: "get-property\('path'\)" gave "\/\/\[", which is not an expression to pass on/);
 });
