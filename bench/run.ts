@@ -33,7 +33,9 @@
  * (bench/workers-model.ts).
  * --variant <name> runs only the named variants (and the baseline); it may be given several times.
  * --compare <checkout> adds moor as found in another checkout (e.g. `git worktree add /tmp/before HEAD~3`)
- * as one more variant, for before/after measurements; it may be given several times.
+ * as one more variant, for before/after measurements; it may be given several times. With --variant,
+ * each named variant of moor's own flags (`moor + access log`, `moor + metrics`) is run from the other
+ * checkout too (`moor + access log@before`).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -120,7 +122,6 @@ const baseline: Variant = {
  * `moor('moor + redis', ['--store', 'redis://127.0.0.1:6379'])` with a Redis started beforehand.
  */
 const haproxy: Variant | undefined = (await haproxyInstalled()) ? { name: 'haproxy', start: (backends) => startHaproxy('haproxy', backends.map((b) => b.url), SESSION_TIMEOUT_MS) } : undefined;
-// (--admin turns the metrics on: every request, backend exchange and binding is counted)
 /**
  * Run only when named (`--variant 'raw socket'`): the baseline's work on `net` sockets and Node's own
  * HTTP parser, without node:http's server objects (bench/raw-socket-proxy.ts), to measure what a server
@@ -132,9 +133,25 @@ const rawSocket: Variant & { throughputOnly: true } = {
   throughputOnly: true,
   start: (backends) => startService(RAW_SOCKET, [...profiling, ...TSX, 'bench/raw-socket-proxy.ts', backends.map((b) => b.url).join(',')], /listening on (\S+)/),
 };
-const variants: Variant[] = [moor('moor'), moor('moor + access log', ['--access-log', '/dev/null']), moor('moor + metrics', ['--admin', '127.0.0.1:0']), ...sessionVariants(moor), ...(haproxy ? [haproxy] : []), ...(values.variant?.includes(RAW_SOCKET) ? [rawSocket] : []), ...(values.compare ?? []).map((dir) => moor(`moor@${path.basename(path.resolve(dir))}`, [], {}, path.resolve(dir)))].filter(
-  (v) => !values.variant || values.variant.includes(v.name) || v.name.startsWith('moor@'),
+/** moor with flags of its own only (no other server to start): these can be run from another checkout too. */
+const FLAG_VARIANTS: readonly (readonly [string, string[]])[] = [
+  ['moor', []],
+  ['moor + access log', ['--access-log', '/dev/null']],
+  // (--admin turns the metrics on: every request, backend exchange and binding is counted)
+  ['moor + metrics', ['--admin', '127.0.0.1:0']],
+];
+const selected = (name: string): boolean => !values.variant || values.variant.includes(name);
+/** Each --compare checkout as plain moor, and as each flag variant named with --variant. */
+const compared = (values.compare ?? []).flatMap((dir) =>
+  FLAG_VARIANTS.filter(([name]) => name === 'moor' || (values.variant?.includes(name) ?? false)).map(([name, args]) => moor(`${name}@${path.basename(path.resolve(dir))}`, args, {}, path.resolve(dir))),
 );
+const variants: Variant[] = [
+  ...FLAG_VARIANTS.map(([name, args]) => moor(name, args)),
+  ...sessionVariants(moor),
+  ...(haproxy ? [haproxy] : []),
+  ...(values.variant?.includes(RAW_SOCKET) ? [rawSocket] : []),
+].filter((v) => selected(v.name));
+variants.push(...compared);
 
 // ---------------------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ const USAGE = `usage:
   moor start    --config <dir> [--port 8280] [--host 127.0.0.1] [--watch] [--log-level info]
                 [--https-port 8243 --tls-cert <cert.pem> --tls-key <key.pem>]
                 [--store memory|redis://host:port[/db]] [--workers N] [--access-log <file>|-]
-                [--access-log-buffer-bytes 16777216] [--timeout-ms 60000]
+                [--access-log-buffer-bytes 16777216] [--access-log-flush-ms 1000] [--timeout-ms 60000]
                 [--admin 127.0.0.1:9164] [--limit NAME=N]… [--session-count-limit 100000]
                 [--registry <dir>]
   moor validate --config <dir> [--registry <dir>]

@@ -11,7 +11,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { MoorError } from '../errors.ts';
 import { createLogger } from '../logging.ts';
-import { ACCESS_LOG_BUFFER_BYTES, AccessLog } from '../server/access-log.ts';
+import { ACCESS_LOG_BUFFER_BYTES, ACCESS_LOG_FLUSH_MS, AccessLog } from '../server/access-log.ts';
 import { type AdminAddress, parseAdminAddress } from '../server/admin/address.ts';
 import { Gateway } from '../server/gateway.ts';
 import { readTlsPair, type TlsFiles } from '../server/tls.ts';
@@ -41,6 +41,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     workers: { type: 'string', short: 'w' },
     'access-log': { type: 'string' },
     'access-log-buffer-bytes': { type: 'string' },
+    'access-log-flush-ms': { type: 'string' },
     admin: { type: 'string' },
     limit: { type: 'string', multiple: true },
     'session-count-limit': { type: 'string' },
@@ -59,6 +60,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const limits = limitFlags(values.limit ?? []);
   const defaultTimeoutMs = intFlag(values['timeout-ms'], '--timeout-ms', RUNTIME_DEFAULTS.defaultTimeoutMs);
   const accessLogBufferBytes = intFlag(values['access-log-buffer-bytes'], '--access-log-buffer-bytes', ACCESS_LOG_BUFFER_BYTES);
+  const accessLogFlushMs = intFlag(values['access-log-flush-ms'], '--access-log-flush-ms', ACCESS_LOG_FLUSH_MS);
   const sessionCountLimit = intFlag(values['session-count-limit'], '--session-count-limit', DEFAULT_SESSION_COUNT_LIMIT);
   const target = await storeTarget(values.store, values.config);
   // (checked here, so that a wrong file is said once, by the primary of --workers too)
@@ -68,7 +70,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (values['access-log'] !== undefined) checkAccessLog(values['access-log']);
     return runPrimary({ workers, config: values.config, target, log, admin, registry: values.registry });
   }
-  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log'], (m) => log.warn(m, { component: 'server' }), accessLogBufferBytes);
+  const accessLog = values['access-log'] === undefined ? undefined : openAccessLog(values['access-log'], (m) => log.warn(m, { component: 'server' }), accessLogBufferBytes, accessLogFlushMs);
   const store = await openStore(target, log, isWorker);
   if (!isWorker) log.info(`session store: ${describeStore(target)}`, { component: 'session' });
   const operators = new OperatorSurface(admin !== undefined, isWorker, sessionCountLimit);
@@ -180,10 +182,10 @@ function logLevel(flag: string | undefined): string {
 }
 
 /** The access log of `--access-log <target>`; a file that cannot be written is a usage error, on one line. */
-function openAccessLog(target: string, warn: (message: string) => void, bufferBytes: number): AccessLog {
+function openAccessLog(target: string, warn: (message: string) => void, bufferBytes: number, flushMs: number): AccessLog {
   if (target === '') throw accessLogUsage();
   try {
-    return AccessLog.open(target, warn, bufferBytes);
+    return AccessLog.open(target, warn, bufferBytes, flushMs);
   } catch (e) {
     throw accessLogUsage(target, e);
   }

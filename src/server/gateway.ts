@@ -33,7 +33,7 @@ import { type AdminAddress } from './admin/address.ts';
 import { AdminListener, adminTokenOf } from './admin/listener.ts';
 import { type AdminAnswer, type AdminRoute, sendAnswer } from './admin/router.ts';
 import { applyDraining, gatewayRoutes, publicHealth } from './admin/routes.ts';
-import { type AccessLog, sessionHash } from './access-log.ts';
+import { type AccessLog, type AccessRecord, sessionHash } from './access-log.ts';
 import { HTTPS_ONLY_WARNING } from '../config/artifacts.ts';
 import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
 import { publishWsdl } from '../wsdl/publish.ts';
@@ -471,7 +471,8 @@ export class Gateway implements MetricsSource {
     const endpoint = msg?.axis2.endpoint;
     const session = msg?.session?.key;
     const error = res.getHeader('x-moor-error');
-    log.write({
+    // (the optional fields set in their order, not spread in: a spread copies an object per field)
+    const line: { -readonly [K in keyof AccessRecord]: AccessRecord[K] } = {
       time: new Date(Date.now() - ms).toISOString(),
       proxy,
       method: req.method ?? '',
@@ -479,10 +480,11 @@ export class Gateway implements MetricsSource {
       durationMs: Math.round(ms * 1000) / 1000,
       bytesIn: input?.body.bytesReceived ?? 0,
       bytesOut: req.socket.bytesWritten - written,
-      ...(endpoint !== undefined ? { endpoint } : {}),
-      ...(session !== undefined ? { session: sessionHash(session) } : {}),
-      ...(typeof error === 'string' ? { error } : {}),
-    });
+    };
+    if (endpoint !== undefined) line.endpoint = endpoint;
+    if (session !== undefined) line.session = sessionHash(session);
+    if (typeof error === 'string') line.error = error;
+    log.write(line);
   }
 }
 

@@ -135,6 +135,7 @@ test('a bad flag value is one usage message and exit 2, before a store is opened
     [['--timeout-ms', 'soon', '--workers', '2'], {}, 'moor: --timeout-ms takes a whole number, not "soon"'],
     [['--session-count-limit', 'many', '--workers', '2'], {}, 'moor: --session-count-limit takes a whole number, not "many"'],
     [['--access-log-buffer-bytes', '1M', '--access-log', '-'], {}, 'moor: --access-log-buffer-bytes takes a whole number, not "1M"'],
+    [['--access-log-flush-ms', '1s', '--access-log', '-'], {}, 'moor: --access-log-flush-ms takes a whole number, not "1s"'],
     [['--access-log', '/nonexistent-dir/a.log', '--workers', '2'], {}, 'moor: --access-log /nonexistent-dir/a.log: cannot write there (ENOENT)'],
   ];
   for (const [flags, env, expected] of cases) {

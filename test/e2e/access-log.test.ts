@@ -77,6 +77,25 @@ test('--access-log FILE with --workers 2: one line per request, with endpoint, h
   t.is(lines.find((l) => l.status === 500)?.error, 'MOOR_ERR_DOCTYPE');
 });
 
+test('a line reaches the file within the flush time, a second by default, and at once with --access-log-flush-ms 0', async (t) => {
+  const { dir } = await cartConfig(t);
+  for (const [flags, within] of [[[], 5000], [['--access-log-flush-ms', '0'], 500]] as const) {
+    const file = path.join(tempDir('moor-access-'), 'access.log');
+    const gw = await startMoor(dir, ['--access-log', file, ...flags]);
+    t.teardown(() => gw.kill());
+    const sent = Date.now();
+    t.is((await post(`${gw.url}/services/Cart`, soap11(addItem('x')), ACTION)).status, 200);
+    if (flags.length === 0) t.is(await readFile(file, 'utf8'), '', 'the line waits for the flush time');
+    let text = '';
+    while (text === '' && Date.now() - sent < within) {
+      await new Promise((r) => setTimeout(r, 20));
+      text = await readFile(file, 'utf8');
+    }
+    t.is(text.split('\n').length - 1, 1, `one line within ${within} ms ${flags.join(' ')}`);
+    t.is(await gw.stop('SIGTERM'), 0);
+  }
+});
+
 test('--access-log -: the lines go to stdout', async (t) => {
   const { dir } = await cartConfig(t);
   const moor = spawnMoor(['start', '--config', dir, '--port', '0', '--access-log', '-']);
@@ -132,7 +151,13 @@ test('--access-log /dev/full: the failed writes are counted in /metrics, and the
   const gw = await startMoor(dir, ['--access-log', '/dev/full', '--admin', '127.0.0.1:0']);
   t.teardown(() => gw.kill());
   for (let i = 0; i < 3; i++) t.is((await post(`${gw.url}/services/Cart`, soap11(addItem('x')), ACTION)).status, 200);
-  const { failed, dropped } = await lossCounters(gw.adminUrl!);
+  // (the lines are written once the flush time, a second, has passed)
+  let counters = await lossCounters(gw.adminUrl!);
+  for (const deadline = Date.now() + 5000; !counters.failed && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    counters = await lossCounters(gw.adminUrl!);
+  }
+  const { failed, dropped } = counters;
   t.true(failed !== undefined && failed >= 1, `failed ${failed}`);
   t.is(dropped, 0);
   t.regex(gw.output(), /access log: 1 write\(s\) failed so far, their lines lost \(ENOSPC\)/);

@@ -160,8 +160,56 @@ test('drops and failed writes are warned of each on its own throttle: a burst of
   t.true(log.dropped > 100, `dropped ${log.dropped}`);
   t.true(log.failed >= 1);
   t.is(warnings.length, 2, warnings.join('\n'));
-  t.regex(warnings[0]!, /^access log: 1 line\(s\) dropped so far/);
+  // (the first batch dropped whole: lines gather before they are written)
+  t.regex(warnings[0]!, /^access log: \d+ line\(s\) dropped so far/);
   t.regex(warnings[1]!, /^access log: 1 write\(s\) failed so far, their lines lost \(ENOSPC\)$/);
+});
+
+/** Resolves once `file` holds `lines` lines, or rejects after `ms`. */
+async function fileHasLines(file: string, lines: number, ms = 5000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text.split('\n').length - 1 >= lines) return text;
+    if (Date.now() > deadline) throw new Error(`${file} holds ${text.split('\n').length - 1} lines, not ${lines}, after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('lines gather for the flush time and then leave, whole and in order', async (t) => {
+  const file = await newLogFile();
+  const log = AccessLog.open(file, () => {}, undefined, 300);
+  for (let i = 0; i < 3; i++) log.write(record(i));
+  await new Promise((r) => setTimeout(r, 100));
+  t.is(await readFile(file, 'utf8'), '', 'nothing written before the flush time');
+  await fileHasLines(file, 3);
+  t.deepEqual(await indexes(file), [0, 1, 2]);
+  await log.close();
+});
+
+test('with a flush time of 0 each line is written at once', async (t) => {
+  const file = await newLogFile();
+  const log = AccessLog.open(file, () => {}, undefined, 0);
+  log.write(record(7));
+  // (well within a flush time: the line is on its way as soon as it is written)
+  await fileHasLines(file, 1, 250);
+  t.deepEqual(await indexes(file), [7]);
+  await log.close();
+});
+
+test('64 KB of lines leave without waiting for the flush time; the rest wait', async (t) => {
+  const file = await newLogFile();
+  const log = AccessLog.open(file, () => {}, undefined, 60_000);
+  const n = 1000; // ~100 bytes each: more than one batch
+  for (let i = 0; i < n; i++) log.write(record(i));
+  const text = await fileHasLines(file, 1);
+  const written = text.split('\n').length - 1;
+  t.true(written < n, `${written} of ${n} lines written before the flush time`);
+  t.true(text.endsWith('\n'), 'whole lines');
+  t.true(Buffer.byteLength(text) <= 64 * 1024);
+  t.deepEqual(await indexes(file), range(0, written));
+  await log.close();
+  t.deepEqual(await indexes(file), range(0, n), 'close() writes the lines still gathering');
 });
 
 test('a warning throttle allows one warning a minute', (t) => {
