@@ -2,7 +2,7 @@
  * A REST API, as WSO2 Micro Integrator writes it:
  *
  * <api name="N" context="/path[/{version}]" [version="v"] [version-type="url|context"]
- *      [hostname="h"] [port="p"] [transports="http https"] [publishSwagger="…"] [statistics|trace="…"]>
+ *      [hostname="h"] [port="p"] [transports="http|https"] [publishSwagger="…"] [statistics|trace="…"]>
  *   <resource [methods="GET POST PUT DELETE PATCH HEAD OPTIONS"]        (space separated; none: every method)
  *             [uri-template="/orders/{id}?q={q}" | url-mapping="/orders/*"]   (neither: the default resource)
  *             [protocol="http|https"] [content-type="type/sub"] [user-agent="regex"]
@@ -15,10 +15,16 @@
  * A version needs its version-type: "context" puts the version where the context says `{version}` (or
  * after the context); "url" expects it as the first segment after the context. The matching rules of
  * uri-template and url-mapping are in uri-template.ts; which resource wins, in src/server/api-dispatch.ts.
+ *
+ * An API's transports= and a resource's protocol= say on which listener it is served, as in WSO2: "http"
+ * the plain one only, "https" the HTTPS one only (`moor start --https-port`), none both. WSO2 takes
+ * transports="http" or "https" alone and refuses "http https" at deployment; moor reads that as both,
+ * as it reads a proxy's list (https-only.ts). Without an HTTPS listener nothing is told apart.
  */
 import { type SourceLoc } from '../errors.ts';
 import { type SequenceSource } from './artifacts.ts';
 import { warnStatisticsAndTrace } from './endpoint-def.ts';
+import { HTTPS_ONLY_API_WARNING, HTTPS_ONLY_RESOURCE_WARNING, listenersOf, type Protocol } from './https-only.ts';
 import { type ConfigNode } from './node.ts';
 import { compileUriTemplate, compileUrlMapping, type UriTemplate, type UrlMapping } from './uri-template.ts';
 
@@ -34,6 +40,8 @@ export interface ResourceDef {
   readonly match: UriTemplate | UrlMapping | undefined;
   readonly contentType: string | undefined;
   readonly userAgent: RegExp | undefined;
+  /** The one listener it is matched on (protocol="http|https"); undefined: both. */
+  readonly protocol: Protocol | undefined;
   readonly inSequence: SequenceSource | undefined;
   readonly outSequence: SequenceSource | undefined;
   readonly faultSequence: SequenceSource | undefined;
@@ -52,6 +60,8 @@ export interface ApiDef {
   readonly versionType: 'url' | 'context' | undefined;
   readonly hostname: string | undefined;
   readonly port: number | undefined;
+  /** The one listener it is served on (transports="http|https"); undefined: both. */
+  readonly protocol: Protocol | undefined;
   readonly resources: readonly ResourceDef[];
 }
 
@@ -63,10 +73,7 @@ export function parseApi(node: ConfigNode): ApiDef | undefined {
   for (const a of ['publishSwagger', 'binds-to'] as const) {
     if (node.attr(a) !== undefined) node.warn('MOOR_WARN_NO_EFFECT', `${a}= has no effect: moor ${a === 'publishSwagger' ? 'publishes no Swagger or OpenAPI document' : 'has no inbound endpoints; the API answers on the gateway\'s port'}`);
   }
-  const transports = node.attr('transports');
-  if (transports !== undefined && !transports.split(/[\s,]+/).includes('http')) {
-    node.warn('MOOR_WARN_DIFFERENT', `transports="${transports}": moor's traffic port is plain http, so this API answers there anyway`);
-  }
+  const protocol = apiProtocol(node);
   const handlers = node.child('handlers');
   if (handlers) handlers.report('MOOR_ERR_UNSUPPORTED', '<handlers> (Java API handler classes) are not supported');
   const name = node.required('name');
@@ -107,6 +114,7 @@ export function parseApi(node: ConfigNode): ApiDef | undefined {
     versionType: versioned ? versionType : undefined,
     hostname: node.attr('hostname'),
     port,
+    protocol,
     resources,
   };
 }
@@ -137,7 +145,7 @@ function parseResource(node: ConfigNode): ResourceDef | undefined {
     match = t;
   } else if (mapping !== undefined) match = compileUrlMapping(mapping);
   const protocol = node.oneOf(node.attr('protocol'), ['http', 'https'] as const, 'protocol');
-  if (protocol === 'https') node.warn('MOOR_WARN_DIFFERENT', 'protocol="https": moor\'s traffic port is plain http (TLS ends in front of it), so this resource is matched over http too');
+  if (protocol === 'https') node.warn('MOOR_WARN_DIFFERENT', HTTPS_ONLY_RESOURCE_WARNING);
   const contentType = node.attr('content-type');
   if (contentType !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(contentType)) node.report('MOOR_ERR_BAD_VALUE', `content-type "${contentType}" is not type/subtype`);
   const userAgent = node.regex(node.attr('user-agent'), 'user-agent', '', true);
@@ -147,7 +155,21 @@ function parseResource(node: ConfigNode): ResourceDef | undefined {
     const inline = node.child(which);
     return inline ? { kind: 'inline', node: inline } : undefined;
   };
-  return { loc: node.loc, methods, match, contentType, userAgent, inSequence: seq('inSequence'), outSequence: seq('outSequence'), faultSequence: seq('faultSequence') };
+  return { loc: node.loc, methods, match, contentType, userAgent, protocol, inSequence: seq('inSequence'), outSequence: seq('outSequence'), faultSequence: seq('faultSequence') };
+}
+
+/** The listener an `<api transports>` keeps it to; undefined: both. A transport other than http and https is refused, as WSO2 refuses it. */
+function apiProtocol(node: ConfigNode): Protocol | undefined {
+  const transports = node.attr('transports');
+  if (!transports) return undefined;
+  const listeners = listenersOf(transports);
+  if (!listeners) {
+    node.report('MOOR_ERR_UNSUPPORTED', `transports "${transports}": only http and https are supported`);
+    return undefined;
+  }
+  if (listeners.http && listeners.https) return undefined;
+  if (listeners.https) node.warn('MOOR_WARN_DIFFERENT', HTTPS_ONLY_API_WARNING);
+  return listeners.https ? 'https' : 'http';
 }
 
 /** WSO2 refuses two resources with one mapping and a method in common, and more than one default resource. */

@@ -13,6 +13,7 @@
 import { type SourceLoc } from '../errors.ts';
 import { type EndpointDef, parseEndpoint, warnStatisticsAndTrace } from './endpoint-def.ts';
 import { type ConfigNode } from './node.ts';
+import { HTTPS_ONLY_WARNING, listenersOf } from './https-only.ts';
 
 /** A sequence written in place, or named by key. */
 export type SequenceSource = { readonly kind: 'inline'; readonly node: ConfigNode } | { readonly kind: 'ref'; readonly key: string; readonly loc: SourceLoc };
@@ -41,10 +42,6 @@ export interface ProxyDef {
    */
   readonly transports: { readonly http: boolean; readonly https: boolean };
 }
-
-/** The warning of a proxy with `transports="https"` alone; not shown by a gateway that has an HTTPS listener (which serves it there only). */
-export const HTTPS_ONLY_WARNING =
-  'transports="https": WSO2 serves this proxy on its HTTPS listener only; moor does so when started with --https-port, and without it serves the proxy on its one plain-HTTP listener (put TLS in front of it to refuse plain HTTP)';
 
 export interface NamedEndpoint {
   readonly kind: 'endpoint';
@@ -84,10 +81,10 @@ export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => strin
   }
   const name = node.required('name');
   const transports = node.attr('transports');
-  const listed = transports?.split(/[\s,]+/) ?? [];
-  if (transports && !listed.some((t) => t === 'http' || t === 'https')) {
+  const listeners = transports ? listenersOf(transports) : { http: true, https: true };
+  if (!listeners) {
     node.report('MOOR_ERR_UNSUPPORTED', `transports "${transports}": only http and https are supported`);
-  } else if (listed.includes('https') && !listed.includes('http')) {
+  } else if (listeners.https && !listeners.http) {
     node.warn('MOOR_WARN_DIFFERENT', HTTPS_ONLY_WARNING);
   }
   const target = node.child('target');
@@ -126,6 +123,6 @@ export function parseProxy(node: ConfigNode, resolveFile: (uri: string) => strin
     faultSequence: seq('faultSequence'),
     endpoint,
     wsdl,
-    transports: !transports ? { http: true, https: true } : { http: listed.includes('http'), https: listed.includes('https') },
+    transports: listeners ?? { http: false, https: false },
   };
 }

@@ -4,6 +4,7 @@
  * no such service or resource, not POST, not SOAP, too large) with the answer that answers it. No socket: the gateway and the testing
  * harness admit alike.
  */
+import { type Protocol } from '../config/https-only.ts';
 import { MoorError } from '../errors.ts';
 import { parsedOnce } from '../parsed-once.ts';
 import { type HeaderLines, rawHeader } from '../message/context.ts';
@@ -23,6 +24,8 @@ export interface RequestHead {
   readonly target: string;
   /** The header lines as they came. */
   readonly headers: HeaderLines;
+  /** The listener it came in on, when the gateway has two (`--https-port`); undefined with one (api-dispatch.ts). */
+  readonly listener?: Protocol | undefined;
 }
 
 export type Admission =
@@ -99,6 +102,7 @@ function admitApi(runtime: Runtime, head: RequestHead, url: URL, version: SoapVe
     contentType,
     userAgent: rawHeader(head.headers, 'user-agent'),
     hasBody,
+    listener: head.listener,
   });
   if (!match) return undefined;
   if (match.kind === 'refused') return { kind: 'refused', error: undefined, answer: apiRefusalAnswer(match), rest: 'drain' };

@@ -3,19 +3,22 @@
  *
  * 1. APIs are tried longest path prefix first (compile.ts orders them); an API takes a path that is its
  *    prefix, or starts with it followed by "/" or "?" (the context "/" takes every path), and, when it
- *    names a hostname or port, a Host header that matches them (port 80 when the header has none).
+ *    names a hostname or port, a Host header that matches them (port 80 when the header has none), and,
+ *    when its transports= names one listener, a request that came in on it (else the API is passed over,
+ *    as WSO2's canProcess passes it over: a shorter prefix, the main sequence or a fault may take it).
  * 2. Within the API, the resources that accept the request are those whose methods= include its method
- *    (OPTIONS is always accepted), whose content-type= equals the request's (when it has a body) and
- *    whose user-agent= pattern matches. Among them: an exact url-mapping, else the url-mapping
+ *    (OPTIONS is always accepted), whose content-type= equals the request's (when it has a body), whose
+ *    user-agent= pattern matches and whose protocol= is the listener it came in on. Among them: an exact url-mapping, else the url-mapping
  *    "/prefix/*" with the most segments, else an extension mapping "*.x", else the first uri-template
  *    that matches, in the order written, else the default resource (neither attribute).
  * 3. When none is found: 404 when no resource has the path; 405 when one has it, but not for this
- *    method; 400 when one has it for this method but refuses the content type or user agent. WSO2
- *    answers these with an empty body.
+ *    method; 400 when one has it for this method but refuses the content type, user agent or listener.
+ *    WSO2 answers these with an empty body.
  *
  * A request that no API takes goes on as before (a proxy under /services/, or the main sequence).
  */
 import { type UriTemplate, type UrlMapping, matchUriTemplate, matchUrlMapping } from '../config/uri-template.ts';
+import { type Protocol } from '../config/https-only.ts';
 import { type ApiRuntime, type ResourceRuntime } from '../mediators/compile.ts';
 
 /** What the dispatch found for a request. */
@@ -41,6 +44,11 @@ export interface ApiRequest {
   readonly userAgent: string | undefined;
   /** True when the request has a body (content-type= is checked only then). */
   readonly hasBody: boolean;
+  /**
+   * The listener it came in on, when the gateway has two (`--https-port`); undefined: one listener, on
+   * which every API and resource is served whatever its transports= or protocol= (https-only.ts).
+   */
+  readonly listener?: Protocol | undefined;
 }
 
 /** The API and resource for `req`; undefined when no API takes its path. */
@@ -48,7 +56,7 @@ export function dispatchApi(apis: readonly ApiRuntime[], req: ApiRequest): ApiMa
   const q = req.target.indexOf('?');
   const path = q < 0 ? req.target : req.target.slice(0, q);
   for (const api of apis) {
-    if (!takesPath(api.def.prefix, path) || !takesHost(api, req.host)) continue;
+    if (!takesPath(api.def.prefix, path) || !takesHost(api, req.host) || !servedOn(api.def.protocol, req.listener)) continue;
     const below = req.target.slice(api.def.prefix === '/' ? 0 : api.def.prefix.length);
     const subPath = below === '' ? '/' : below.startsWith('?') ? `/${below}` : below;
     const accepting = api.resources.filter((r) => accepts(r, req));
@@ -78,9 +86,15 @@ function takesHost(api: ApiRuntime, host: string | undefined): boolean {
   return port === undefined || port === (m[2] !== undefined ? Number(m[2]) : 80);
 }
 
+/** Whether what is kept to `protocol` (undefined: both) is served on `listener` (undefined: the one listener). */
+function servedOn(protocol: Protocol | undefined, listener: Protocol | undefined): boolean {
+  return protocol === undefined || listener === undefined || protocol === listener;
+}
+
 function accepts(r: ResourceRuntime, req: ApiRequest): boolean {
   const { methods, contentType, userAgent } = r.def;
   if (req.method !== 'OPTIONS' && methods.length && !methods.includes(req.method)) return false;
+  if (!servedOn(r.def.protocol, req.listener)) return false;
   if (contentType !== undefined && req.hasBody && mediaType(req.contentType) !== contentType.toLowerCase()) return false;
   return userAgent === undefined || (req.userAgent !== undefined && userAgent.test(req.userAgent));
 }

@@ -34,7 +34,7 @@ import { AdminListener, adminTokenOf } from './admin/listener.ts';
 import { type AdminAnswer, type AdminRoute, sendAnswer } from './admin/router.ts';
 import { applyDraining, gatewayRoutes, publicHealth } from './admin/routes.ts';
 import { type AccessLog, type AccessRecord, sessionHash } from './access-log.ts';
-import { HTTPS_ONLY_WARNING } from '../config/artifacts.ts';
+import { HTTPS_ONLY_WARNINGS } from '../config/https-only.ts';
 import { type GatewayMetrics, type MetricsSource } from '../metrics/gateway-metrics.ts';
 import { publishWsdl } from '../wsdl/publish.ts';
 import { readTlsPair, type TlsFiles, type TlsPair } from './tls.ts';
@@ -232,9 +232,9 @@ export class Gateway implements MetricsSource {
     return true;
   }
 
-  /** The warnings of `runtime` to log: all of them, but that of an https-only proxy when there is an HTTPS listener (it is then served as WSO2 serves it). */
+  /** The warnings of `runtime` to log: all of them, but those of an https-only proxy, API or resource when there is an HTTPS listener (they are then served as WSO2 serves them). */
   private shownWarnings(runtime: Runtime): readonly ConfigError[] {
-    return this.options.https ? runtime.warnings.filter((w) => w.message !== HTTPS_ONLY_WARNING) : runtime.warnings;
+    return this.options.https ? runtime.warnings.filter((w) => !HTTPS_ONLY_WARNINGS.has(w.message)) : runtime.warnings;
   }
 
   /** The admin listener's URL, when `admin` was given. */
@@ -259,13 +259,14 @@ export class Gateway implements MetricsSource {
 
   /**
    * Loads the configuration anew and, if valid, serves new requests with it; requests in flight finish
-   * on the old one and session bindings are kept. Resolves to the new configuration's warnings; throws
-   * ConfigErrors (the old runtime keeps serving).
+   * on the old one and session bindings are kept. Resolves to the new configuration's warnings (those it
+   * logs: what an HTTPS listener honours is no warning); throws ConfigErrors (the old runtime keeps serving).
    */
   async reload(): Promise<readonly ConfigError[]> {
     const next = await loadRuntime(this.options.config, runtimeEnv(this.options, this.store, this.log), this.runtime);
     await next.stores.ready(STORE_CONNECT_WAIT_MS, this.log);
-    for (const w of this.shownWarnings(next)) this.log.warn(w.toString(), { component: 'config' });
+    const warnings = this.shownWarnings(next);
+    for (const w of warnings) this.log.warn(w.toString(), { component: 'config' });
     const old = this.runtime;
     // drains and undrains made at run time outlive a reload; otherwise the new configuration's
     // draining="…" holds (so removing it from the file and reloading undrains)
@@ -284,7 +285,7 @@ export class Gateway implements MetricsSource {
       // (the stores it did not keep: the old processors, stopped by then, were their last users)
       void next.stores.closeDropped();
     }, old.endpoints.env.defaultTimeoutMs + 1000).unref();
-    return next.warnings;
+    return warnings;
   }
 
   /** Starts the tasks and message processors of `runtime`, in place of those of the runtime it replaces (tasks.ts, processors.ts). */
@@ -393,9 +394,9 @@ export class Gateway implements MetricsSource {
         return;
       }
       const runtime = this.runtime;
-      const head: RequestHead = { method: req.method ?? '', target: req.url ?? '/', headers: req.rawHeaders };
-      // (with an HTTPS listener, a proxy's transports="…" says on which of the two it is served)
-      const a = (this.httpsServer && !this.stopping && transportRefusal(runtime, head, transport)) || admit(runtime, head, this.stopping);
+      // (with an HTTPS listener, a proxy's or API's transports="…" and a resource's protocol="…" say on which of the two it is served)
+      const head: RequestHead = { method: req.method ?? '', target: req.url ?? '/', headers: req.rawHeaders, listener: this.httpsServer ? transport : undefined };
+      const a = (!this.stopping && transportRefusal(runtime, head)) || admit(runtime, head, this.stopping);
       if (a.kind === 'refused') {
         if (a.rest === 'drain') drain(req);
         // (refused before its body was invited: the client may or may not send it, so the connection closes)

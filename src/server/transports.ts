@@ -3,7 +3,8 @@
  * gateway has an HTTPS listener besides its HTTP one (`moor start --https-port`): a proxy is not served
  * on the listener its transports leave out, and a request for it there is answered as one for a service
  * that does not exist (MOOR_ERR_NO_SERVICE, 404; not the main sequence: WSO2 faults too). Without an
- * HTTPS listener every proxy is served on the one listener (and an https-only one is a warning).
+ * HTTPS listener every proxy is served on the one listener (and an https-only one is a warning). An
+ * API's transports= and a resource's protocol= are honoured where APIs are dispatched (api-dispatch.ts).
  */
 import { MoorError } from '../errors.ts';
 import { rawHeader } from '../message/context.ts';
@@ -12,8 +13,10 @@ import { type Admission, type RequestHead, serviceOfTarget } from './admission.t
 import { faultAnswer } from './answer.ts';
 import { type Runtime } from './runtime.ts';
 
-/** The refusal of `head` on the `transport` listener when it names a proxy not served there; otherwise undefined. */
-export function transportRefusal(runtime: Runtime, head: RequestHead, transport: 'http' | 'https'): Admission | undefined {
+/** The refusal of `head` on its listener when it names a proxy not served there; otherwise undefined (and always with one listener). */
+export function transportRefusal(runtime: Runtime, head: RequestHead): Admission | undefined {
+  const transport = head.listener;
+  if (transport === undefined) return undefined;
   const name = serviceOfTarget(head.target);
   if (name === undefined) return undefined;
   const def = runtime.compiled.config.proxies.get(name);

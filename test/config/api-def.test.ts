@@ -45,13 +45,39 @@ test('refusals at file:line:col: a context without "/", a version without versio
   t.true(messages.some((m) => m.includes('FETCH')));
 });
 
-test('warnings for what is read but not honoured: publishSwagger, protocol="https", https-only transports', async (t) => {
-  const { errors, warnings } = await load(`<api ${SYN} name="A" context="/a" publishSwagger="/swagger.yaml" transports="https">
+test('warnings: publishSwagger and enableStatistics are not honoured; protocol="https" and transports="https" only with --https-port', async (t) => {
+  const dir = await configDir({
+    'apis/a.xml': `<api ${SYN} name="A" context="/a" publishSwagger="/swagger.yaml" transports="https">
   <resource methods="GET" protocol="https"/>
   <resource methods="POST" url-mapping="/stats" enableStatistics="true"/>
-</api>`);
+  <resource methods="PUT" url-mapping="/p" protocol="http"/>
+</api>`,
+  });
+  const { errors, warnings, compiled } = await loadConfig(dir);
   t.deepEqual(errors, []);
-  t.deepEqual(warnings.sort(), ['apis/a.xml:1:1 MOOR_WARN_DIFFERENT', 'apis/a.xml:1:1 MOOR_WARN_NO_EFFECT', 'apis/a.xml:2:3 MOOR_WARN_DIFFERENT', 'apis/a.xml:3:3 MOOR_WARN_NO_EFFECT'].sort());
+  t.deepEqual(warnings.map((w) => `${w.loc.line}:${w.loc.col} ${w.code} ${w.message.split(';')[0]}`).sort(), [
+    '1:1 MOOR_WARN_DIFFERENT transports="https": WSO2 serves this API on its HTTPS listener only',
+    '1:1 MOOR_WARN_NO_EFFECT publishSwagger= has no effect: moor publishes no Swagger or OpenAPI document',
+    '2:3 MOOR_WARN_DIFFERENT protocol="https": WSO2 matches this resource over HTTPS only',
+    '3:3 MOOR_WARN_NO_EFFECT enableStatistics="true" has no effect: moor collects no Synapse statistics (its metrics and access log: docs/operations.md)',
+  ]);
+  const api = compiled.apis[0]!;
+  t.is(api.def.protocol, 'https');
+  t.deepEqual(api.resources.map((r) => r.def.protocol), ['https', undefined, 'http']);
+});
+
+test('an API\'s transports: http or https alone keeps it to that listener, both (or none) to neither; any other transport is refused, as WSO2 refuses it', async (t) => {
+  const { errors, messages, compiled } = await load(`<definitions ${SYN}>
+  <api name="H" context="/h" transports="http"><resource/></api>
+  <api name="B" context="/b" transports="http https"><resource/></api>
+  <api name="J" context="/j" transports="jms"><resource/></api>
+  <api name="P" context="/p"><resource protocol="ftp"/></api>
+</definitions>`);
+  t.deepEqual(errors.sort(), ['apis/a.xml:4:3 MOOR_ERR_UNSUPPORTED', 'apis/a.xml:5:30 MOOR_ERR_BAD_VALUE'].sort());
+  t.true(messages.includes('transports "jms": only http and https are supported'), messages.join('\n'));
+  t.true(messages.some((m) => m.startsWith('protocol must be one of http, https, not "ftp"')), messages.join('\n'));
+  const protocols = Object.fromEntries(compiled.apis.map((a) => [a.def.name, a.def.protocol ?? 'both']));
+  t.deepEqual({ H: protocols.H, B: protocols.B }, { H: 'http', B: 'both' });
 });
 
 test('a sequence key a resource names must exist; two APIs at one context are refused', async (t) => {

@@ -4,7 +4,7 @@
  * stick across both listeners, with --workers 2 too; SIGHUP rotates the certificate (a bad new pair keeps
  * the old one); a connection that never completes its handshake is cut within headTimeoutMs; TLS below
  * 1.2 is refused; transports="http|https" chooses the listener; bad flags and files are one line.
- * The certificates are fixtures (test/fixtures/tls), not made here: a CI machine may lack openssl.
+ * The certificates are fixtures (test/helpers/tls.ts).
  */
 import { X509Certificate } from 'node:crypto';
 import { copyFile, readFile } from 'node:fs/promises';
@@ -12,47 +12,24 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { Agent, request } from 'undici';
+import { type Agent, request } from 'undici';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { addItem, configDir, definitions, elementText, soap11, startGateway } from '../helpers/gateway.ts';
 import { type GatewayProcess, runMoor, startMoor } from '../helpers/processes.ts';
 import { openRaw } from '../helpers/raw-client.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { CERT1, CERT2, HTTPS_FLAGS, httpsUrlOf, KEY1, KEY2, TLS_FIXTURES, trusting } from '../helpers/tls.ts';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tls');
-const fixture = (name: string): string => path.join(FIXTURES, name);
-const CERT1 = fixture('cert1.pem');
-const KEY1 = fixture('key1.pem');
-const CERT2 = fixture('cert2.pem');
-const KEY2 = fixture('key2.pem');
 const fingerprint = async (file: string): Promise<string> => new X509Certificate(await readFile(file)).fingerprint256;
 
 const ACTION = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:moor:demo:cart/AddItem"' };
 const clientId = (id: string): string => `<syn:ClientID xmlns:syn="http://ws.apache.org/ns/synapse">${id}</syn:ClientID>`;
 const MOOR_NS = 'xmlns:moor="urn:moor:config"';
 
-/** An undici dispatcher that trusts both test certificates (and nothing else). */
-async function trusting(t: import('ava').ExecutionContext): Promise<Agent> {
-  const agent = new Agent({ connect: { ca: [await readFile(CERT1), await readFile(CERT2)] } });
-  t.teardown(() => agent.close());
-  return agent;
-}
-
 async function postVia(url: string, body: string, dispatcher?: Agent, headers: Record<string, string> = ACTION): Promise<{ status: number; text: string }> {
   const res = await request(url, { method: 'POST', body, headers, ...(dispatcher ? { dispatcher } : {}) });
   return { status: res.statusCode, text: await res.body.text() };
-}
-
-/** The `moor https on URL` line's URL. */
-async function httpsUrlOf(gw: GatewayProcess): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const m = /moor https on (\S+)/.exec(gw.output());
-    if (m) return m[1]!;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no "moor https on" line:\n${gw.output()}`);
 }
 
 /** The SHA-256 fingerprint of the certificate a new TLS connection to `url` is shown. */
@@ -79,8 +56,6 @@ async function cartConfig(t: import('ava').ExecutionContext, extra = ''): Promis
       ${extra}`),
   });
 }
-
-const HTTPS_FLAGS = ['--https-port', '0', '--tls-cert', CERT1, '--tls-key', KEY1];
 
 for (const workers of [1, 2]) {
   test(`a session over HTTPS stays on one backend, and the same session over HTTP reaches the same one${workers > 1 ? ' (--workers 2)' : ''}`, async (t) => {
@@ -272,7 +247,7 @@ test('in process: one connection cap for both listeners; SIGTERM-style close let
   t.teardown(() => new Promise<void>((resolve) => slow.close(() => resolve())));
   const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
   const dir = await cartConfig(t, `<moor:limits ${MOOR_NS} maxConnections="4" headTimeoutMs="60000"/>
-    <proxy name="W"><target><endpoint><address uri="${slowUrl}"/></endpoint></target><publishWSDL uri="file:${path.join(FIXTURES, '..', '..', '..', 'wsdl', 'Cart.wsdl')}"/></proxy>
+    <proxy name="W"><target><endpoint><address uri="${slowUrl}"/></endpoint></target><publishWSDL uri="file:${path.join(TLS_FIXTURES, '..', '..', '..', 'wsdl', 'Cart.wsdl')}"/></proxy>
     <proxy name="Slow"><target><inSequence><send><endpoint><address uri="${slowUrl}"/></endpoint></send></inSequence><outSequence><send/></outSequence></target></proxy>`);
   const gw = await startGateway(dir, { https: { port: 0, certFile: CERT1, keyFile: KEY1 } });
   let closed = false;
