@@ -2,14 +2,17 @@
  * The admin listener (`moor start --admin HOST:PORT`): a small HTTP server of its own, apart from the
  * traffic port, answering the routes of its table (src/server/admin/router.ts). It refuses to listen
  * on a non-loopback address without a token. Its connections are bounded like a small API's: a request
- * head within 10 s, a whole request within 30 s, idle connections closed after 5 s, at most 64 open.
+ * head within 10 s, a whole request within 30 s, idle connections closed after 5 s, at most 64 open, 16
+ * requests pipelined on one, a body of 64 KiB; what it refuses before a route sees a request is
+ * request-guard.ts.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { MoorError } from '../../errors.ts';
 import { type Logger } from '../../logging.ts';
 import { type AdminAddress, isLoopback } from './address.ts';
-import { type AdminRoute, routeAdmin } from './router.ts';
+import { discardBody, headRefusal, pipelineFlooded, refuseConnect } from './request-guard.ts';
+import { type AdminRoute, routeAdmin, sendAnswer } from './router.ts';
 import { type AdminLimits, DEFAULT_ADMIN_LIMITS } from '../../config/admin-limits.ts';
 
 /** The environment variable holding the admin token (`<moor:admin token>` wins when both are set). */
@@ -46,9 +49,27 @@ export class AdminListener {
   static async start(options: AdminListenerOptions): Promise<AdminListener> {
     refuseUnprotected(options, options.token());
     const limits = { ...DEFAULT_ADMIN_LIMITS, ...options.limits };
-    const server = createServer({ headersTimeout: limits.headTimeoutMs, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.idleTimeoutMs, maxHeaderSize: limits.maxHeadBytes });
+    const server = createServer({
+      headersTimeout: limits.headTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      maxHeaderSize: limits.maxHeadBytes,
+      // (Node checks both timeouts only this often, 30 s by default: a 10 s head bound held for up to 40)
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(limits.headTimeoutMs, limits.requestTimeoutMs) / 4))),
+    });
     server.maxConnections = limits.maxConnections;
+    refuseConnect(server);
+    const waiting = new WeakMap<Socket, number>();
     server.on('request', (req, res) => {
+      if (pipelineFlooded(req, res, limits, waiting)) return;
+      const refused = headRefusal(req, limits);
+      if (refused) {
+        // (its body, if any, is not read: the connection closes after the answer)
+        res.shouldKeepAlive = false;
+        sendAnswer(res, refused);
+        return;
+      }
+      discardBody(req, limits);
       routeAdmin(req, res, options.routes, options.token()).catch((e: unknown) => {
         options.log.error(`admin ${req.method ?? ''} ${req.url ?? ''}: ${(e as Error).message}`, { component: 'admin' });
         res.destroy();
