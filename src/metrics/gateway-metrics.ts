@@ -14,6 +14,7 @@
  *   moor_store_up                                gauge      1 when the session store is healthy
  *   moor_access_log_dropped_lines_total          counter    access log lines dropped (buffer full)
  *   moor_access_log_failed_writes_total          counter    access log writes that failed
+ *   moor_access_log_failed_reopens_total         counter    access log reopens (SIGHUP) that could not open the path
  *   process_*, nodejs_*                                     prom-client's process metrics
  *
  * Counters and histograms are updated on the per-message path through series bound once per label set
@@ -48,6 +49,8 @@ export interface AccessLogCounts {
   readonly dropped: number;
   /** Writes that failed (their lines are lost). */
   readonly failed: number;
+  /** Reopens (SIGHUP) that could not open the path: the lines went on to the file open before. */
+  readonly failedReopens: number;
 }
 
 /** What a scrape reads from the running gateway. */
@@ -144,6 +147,7 @@ export class GatewayMetrics implements EndpointObserver {
     // (counted by the access log itself, which warns of them with metrics or without; summed over --workers)
     new ReadCounter('moor_access_log_dropped_lines_total', 'Access log lines dropped because more than --access-log-buffer-bytes waited for the disk or the reader of stdout', () => metrics.source?.accessLog?.dropped).register(this.registry);
     new ReadCounter('moor_access_log_failed_writes_total', 'Access log writes that failed (a full disk, a closed stdout), their lines lost', () => metrics.source?.accessLog?.failed).register(this.registry);
+    new ReadCounter('moor_access_log_failed_reopens_total', 'Access log reopens (SIGHUP, for rotation) that could not open the path, so that the lines went on to the file open before', () => metrics.source?.accessLog?.failedReopens).register(this.registry);
     new Gauge({
       name: 'moor_store_up',
       help: 'Whether the session store answers (1), or the gateway routes with local bindings because it does not (0)',

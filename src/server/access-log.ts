@@ -88,8 +88,15 @@ export function sessionHash(id: string): string {
 export class AccessLog {
   /** Lines dropped because the buffer was full (the disk or the reader of stdout could not keep up). */
   dropped = 0;
-  /** Writes that failed (their lines are lost). Both are metrics: moor_access_log_*_total. */
+  /** Writes that failed (their lines are lost). */
   failed = 0;
+  /**
+   * Reopens that could not open the path (a rotation whose new file cannot be made): the lines go on to
+   * the renamed file, which logrotate may then compress or delete under them. All three are metrics,
+   * moor_access_log_*_total, since a warning in moor's log is easy to miss and this one recurs only at
+   * the next SIGHUP.
+   */
+  failedReopens = 0;
 
   /** The writer new lines go to. */
   private out: SonicBoom;
@@ -191,6 +198,7 @@ export class AccessLog {
     try {
       fd = openSync(this.target, 'a');
     } catch (e) {
+      this.failedReopens++;
       this.warn(`access log: cannot reopen ${this.target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its lines go on to the file open before, and the next SIGHUP tries again`);
       return false;
     }

@@ -129,11 +129,14 @@ test('a path that cannot be reopened (its folder moved away): one warning, the l
   const log = AccessLog.open(file, (m) => warnings.push(m));
   log.write(record(0));
   await rename(dir, `${dir}.moved`);
+  t.is(log.failedReopens, 0);
   t.false(log.reopen());
   t.deepEqual(warnings, [`access log: cannot reopen ${file} (ENOENT); its lines go on to the file open before, and the next SIGHUP tries again`]);
+  t.is(log.failedReopens, 1, 'counted, for moor_access_log_failed_reopens_total');
   log.write(record(1));
   await mkdir(dir);
   t.true(log.reopen());
+  t.is(log.failedReopens, 1, 'a counter: the reopen that worked does not take it back');
   log.write(record(2));
   await log.close();
   t.deepEqual(await indexes(path.join(`${dir}.moved`, 'access.log')), [0, 1]);
