@@ -41,6 +41,7 @@ import { readTlsPair, type TlsFiles, type TlsPair } from './tls.ts';
 import { transportRefusal } from './transports.ts';
 import { bareRefusal, ConnectionAnswers } from './connection-answers.ts';
 import { applyConnectionLimits, checkingInterval, listen, shareConnectionCap, urlOf } from './listeners.ts';
+import { linesNamed } from './header-lines.ts';
 
 export interface GatewayOptions {
   /** Configuration folder (or one XML file). */
@@ -388,7 +389,7 @@ export class Gateway implements MetricsSource {
     let input: RequestBody | undefined;
     let msg: MessageContext | undefined;
     try {
-      if (hostLines(req.rawHeaders) > 1) {
+      if (linesNamed(req.rawHeaders, 'host') > 1) {
         // (RFC 9112 §3.2: a 400; which Host names the target would be for each reader to guess)
         res.writeHead(400, ['connection', 'close']).end();
         return;
@@ -495,12 +496,6 @@ type Transport = 'http' | 'https';
 /** What a path under /_moor/ other than `GET /_moor/health` answers on the traffic port. */
 const RESERVED_PATH: AdminAnswer = { status: 404, body: { error: 'no such path: admin calls are answered on the admin listener (moor start --admin HOST:PORT)' } };
 
-/** How many Host lines a request has. */
-function hostLines(lines: readonly string[]): number {
-  let n = 0;
-  for (let i = 0; i < lines.length; i += 2) if (lines[i]!.length === 4 && lines[i]!.toLowerCase() === 'host') n++;
-  return n;
-}
 
 /** Discards what is left of a request we answered early, so the connection can be reused. */
 function drain(req: IncomingMessage): void {

@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { type AdminLimits } from '../../config/admin-limits.ts';
 import { bareRefusal } from '../connection-answers.ts';
+import { linesNamed } from '../header-lines.ts';
 import { type AdminAnswer, adminError } from './router.ts';
 
 /** The methods of the admin routes, for CONNECT's Allow. */
@@ -62,9 +63,3 @@ export function discardBody(req: IncomingMessage, limits: AdminLimits): void {
   });
 }
 
-/** How many of the raw header lines are named `name` (lower case). */
-function linesNamed(lines: readonly string[], name: string): number {
-  let n = 0;
-  for (let i = 0; i < lines.length; i += 2) if (lines[i]!.length === name.length && lines[i]!.toLowerCase() === name) n++;
-  return n;
-}
