@@ -19,7 +19,7 @@
  * An API's transports= and a resource's protocol= say on which listener it is served, as in WSO2: "http"
  * the plain one only, "https" the HTTPS one only (`moor start --https-port`), none both. WSO2 takes
  * transports="http" or "https" alone and refuses "http https" at deployment; moor reads that as both,
- * as it reads a proxy's list (https-only.ts). Without an HTTPS listener nothing is told apart.
+ * as it reads a proxy's list (https-only.ts), and warns. Without an HTTPS listener nothing is told apart.
  */
 import { type SourceLoc } from '../errors.ts';
 import { type SequenceSource } from './artifacts.ts';
@@ -167,7 +167,11 @@ function apiProtocol(node: ConfigNode): Protocol | undefined {
     node.report('MOOR_ERR_UNSUPPORTED', `transports "${transports}": only http and https are supported`);
     return undefined;
   }
-  if (listeners.http && listeners.https) return undefined;
+  if (listeners.http && listeners.https) {
+    // (WSO2's APIFactory takes "http" or "https" alone, and refuses any other value at deployment)
+    node.warn('MOOR_WARN_DIFFERENT', `transports="${transports}": WSO2 takes "http" or "https" alone and refuses this API at deployment ("Invalid protocol name"); moor serves it on both listeners, as without the attribute`);
+    return undefined;
+  }
   if (listeners.https) node.warn('MOOR_WARN_DIFFERENT', HTTPS_ONLY_API_WARNING);
   return listeners.https ? 'https' : 'http';
 }

@@ -67,7 +67,7 @@ test('warnings: publishSwagger and enableStatistics are not honoured; protocol="
 });
 
 test('an API\'s transports: http or https alone keeps it to that listener, both (or none) to neither; any other transport is refused, as WSO2 refuses it', async (t) => {
-  const { errors, messages, compiled } = await load(`<definitions ${SYN}>
+  const { errors, warnings, messages, compiled } = await load(`<definitions ${SYN}>
   <api name="H" context="/h" transports="http"><resource/></api>
   <api name="B" context="/b" transports="http https"><resource/></api>
   <api name="J" context="/j" transports="jms"><resource/></api>
@@ -78,6 +78,8 @@ test('an API\'s transports: http or https alone keeps it to that listener, both 
   t.true(messages.some((m) => m.startsWith('protocol must be one of http, https, not "ftp"')), messages.join('\n'));
   const protocols = Object.fromEntries(compiled.apis.map((a) => [a.def.name, a.def.protocol ?? 'both']));
   t.deepEqual({ H: protocols.H, B: protocols.B }, { H: 'http', B: 'both' });
+  // (WSO2 refuses a list at deployment: not silently different)
+  t.true(warnings.includes('apis/a.xml:3:3 MOOR_WARN_DIFFERENT'), warnings.join('\n'));
 });
 
 test('a sequence key a resource names must exist; two APIs at one context are refused', async (t) => {
