@@ -17,6 +17,7 @@ import { serialize } from '../xml/serialize.ts';
 import { entriesInScope } from './entries.ts';
 import { type FuncFrame, funcFrame } from './func-scope.ts';
 import { readProperty, type Scope } from './properties.ts';
+import { synapseStringOf } from './string-value.ts';
 import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
 import { parseTrustedDom } from '../xml/dom.ts';
 
@@ -87,8 +88,19 @@ export class Expression {
     });
   }
 
-  /** The string value of the expression for `msg`. */
+  /**
+   * The expression's value for `msg` as Synapse makes it a string (SynapseXPath.stringValueOf, in
+   * string-value.ts): every node selected, not XPath's first; a number as Java writes a Double.
+   */
   async string(msg: MessageContext): Promise<string> {
+    return synapseStringOf(await this.evaluate(msg, 'read'), this.text);
+  }
+
+  /**
+   * XPath's string() of the value (a node-set's first node): for moor's own constructs, such as the
+   * test suites' assertXPath, which no Synapse configuration reads.
+   */
+  async xpathString(msg: MessageContext): Promise<string> {
     return (await this.evaluate(msg, 'read')).stringValue();
   }
 

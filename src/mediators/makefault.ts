@@ -88,11 +88,14 @@ export const makefault: MediatorDefinition = {
   },
 };
 
-/** The detail an expression gives: the elements it selects, as XML, else its string value as text. */
+/**
+ * The detail an expression gives, as WSO2's FaultMediator builds it: a node-set's elements (as XML) and
+ * text nodes (as text), in order, anything else in it left out; any other value its string as text.
+ */
 async function detailOf(expr: Expression, msg: MessageContext): Promise<string> {
   const nodes = await expr.nodes(msg);
-  if (nodes.length && nodes.every((n) => n.nodeType === 1)) return nodes.map((n) => String(n)).join('');
-  return escapeText(await expr.string(msg));
+  if (!nodes.length) return escapeText(await expr.string(msg));
+  return nodes.map((n) => (n.nodeType === 1 ? String(n) : n.nodeType === 3 || n.nodeType === 4 ? escapeText(n.nodeValue ?? '') : '')).join('');
 }
 
 /** The fault code a `<code expression>` gave (`prefix:Local` or `Local`); any other value fails the message. */

@@ -9,19 +9,21 @@
  * the message exchange; axis2-scope ones are read with `$axis2:N`. Transport-scope properties are the
  * HTTP headers that go on with the message (to the backend for requests, to the client for responses).
  * `type` converts the value (a value that does not convert is a mediation error); OM keeps XML, from the
- * inline child, from an expression that selects elements, or from a value that parses as XML. `pattern`
- * keeps only the regex match (or its `group`) of the value. axis2 `HTTP_SC` also sets the HTTP status.
+ * inline child, or, as WSO2 does, from the value's or the expression's string parsed as XML: its first
+ * element (an expression selecting one element with text gives that text, which is no XML). `pattern`
+ * keeps only the regex match (or its `group`) of a STRING value. axis2 `HTTP_SC` also sets the HTTP status.
  * WSO2's special properties (OUT_ONLY, FORCE_SC_ACCEPTED, NO_ENTITY_BODY…) act where they are read;
  * those moor does not read are a warning here (src/config/special-properties.ts).
  */
 import { specialPropertyWarning } from '../config/special-properties.ts';
 import { MoorError } from '../errors.ts';
+import { javaTrim } from '../expr/string-value.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
 import { serialize } from '../xml/serialize.ts';
 import { checkedHeaderValue, checkHeaderAtLoad } from './header-value.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
-import { compileExpression, valueSource } from './value.ts';
+import { valueSource } from './value.ts';
 import { XmlValue } from './xml-value.ts';
 
 const TYPES = ['STRING', 'BOOLEAN', 'INTEGER', 'LONG', 'DOUBLE', 'FLOAT', 'SHORT', 'OM'] as const;
@@ -36,11 +38,7 @@ export const property: MediatorDefinition = {
     const type = node.oneOf(node.attr('type'), TYPES, 'type') ?? 'STRING';
     const inline = childElements(node.el)[0];
     const inlineXml = inline ? serialize(inline, new Map([['xml', NS.xml]])) : undefined;
-    const exprText = node.attr('expression');
-    // an OM property from an expression keeps the selected elements, not their text
-    const wantsNodes = action === 'set' && !inline && type === 'OM' && exprText !== undefined && node.attr('value') === undefined;
-    const omExpression = wantsNodes ? compileExpression(node, exprText) : undefined;
-    const source = action === 'set' && !inline && !wantsNodes ? valueSource(node) : undefined;
+    const source = action === 'set' && !inline ? valueSource(node) : undefined;
     const pattern = node.regex(node.attr('pattern'), 'pattern');
     const group = node.integer(node.attr('group'), 'group') ?? 0;
     if (name === undefined) return undefined;
@@ -62,12 +60,10 @@ export const property: MediatorDefinition = {
         }
         let value: unknown;
         if (inlineXml !== undefined) value = new XmlValue(inlineXml);
-        else if (omExpression) {
-          const nodes = await omExpression.nodes(msg);
-          value = nodes.length ? new XmlValue(nodes.map((n) => String(n)).join('')) : XmlValue.parse(await omExpression.string(msg), `property ${name}`);
-        } else {
+        else {
           let raw = source ? await source(msg) : '';
-          if (pattern) raw = pattern.exec(raw)?.[group] ?? '';
+          // (WSO2 applies the pattern to a value that is still a string after its type's conversion)
+          if (pattern && type === 'STRING') raw = pattern.exec(raw)?.[group] ?? '';
           value = scope === 'transport' ? checkedHeaderValue(raw, name, msg.body.limits.maxHeaderValueBytes, loc, `<property name="${name}" scope="transport">`) : convert(raw, type, name);
         }
         (map as Map<string, unknown>).set(key, value);
@@ -79,21 +75,44 @@ export const property: MediatorDefinition = {
   },
 };
 
+/** Java's ranges for the whole-number types (Integer.parseInt and its kin refuse a value outside them). */
+const WHOLE_RANGE = { INTEGER: 2n ** 31n, SHORT: 2n ** 15n, LONG: 2n ** 63n } as const;
+
+/** A Java floating-point literal as Double.parseDouble reads one (hexadecimal forms aside), once trimmed. */
+const JAVA_FLOAT = /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)$/;
+
+/**
+ * The value as WSO2's PropertyMediator.convertValue makes it (Axis2's JavaUtils and Java's parsers):
+ * BOOLEAN is true for "true" or "yes" in any case and "1", else false; INTEGER, LONG and SHORT take
+ * digits alone, untrimmed, so "8.0" (what count() or arithmetic gives) is refused; DOUBLE and FLOAT are
+ * trimmed first, as Double.parseDouble trims.
+ */
 function convert(raw: string, type: (typeof TYPES)[number], name: string): unknown {
   switch (type) {
     case 'STRING':
       return raw;
     case 'OM':
-      return XmlValue.parse(raw, `property ${name}`);
-    case 'BOOLEAN':
-      return raw.trim().toLowerCase() === 'true';
+      // an expression's string too (its elements' XML, or one element's own text), as WSO2 builds it
+      return XmlValue.firstElement(raw, `property ${name}`);
+    case 'BOOLEAN': {
+      const v = raw.toLowerCase();
+      return v === 'true' || v === 'yes' || raw === '1';
+    }
+    case 'DOUBLE':
+    case 'FLOAT': {
+      const v = javaTrim(raw);
+      if (!JAVA_FLOAT.test(v)) throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a ${type}`);
+      return Number(v.replace(/[fFdD]$/, ''));
+    }
     default: {
-      const n = Number(raw.trim());
-      if (raw.trim() === '' || Number.isNaN(n)) throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a ${type}`);
-      if ((type === 'INTEGER' || type === 'LONG' || type === 'SHORT') && !Number.isInteger(n)) {
-        throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a whole number (${type})`);
+      const limit = WHOLE_RANGE[type];
+      if (!/^[+-]?\d+$/.test(raw)) {
+        const hint = /^[+-]?\d+\.0$/.test(raw) ? ` (a number an expression gives is written with .0, as Java writes a Double: take string() of it)` : '';
+        throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a ${type}${hint}`);
       }
-      return n;
+      const n = BigInt(raw);
+      if (n < -limit || n >= limit) throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is outside the range of a ${type}`);
+      return Number(n);
     }
   }
 }

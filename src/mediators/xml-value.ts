@@ -4,7 +4,7 @@
  * everywhere else (get-property, log) it reads as its serialised text.
  */
 import { MoorError } from '../errors.ts';
-import { parseDom } from '../xml/dom.ts';
+import { parseDom, serializeDom } from '../xml/dom.ts';
 
 export class XmlValue {
   /** @param xml one or more well-formed elements (or text), serialised */
@@ -15,6 +15,24 @@ export class XmlValue {
     const { failure } = parseDom(xml, { fragment: true });
     if (failure || !xml.trim().startsWith('<')) throw new MoorError('MOOR_ERR_MEDIATION', `${what}: "${xml}" is not XML${failure ? ` (${failure})` : ''}`);
     return new XmlValue(xml);
+  }
+
+  /**
+   * What WSO2's type="OM" makes of a string (SynapseConfigUtils.stringToOM over Axiom): the first
+   * element, which is all Axiom's builder reads of it; no element, or text before it, fails.
+   */
+  static firstElement(xml: string, what: string): XmlValue {
+    const { doc, failure } = parseDom(xml, { fragment: true });
+    let first: Node | undefined;
+    for (let c = doc?.documentElement?.firstChild; c && !failure; c = c.nextSibling) {
+      if (c.nodeType === 1) {
+        first = c;
+        break;
+      }
+      if (c.nodeType !== 3 || !/^[ \t\r\n]*$/.test(c.nodeValue ?? '')) break;
+    }
+    if (!first) throw new MoorError('MOOR_ERR_MEDIATION', `${what}: "${xml}" is not XML${failure ? ` (${failure})` : ''}`);
+    return new XmlValue(serializeDom(first));
   }
 
   toString(): string {

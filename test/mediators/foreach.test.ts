@@ -11,7 +11,8 @@ const order = soap11(
 
 test('each selected element is transformed by the sequence and put back in its place; the message goes on to the backend', async (t) => {
   const backend = await startSoapBackend();
-  // each item becomes a <line> with its quantity doubled and its position in the loop
+  // each item becomes a <line> with its quantity doubled (a number, written as MI writes a Java Double:
+  // 2.0) and its position in the loop
   const loop = `<foreach expression="//o:item" xmlns:o="urn:o"><sequence>
       <payloadFactory><format><l:line xmlns:l="urn:l"><l:sku>$1</l:sku><l:qty>$2</l:qty><l:n>$3</l:n><l:trace>$4</l:trace></l:line></format>
         <args><arg expression="//o:sku"/><arg expression="//o:qty * 2"/><arg expression="$ctx:FOREACH_COUNTER"/><arg expression="$header/*[local-name()='Trace']"/></args></payloadFactory>
@@ -27,7 +28,7 @@ test('each selected element is transformed by the sequence and put back in its p
     const sent = backend.received[0]!;
     t.regex(
       sent.body,
-      /<o:items><l:line xmlns:l="urn:l"><l:sku>A<\/l:sku><l:qty>2<\/l:qty><l:n>0<\/l:n><l:trace>t<\/l:trace><\/l:line><l:line xmlns:l="urn:l"><l:sku>B<\/l:sku><l:qty>6<\/l:qty><l:n>1<\/l:n><l:trace>t<\/l:trace><\/l:line><\/o:items><o:note>keep<\/o:note>/,
+      /<o:items><l:line xmlns:l="urn:l"><l:sku>A<\/l:sku><l:qty>2\.0<\/l:qty><l:n>0<\/l:n><l:trace>t<\/l:trace><\/l:line><l:line xmlns:l="urn:l"><l:sku>B<\/l:sku><l:qty>6\.0<\/l:qty><l:n>1<\/l:n><l:trace>t<\/l:trace><\/l:line><\/o:items><o:note>keep<\/o:note>/,
     );
     t.regex(sent.body, /<h:Trace xmlns:h="urn:h">t<\/h:Trace>/, 'the header is untouched');
     t.is(sent.headers['x-count'], '2');

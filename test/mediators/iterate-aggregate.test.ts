@@ -181,7 +181,8 @@ test('aggregate in the in path after <call> (Synapse sample 471 pattern), with o
   try {
     const res = await post(`${gw.url}/services/BuyAll`, getQuote('IBM', 'MSFT', 'AB'));
     t.is(res.status, 200);
-    t.regex(res.text, /<r:buyAllResponse xmlns:r="urn:r"><r:itemCount>3<\/r:itemCount><r:total>9<\/r:total><r:session>s-1<\/r:session><\/r:buyAllResponse>/);
+    // count() and sum() are numbers, which MI's payloadFactory writes as Java writes a Double
+    t.regex(res.text, /<r:buyAllResponse xmlns:r="urn:r"><r:itemCount>3\.0<\/r:itemCount><r:total>9\.0<\/r:total><r:session>s-1<\/r:session><\/r:buyAllResponse>/);
     t.is(backend.received.length, 3);
   } finally {
     await gw.close();

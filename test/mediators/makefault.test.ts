@@ -74,6 +74,13 @@ test('detail given as an expression of a string is escaped text', async (t) => {
   t.regex(res.text, /<detail>a&lt;b&amp;c<\/detail>/);
 });
 
+test('several nodes: the reason is their string joined; the detail keeps elements and text nodes, not attributes (as WSO2)', async (t) => {
+  const two = soap11(`<o:Orders xmlns:o="urn:o" n="2">${order('1')}${order('2')}</o:Orders>`);
+  const { res } = await run(`<makefault xmlns:o="urn:o"><reason expression="//o:id/text()"/><detail expression="//o:Order[1]/o:id/text() | //o:Orders/@n | //o:Order[2]"/></makefault><respond/>`, two);
+  t.is(elementText(res.text, 'faultstring'), '12');
+  t.regex(res.text, /<detail>1<o:Order xmlns:o="urn:o"><o:id>2<\/o:id><\/o:Order><\/detail>/);
+});
+
 test('the fault is the answer by default: <send/> after it returns it to the client (Synapse sample 5)', async (t) => {
   const { res, backendCalls } = await run(`<makefault><code value="s:Server" xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"/><reason value="no"/></makefault><send/>`, soap11(order('1')));
   t.is(res.status, 500);

@@ -66,7 +66,7 @@ test('remove takes a default-scope property away', async (t) => {
 test('types convert: BOOLEAN, INTEGER, DOUBLE, and OM keeps XML', async (t) => {
   const { received } = await run(
     `<property name="b" type="BOOLEAN" value="TRUE"/>
-     <property name="i" type="INTEGER" expression="//p:n + 1" xmlns:p="urn:p"/>
+     <property name="i" type="INTEGER" expression="string(//p:n + 1)" xmlns:p="urn:p"/>
      <property name="d" type="DOUBLE" value="2.5"/>
      <property name="om" type="OM"><a:x xmlns:a="urn:a" k="v">1</a:x></property>
      <property name="X-B" scope="transport" expression="get-property('b')"/>

@@ -51,7 +51,7 @@ test('$func:p of a passed expression is its XPath value: nodes to step into and 
      <sequence name="S"><call-template target="T"><with-param ${Q} name="quotes" value="{{//q:getQuote}}"/></call-template></sequence>`,
     `<q:batch ${Q}>${quote('IBM')}${quote('SUN')}${quote('MSFT')}</q:batch>`,
   );
-  t.is(got.n, '3');
+  t.is(got.n, '3.0', 'count() is a number, which a property holds as Java writes a Double');
   t.is(got.second, 'SUN');
 });
 

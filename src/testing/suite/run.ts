@@ -197,7 +197,8 @@ async function check(a: Assertion, r: RunResult, limits: MessageLimits): Promise
       const final = finalMessage(r);
       const msg = contextOf(final.envelope, final.headers, final.direction, r, limits);
       if (a.equals !== undefined) {
-        const v = await a.expression.string(msg);
+        // assertXPath is moor's: XPath's string(), not Synapse's conversion (which assertEquals takes)
+        const v = await a.expression.xpathString(msg);
         return v.trim() === a.equals.trim() ? undefined : fail(a.equals, v);
       }
       const exists = await a.expression.boolean(msg);
@@ -229,7 +230,8 @@ async function check(a: Assertion, r: RunResult, limits: MessageLimits): Promise
 
 async function checkExpression(expression: Expression, equals: string | undefined, msg: MessageContext, fail: (e: string, a: string) => Failure): Promise<Failure | undefined> {
   if (equals !== undefined) {
-    const v = await expression.string(msg);
+    // assertReceived is moor's: XPath's string(), as assertXPath
+    const v = await expression.xpathString(msg);
     return v.trim() === equals.trim() ? undefined : fail(equals, v);
   }
   return (await expression.boolean(msg)) ? undefined : fail('a match', 'no match');
