@@ -150,6 +150,11 @@ export class AccessLog {
   }
 
   write(record: AccessRecord): void {
+    // (a line after close() has no writer left: counted as dropped, never a throw from a timer)
+    if (this.closed) {
+      this.dropped++;
+      return;
+    }
     const line = JSON.stringify(record) + '\n';
     if (this.flushMs === 0) {
       this.out.write(line);

@@ -215,6 +215,17 @@ test('64 KB of lines leave without waiting for the flush time; the rest wait', a
   t.deepEqual(await indexes(file), range(0, n), 'close() writes the lines still gathering');
 });
 
+test('a line written after close() is counted as dropped, and nothing throws later', async (t) => {
+  const file = await newLogFile();
+  const log = AccessLog.open(file, () => {}, undefined, 20);
+  log.write(record(1));
+  await log.close();
+  t.notThrows(() => log.write(record(2)));
+  await new Promise((r) => setTimeout(r, 100));
+  t.is(log.dropped, 1);
+  t.deepEqual(await indexes(file), [1]);
+});
+
 test('a warning throttle allows one warning a minute', (t) => {
   let now = 0;
   const throttle = new WarningThrottle(60_000, () => now);
