@@ -14,6 +14,7 @@ import { type MessageContext } from '../message/context.ts';
 import { NS } from '../xml/names.ts';
 import { type ReadDocument } from '../xml/compact-dom.ts';
 import { serialize } from '../xml/serialize.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 import { entriesInScope } from './entries.ts';
 import { type FuncFrame, funcFrame } from './func-scope.ts';
 import { readProperty, type Scope } from './properties.ts';
@@ -167,7 +168,7 @@ export class Expression {
             const value = frame?.get(name);
             return typeof value === 'object' ? value.expression.evaluateOver(doc, msg, value.callerFrame) : (value ?? '');
           }
-          return scope ? String(readProperty(msg, scope, name) ?? '') : undefined;
+          return scope ? asJaxenSees(readProperty(msg, scope, name)) : undefined;
         },
         functions: (name, ns) => {
           if (ns || name !== 'get-property') return undefined;
@@ -180,7 +181,7 @@ export class Expression {
               return new XString(text ?? '');
             }
             const value = readProperty(msg, scope, name) ?? (scope === 'default' ? this.entries?.get(name) : undefined);
-            return new XString(value === undefined ? '' : String(value));
+            return asJaxenSees(value);
           };
         },
       });
@@ -188,6 +189,16 @@ export class Expression {
       throw new MoorError('MOOR_ERR_MEDIATION', `evaluating "${this.text}" failed: ${(e as Error).message}`, { cause: e });
     }
   }
+}
+
+/**
+ * A property's value as Synapse hands it to Jaxen: an XML value (an OM property) its elements, so that
+ * `$ctx:p/x` steps into it and its string is an element's (its own text, or its XML); anything else its
+ * text (a typed number reads as it was written, as Java's Integer does).
+ */
+function asJaxenSees(value: unknown): unknown {
+  if (value instanceof XmlValue) return value.nodes();
+  return new XString(value === undefined ? '' : String(value));
 }
 
 function scopeName(s: string): Scope {

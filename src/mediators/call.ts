@@ -34,7 +34,7 @@ import { dynamicEndpoint } from './dynamic-key.ts';
 import { envelopeWith, requestCopy } from './request-copy.ts';
 import { addressedEndpoint } from './send.ts';
 import { compileExpression } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 
 /** Where a <source> takes the request's payload from. */
 type Source =

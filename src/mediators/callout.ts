@@ -37,7 +37,7 @@ import { envelopeWith, requestCopy } from './request-copy.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { addressedEndpoint } from './send.ts';
 import { compileExpression } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 import { type EntryValue, entryText } from '../config/local-entry.ts';
 import { DEFAULT_FAILURE } from '../config/endpoint-failure-def.ts';
 import { parseEndpoint } from '../config/endpoint-def.ts';

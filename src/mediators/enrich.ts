@@ -30,7 +30,7 @@ import { serialize } from '../xml/serialize.ts';
 import { childNodes, commitDom, firstElement, parseFragment, serializeNodes, soapBody } from './dom.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { compileExpression } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 import { ELEMENT, ATTRIBUTE } from '../xml/node-types.ts';
 
 const SOURCE_TYPES = ['custom', 'body', 'envelope', 'property', 'inline'] as const;

@@ -27,7 +27,7 @@ import { type SequenceLink } from './links.ts';
 import { type MediatorDefinition, type Outcome, type Sequence } from './mediator.ts';
 import { runSequence } from './sequence-runner.ts';
 import { compileExpression } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 
 /** Mediators a <foreach> sequence may not hold: they send the message somewhere. */
 const SENDERS = ['send', 'call', 'callout'];

@@ -21,7 +21,7 @@ import { escapeAttr, serialize } from '../xml/serialize.ts';
 import { clearChildren, commitDom, parseFragment, soapBody } from './dom.ts';
 import { type Mediator, type MediatorDefinition, type Outcome } from './mediator.ts';
 import { type ValueSource, valueSource } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 
 export const payloadFactory: MediatorDefinition = {
   name: 'payloadFactory',

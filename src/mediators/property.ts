@@ -24,7 +24,7 @@ import { serialize } from '../xml/serialize.ts';
 import { checkedHeaderValue, checkHeaderAtLoad } from './header-value.ts';
 import { type MediatorDefinition, type Outcome } from './mediator.ts';
 import { valueSource } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 
 const TYPES = ['STRING', 'BOOLEAN', 'INTEGER', 'LONG', 'DOUBLE', 'FLOAT', 'SHORT', 'OM'] as const;
 

@@ -19,7 +19,7 @@ import { clearChildren, commitDom, firstElement, parseFragment, soapBody } from 
 import { setAddressing, setSoapAction } from './header.ts';
 import { checkedHeaderValue } from './header-value.ts';
 import { type Host, type HostValue } from './script-sandbox.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 
 /** `mc`'s methods. Any other is "not a function" inside the script. */
 export const MC_METHODS = [

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type StoredMessage } from './message-store.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 import { DefaultScope } from '../message/property-scopes.ts';
 import { type SoapVersion } from '../xml/soap.ts';
 

@@ -41,7 +41,7 @@ import { dynamicKey } from './dynamic-key.ts';
 import { commitDom, firstElement, serializeNodes, soapBody } from './dom.ts';
 import { type MediatorDefinition, type Outcome, type ParseContext } from './mediator.ts';
 import { compileExpression, type ValueSource, valueSource } from './value.ts';
-import { XmlValue } from './xml-value.ts';
+import { XmlValue } from '../xml/xml-value.ts';
 import { ELEMENT, TEXT } from '../xml/node-types.ts';
 
 /** How many stylesheets of dynamic keys one <xslt> keeps compiled. */

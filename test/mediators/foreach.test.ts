@@ -20,7 +20,7 @@ test('each selected element is transformed by the sequence and put back in its p
     </sequence></foreach>
     <property name="X-Count" scope="transport" expression="$ctx:FOREACH_COUNTER"/>
     <property name="X-Inside" scope="transport" expression="concat('[', $ctx:inside, ']')"/>
-    <property name="X-Original" scope="transport" expression="contains($ctx:FOREACH_ORIGINAL_MESSAGE, 'o:qty>3')"/>`;
+    <property name="X-Original" scope="transport" expression="string($ctx:FOREACH_ORIGINAL_MESSAGE//*[local-name()='qty'][. = 3])"/>`;
   const gw = await startGateway({ 'p.xml': definitions(proxy('P', { in: loop, uri: backend.url })) });
   try {
     const res = await post(`${gw.url}/services/P`, order);
@@ -33,7 +33,8 @@ test('each selected element is transformed by the sequence and put back in its p
     t.regex(sent.body, /<h:Trace xmlns:h="urn:h">t<\/h:Trace>/, 'the header is untouched');
     t.is(sent.headers['x-count'], '2');
     t.is(sent.headers['x-inside'], '[]', 'a property set in the loop stays in its copy, as in WSO2');
-    t.is(sent.headers['x-original'], 'true', 'FOREACH_ORIGINAL_MESSAGE holds the message before the loop');
+    // (an expression reads the property as the envelope it holds, as Jaxen is given WSO2's copy of it)
+    t.is(sent.headers['x-original'], '3', 'FOREACH_ORIGINAL_MESSAGE holds the message before the loop (qty 3, not 6)');
   } finally {
     await gw.close();
     await backend.close();

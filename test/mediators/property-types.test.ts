@@ -15,7 +15,7 @@ const ORDER = soap11(`<o:order ${O}><o:item>Kettle</o:item><o:item>Toaster</o:it
 async function run(t: { teardown(f: () => unknown): void }, body: string, out = "''"): Promise<RunResult> {
   const dir = await configDir({
     'c.xml': definitions(`<endpoint name="B"><address uri="http://127.0.0.1:1/b"/></endpoint>
-      <sequence name="S">${body}<property name="X-Out" scope="transport" expression="${out}"/><send><endpoint key="B"/></send></sequence>`),
+      <sequence name="S" ${O}>${body}<property name="X-Out" scope="transport" expression="${out}"/><send><endpoint key="B"/></send></sequence>`),
   });
   const h = await createHarness(dir, { mocks: { B: { envelope: soap11('<ok/>') } } });
   t.teardown(() => h.close());
@@ -23,13 +23,14 @@ async function run(t: { teardown(f: () => unknown): void }, body: string, out = 
 }
 
 test('OM from an element with child elements keeps the element', async (t) => {
-  const r = await run(t, `<property name="a" type="OM" ${O} expression="//o:addr"/>`, "get-property('a')");
-  t.is(r.calls[0]!.headers['x-out'], '<o:addr xmlns:o="urn:o"><o:city>Oslo</o:city></o:addr>');
+  const r = await run(t, `<property name="a" type="OM" ${O} expression="//o:addr"/>`);
+  t.is(String(r.properties.default.a), '<o:addr xmlns:o="urn:o"><o:city>Oslo</o:city></o:addr>');
 });
 
 test('OM from several elements keeps the first, all that WSO2 builds of their joined XML', async (t) => {
-  const r = await run(t, `<property name="a" type="OM" ${O} expression="//o:item"/>`, "get-property('a')");
-  t.is(r.calls[0]!.headers['x-out'], '<o:item xmlns:o="urn:o">Kettle</o:item>');
+  const r = await run(t, `<property name="a" type="OM" ${O} expression="//o:item"/>`, "count($ctx:a)");
+  t.is(String(r.properties.default.a), '<o:item xmlns:o="urn:o">Kettle</o:item>');
+  t.is(r.calls[0]!.headers['x-out'], '1.0', 'one element');
 });
 
 test('OM from one element with text is that text, which is no XML: the message fails at the property', async (t) => {
@@ -54,4 +55,13 @@ test('BOOLEAN is true for true, yes and 1, as Axis2 reads them, and false for an
     "concat(get-property('a'), get-property('b'), get-property('c'))",
   );
   t.is(r.calls[0]!.headers['x-out'], 'truetruefalse');
+});
+
+test('an OM property read by an expression is its element, as Jaxen is given the OMElement: its own text, or its XML', async (t) => {
+  const text = await run(t, `<property name="a" type="OM" ${O} expression="//o:item"/>`, "concat($ctx:a, '|', get-property('a'))");
+  t.is(text.calls[0]!.headers['x-out'], 'Kettle|Kettle', 'an element with text reads as its text (not <o:item …>Kettle</o:item>)');
+  const whole = await run(t, `<property name="a" type="OM" ${O} expression="//o:addr"/>`, '$ctx:a');
+  t.is(whole.calls[0]!.headers['x-out'], '<o:addr xmlns:o="urn:o"><o:city>Oslo</o:city></o:addr>', 'one with child elements only, as its XML');
+  const inside = await run(t, `<property name="a" type="OM" ${O} expression="//o:addr"/>`, '$ctx:a/o:city');
+  t.is(inside.calls[0]!.headers['x-out'], 'Oslo', 'a path steps into it');
 });

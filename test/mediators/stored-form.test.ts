@@ -1,7 +1,7 @@
 /** A stored message as one value (src/mediators/stored-form.ts): what another node reads back is what was stored. */
 import test from 'ava';
 import { decodeStored, encodeStored, ID_LENGTH, newId } from '../../src/mediators/stored-form.ts';
-import { XmlValue } from '../../src/mediators/xml-value.ts';
+import { XmlValue } from '../../src/xml/xml-value.ts';
 
 test('envelope bytes, SOAP version, headers and typed default-scope properties come back as stored', (t) => {
   // (an envelope with newlines and non-ASCII text: the header ends at the first newline, the envelope is raw bytes)

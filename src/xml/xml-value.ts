@@ -1,10 +1,11 @@
 /**
  * A property value that holds XML rather than text: what <property type="OM"> stores and what <enrich>
- * stores when its source is a part of the message. <enrich> and <payloadFactory> put it back as XML;
- * everywhere else (get-property, log) it reads as its serialised text.
+ * stores when its source is a part of the message. <enrich> and <payloadFactory> put it back as XML; an
+ * expression (`$ctx:p`, get-property('p')) reads its elements, as Jaxen is given Synapse's OMElement;
+ * elsewhere (a log line, a header) it reads as its serialised text.
  */
 import { MoorError } from '../errors.ts';
-import { parseDom, serializeDom } from '../xml/dom.ts';
+import { parseDom, parseTrustedDom, serializeDom } from './dom.ts';
 
 export class XmlValue {
   /** @param xml one or more well-formed elements (or text), serialised */
@@ -33,6 +34,14 @@ export class XmlValue {
     }
     if (!first) throw new MoorError('MOOR_ERR_MEDIATION', `${what}: "${xml}" is not XML${failure ? ` (${failure})` : ''}`);
     return new XmlValue(serializeDom(first));
+  }
+
+  /** Its top-level nodes, in a document of their own (parsed afresh each time: a reader may move them). */
+  nodes(): Node[] {
+    const root = parseTrustedDom(`<moor-value>${this.xml}</moor-value>`).documentElement;
+    const out: Node[] = [];
+    for (let c = root?.firstChild; c; c = c.nextSibling) out.push(c);
+    return out;
   }
 
   toString(): string {
