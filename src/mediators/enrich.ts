@@ -58,6 +58,13 @@ export const enrich: MediatorDefinition = {
     const sourceType = sourceNode.oneOf(sourceNode.attr('type'), SOURCE_TYPES, 'type') ?? 'custom';
     const clone = sourceNode.oneOf(sourceNode.attr('clone'), ['true', 'false'] as const, 'clone') !== 'false';
     const sourceExpr = sourceType === 'custom' ? xpathOf(sourceNode) : undefined;
+    const notTaken = sourceExpr && whatWso2Drops(sourceExpr.text);
+    if (notTaken) {
+      sourceNode.warn(
+        'MOOR_WARN_DIFFERENT',
+        `<source xpath="${sourceExpr.text}"> gives ${notTaken}: WSO2's enrich takes only the elements, text nodes and strings a custom source selects, so it has nothing to put in; moor puts in their text`,
+      );
+    }
     const sourceProperty = sourceType === 'property' ? sourceNode.required('property') : undefined;
     // <source type="inline" key="k"/>: the inline XML or text is the local entry (or registry resource) k
     const key = sourceType === 'inline' ? sourceNode.attr('key') : undefined;
@@ -193,6 +200,34 @@ function xpathOf(node: ConfigNode): Expression | undefined {
     return undefined;
   }
   return compileExpression(node, text);
+}
+
+/**
+ * What a custom source's xpath plainly gives that WSO2's Source.evaluate leaves out (it keeps OMElement,
+ * OMText and String results only): attribute nodes as its last step, or a number or a boolean from a
+ * function written around the whole expression. Anything less plain is not guessed at.
+ */
+function whatWso2Drops(text: string): string | undefined {
+  const t = text.trim();
+  if (/(^|\/)(@|attribute::)[\w.:*-]+$/.test(t)) return 'attribute nodes';
+  const outer = /^(count|sum|number|string-length|round|floor|ceiling|boolean|not|true|false|contains|starts-with)\s*\(/.exec(t);
+  if (outer && t.endsWith(')') && closesAtEnd(t, outer[0].length - 1)) return /^(count|sum|number|string-length|round|floor|ceiling)/.test(t) ? 'a number' : 'a boolean';
+  return undefined;
+}
+
+/** True when the parenthesis at `open` in `t` closes at its last character (outside string literals). */
+function closesAtEnd(t: string, open: number): boolean {
+  let depth = 0;
+  let quote = '';
+  for (let i = open; i < t.length; i++) {
+    const c = t[i]!;
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i === t.length - 1;
+  }
+  return false;
 }
 
 function elementsOf(el: Node): Node[] {
