@@ -6,7 +6,7 @@
  * percentiles (coordinated omission); here a stall shows as the latency of every request scheduled
  * during it. Requests that are due while all `connections` are busy wait in the client's queue, and that
  * wait is counted. Session ids cycle through `sessions` values, as in bench/load.ts. Prints one JSON line:
- * { rate, sent, errors, seconds, achievedRps, p50Ms, p99Ms, p999Ms, maxMs }.
+ * { rate, sent, sentAll, errors, seconds, achievedRps, p50Ms, p99Ms, p999Ms, maxMs } (sentAll: the warm-up's sends too).
  *
  *   node --import tsx bench/open-loop.ts --url http://127.0.0.1:P/services/Bench --rate 2000
  *        [--duration-ms 10000] [--warmup-ms 2000] [--connections 64] [--sessions 10000]
@@ -91,6 +91,7 @@ process.stdout.write(
   JSON.stringify({
     rate,
     sent,
+    sentAll: n,
     errors,
     ...(firstError ? { firstError } : {}),
     seconds,

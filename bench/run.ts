@@ -362,6 +362,8 @@ async function parsedBodies(): Promise<void> {
 interface OpenLoopResult {
   rate: number;
   sent: number;
+  /** Every send, the warm-up's too (the proxy's CPU is read over both). */
+  sentAll: number;
   errors: number;
   firstError?: string;
   achievedRps: number;
@@ -394,13 +396,15 @@ async function latency(): Promise<void> {
     baselineMaxRps = res.rps;
   }
   console.log(`\n## Latency, open loop (sends scheduled by the clock; latency from the scheduled time): baseline maximum ${fmt(baselineMaxRps, 0)} req/s\n`);
-  console.log('| load | proxy | rate req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | p99 × baseline (target ≤ 1.25) |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| load | proxy | rate req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | proxy CPU µs/req | p99 × baseline (target ≤ 1.25) |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const fraction of [0.25, 0.5, 0.8]) {
     const rate = Math.round(baselineMaxRps * fraction);
     let baseP99 = NaN;
     for (const v of targets) {
       const server = servers.get(v.name)!;
+      // (the proxy's CPU a request at a fixed rate, warm-up included: how near its own limit the rate is)
+      const cpu0 = treeCpuMsOf(server.pid);
       const res = await runJson<OpenLoopResult>([
         ...TSX, 'bench/open-loop.ts',
         '--url', `${server.url}/services/Bench`,
@@ -409,10 +413,11 @@ async function latency(): Promise<void> {
         '--warmup-ms', values['warmup-ms']!,
         '--sessions', values.sessions!,
       ]);
+      const cpuUs = ((treeCpuMsOf(server.pid) - cpu0) * 1000) / res.sentAll;
       if (v === baseline) baseP99 = res.p99Ms;
       const vsBase = v === baseline ? '—' : `${fmt(res.p99Ms / baseP99, 2)}${v.name === 'moor' ? (res.p99Ms / baseP99 <= 1.25 ? ' met' : ' NOT met') : ''}`;
       console.log(
-        `| ${fraction * 100} % | ${v.name} | ${rate} | ${fmt(res.achievedRps, 0)} | ${fmt(res.p50Ms, 2)} | ${fmt(res.p99Ms, 2)} | ${fmt(res.p999Ms, 2)} | ${fmt(res.maxMs, 1)} | ${res.errors}${res.firstError ? ` (${res.firstError})` : ''} | ${vsBase} |`,
+        `| ${fraction * 100} % | ${v.name} | ${rate} | ${fmt(res.achievedRps, 0)} | ${fmt(res.p50Ms, 2)} | ${fmt(res.p99Ms, 2)} | ${fmt(res.p999Ms, 2)} | ${fmt(res.maxMs, 1)} | ${res.errors}${res.firstError ? ` (${res.firstError})` : ''} | ${fmt(cpuUs, 0)} | ${vsBase} |`,
       );
     }
   }
