@@ -7,6 +7,9 @@
  * native binding such as `writev`) counts for the nearest caller that has one, so "xml" includes the
  * regular expressions the head scanner runs and "node: net, http" the socket writes it asks for.
  * Garbage collection and "(program)" (V8 and libuv work outside JavaScript) are their own rows.
+ * The start-up's module loading (everything under Node's module loader) is left out: the profile
+ * covers the process's whole life, and reading and compiling the modules (~0.9 s of a 75,000-message
+ * profile, mostly `readFileSync` of the bundles) would otherwise show as ~4 µs a message of "node".
  *
  *   npx tsx bench/cpu-layers.ts <file.cpuprofile>
  */
@@ -28,6 +31,8 @@ interface Profile {
 /** What is not moor's comes first: tsx's own files live under node_modules/tsx/dist/. */
 const MOOR_LAYERS: readonly [RegExp, string][] = [
   [/node_modules\/undici\//, 'undici (outbound HTTP)'],
+  // (undici parses the backends' answers with llhttp compiled to WebAssembly, the only wasm either proxy runs)
+  [/^wasm:\/\//, 'undici (outbound HTTP)'],
   [/node_modules\//, 'other libraries'],
   // moor's folders (src/, or dist/ mapped back to src/), in the order the message meets them
   [/\/(?:src|dist)\/server\//, 'edge: admission, exchange, answers (server/)'],
@@ -43,6 +48,8 @@ const MOOR_LAYERS: readonly [RegExp, string][] = [
 ];
 
 export const GC = 'garbage collection';
+/** Loading the modules at start-up: not a message's work, so not counted. */
+const START_UP = '(start-up: loading modules)';
 export const PROGRAM = '(program): V8 and libuv outside JavaScript';
 
 /**
@@ -74,13 +81,24 @@ export function layerShares(profile: Profile): [string, number][] {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const layerCache = new Map<number, string>();
+  const startUpCache = new Map<number, boolean>();
+  const inStartUp = (id: number | undefined): boolean => {
+    if (id === undefined) return false;
+    let known = startUpCache.get(id);
+    if (known === undefined) {
+      known = byId.get(id)!.callFrame.url.startsWith('node:internal/modules/') || inStartUp(parent.get(id));
+      startUpCache.set(id, known);
+    }
+    return known;
+  };
   const layerOf = (id: number): string => {
     const cached = layerCache.get(id);
     if (cached) return cached;
     const node = byId.get(id)!;
     const fn = node.callFrame.functionName;
     let layer: string;
-    if (fn === '(garbage collector)') layer = GC;
+    if (inStartUp(id)) layer = START_UP;
+    else if (fn === '(garbage collector)') layer = GC;
     else if (fn === '(program)') layer = PROGRAM;
     else if (fn === '(idle)') layer = '(idle)';
     else {
@@ -97,7 +115,7 @@ export function layerShares(profile: Profile): [string, number][] {
   let total = 0;
   profile.samples.forEach((id, i) => {
     const layer = layerOf(id);
-    if (layer === '(idle)') return;
+    if (layer === '(idle)' || layer === START_UP) return;
     const dt = profile.timeDeltas[i] ?? 0;
     time.set(layer, (time.get(layer) ?? 0) + dt);
     total += dt;
