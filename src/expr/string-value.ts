@@ -45,7 +45,7 @@ export function synapseStringOf(value: XValue, text: string): string {
     if (isText(n)) out += n.nodeValue ?? '';
     else if (n.nodeType === ELEMENT) out += elementPart(n, alone && !mentionsNode);
     else if (n.nodeType === DOCUMENT) out += String((n as Document).documentElement ?? '');
-    else if (n.nodeType === ATTRIBUTE && !isDeclaration(n)) out += n.nodeValue ?? '';
+    else if (n.nodeType === ATTRIBUTE) out += n.nodeValue ?? '';
   }
   return out;
 }
@@ -53,15 +53,6 @@ export function synapseStringOf(value: XValue, text: string): string {
 const ELEMENT = 1;
 const ATTRIBUTE = 2;
 const DOCUMENT = 9;
-
-/**
- * The xpath package gives `@*` the xmlns declarations too, as the DOM holds them; Jaxen over Axiom never
- * selects them as attributes, so they add nothing here.
- */
-function isDeclaration(attr: Node): boolean {
-  const name = (attr as Attr).name;
-  return name === 'xmlns' || name.startsWith('xmlns:');
-}
 
 function isText(n: Node): boolean {
   return n.nodeType === 3 || n.nodeType === 4;

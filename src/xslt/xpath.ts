@@ -6,11 +6,7 @@
  * <xsl:for-each> would be wrong; this file evaluates the parsed expression under a context it builds
  * itself (the package's XPathContext and resolvers, which it exports), so that they are right.
  */
-import type * as XPathPackage from 'xpath';
-import { requireCommonJs } from '../commonjs.ts';
-import { type XValue } from '../expr/xpath-lib.ts';
-
-const pkg = requireCommonJs('xpath') as typeof XPathPackage & Record<string, unknown>;
+import { type XValue, xpathPackage as pkg } from '../expr/xpath-lib.ts';
 
 interface Ctx {
   contextNode: Node;
