@@ -19,7 +19,8 @@ import { entriesInScope } from './entries.ts';
 import { type FuncFrame, funcFrame } from './func-scope.ts';
 import { readProperty, type Scope } from './properties.ts';
 import { synapseStringOf } from './string-value.ts';
-import { type CompiledXPath, parseXPath, type XValue, XString } from './xpath-lib.ts';
+import { JavaDouble } from './java-double.ts';
+import { type CompiledXPath, parseXPath, type XValue, XNumber, XString } from './xpath-lib.ts';
 import { parseTrustedDom } from '../xml/dom.ts';
 
 /**
@@ -194,10 +195,12 @@ export class Expression {
 /**
  * A property's value as Synapse hands it to Jaxen: an XML value (an OM property) its elements, so that
  * `$ctx:p/x` steps into it and its string is an element's (its own text, or its XML); anything else its
- * text (a typed number reads as it was written, as Java's Integer does).
+ * text (a typed whole number reads as it was written, as Java's Integer does), but a DOUBLE or FLOAT
+ * its number, as Jaxen takes a Double (so that the expression's result is written "2.0").
  */
 function asJaxenSees(value: unknown): unknown {
   if (value instanceof XmlValue) return value.nodes();
+  if (value instanceof JavaDouble) return new XNumber(value.value);
   return new XString(value === undefined ? '' : String(value));
 }
 

@@ -25,6 +25,7 @@ import { MoorError } from '../errors.ts';
 import { headerValue, type MessageContext } from '../message/context.ts';
 import { type Node, Parser, tokenize, type V } from './synapse-expression-parse.ts';
 import { jsonPayload } from './json-path.ts';
+import { JavaDouble } from './java-double.ts';
 import { readProperty } from './properties.ts';
 
 /** A value as variables hold it: typed, or JSON (`{ json }`), or XML text (`{ xml }`). */
@@ -227,6 +228,8 @@ async function scopedValue(root: 'props' | 'params', group: string, name: string
     : undefined;
   if (!at) throw new Empty();
   const v = readProperty(s.msg, at[0], at[1]);
+  // (a DOUBLE property is a number here, to compute with)
+  if (v instanceof JavaDouble) return v.value;
   return v === null ? undefined : typeof v === 'object' && v !== undefined ? String(v) : v;
 }
 

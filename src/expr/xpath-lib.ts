@@ -55,3 +55,6 @@ export const parseXPath = (xpathPackage as unknown as { parse(expr: string): Com
 
 /** Builds the value the package expects for a string result of a function. */
 export const XString = (xpathPackage as unknown as { XString: new (s: string) => unknown }).XString;
+
+/** Builds the value the package expects for a number. */
+export const XNumber = (xpathPackage as unknown as { XNumber: new (n: number) => unknown }).XNumber;

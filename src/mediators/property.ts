@@ -17,6 +17,7 @@
  */
 import { specialPropertyWarning } from '../config/special-properties.ts';
 import { MoorError } from '../errors.ts';
+import { JavaDouble } from '../expr/java-double.ts';
 import { javaTrim } from '../expr/string-value.ts';
 import { childElements } from '../xml/element.ts';
 import { NS } from '../xml/names.ts';
@@ -102,7 +103,7 @@ function convert(raw: string, type: (typeof TYPES)[number], name: string): unkno
     case 'FLOAT': {
       const v = javaTrim(raw);
       if (!JAVA_FLOAT.test(v)) throw new MoorError('MOOR_ERR_MEDIATION', `property ${name}: "${raw}" is not a ${type}`);
-      return Number(v.replace(/[fFdD]$/, ''));
+      return new JavaDouble(Number(v.replace(/[fFdD]$/, '')));
     }
     default: {
       const limit = WHOLE_RANGE[type];

@@ -9,6 +9,7 @@
  * script runs synchronously: the payload is read only when the script's source names a payload method.
  */
 import { MoorError, type SourceLoc } from '../errors.ts';
+import { JavaDouble } from '../expr/java-double.ts';
 import { jsonPayload } from '../expr/json-path.ts';
 import { readProperty, soapAction } from '../expr/properties.ts';
 import { type MessageContext } from '../message/context.ts';
@@ -229,5 +230,6 @@ function scalar(v: unknown): HostValue {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (v instanceof XmlValue) return v.xml;
+  if (v instanceof JavaDouble) return v.value;
   return String(v);
 }

@@ -83,6 +83,28 @@ test('types convert: BOOLEAN, INTEGER, DOUBLE, and OM keeps XML', async (t) => {
   t.is(received[0]?.headers['x-om-k'], 'v', 'and a path steps into it');
 });
 
+test('a DOUBLE or FLOAT property reads back as a Java Double is written ("2.0", "1.0E7"), and is a number inside an expression', async (t) => {
+  const { received } = await run(
+    `<property name="d" type="DOUBLE" value="2"/>
+     <property name="f" type="FLOAT" value="1e7"/>
+     <property name="i" type="INTEGER" value="2"/>
+     <property name="X-D" scope="transport" expression="$ctx:d"/>
+     <property name="X-F" scope="transport" expression="get-property('f')"/>
+     <property name="X-I" scope="transport" expression="$ctx:i"/>
+     <property name="X-Concat" scope="transport" expression="concat($ctx:d, '|', $ctx:d + 0.5)"/>
+     <property name="X-Equal" scope="transport" expression="$ctx:d = '2'"/>
+     <script language="js">mc.setProperty('twice', mc.getProperty('d') * 2)</script>
+     <property name="X-Twice" scope="transport" expression="$ctx:twice"/>`,
+  );
+  const h = received[0]?.headers ?? {};
+  t.is(h['x-d'], '2.0', 'as WSO2, whose property holds a java.lang.Double');
+  t.is(h['x-f'], '1.0E7');
+  t.is(h['x-i'], '2', 'a whole-number type reads as it was written');
+  t.is(h['x-concat'], '2|2.5', "inside the expression it is XPath's number");
+  t.is(h['x-equal'], 'true', 'compared with a string as a number');
+  t.is(Number(h['x-twice']), 4, 'a script computes with it');
+});
+
 test('a value that does not convert to its type is a mediation fault, and nothing reaches the backend', async (t) => {
   const { res, received } = await run(`<property name="i" type="INTEGER" value="twelve"/>`);
   t.is(res.status, 500);

@@ -1,6 +1,7 @@
 /** A stored message as one value (src/mediators/stored-form.ts): what another node reads back is what was stored. */
 import test from 'ava';
 import { decodeStored, encodeStored, ID_LENGTH, newId } from '../../src/mediators/stored-form.ts';
+import { JavaDouble } from '../../src/expr/java-double.ts';
 import { XmlValue } from '../../src/xml/xml-value.ts';
 
 test('envelope bytes, SOAP version, headers and typed default-scope properties come back as stored', (t) => {
@@ -10,6 +11,7 @@ test('envelope bytes, SOAP version, headers and typed default-scope properties c
     ['text', 'line one\nline two'],
     ['count', 42],
     ['ratio', 0.5],
+    ['price', new JavaDouble(2)],
     ['flag', true],
     ['xml', new XmlValue('<m:x xmlns:m="urn:m">1</m:x>')],
     ['object', { toString: () => 'as text' }],
@@ -27,6 +29,8 @@ test('envelope bytes, SOAP version, headers and typed default-scope properties c
   t.is(p.get('text'), 'line one\nline two');
   t.is(p.get('count'), 42);
   t.is(p.get('ratio'), 0.5);
+  t.true(p.get('price') instanceof JavaDouble, 'a DOUBLE property stays one');
+  t.is(String(p.get('price')), '2.0');
   t.is(p.get('flag'), true);
   t.true(p.get('xml') instanceof XmlValue);
   t.is(String(p.get('xml')), '<m:x xmlns:m="urn:m">1</m:x>');
