@@ -5,23 +5,14 @@
  * back as Java's double, "2.0", as in WSO2.)
  */
 import test from 'ava';
-import { Expression } from '../../src/expr/expression.ts';
-import { contextOf } from '../fixtures/messages.ts';
+import { stringOverBothViews } from '../helpers/expression-views.ts';
 
 const ENV = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
 <o:order xmlns:o="urn:o" xmlns="urn:default" xmlns:x="urn:x" id="A1" x:channel="web"><o:item sku="k1"/></o:order>
 </s:Body></s:Envelope>`;
 const O = new Map([['o', 'urn:o']]);
 
-/** `xpath` over ENV as a string, the same over the compact view and the DOM (or the test fails). */
-async function over(t: { is(a: unknown, b: unknown, m?: string): void }, xpath: string): Promise<string> {
-  const e = new Expression(xpath, O);
-  const viewed = await e.string(contextOf(ENV));
-  const changed = contextOf(ENV);
-  await changed.envelopeDom();
-  t.is(await e.string(changed), viewed, `${xpath}: the DOM and the compact view agree`);
-  return viewed;
-}
+const over = (t: { is(a: unknown, b: unknown, m?: string): void }, xpath: string): Promise<string> => stringOverBothViews(t, ENV, xpath, O);
 
 test('count(@*) counts the attributes, not the three namespace declarations beside them', async (t) => {
   t.is(await over(t, 'count(//o:order/@*)'), '2.0');

@@ -5,9 +5,8 @@
  * must agree.
  */
 import test from 'ava';
-import { Expression } from '../../src/expr/expression.ts';
 import { javaDouble } from '../../src/expr/string-value.ts';
-import { contextOf } from '../fixtures/messages.ts';
+import { stringOverBothViews } from '../helpers/expression-views.ts';
 
 const ENV = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
 <o:order xmlns:o="urn:o" id="A1" channel="web">
@@ -23,14 +22,7 @@ const O = new Map([['o', 'urn:o']]);
 // (moor writes an element's XML as xmldom does, declarations after attributes; Axiom writes them first)
 
 /** The string of `xpath` over ENV, checked to be the same over the compact view and over the DOM. */
-async function stringOf(t: { is(a: unknown, b: unknown, m?: string): void }, xpath: string): Promise<string> {
-  const e = new Expression(xpath, O);
-  const viewed = await e.string(contextOf(ENV));
-  const changed = contextOf(ENV);
-  await changed.envelopeDom();
-  t.is(await e.string(changed), viewed, `${xpath}: the DOM and the compact view agree`);
-  return viewed;
-}
+const stringOf = (t: { is(a: unknown, b: unknown, m?: string): void }, xpath: string): Promise<string> => stringOverBothViews(t, ENV, xpath, O);
 
 test('several elements: each written as XML, one after the other, their own text trimmed', async (t) => {
   t.is(await stringOf(t, '//o:item'), '<o:item sku="k1" xmlns:o="urn:o">Kettle</o:item><o:item sku="k2" xmlns:o="urn:o">Toaster</o:item>');
