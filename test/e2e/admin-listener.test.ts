@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { memberEndpoints, startBackends } from '../helpers/backends.ts';
 import { ADMIN, configDir, definitions, startGateway } from '../helpers/gateway.ts';
 import { runMoor, startMoor } from '../helpers/processes.ts';
-import { openRaw } from '../helpers/raw-client.ts';
+import { openRaw, type RawClient } from '../helpers/raw-client.ts';
 import { type CartBackend } from '../../demo/cart-backend.ts';
 
 const TOKEN = 'admin-test-token-5f1c';
@@ -159,18 +159,19 @@ test('<moor:admin> sets the admin listener\'s own limits: a slow head is cut at 
   await slow.closed;
   t.regex(slow.text(), /^HTTP\/1\.1 408 /, 'the slow head was answered 408 and closed');
 
-  // two connections held open: a third is closed as it is accepted, and answers nothing
+  // two connections held open, each idle after one answered keep-alive request (so both are known to be
+  // accepted, and neither has a head pending that headTimeoutMs would cut): a third is closed as it is
+  // accepted, and answers nothing
   const held = [openRaw(admin), openRaw(admin)];
-  for (const h of held) h.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n');
-  // (time for the listener to accept both; nothing here is timed)
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const h of held) h.socket.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n');
+  await Promise.all(held.map((h) => answered(h, 1)));
   const third = openRaw(admin);
   third.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
   await third.closed;
   t.is(third.text(), '', 'the connection past maxConnections got no answer');
-  for (const h of held) h.socket.write('\r\n');
+  for (const h of held) h.socket.write('GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
   await Promise.all(held.map((h) => h.closed));
-  for (const h of held) t.regex(h.text(), /^HTTP\/1\.1 200 /, 'the connections within the cap were answered');
+  for (const h of held) t.is(h.text().match(/HTTP\/1\.1 200 /g)?.length, 2, 'the connections within the cap were answered, twice each');
   t.is((await call(`${admin}/health`, 'GET')).status, 200, 'the listener answers once connections are free');
 
   const bad = await configDir({ 'a.xml': `<definitions xmlns="http://ws.apache.org/ns/synapse" ${MOOR}>\n  <moor:admin maxConnections="0" headTimeoutMs="soon"/>\n</definitions>` });
@@ -179,3 +180,16 @@ test('<moor:admin> sets the admin listener\'s own limits: a slow head is cut at 
   t.regex(r.stdout + r.stderr, /a\.xml:2:3 MOOR_ERR_BAD_VALUE <moor:admin maxConnections> must be above 0/);
   t.regex(r.stdout + r.stderr, /a\.xml:2:3 MOOR_ERR_BAD_VALUE .*headTimeoutMs/);
 });
+
+/** Resolves once `count` whole answers to GET /health (a JSON body ending in "}") have arrived on the connection. */
+function answered(client: RawClient, count: number): Promise<void> {
+  const done = () => (client.text().match(/HTTP\/1\.1 200 [^]*?\r\n\r\n\{[^]*?}]}/g)?.length ?? 0) >= count;
+  return new Promise((resolve, reject) => {
+    if (done()) return resolve();
+    const check = () => {
+      if (done()) client.socket.off('data', check), resolve();
+    };
+    client.socket.on('data', check);
+    client.socket.once('close', () => (done() ? resolve() : reject(new Error(`closed before ${count} answers: ${client.text()}`))));
+  });
+}
